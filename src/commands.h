@@ -1,0 +1,10 @@
+/* commands: one entry point per subcommand; each parses its own options and returns an exit
+ * code (msg.h). main.c only dispatches. */
+#ifndef SAMPLEVEC_COMMANDS_H
+#define SAMPLEVEC_COMMANDS_H
+
+int cmd_embed(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_demo_library(int argc, char **argv);
+
+#endif

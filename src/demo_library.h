@@ -1,0 +1,15 @@
+/* demo_library: writes a realistic sample-manager database in the application's schema. */
+#ifndef SAMPLEVEC_DEMO_LIBRARY_H
+#define SAMPLEVEC_DEMO_LIBRARY_H
+
+#include <stdint.h>
+
+#include "msg.h"
+
+#define DEMO_LIBRARY_DEFAULT_COUNT 2437
+
+/* Creates path (refusing to overwrite an existing file) with `count` samples generated from
+ * `seed`; the same seed and count give the same rows. Returns 0 or an SV_EXIT_* code. */
+int demo_library_write(const char *path, int64_t count, uint64_t seed, char err[SV_ERR_LEN]);
+
+#endif

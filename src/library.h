@@ -1,0 +1,68 @@
+/* library: reads the sample manager's SQLite database (sp404_samples.db), read-only, streaming.
+ *
+ * Tables read (the application's SQLAlchemy models):
+ *   samples(id INTEGER PRIMARY KEY, user_id, title NOT NULL, file_path NOT NULL, file_size,
+ *           duration FLOAT, bpm FLOAT, musical_key, genre, bpm_confidence, genre_confidence,
+ *           key_confidence, tags JSON (array of strings or NULL), extra_metadata JSON,
+ *           analysis_metadata JSON, created_at, analyzed_at, last_accessed_at)
+ *   vibe_analyses(id, sample_id UNIQUE NOT NULL → samples.id, mood_primary NOT NULL,
+ *           mood_secondary, energy_level FLOAT 0..1, danceability, acousticness,
+ *           instrumentalness, texture_tags JSON (array), characteristics JSON (object; key
+ *           raw_analysis = the long description), model_version, confidence_score,
+ *           processing_time_ms, created_at)          -- optional: older databases lack it
+ * Needed columns: samples.id, title, bpm, musical_key, genre, tags; vibe_analyses (when the
+ * table exists) sample_id, mood_primary, mood_secondary, energy_level, texture_tags,
+ * characteristics. A missing one → SV_EXIT_DATA naming it.
+ */
+#ifndef SAMPLEVEC_LIBRARY_H
+#define SAMPLEVEC_LIBRARY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "idspec.h"
+#include "msg.h"
+
+typedef struct library_sample {
+    int64_t id;
+    char *title, *genre, *musical_key;  /* NULL when missing */
+    double bpm;                         /* valid when has_bpm */
+    int has_bpm;
+    char **tags;                        /* samples.tags, n_tags strings */
+    size_t n_tags;
+    int has_vibe;                       /* a vibe_analyses row exists */
+    char *mood_primary, *mood_secondary;
+    double energy_level;                /* valid when has_energy */
+    int has_energy;
+    char **texture_tags;
+    size_t n_texture_tags;
+    char *description;                  /* characteristics.raw_analysis, NULL when missing */
+    int malformed_fields;               /* JSON fields that could not be parsed (0 = clean) */
+} library_sample;
+
+typedef struct library library;
+typedef struct library_cursor library_cursor;
+
+/* Opens path read-only (SQLITE_OPEN_READONLY, immutable writes impossible) and checks the
+ * schema. NULL on failure with err filled (always SV_EXIT_DATA). */
+library *library_open(const char *path, char err[SV_ERR_LEN]);
+void library_close(library *lib); /* NULL is a no-op */
+
+/* 1 if the database has a vibe_analyses table. */
+int library_has_vibe(const library *lib);
+
+/* Samples matching sel (NULL = all). Returns 0 or SV_EXIT_DATA. */
+int library_count(library *lib, const idspec *sel, int64_t *out, char err[SV_ERR_LEN]);
+
+/* Cursor over samples with id > after_id matching sel (NULL = all), in id order.
+ * Memory stays bounded whatever the library size. */
+library_cursor *library_cursor_new(library *lib, const idspec *sel, int64_t after_id,
+                                   char err[SV_ERR_LEN]);
+/* 1 = *out filled (caller clears it with library_sample_clear), 0 = end, SV_EXIT_DATA = error. */
+int library_cursor_next(library_cursor *cur, library_sample *out, char err[SV_ERR_LEN]);
+void library_cursor_free(library_cursor *cur); /* NULL is a no-op */
+
+/* Frees what *s owns and zeroes it. */
+void library_sample_clear(library_sample *s);
+
+#endif

@@ -1,0 +1,83 @@
+/* provider: turns a batch of texts into vectors. One interface, one file per provider.
+ *
+ * A provider is opened from a provider_config; the embed pipeline hands it chunks of up to
+ * batch_size × concurrency texts (provider->chunk_size) and commits each chunk to the store.
+ * A remote provider may split a chunk into several requests and run them concurrently.
+ *
+ * Outcome per text: results[i].error == NULL and vectors[i*dims .. +dims) filled, or
+ * results[i].error a malloc'd reason (the sample fails, the run goes on).
+ * A fatal error for the whole run (bad key, unreachable server after retries) is the return
+ * value instead, with the message in err.
+ */
+#ifndef SAMPLEVEC_PROVIDER_H
+#define SAMPLEVEC_PROVIDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "msg.h"
+
+#define PROVIDER_DEFAULT_DIMS 1536
+#define PROVIDER_MODEL_LEN 256
+
+typedef struct provider_config {
+    const char *name;     /* "lexical" (default), "openai", "openrouter", "gguf" */
+    const char *model;    /* model id, or a GGUF path; NULL = the provider's default */
+    int dims;             /* requested dims; 0 = the provider's default */
+    const char *base_url; /* remote providers; NULL = environment / default */
+    int batch_size;       /* texts per request (default 100) */
+    int concurrency;      /* requests in flight (default 4; local providers ignore it) */
+    int max_retries;      /* transient failures retried per request (default 5) */
+    int threads;          /* local compute threads; 0 = all cores */
+    int offline;          /* 1 = dry run: no network, no key; only count_tokens is used */
+    int verbose;
+} provider_config;
+
+typedef struct provider_text_result {
+    int64_t tokens; /* tokens this text costs (exact when provider->tokens_exact, else an estimate) */
+    int truncated;  /* 1 if the text was cut to the model's input limit */
+    char *error;    /* NULL = success; else malloc'd reason, freed by provider_results_clear */
+} provider_text_result;
+
+typedef struct provider provider;
+
+typedef struct provider_vtable {
+    /* Embeds texts[0..n). vectors: n × dims floats, caller-allocated. results: n entries,
+     * caller-allocated and zeroed. *billed_tokens: the API's usage count for the chunk, or -1
+     * when the provider has none. Returns 0, or an SV_EXIT_* code with err filled for a
+     * failure that must stop the run. */
+    int (*embed)(provider *p, const char *const *texts, size_t n, float *vectors,
+                 provider_text_result *results, int64_t *billed_tokens, char err[SV_ERR_LEN]);
+    /* Tokens `text` would cost; works offline. */
+    int64_t (*count_tokens)(provider *p, const char *text);
+    void (*free)(provider *p);
+} provider_vtable;
+
+struct provider {
+    const provider_vtable *vt;
+    char name[32];                   /* canonical provider name */
+    char model[PROVIDER_MODEL_LEN];  /* model id as stored in the store */
+    int dims;                        /* length of every vector it returns */
+    double usd_per_mtok;             /* price per 10^6 tokens (0 for local providers) */
+    int tokens_exact;                /* 1 if count_tokens is the real tokenizer */
+    size_t chunk_size;               /* texts the pipeline should hand over at once */
+};
+
+/* Opens the provider named by cfg->name. NULL on failure with err filled and *exit_code set
+ * (SV_EXIT_USAGE for an unknown name or bad option, SV_EXIT_DATA for an unreadable model file). */
+provider *provider_open(const provider_config *cfg, int *exit_code, char err[SV_ERR_LEN]);
+void provider_free(provider *p); /* NULL is a no-op */
+
+int provider_embed(provider *p, const char *const *texts, size_t n, float *vectors,
+                   provider_text_result *results, int64_t *billed_tokens, char err[SV_ERR_LEN]);
+int64_t provider_count_tokens(provider *p, const char *text);
+void provider_results_clear(provider_text_result *results, size_t n);
+
+/* 1 if `name` is a provider this build knows. */
+int provider_known(const char *name);
+
+/* Constructors, one per provider file (called by provider_open). */
+provider *provider_lexical_open(const provider_config *cfg, int *exit_code, char err[SV_ERR_LEN]);
+provider *provider_openai_open(const provider_config *cfg, int *exit_code, char err[SV_ERR_LEN]);
+
+#endif

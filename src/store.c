@@ -1,0 +1,48 @@
+#include "store.h"
+
+#include <string.h>
+
+int store_is_remote(const char *location)
+{
+    return strncmp(location, "libsql://", 9) == 0 || strncmp(location, "https://", 8) == 0 ||
+           strncmp(location, "http://", 7) == 0;
+}
+
+store *store_open(const char *location, int must_exist, int *exit_code, char err[SV_ERR_LEN])
+{
+    if (store_is_remote(location))
+        return store_turso_open(location, exit_code, err);
+    return store_sqlite_open(location, must_exist, exit_code, err);
+}
+
+void store_close(store *s)
+{
+    if (s)
+        s->vt->close(s);
+}
+
+int store_meta_get(store *s, store_meta *out, char err[SV_ERR_LEN])
+{
+    return s->vt->meta(s, out, err);
+}
+
+int store_prepare(store *s, const char *provider, const char *model, int dims, int reset,
+                  char err[SV_ERR_LEN])
+{
+    return s->vt->prepare(s, provider, model, dims, reset, err);
+}
+
+int store_lookup_ids(store *s, const int64_t *ids, size_t n, store_lookup *out, char err[SV_ERR_LEN])
+{
+    return s->vt->lookup(s, ids, n, out, err);
+}
+
+int store_upsert(store *s, const store_row *rows, size_t n, char err[SV_ERR_LEN])
+{
+    return s->vt->upsert(s, rows, n, err);
+}
+
+int store_scan(store *s, store_scan_fn fn, void *ctx, char err[SV_ERR_LEN])
+{
+    return s->vt->scan(s, fn, ctx, err);
+}

@@ -1,0 +1,103 @@
+/* store: where vectors live. One interface, two implementations (SQLite file, Turso over HTTP);
+ * nothing above this header knows which one it talks to.
+ *
+ * Schema (identical in both):
+ *   sample_embeddings(
+ *     sample_id      INTEGER PRIMARY KEY,      -- samples.id in the library
+ *     vibe_vector    F32_BLOB(dims) NOT NULL,  -- dims × 4 bytes, little-endian float32
+ *     embedding_source TEXT,                   -- the source text that was embedded
+ *     created_at     TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+ *     model TEXT, dims INTEGER, source_hash TEXT,
+ *     title TEXT, genre TEXT, bpm REAL, musical_key TEXT,
+ *     mood_primary TEXT, mood_secondary TEXT, energy_level REAL)   -- search filters
+ *   samplevec_meta(key TEXT PRIMARY KEY, value TEXT)  -- 'provider', 'model', 'dims'
+ * A store holds one provider/model/dims; store_prepare refuses another unless reset.
+ */
+#ifndef SAMPLEVEC_STORE_H
+#define SAMPLEVEC_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hash.h"
+#include "msg.h"
+#include "provider.h"
+
+typedef struct store_row {
+    int64_t sample_id;
+    const float *vector;        /* dims floats, borrowed */
+    const char *source;         /* embedding source text, borrowed */
+    const char *source_hash;    /* SV_HASH_HEX_LEN hex chars */
+    const char *title, *genre, *musical_key, *mood_primary, *mood_secondary; /* NULL = missing */
+    double bpm;                 /* valid when has_bpm */
+    double energy_level;        /* valid when has_energy */
+    int has_bpm, has_energy;
+} store_row;
+
+typedef struct store_lookup {
+    int present;                             /* a row exists for this id */
+    char source_hash[SV_HASH_HEX_LEN + 1];   /* its source_hash ("" when NULL) */
+    char model[PROVIDER_MODEL_LEN];          /* its model */
+} store_lookup;
+
+typedef struct store_meta {
+    char provider[32];               /* "" when the store is empty and unclaimed */
+    char model[PROVIDER_MODEL_LEN];
+    int dims;                        /* 0 when unclaimed */
+    int64_t rows;                    /* rows in sample_embeddings */
+} store_meta;
+
+/* One row as search scans it. Pointers borrowed until the callback returns. */
+typedef struct store_scan_row {
+    int64_t sample_id;
+    const float *vector; /* dims floats */
+    const char *title, *genre, *musical_key, *mood_primary, *mood_secondary;
+    double bpm, energy_level;
+    int has_bpm, has_energy;
+} store_scan_row;
+/* Returns 0 to go on, non-zero to stop the scan. */
+typedef int (*store_scan_fn)(const store_scan_row *row, void *ctx);
+
+typedef struct store store;
+
+typedef struct store_vtable {
+    int (*meta)(store *s, store_meta *out, char err[SV_ERR_LEN]);
+    /* Creates the schema if absent and claims the store for provider/model/dims. An existing
+     * claim with another model or dims → SV_EXIT_USAGE naming both, unless reset (which drops
+     * every row first). */
+    int (*prepare)(store *s, const char *provider, const char *model, int dims, int reset,
+                   char err[SV_ERR_LEN]);
+    /* out[i] describes ids[i]; one round trip for the whole array. */
+    int (*lookup)(store *s, const int64_t *ids, size_t n, store_lookup *out, char err[SV_ERR_LEN]);
+    /* Upserts rows[0..n) all-or-nothing; returns once the commit is durable. */
+    int (*upsert)(store *s, const store_row *rows, size_t n, char err[SV_ERR_LEN]);
+    /* Visits every row in sample_id order. */
+    int (*scan)(store *s, store_scan_fn fn, void *ctx, char err[SV_ERR_LEN]);
+    void (*close)(store *s);
+} store_vtable;
+
+struct store {
+    const store_vtable *vt;
+    char location[1024]; /* path or URL as given, for messages (never with a token) */
+    int dims;            /* claimed dims after prepare/meta, else 0 */
+};
+
+/* Opens `location`: a file path (SQLite, created if absent unless must_exist), or
+ * libsql:// https:// http:// (Turso). NULL on failure with err and *exit_code set. */
+store *store_open(const char *location, int must_exist, int *exit_code, char err[SV_ERR_LEN]);
+void store_close(store *s); /* NULL is a no-op */
+
+int store_meta_get(store *s, store_meta *out, char err[SV_ERR_LEN]);
+int store_prepare(store *s, const char *provider, const char *model, int dims, int reset,
+                  char err[SV_ERR_LEN]);
+int store_lookup_ids(store *s, const int64_t *ids, size_t n, store_lookup *out, char err[SV_ERR_LEN]);
+int store_upsert(store *s, const store_row *rows, size_t n, char err[SV_ERR_LEN]);
+int store_scan(store *s, store_scan_fn fn, void *ctx, char err[SV_ERR_LEN]);
+
+/* 1 if location names a remote (Turso/libSQL) store. */
+int store_is_remote(const char *location);
+
+store *store_sqlite_open(const char *path, int must_exist, int *exit_code, char err[SV_ERR_LEN]);
+store *store_turso_open(const char *url, int *exit_code, char err[SV_ERR_LEN]);
+
+#endif
