@@ -324,10 +324,24 @@ done:
 
 int embed_run(const embed_options *o, embed_report *r, char err[SV_ERR_LEN])
 {
+    provider_config pc = o->provider;
+    pc.offline = o->dry_run;
+    int rc = 0;
+    provider *p = provider_open(&pc, &rc, err);
+    if (!p) {
+        memset(r, 0, sizeof *r);
+        return rc;
+    }
+    rc = embed_run_with(o, p, r, err);
+    provider_free(p);
+    return rc;
+}
+
+int embed_run_with(const embed_options *o, provider *p, embed_report *r, char err[SV_ERR_LEN])
+{
     memset(r, 0, sizeof *r);
     double started = ui_now();
     int rc = 0;
-    provider *p = NULL;
     store *st = NULL;
     checkpoint cp;
     checkpoint_init(&cp);
@@ -340,10 +354,6 @@ int embed_run(const embed_options *o, embed_report *r, char err[SV_ERR_LEN])
                  "BPM, key, tags)",
                  o->library);
 
-    provider_config pc = o->provider;
-    pc.offline = o->dry_run;
-    if (!(p = provider_open(&pc, &rc, err)))
-        goto done;
     snprintf(r->model, sizeof r->model, "%s", p->model);
     snprintf(r->provider, sizeof r->provider, "%s", p->name);
     r->dims = p->dims;
@@ -425,7 +435,6 @@ done:
     r->elapsed_s = ui_now() - started;
     checkpoint_clear(&cp);
     store_close(st);
-    provider_free(p);
     library_close(lib);
     return rc;
 }

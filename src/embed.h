@@ -54,6 +54,8 @@ typedef struct embed_report {
 /* Runs the pipeline. Returns an exit code (msg.h): 0, 1 (some failed), 2, 3 or 130; on 2/3
  * err says why. The report is filled as far as the run got. */
 int embed_run(const embed_options *o, embed_report *r, char err[SV_ERR_LEN]);
+/* The same with a provider the caller opened (and frees); o->provider is then unused. */
+int embed_run_with(const embed_options *o, provider *p, embed_report *r, char err[SV_ERR_LEN]);
 void embed_report_clear(embed_report *r);
 
 #endif
