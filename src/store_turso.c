@@ -25,6 +25,7 @@
 #include "dotenv.h"
 #include "hrana.h"
 #include "store.h"
+#include "store_turso.h"
 #include "vecblob.h"
 
 #define LOOKUP_IDS_PER_STMT 1000
@@ -437,6 +438,11 @@ static int build_upsert_batch(turso_store *s, hrana_body *b, const store_row *ro
     step_close(b);
     hrana_body_cstr(b, "]}}");
     return commit;
+}
+
+int store_turso_upsert_requests(store *s, const store_row *rows, size_t n, hrana_body *b)
+{
+    return build_upsert_batch((turso_store *)s, b, rows, n);
 }
 
 static int turso_upsert(store *base, const store_row *rows, size_t n, char err[SV_ERR_LEN])
