@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cliopt.h"
 #include "commands.h"
 #include "demo_library.h"
 #include "msg.h"
@@ -76,16 +77,16 @@ int cmd_demo_library(int argc, char **argv)
         if ((v = opt_value(argc, argv, &i, "--count", &missing)) || missing) {
             if (missing)
                 return msg_usage("demo-library", "option --count: needs a value (e.g. --count 2437)");
-            if (parse_u64(v, DEMO_LIBRARY_MAX_COUNT, &count))
-                return msg_usage("demo-library",
-                                 "option --count: '%s' is not a whole number from 0 to %d", v,
-                                 DEMO_LIBRARY_MAX_COUNT);
+            int64_t c;
+            if (cliopt_int("demo-library", "count", v, 0, DEMO_LIBRARY_MAX_COUNT, &c))
+                return SV_EXIT_USAGE;
+            count = (uint64_t)c;
         } else if ((v = opt_value(argc, argv, &i, "--seed", &missing)) || missing) {
             if (missing)
                 return msg_usage("demo-library", "option --seed: needs a value (e.g. --seed 7)");
             if (parse_u64(v, UINT64_MAX, &seed))
                 return msg_usage("demo-library",
-                                 "option --seed: '%s' is not a whole number from 0 to "
+                                 "option --seed: '%s' is not a whole number between 0 and "
                                  "18446744073709551615",
                                  v);
         } else if (a[0] == '-' && a[1] != '\0') {
