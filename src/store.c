@@ -46,3 +46,13 @@ int store_scan(store *s, store_scan_fn fn, void *ctx, char err[SV_ERR_LEN])
 {
     return s->vt->scan(s, fn, ctx, err);
 }
+
+int store_vector_index(store *s, char err[SV_ERR_LEN])
+{
+    if (!s->vt->vector_index)
+        return sv_fail(err, SV_EXIT_USAGE,
+                       "store %s has no vector index (only libSQL servers have "
+                       "libsql_vector_idx); search scans every vector exactly instead",
+                       s->location);
+    return s->vt->vector_index(s, err);
+}

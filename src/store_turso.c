@@ -595,8 +595,40 @@ static void turso_close(store *base)
     free(s);
 }
 
-static const store_vtable turso_vtable = {turso_meta,   turso_prepare, turso_lookup,
-                                          turso_upsert, turso_scan,    turso_close};
+/* libSQL's ANN index: kept up to date by the server on every upsert, used by
+ * vector_top_k('sample_embeddings_vibe_idx', …). Servers without it (tursodb 0.7's
+ * --sync-server) answer the CREATE with a parse error naming the function. */
+static int turso_vector_index(store *base, char err[SV_ERR_LEN])
+{
+    turso_store *s = (turso_store *)base;
+    hrana_body b;
+    hrana_body_init(&b);
+    hrana_call call;
+    stmt(&b, 0, "CREATE INDEX IF NOT EXISTS sample_embeddings_vibe_idx ON sample_embeddings"
+                "(libsql_vector_idx(vibe_vector, 'metric=cosine'))");
+    int rc = run_one(s, &b, &call, err);
+    char e[SV_ERR_LEN];
+    if (!rc && !hrana_execute_result(s->hc, &call, 0, e)) {
+        if (strstr(e, "libsql_vector_idx") || strstr(e, "no such function") ||
+            strstr(e, "not supported") || strstr(e, "unsupported"))
+            rc = sv_fail(err, SV_EXIT_USAGE,
+                         "server %s does not support libsql_vector_idx (it said: %.200s); no "
+                         "vector index was made: search scans every vector exactly instead",
+                         base->location, e);
+        else
+            rc = sv_fail(err, SV_EXIT_DATA, "store %s: cannot create the vector index: %s",
+                         base->location, e);
+    }
+    hrana_call_clear(&call);
+    hrana_body_free(&b);
+    return rc;
+}
+
+static const store_vtable turso_vtable = {
+    .meta = turso_meta,     .prepare = turso_prepare, .lookup = turso_lookup,
+    .upsert = turso_upsert, .scan = turso_scan,       .close = turso_close,
+    .vector_index = turso_vector_index,
+};
 
 store *store_turso_open(const char *url, int *exit_code, char err[SV_ERR_LEN])
 {
