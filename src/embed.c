@@ -433,6 +433,14 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     rc = run_chunks(o, lib, p, st, &cp, r, err);
+    if (rc == SV_EXIT_DATA && store_is_remote(o->store)) {
+        /* a server that stays away: say what is safe and how to finish */
+        size_t len = strlen(err);
+        snprintf(err + len, SV_ERR_LEN - len,
+                 "; progress is saved in %s (through sample %lld): run again with --resume "
+                 "when the server is back",
+                 o->progress, (long long)cp.last_processed_id);
+    }
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     if (rc == SV_EXIT_INTERRUPTED)

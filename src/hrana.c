@@ -790,8 +790,12 @@ int hrana_run(hrana_client *c, hrana_call *calls, size_t n, char err[SV_ERR_LEN]
         }
         if (!transient || attempt >= c->opt.max_retries) {
             hrana_scrub(c, last);
-            return sv_fail(err, SV_EXIT_DATA, "Turso store %s: %s%s", c->url, last,
-                           transient ? " (gave up after retries)" : "");
+            if (!transient)
+                return sv_fail(err, SV_EXIT_DATA, "Turso store %s: %s", c->url, last);
+            return sv_fail(err, SV_EXIT_DATA,
+                           "Turso store %s unreachable: gave up after %d attempts (last error: "
+                           "%.300s)",
+                           c->url, attempt + 1, last);
         }
         double ms = backoff_ms(c, attempt + 1);
         struct timespec ts = {(time_t)(ms / 1000), (long)((long)ms % 1000) * 1000000L};
