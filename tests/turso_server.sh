@@ -50,7 +50,7 @@ turso_restart() { # DB: same port
 turso_stop() {
   if [ -n "$TURSO_PID" ]; then
     kill -9 "$TURSO_PID" 2>/dev/null
-    wait "$TURSO_PID" 2>/dev/null
+    wait "$TURSO_PID" 2>/dev/null || true
     TURSO_PID=
   fi
 }
