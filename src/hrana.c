@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +23,11 @@ struct hrana_client {
     char *token;             /* owned; NULL = none */
     char *auth_header;       /* "Authorization: Bearer …", owned */
     hrana_options opt;
-    int version;             /* 0 unknown, 2 or 3 */
-    int no_close;            /* the server rejected {"type":"close"} once */
+    /* Shared by concurrent hrana_run calls (a lookup while an upsert is in flight): */
+    atomic_int version;      /* 0 unknown, 2 or 3 */
+    atomic_int no_close;     /* the server rejected {"type":"close"} once */
+    pthread_mutex_t lock;    /* guards the version probe */
+    pthread_mutex_t rand_lock; /* guards rand_state (taken inside lock by the probe) */
     unsigned rand_state;     /* jitter */
 };
 
@@ -111,6 +115,8 @@ hrana_client *hrana_client_new(const char *url, const char *token, const hrana_o
         sv_fail(err, SV_EXIT_DATA, "out of memory");
         return NULL;
     }
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_mutex_init(&c->rand_lock, NULL);
     snprintf(c->url, sizeof c->url, "%s%.*s", scheme, (int)host_len, rest);
     if (opt)
         c->opt = *opt;
@@ -149,6 +155,8 @@ void hrana_client_free(hrana_client *c)
         memset(c->auth_header, 0, strlen(c->auth_header));
     free(c->token);
     free(c->auth_header);
+    pthread_mutex_destroy(&c->lock);
+    pthread_mutex_destroy(&c->rand_lock);
     free(c);
 }
 
@@ -596,8 +604,11 @@ static double backoff_ms(hrana_client *c, int attempt)
         ms *= 2;
     if (ms > HRANA_BACKOFF_CAP_MS)
         ms = HRANA_BACKOFF_CAP_MS;
+    pthread_mutex_lock(&c->rand_lock);
     c->rand_state = c->rand_state * 1103515245u + 12345u;
-    double jitter = ((double)((c->rand_state >> 16) % 1000) / 1000.0 - 0.5) * 0.4; /* ±20% */
+    unsigned r = c->rand_state;
+    pthread_mutex_unlock(&c->rand_lock);
+    double jitter = ((double)((r >> 16) % 1000) / 1000.0 - 0.5) * 0.4; /* ±20% */
     return ms * (1.0 + jitter);
 }
 
@@ -774,13 +785,10 @@ void hrana_call_clear(hrana_call *call)
     call->results = NULL;
 }
 
-int hrana_run(hrana_client *c, hrana_call *calls, size_t n, char err[SV_ERR_LEN])
+/* Sets c->version, retrying an unreachable server like any request. Caller holds c->lock. */
+static int probe_with_retries(hrana_client *c, char err[SV_ERR_LEN])
 {
-    int rc = 0;
     char last[SV_ERR_LEN] = "";
-    if (n == 0)
-        return 0;
-    /* the protocol version, once per client; unreachable here counts as a first attempt */
     for (int attempt = 0; c->version == 0; attempt++) {
         int transient = 0;
         int v = probe_version(c, last, &transient);
@@ -801,7 +809,24 @@ int hrana_run(hrana_client *c, hrana_call *calls, size_t n, char err[SV_ERR_LEN]
         struct timespec ts = {(time_t)(ms / 1000), (long)((long)ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
     }
+    return 0;
+}
 
+int hrana_run(hrana_client *c, hrana_call *calls, size_t n, char err[SV_ERR_LEN])
+{
+    int rc = 0;
+    char last[SV_ERR_LEN] = "";
+    if (n == 0)
+        return 0;
+    /* the protocol version, once per client; unreachable here counts as a first attempt */
+    if (c->version == 0) {
+        pthread_mutex_lock(&c->lock);
+        rc = probe_with_retries(c, err);
+        pthread_mutex_unlock(&c->lock);
+        if (rc)
+            return rc;
+    }
+    rc = 0;
     size_t nslots = (size_t)c->opt.max_inflight < n ? (size_t)c->opt.max_inflight : n;
     slot *slots = calloc(nslots, sizeof *slots);
     job *jobs = calloc(n, sizeof *jobs);

@@ -210,6 +210,22 @@ static int64_t count_rows(int port)
     return n == distinct ? n : -1;
 }
 
+/* An upsert on its own thread (as the embed pipeline's writer runs it). */
+typedef struct upsert_job {
+    store *st;
+    const store_row *rows;
+    size_t n;
+    int rc;
+    char err[SV_ERR_LEN];
+} upsert_job;
+
+static void *upsert_thread(void *arg)
+{
+    upsert_job *j = arg;
+    j->rc = store_upsert(j->st, j->rows, j->n, j->err);
+    return NULL;
+}
+
 /* ---------------------------------------------------------------- the real server */
 
 static void test_real_server(void)
@@ -317,6 +333,25 @@ static void test_real_server(void)
         hrana_call_clear(&call);
     } else {
         fprintf(stderr, "note: this server has no triggers; batch rollback not exercised\n");
+    }
+
+    /* a lookup while an upsert is in flight on another thread: both answer correctly */
+    {
+        static fixture h;
+        make_rows(&h, 600, 10, 0.75f);
+        upsert_job job = {.st = st, .rows = h.rows, .n = 600};
+        pthread_t t;
+        CHECK(pthread_create(&t, NULL, upsert_thread, &job) == 0);
+        int64_t probe_ids[3] = {f.ids[0], f.ids[599], 7};
+        store_lookup pl[3];
+        for (int k = 0; k < 5; k++) {
+            CHECK(store_lookup_ids(st, probe_ids, 3, pl, err) == 0);
+            CHECK(pl[0].present && pl[1].present && !pl[2].present);
+        }
+        pthread_join(t, NULL);
+        CHECK(job.rc == 0);
+        CHECK(count_rows(port) == 600);
+        check_scan_equals(st, &h, 600);
     }
 
     /* the server restarted in the middle of a write: the store retries and completes */
