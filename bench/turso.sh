@@ -6,7 +6,7 @@
 #             the clock starts, sent 1 × 500 rows and 2 × 250 rows in flight (the better one)
 #   store     the Turso store: store_upsert of $CHUNK rows per call (what
 #             `samplevec embed --batch-size $CHUNK` hands it), building its requests on the fly
-#   embed     the whole CLI: samplevec embed --all --batch-size $CHUNK of a demo library
+#   embed     the whole CLI: samplevec embed --all of a demo library with default options
 #             (lexical provider), reading the library and embedding included
 #   local     the same CLI run into a local SQLite store: the pipeline's own pace (library,
 #             lexical embedding), which bounds the embed line whatever the store
@@ -52,14 +52,12 @@ for ((r = 1; r <= REPEAT; r++)); do
   fresh
   rm -f progress.json
   t0=$(now)
-  "$sv" embed --all --library lib.db --store "$TURSO_URL" --batch-size "$CHUNK" \
-    --progress-file progress.json >/dev/null 2>embed_err.txt
+  "$sv" embed --all --library lib.db --store "$TURSO_URL" --progress-file progress.json >/dev/null 2>embed_err.txt
   t1=$(now)
   runs[embed]+="$(awk "BEGIN { printf \"%.0f\", $N / ($t1 - $t0) }") "
   rm -f local.db local.db-wal local.db-shm local.json
   t0=$(now)
-  "$sv" embed --all --library lib.db --store local.db --batch-size "$CHUNK" \
-    --progress-file local.json >/dev/null 2>&1
+  "$sv" embed --all --library lib.db --store local.db --progress-file local.json >/dev/null 2>&1
   t1=$(now)
   runs[local]+="$(awk "BEGIN { printf \"%.0f\", $N / ($t1 - $t0) }") "
   fresh; runs[single]+="$("$drv" single "$TURSO_URL" "$SINGLE" $DIMS | cut -d' ' -f3) "
@@ -78,7 +76,7 @@ echo "Turso store, $N rows of $DIMS float32 (tursodb $("$TURSODB" --version | cu
 printf '  %-52s %8s rows/s\n' "server ceiling, pre-built bodies, 1 x 500 in flight" "$c500"
 printf '  %-52s %8s rows/s\n' "server ceiling, pre-built bodies, 2 x 250 in flight" "$c250"
 printf '  %-52s %8s rows/s  %s of ceiling\n' "store_upsert, $CHUNK rows per call" "$store" "$(pct "$store" "$ceiling")"
-printf '  %-52s %8s rows/s  %s of ceiling\n' "samplevec embed --batch-size $CHUNK (lexical, whole CLI)" "$embed" "$(pct "$embed" "$ceiling")"
-printf '  %-52s %8s rows/s  (the pipeline without a server)\n' "samplevec embed --batch-size $CHUNK into local SQLite" "$local_"
+printf '  %-52s %8s rows/s  %s of ceiling\n' "samplevec embed (lexical, whole CLI)" "$embed" "$(pct "$embed" "$ceiling")"
+printf '  %-52s %8s rows/s  (the pipeline without a server)\n' "samplevec embed into local SQLite (same CLI)" "$local_"
 printf '  %-52s %8s rows/s  (%s rows; batched store is %sx faster)\n' "one row per request (commit per sample)" "$single" "$SINGLE" "$(awk "BEGIN { printf \"%.0f\", $store / $single }")"
 echo "  all tries: ceiling500 [${runs[c500]% }] ceiling250 [${runs[c250]% }] store [${runs[store]% }] embed [${runs[embed]% }] local [${runs[local]% }] single [${runs[single]% }]"
