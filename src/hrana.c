@@ -177,6 +177,28 @@ void hrana_scrub(const hrana_client *c, char *s)
     }
 }
 
+/* At most outcap-1 bytes of src[0..len) into out, control characters as spaces, the token
+ * scrubbed *before* cutting (a token straddling the cut must not survive as a prefix). */
+static void scrubbed_excerpt(const hrana_client *c, const char *src, size_t len, char *out,
+                             size_t outcap)
+{
+    size_t tl = c->token ? strlen(c->token) : 0;
+    size_t take = len < outcap - 1 + tl ? len : outcap - 1 + tl;
+    char *tmp = malloc(take + 1);
+    if (!tmp) {
+        out[0] = '\0';
+        return;
+    }
+    memcpy(tmp, src, take);
+    tmp[take] = '\0';
+    for (char *p = tmp; *p; p++)
+        if ((unsigned char)*p < ' ')
+            *p = ' ';
+    hrana_scrub(c, tmp);
+    snprintf(out, outcap, "%s", tmp);
+    free(tmp);
+}
+
 /* ---------------------------------------------------------------- bodies */
 
 void hrana_body_init(hrana_body *b) { memset(b, 0, sizeof *b); }
@@ -454,10 +476,12 @@ static void error_text(hrana_client *c, const cJSON *e, char err[SV_ERR_LEN])
 {
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
     const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
-    snprintf(err, SV_ERR_LEN, "%s%s%.400s", cJSON_IsString(code) ? code->valuestring : "",
-             cJSON_IsString(code) ? ": " : "",
-             cJSON_IsString(m) ? m->valuestring : "(no message)");
-    hrana_scrub(c, err);
+    char cbuf[64], mbuf[400];
+    const char *cs = cJSON_IsString(code) ? code->valuestring : "";
+    const char *ms = cJSON_IsString(m) ? m->valuestring : "(no message)";
+    scrubbed_excerpt(c, cs, strlen(cs), cbuf, sizeof cbuf);
+    scrubbed_excerpt(c, ms, strlen(ms), mbuf, sizeof mbuf);
+    snprintf(err, SV_ERR_LEN, "%s%s%s", cbuf, cbuf[0] ? ": " : "", mbuf);
 }
 
 /* The response object of result i when it is ok, else NULL with err. */
@@ -733,14 +757,9 @@ static enum outcome slot_finish(hrana_client *c, slot *s, CURLcode rc, char msg[
     }
     if (status < 200 || status >= 300) {
         /* the body may be HTML or may quote the request: show a short, scrubbed excerpt */
-        char excerpt[200] = "";
-        if (s->resp.data) {
-            snprintf(excerpt, sizeof excerpt, "%.160s", s->resp.data);
-            for (char *p = excerpt; *p; p++)
-                if ((unsigned char)*p < ' ')
-                    *p = ' ';
-            hrana_scrub(c, excerpt);
-        }
+        char excerpt[160] = "";
+        if (s->resp.data)
+            scrubbed_excerpt(c, s->resp.data, s->resp.len, excerpt, sizeof excerpt);
         if (s->sent_close && s->resp.data && strstr(s->resp.data, "close") &&
             (strstr(s->resp.data, "unknown variant") || strstr(s->resp.data, "unsupported") ||
              strstr(s->resp.data, "not supported"))) {

@@ -112,7 +112,11 @@ static void *fake_main(void *arg)
         switch (f->mode) {
         case M_OK: reply(fd, 200, ok_body); break;
         case M_503_THEN_OK: reply(fd, k <= 2 ? 503 : 200, k <= 2 ? "overloaded " TOKEN : ok_body); break;
-        case M_503: reply(fd, 503, "Service Unavailable; your token " TOKEN " is fine"); break;
+        case M_503: /* the token straddles the client's 160-byte excerpt */
+            reply(fd, 503, "Service Unavailable. 0123456789012345678901234567890123456789012345678901"
+                           "2345678901234567890123456789012345678901234567890123456789012345678901"
+                           "23456789012 " TOKEN " is fine");
+            break;
         case M_401: reply(fd, 401, "{\"error\":\"bad token " TOKEN "\"}"); break;
         case M_HANG: { /* answer nothing; outlast the client's 300 ms timeout, then hang up */
             struct timespec ts = {0, 400000000};
@@ -242,6 +246,7 @@ int main(void)
     CHECK(strstr(err, "503") != NULL);
     CHECK(strstr(err, "gave up after 3 attempts") != NULL);
     CHECK(strstr(err, TOKEN) == NULL);
+    CHECK(strstr(err, "fake") == NULL); /* not even its first bytes */
 
     /* 401: not retried, names the variable, not its value */
     fake_start(&f, M_401);
