@@ -238,6 +238,7 @@ static void test_real_server(void)
     pid_t srv = server_start(port, db, 0);
     snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
     setenv("TURSO_AUTH_TOKEN", TOKEN, 1); /* tursodb ignores it; it must still never leak */
+    setenv("SAMPLEVEC_TURSO_BATCH_ROWS", "250", 1); /* 600 rows → 3 requests of 200 */
 
     store *st = store_open(url, 1, &code, err);
     CHECK(st != NULL);
@@ -268,7 +269,7 @@ static void test_real_server(void)
     CHECK(strstr(err, "lexical-v1") && strstr(err, "text-embedding-3-small") && strstr(err, "--reset"));
     CHECK(store_prepare(st, "lexical", "lexical-v1", DIMS, 0, err) == 0);
 
-    /* 600 rows = 3 requests of 250 in flight together; read back exactly */
+    /* 600 rows = 3 requests of 200 in flight together; read back exactly */
     make_rows(&f, 600, 10, 0.0f);
     int rc = store_upsert(st, f.rows, 600, err);
     if (rc)
