@@ -38,7 +38,9 @@ drv=$work/turso_bench
 sv=$here/build/samplevec
 . "$here/tests/turso_server.sh"
 cd "$work"
-[ -f lib.db ] || "$sv" demo-library lib.db --count "$N" --seed 1 2>/dev/null
+lib=lib-$N.db
+[ -f "$lib" ] || "$sv" demo-library "$lib" --count "$N" --seed 1 2>/dev/null
+[ "$(sqlite3 "$lib" 'SELECT count(*) FROM samples')" = "$N" ] || { echo "bad demo library $lib" >&2; exit 1; }
 
 fresh() { turso_stop; rm -f bench.db bench.db-wal bench.db-shm; turso_start bench.db; }
 now() { date +%s.%N; }
@@ -52,12 +54,12 @@ for ((r = 1; r <= REPEAT; r++)); do
   fresh
   rm -f progress.json
   t0=$(now)
-  "$sv" embed --all --library lib.db --store "$TURSO_URL" --progress-file progress.json >/dev/null 2>embed_err.txt
+  "$sv" embed --all --library "$lib" --store "$TURSO_URL" --progress-file progress.json >/dev/null 2>embed_err.txt
   t1=$(now)
   runs[embed]+="$(awk "BEGIN { printf \"%.0f\", $N / ($t1 - $t0) }") "
   rm -f local.db local.db-wal local.db-shm local.json
   t0=$(now)
-  "$sv" embed --all --library lib.db --store local.db --progress-file local.json >/dev/null 2>&1
+  "$sv" embed --all --library "$lib" --store local.db --progress-file local.json >/dev/null 2>&1
   t1=$(now)
   runs[local]+="$(awk "BEGIN { printf \"%.0f\", $N / ($t1 - $t0) }") "
   fresh; runs[single]+="$("$drv" single "$TURSO_URL" "$SINGLE" $DIMS | cut -d' ' -f3) "
