@@ -12,6 +12,7 @@ all: build
 
 deps:
 	@scripts/deps.sh
+	@scripts/fetch-vocab.sh
 
 test-deps: deps
 	@scripts/test-deps.sh
