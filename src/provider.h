@@ -31,6 +31,8 @@ typedef struct provider_config {
     int threads;          /* local compute threads; 0 = all cores */
     int offline;          /* 1 = dry run: no network, no key; only count_tokens is used */
     int verbose;
+    const char *vocab;    /* tiktoken vocabulary for exact counts; NULL = $SAMPLEVEC_TIKTOKEN or
+                             the built-in path (tiktoken.h) */
 } provider_config;
 
 typedef struct provider_text_result {
