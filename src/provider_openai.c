@@ -911,7 +911,11 @@ provider *provider_openai_open(const provider_config *cfg, int *exit_code, char 
     if (op->openai_family) {
         char terr[SV_ERR_LEN];
         op->tk = tiktoken_load(tiktoken_default_path(cfg->vocab), terr);
-        if (!op->tk && (cfg->vocab || cfg->offline || cfg->verbose))
+        if (!op->tk && cfg->vocab) { /* asked for by name: a bad file is an error, not a hint */
+            *exit_code = sv_fail(err, SV_EXIT_DATA, "--vocab: %s", terr);
+            goto fail;
+        }
+        if (!op->tk && (cfg->offline || cfg->verbose))
             msg_warn("token counts are estimates: %s (run scripts/fetch-vocab.sh, or point "
                      "SAMPLEVEC_TIKTOKEN at a cl100k_base file)",
                      terr);

@@ -7,7 +7,9 @@
 // usage: node server.js [--port N (0 = free port)] [--port-file FILE] [--key KEY]
 //          [--latency-ms N] [--faults PLAN] [--rates KIND:P,...] [--seed N]
 //          [--bad-marker TEXT] [--reject-base64] [--float-only] [--retry-after S]
-//          [--retry-after-ms MS] [--log FILE]
+//          [--retry-after-ms MS] [--log FILE] [--models NAME:DIMS,...] [--dump-inputs FILE]
+//   --models     extra self-hosted model names (no `dimensions` support), e.g. nomic-embed-text:768
+//   --dump-inputs  appends every embedded input as a JSON string line (benchmarks reuse them)
 //   PLAN   comma-separated fault kinds applied to requests 1, 2, 3... in arrival order
 //          ("ok" for a normal answer); after the plan, --rates draws faults at random
 //          (seeded xorshift, so a run is reproducible).
@@ -70,6 +72,7 @@ const args = process.argv.slice(2);
 const opt = {
   port: 0, portFile: null, key: null, latencyMs: 0, faults: [], rates: {}, seed: 1,
   badMarker: null, rejectBase64: false, floatOnly: false, retryAfter: '1', retryAfterMs: null, log: null,
+  models: {}, dump: null,
 };
 for (let i = 0; i < args.length; i++) {
   const a = args[i], v = () => args[++i];
@@ -87,6 +90,8 @@ for (let i = 0; i < args.length; i++) {
     case '--retry-after': opt.retryAfter = v(); break;
     case '--retry-after-ms': opt.retryAfterMs = v(); break;
     case '--log': opt.log = v(); break;
+    case '--models': for (const m of v().split(',')) { const [n, d] = m.split(':'); opt.models[n] = Number(d); } break;
+    case '--dump-inputs': opt.dump = v(); break;
     default: console.error(`fake_openai: unknown option ${a}`); process.exit(2);
   }
 }
@@ -109,6 +114,7 @@ try {
 const countTokens = (s) => (enc ? enc.encode_ordinary(s).length : Math.max(1, Math.ceil(Buffer.byteLength(s) / 4)));
 
 const MODELS = { 'text-embedding-3-small': 1536, 'text-embedding-3-large': 3072, 'text-embedding-ada-002': 1536 };
+Object.assign(MODELS, opt.models);
 const stats = { requests: 0, embedded_inputs: 0, prompt_tokens: 0, faults: {}, status: {}, max_inputs: 0, max_in_flight: 0 };
 let inFlight = 0;
 let rng = opt.seed;
@@ -216,6 +222,7 @@ function respond(req, res, raw, fault) {
     usage: { prompt_tokens: total, total_tokens: total },
   };
   stats.embedded_inputs += data.length;
+  if (opt.dump) fs.appendFileSync(opt.dump, texts.map((t) => JSON.stringify(t) + '\n').join(''));
   stats.prompt_tokens += total;
   stats.max_inputs = Math.max(stats.max_inputs, texts.length);
   const headers = {

@@ -292,7 +292,23 @@ int main(void)
     CHECK(p == NULL);
     fake_stop(&s);
 
-    /* 10. Nobody listening: fatal after the retries, exit code 3. */
+    /* 10. A self-hosted server without a key (Ollama-like): dims learned from the server,
+     * floats only, no price. */
+    unsetenv("OPENAI_API_KEY");
+    const char *a10[] = {"--models", "nomic-embed-text:768", "--float-only", NULL};
+    CHECK(fake_start(&s, a10) == 0);
+    p = open_remote(&s, 100, 4, 2, "nomic-embed-text", 0);
+    CHECK(p && p->dims == 768 && p->usd_per_mtok == 0 && !p->tokens_exact);
+    if (p) {
+        run(p, in, 30, &o2);
+        CHECK(o2.rc == 0 && o2.ok == 30 && fabs(norm(o2.vectors + 768, 768) - 1.0) < 1e-3);
+        outcome_free(&o2, 30);
+        provider_free(p);
+    }
+    fake_stop(&s);
+    setenv("OPENAI_API_KEY", KEY, 1);
+
+    /* 11. Nobody listening: fatal after the retries, exit code 3. */
     fake_server gone = s;
     p = open_remote(&gone, 100, 4, 1, NULL, 0);
     run(p, in, 5, &o2);
