@@ -52,7 +52,7 @@ expect_exit 1 sv embed --all --library lib2.db --store bad.db --provider openai 
 expect_eq "$(json_field failed out.txt)" 5 "five samples failed"
 expect_eq "$(sqlite3 bad.db 'SELECT count(*) || "|" || count(DISTINCT sample_id) FROM sample_embeddings')" "595|595" "the rest stored once"
 expect_eq "$(sqlite3 bad.db 'SELECT count(*) FROM sample_embeddings WHERE sample_id IN (500, 580)')" 0 "rejected samples not stored"
-expect_grep bad.db.progress.json '"sample_id": ?500'
+expect_grep bad.db.progress.json '"sample_id":[[:space:]]*500'
 expect_grep bad.db.progress.json 'HTTP 400.*Invalid .input'
 expect_grep bad.db.progress.json 'NaN'
 expect_grep bad.db.progress.json '1535 dimensions'

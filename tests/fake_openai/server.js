@@ -9,6 +9,8 @@
 //          [--bad-marker TEXT] [--reject-base64] [--float-only] [--retry-after S]
 //          [--retry-after-ms MS] [--log FILE] [--models NAME:DIMS,...] [--dump-inputs FILE]
 //   --models     extra self-hosted model names (no `dimensions` support), e.g. nomic-embed-text:768
+//   --usage-estimate  bill ≈ bytes/4 instead of npm tiktoken: counting ~1M tokens costs this
+//                 single-threaded server ~1 s of CPU that would serialize the benchmark's requests
 //   --dump-inputs  appends every embedded input as a JSON string line (benchmarks reuse them)
 //   PLAN   comma-separated fault kinds applied to requests 1, 2, 3... in arrival order
 //          ("ok" for a normal answer); after the plan, --rates draws faults at random
@@ -92,6 +94,7 @@ for (let i = 0; i < args.length; i++) {
     case '--log': opt.log = v(); break;
     case '--models': for (const m of v().split(',')) { const [n, d] = m.split(':'); opt.models[n] = Number(d); } break;
     case '--dump-inputs': opt.dump = v(); break;
+    case '--usage-estimate': opt.usageEstimate = true; break;
     default: console.error(`fake_openai: unknown option ${a}`); process.exit(2);
   }
 }
@@ -107,7 +110,7 @@ function parseRates(s) {
 
 // Exact token counts with npm tiktoken when installed (the API counts with cl100k_base).
 let enc = null;
-try {
+if (!opt.usageEstimate) try {
   const { get_encoding } = require(path.resolve(__dirname, '../../build/npm/tiktoken/node_modules/tiktoken'));
   enc = get_encoding('cl100k_base');
 } catch (e) { /* estimate instead */ }

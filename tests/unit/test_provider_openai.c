@@ -166,7 +166,7 @@ int main(void)
         return check_summary();
     }
     provider *p = open_remote(&s, 20, 4, 2, NULL, 0);
-    CHECK(p && p->dims == 1536 && p->chunk_size == 80 && p->tokens_exact);
+    CHECK(p && p->dims == 1536 && p->chunk_size == 320 && p->tokens_exact);
     if (!p)
         return check_summary();
     run(p, in, 230, &o);
