@@ -102,6 +102,7 @@ static void print_json(const embed_report *r, int dry_run)
     cJSON_AddStringToObject(o, "provider", r->provider);
     cJSON_AddBoolToObject(o, "dry_run", dry_run);
     cJSON_AddBoolToObject(o, "tokens_estimated", r->tokens_estimated);
+    cJSON_AddNumberToObject(o, "tokens_counted", (double)r->tokens_counted);
     cJSON_AddNumberToObject(o, "truncated", (double)r->truncated);
     cJSON_AddNumberToObject(o, "warnings", (double)r->warnings);
     cJSON_AddBoolToObject(o, "interrupted", r->interrupted);
@@ -219,6 +220,10 @@ int cmd_embed(int argc, char **argv)
             .truncated = r.truncated,
         };
         ui_summary_print(&s);
+        if (!o.dry_run && r.tokens != r.tokens_counted) /* remote: the API's usage vs our count */
+            msg_info("tokens: %lld billed by the API, %lld counted before sending%s",
+                     (long long)r.tokens, (long long)r.tokens_counted,
+                     r.tokens_estimated ? " (estimate)" : "");
         if (o.dry_run && r.tokens_estimated)
             msg_info("token counts are estimates (about 4 bytes per token)");
         if (r.warnings)
