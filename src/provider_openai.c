@@ -89,6 +89,7 @@ typedef struct call {
     int64_t billed;
     int any_billed;
     job *queue;             /* waiting jobs, in order */
+    job *flying;            /* submitted, not yet answered (linked by next as well) */
     int fatal;
     char *err;
 } call;
@@ -686,6 +687,8 @@ static int openai_embed(provider *p, const char *const *texts, size_t n, float *
                 job_free(j);
                 goto cleanup;
             }
+            j->next = c.flying;
+            c.flying = j;
         }
         double wake = next_ready(&c);
         int wait_ms = 1000;
@@ -708,6 +711,11 @@ static int openai_embed(provider *p, const char *const *texts, size_t n, float *
             goto cleanup;
         }
         if (got == 1) {
+            for (job **f = &c.flying; *f; f = &(*f)->next)
+                if (*f == tag) {
+                    *f = ((job *)tag)->next;
+                    break;
+                }
             rc = handle(&c, tag, &r);
             http_response_free(&r);
             if (rc)
@@ -721,11 +729,12 @@ cleanup:
         http_client_free(op->http);
         op->http = NULL;
     }
-    while (c.queue) {
-        job *j = c.queue;
-        c.queue = j->next;
-        job_free(j);
-    }
+    for (job **list = &c.queue; list; list = list == &c.queue ? &c.flying : NULL)
+        while (*list) {
+            job *j = *list;
+            *list = j->next;
+            job_free(j);
+        }
     for (size_t i = 0; i < n; i++)
         free(c.in[i].owned);
     free(c.in);
