@@ -791,7 +791,6 @@ static int probe_dims(openai_provider *op, char err[SV_ERR_LEN])
     int rc = ensure_http(op, err);
     if (rc)
         return rc;
-    char body[PROVIDER_MODEL_LEN * 2 + 128];
     char *b = NULL;
     size_t len = 0, cap = 0;
     if (append_str(&b, &len, &cap, "{\"model\":") || json_escape(&b, &len, &cap, op->base.model, strlen(op->base.model)) ||
@@ -799,14 +798,14 @@ static int probe_dims(openai_provider *op, char err[SV_ERR_LEN])
         free(b);
         return sv_fail(err, SV_EXIT_DATA, "out of memory");
     }
-    snprintf(body, sizeof body, "%s", b);
-    free(b);
     const char *headers[2] = {"Content-Type: application/json", op->auth};
-    http_request req = {op->url, body, strlen(body), headers, op->auth ? 2 : 1};
+    http_request req = {op->url, b, len, headers, op->auth ? 2 : 1};
     http_response r;
     for (int attempt = 0;; attempt++) {
-        if (http_perform(op->http, &req, &r, err) != 0)
+        if (http_perform(op->http, &req, &r, err) != 0) {
+            free(b);
             return SV_EXIT_DATA;
+        }
         if (attempt < op->max_retries && (r.transport_error || retry_should(r.status, 0, NULL))) {
             double d = retry_delay_s(attempt, NULL, NULL, time(NULL), unit_random(op));
             http_response_free(&r);
@@ -816,6 +815,7 @@ static int probe_dims(openai_provider *op, char err[SV_ERR_LEN])
         }
         break;
     }
+    free(b);
     char msg[SV_ERR_LEN];
     rc = 0;
     if (r.transport_error) {

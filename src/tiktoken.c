@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base64.h"
 
@@ -377,6 +378,11 @@ const char *tiktoken_default_path(const char *override)
     const char *env = getenv("SAMPLEVEC_TIKTOKEN");
     if (env && *env)
         return env;
+#ifdef SAMPLEVEC_VOCAB_INSTALLED
+    /* An installed binary whose source tree is gone finds the copy `make install` put beside it. */
+    if (access(SAMPLEVEC_VOCAB_PATH, R_OK) != 0 && access(SAMPLEVEC_VOCAB_INSTALLED, R_OK) == 0)
+        return SAMPLEVEC_VOCAB_INSTALLED;
+#endif
     return SAMPLEVEC_VOCAB_PATH;
 }
 

@@ -37,7 +37,8 @@ void tiktoken_free(tiktoken *t); /* NULL is a no-op */
 
 /* Where the cl100k_base vocabulary is looked for: `override` if non-NULL, else
  * $SAMPLEVEC_TIKTOKEN, else the path compiled in (build/vocab/cl100k_base.json of the
- * source tree, filled by scripts/fetch-vocab.sh). Borrowed string. */
+ * source tree, filled by scripts/fetch-vocab.sh), else, when that is missing, the copy
+ * `make install` puts in PREFIX/share/samplevec/. Borrowed string. */
 const char *tiktoken_default_path(const char *override);
 
 /* Tokens in text[0..len), which must be valid UTF-8. */
