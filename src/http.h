@@ -60,8 +60,9 @@ int http_in_flight(const http_client *c);
  * http_response_free) when one finished, 0 when none did in time (or none is in flight),
  * -1 on an internal libcurl failure with err filled. */
 int http_poll(http_client *c, int timeout_ms, void **tag, http_response *resp, char err[SV_ERR_LEN]);
-/* Submits one request and waits for it (other transfers in flight are driven too, but must
- * not be). Returns 0 with *resp filled (check status/transport_error), -1 with err. */
+/* Submits one request and waits for it. Use it on a client with nothing else in flight
+ * (another transfer finishing meanwhile would be dropped). Returns 0 with *resp filled (check
+ * status/transport_error), -1 with err. */
 int http_perform(http_client *c, const http_request *req, http_response *resp, char err[SV_ERR_LEN]);
 
 /* Copies header `name` (case-insensitive) of resp, trimmed, into out; 1 if present. */

@@ -47,6 +47,7 @@
 typedef struct openai_provider {
     provider base;          /* first: the pipeline sees a provider */
     char url[1024];         /* {base}/embeddings */
+    char shown_url[1024];   /* url without user:password@, for messages */
     char *auth;             /* "Authorization: Bearer KEY" or NULL; wiped on free */
     char *key;              /* the key alone, for scrubbing server messages; wiped on free */
     const char *key_var;    /* OPENAI_API_KEY or OPENROUTER_API_KEY (a name, never a value) */
@@ -486,7 +487,7 @@ static int handle(call *c, job *j, http_response *r)
             return sv_fail(c->err, SV_EXIT_DATA,
                            "cannot reach the embeddings API at %s after %d retries: %s (check "
                            "--base-url and the network)",
-                           op->url, op->max_retries, msg);
+                           op->shown_url, op->max_retries, msg);
         }
         fail_job(c, j, "no answer from the API after retries: %s", msg);
         job_free(j);
@@ -515,12 +516,12 @@ static int handle(call *c, job *j, http_response *r)
                            op->key_var, st, op->base.model);
         return sv_fail(c->err, SV_EXIT_USAGE,
                        "the API at %s wants a key (HTTP %ld): set %s in the environment or ./.env",
-                       op->url, st, op->key_var);
+                       op->shown_url, st, op->key_var);
     }
     if (st == 404) {
         job_free(j);
         return sv_fail(c->err, SV_EXIT_USAGE,
-                       "HTTP 404 from %s: %s (check --base-url and --model '%s')", op->url, msg,
+                       "HTTP 404 from %s: %s (check --base-url and --model '%s')", op->shown_url, msg,
                        op->base.model);
     }
     if (op->use_base64 && (st == 400 || st == 422) &&
@@ -821,11 +822,11 @@ static int probe_dims(openai_provider *op, char err[SV_ERR_LEN])
     if (r.transport_error) {
         snprintf(msg, sizeof msg, "%s", r.error);
         scrub(msg, sizeof msg, op->key);
-        rc = sv_fail(err, SV_EXIT_DATA, "cannot reach the embeddings API at %s: %s", op->url, msg);
+        rc = sv_fail(err, SV_EXIT_DATA, "cannot reach the embeddings API at %s: %s", op->shown_url, msg);
     } else if (r.status != 200) {
         api_message(op, &r, msg, sizeof msg);
         rc = sv_fail(err, SV_EXIT_USAGE, "asking %s for the dimensions of '%s' failed (HTTP %ld): %s; pass --dims N",
-                     op->url, op->base.model, r.status, msg);
+                     op->shown_url, op->base.model, r.status, msg);
     } else {
         cJSON *root = cJSON_ParseWithLength(r.body, r.body_len);
         const cJSON *e = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "data"), 0), "embedding");
@@ -951,6 +952,12 @@ provider *provider_openai_open(const provider_config *cfg, int *exit_code, char 
         goto fail;
     }
     snprintf(op->url, sizeof op->url, "%.*s/embeddings", (int)blen, base);
+    /* Credentials in the URL (https://user:secret@host/v1) never reach a message. */
+    const char *host = strstr(op->url, "://") + 3, *at = strchr(host, '@'), *slash = strchr(host, '/');
+    if (at && (!slash || at < slash))
+        snprintf(op->shown_url, sizeof op->shown_url, "%.*s[redacted]@%s", (int)(host - op->url), op->url, at + 1);
+    else
+        snprintf(op->shown_url, sizeof op->shown_url, "%s", op->url);
     if (key) {
         size_t n = strlen(key) + sizeof "Authorization: Bearer ";
         if (!(op->auth = malloc(n)) || !(op->key = strdup(key)))

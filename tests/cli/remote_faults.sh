@@ -89,13 +89,14 @@ env -u OPENAI_API_KEY "$SAMPLEVEC" embed --all --library lib.db --store k.db --p
 expect_eq "$?" 2 "no key for api.openai.com: exit 2"
 expect_grep err.txt "OPENAI_API_KEY is not set"
 fake_stop
-expect_exit 3 sv embed --all --library lib.db --store gone.db --provider openai --base-url "$FAKE_URL" --max-retries 1
+expect_exit 3 sv embed --all --library lib.db --store gone.db --provider openai --base-url "http://user:UrlSecret99@127.0.0.1:$FAKE_PORT/v1" --max-retries 1
 expect_grep err.txt "cannot reach"
+expect_no_grep err.txt "UrlSecret99"
 
 # 7. the key appears nowhere: stdout/stderr of every run above, stores, progress files, logs.
 fake_start --key "$KEY" --faults 429,500 || exit 1
 expect_exit 0 remote --store verbose.db --verbose --json
 fake_stop
-leaks=$(grep -rlaF -e "$KEY" -e "sk-wrong-EchoedBackByTheServer42" . | grep -v '^./\.env$' || true)
+leaks=$(grep -rlaF -e "$KEY" -e "sk-wrong-EchoedBackByTheServer42" -e UrlSecret99 . | grep -v '^./\.env$' || true)
 expect_eq "$leaks" "" "no file in the work dir contains a key"
 finish
