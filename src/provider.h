@@ -12,6 +12,7 @@
 #ifndef SAMPLEVEC_PROVIDER_H
 #define SAMPLEVEC_PROVIDER_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,9 @@ typedef struct provider_config {
     int verbose;
     const char *vocab;    /* tiktoken vocabulary for exact counts; NULL = $SAMPLEVEC_TIKTOKEN or
                              the built-in path (tiktoken.h) */
+    const volatile sig_atomic_t *cancel; /* NULL, or a flag (the pipeline's SIGINT flag): once it
+                             is non-zero a remote provider stops waiting (retries, rate limits)
+                             and embed returns SV_EXIT_INTERRUPTED with the chunk unstored */
 } provider_config;
 
 typedef struct provider_text_result {

@@ -60,6 +60,7 @@ typedef struct openai_provider {
     double limit;           /* AIMD concurrency limit, 1..concurrency */
     unsigned rng;           /* xorshift state for jitter */
     long requests;          /* numbering for --verbose */
+    const volatile sig_atomic_t *cancel; /* the pipeline's interrupt flag, or NULL */
 } openai_provider;
 
 /* A request's worth of texts: indices into the chunk. */
@@ -679,6 +680,11 @@ static int openai_embed(provider *p, const char *const *texts, size_t n, float *
     if ((rc = prepare(&c, texts)) || (rc = pack(&c)))
         goto cleanup;
     while (c.queue || http_in_flight(op->http)) {
+        if (op->cancel && *op->cancel) {
+            /* Ctrl-C: do not sit out backoffs or Retry-After; the chunk is redone on --resume. */
+            rc = sv_fail(err, SV_EXIT_INTERRUPTED, "interrupted while embedding");
+            goto cleanup;
+        }
         double now = mono_s();
         while (http_in_flight(op->http) < (int)op->limit) {
             job *j = take_ready(&c, now);
@@ -918,6 +924,7 @@ provider *provider_openai_open(const provider_config *cfg, int *exit_code, char 
     op->concurrency = cfg->concurrency > 0 ? cfg->concurrency : 4;
     op->max_retries = cfg->max_retries >= 0 ? cfg->max_retries : 5;
     op->verbose = cfg->verbose;
+    op->cancel = cfg->cancel;
     op->use_base64 = 1;
     op->limit = op->concurrency;
     op->rng = (unsigned)time(NULL) ^ ((unsigned)getpid() << 16) ^ 0x9e3779b9u;
