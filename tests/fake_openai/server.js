@@ -8,6 +8,7 @@
 //          [--latency-ms N] [--faults PLAN] [--rates KIND:P,...] [--seed N]
 //          [--bad-marker TEXT] [--reject-base64] [--float-only] [--retry-after S]
 //          [--retry-after-ms MS] [--log FILE] [--models NAME:DIMS,...] [--dump-inputs FILE]
+//   --log        one line per request: number, fault, body bytes, requests in flight on arrival
 //   --models     extra self-hosted model names (no `dimensions` support), e.g. nomic-embed-text:768
 //   --usage-estimate  bill ≈ bytes/4 instead of npm tiktoken: counting ~1M tokens costs this
 //                 single-threaded server ~1 s of CPU that would serialize the benchmark's requests
@@ -265,7 +266,7 @@ const server = http.createServer((req, res) => {
     stats.max_in_flight = Math.max(stats.max_in_flight, inFlight);
     const fault = nextFault();
     if (fault !== 'ok') stats.faults[fault] = (stats.faults[fault] || 0) + 1;
-    logLine(`${stats.requests} ${fault} ${raw.length}`);
+    logLine(`${stats.requests} ${fault} ${raw.length} ${inFlight}`);
     const delay = fault === 'slow' ? opt.latencyMs * 10 : opt.latencyMs;
     setTimeout(() => {
       inFlight--;

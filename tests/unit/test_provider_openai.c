@@ -208,6 +208,32 @@ int main(void)
     outcome_free(&o2, 230);
     fake_stop(&s);
 
+    /* 3b. Rate limited: four 429s at once halve the requests in flight down to one; the next
+     * request goes alone, and concurrency grows back one per success. */
+    char log_path[64];
+    snprintf(log_path, sizeof log_path, "/tmp/samplevec-fake-log-%d", (int)getpid());
+    unlink(log_path);
+    const char *a3b[] = {"--key", KEY, "--latency-ms", "100", "--faults", "429,429,429,429", "--retry-after-ms", "10", "--log", log_path, NULL};
+    CHECK(fake_start(&s, a3b) == 0);
+    provider_free(p);
+    p = open_remote(&s, 10, 4, 5, NULL, 0);
+    run(p, in, 80, &o2);
+    CHECK(o2.rc == 0 && o2.ok == 80);
+    outcome_free(&o2, 80);
+    fake_stop(&s);
+    int inflight[32] = {0}, nreq = 0;
+    FILE *lf = fopen(log_path, "r");
+    char fault[32];
+    int num, bytes, fl;
+    while (lf && nreq < 32 && fscanf(lf, "%d %31s %d %d", &num, fault, &bytes, &fl) == 4)
+        inflight[nreq++] = fl;
+    if (lf)
+        fclose(lf);
+    unlink(log_path);
+    CHECK(nreq == 12 && inflight[3] == 4); /* 8 requests + 4 retries; the first four together */
+    CHECK(inflight[4] == 1);                /* after the 429s: one at a time */
+    CHECK(inflight[5] <= 2 && inflight[6] <= 2);
+
     /* 4. Persistent 503 beyond --max-retries: the texts fail with the reason, no fatal error. */
     const char *a4[] = {"--key", KEY, "--faults", "503,503,503", NULL};
     CHECK(fake_start(&s, a4) == 0);
