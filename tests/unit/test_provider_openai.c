@@ -276,6 +276,19 @@ int main(void)
     CHECK(o2.results[151].error != NULL);
     outcome_free(&o2, 230);
 
+    /* 6b. A 400 about a setting (param "dimensions") stops the run instead of bisecting. */
+    fake_stop(&s);
+    const char *a6b[] = {"--key", KEY, "--faults", "400param", "--bad-marker", "FORBIDDEN", NULL};
+    CHECK(fake_start(&s, a6b) == 0);
+    provider_free(p);
+    p = open_remote(&s, 100, 4, 2, NULL, 0);
+    run(p, in, 100, &o2);
+    CHECK(o2.rc == SV_EXIT_USAGE && strstr(o2.err, "'dimensions'"));
+    outcome_free(&o2, 100);
+    cJSON *st6 = stats(&s);
+    CHECK(stat_num(st6, "requests") == 1);
+    cJSON_Delete(st6);
+
     /* 7. A text over 8191 tokens is cut at a token boundary and accepted by the server. */
     char *longtext = malloc(9000 * 5 + 1);
     for (int i = 0; i < 9000; i++)
