@@ -2,4 +2,32 @@
 # Test-only dependencies (real servers, reference tools), cached under build/.
 # Each entry is installed once; later runs find it in place.
 set -euo pipefail
-exit 0
+root=$(cd "$(dirname "$0")/.." && pwd)
+
+# node + npm (the fake OpenAI server, npm tiktoken) and the curl CLI (tests read the fake
+# server's counters): Debian packages.
+missing=()
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "samplevec: tests need: ${missing[*]}; install with: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# cl100k_base vocabulary (also fetched by `make build`).
+"$root/scripts/fetch-vocab.sh"
+
+# npm tiktoken: the reference tokenizer the C BPE is checked against (tests/data golden file,
+# bench/remote.sh) and the fake OpenAI server's exact usage counts.
+TIKTOKEN_VERSION=1.0.22
+tk="$root/build/npm/tiktoken"
+if [ ! -f "$tk/node_modules/tiktoken/package.json" ] ||
+   ! grep -q "\"version\": \"$TIKTOKEN_VERSION\"" "$tk/node_modules/tiktoken/package.json"; then
+  mkdir -p "$tk"
+  npm install --prefix "$tk" --no-audit --no-fund --silent "tiktoken@$TIKTOKEN_VERSION" >/dev/null
+fi

@@ -457,6 +457,7 @@ int embed_run(const embed_options *o, embed_report *r, char err[SV_ERR_LEN])
 {
     provider_config pc = o->provider;
     pc.offline = o->dry_run;
+    pc.cancel = &interrupted;
     int rc = 0;
     provider *p = provider_open(&pc, &rc, err);
     if (!p) {
