@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cliopt.h"
 #include "commands.h"
@@ -19,9 +20,11 @@ static const char embed_text_help[] =
     "  --dims N         requested dimensions (providers that support it)\n"
     "  --model ID       model id, or the .gguf path for --provider gguf ($SAMPLEVEC_MODEL)\n"
     "  --provider NAME  lexical (default), openai, openrouter, gguf\n"
+    "  --repeat N       embed N more times after a warm-up and report the median time on\n"
+    "                   stderr (benchmarks; local providers)\n"
     "  --threads N      local compute threads (default: all cores)\n";
 
-enum { OPT_BASE_URL = 256, OPT_DIMS, OPT_HELP, OPT_JSON, OPT_MODEL, OPT_PROVIDER, OPT_THREADS };
+enum { OPT_BASE_URL = 256, OPT_DIMS, OPT_HELP, OPT_JSON, OPT_MODEL, OPT_PROVIDER, OPT_REPEAT, OPT_THREADS };
 static const struct option embed_text_table[] = {
     {"base-url", required_argument, NULL, OPT_BASE_URL},
     {"dims", required_argument, NULL, OPT_DIMS},
@@ -29,6 +32,7 @@ static const struct option embed_text_table[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"model", required_argument, NULL, OPT_MODEL},
     {"provider", required_argument, NULL, OPT_PROVIDER},
+    {"repeat", required_argument, NULL, OPT_REPEAT},
     {"threads", required_argument, NULL, OPT_THREADS},
     {NULL, 0, NULL, 0},
 };
@@ -36,7 +40,7 @@ static const struct option embed_text_table[] = {
 int cmd_embed_text(int argc, char **argv)
 {
     provider_config cfg = {.name = "lexical", .batch_size = 100, .concurrency = 4, .max_retries = 5};
-    int json = 0, c, rc;
+    int json = 0, c, rc, repeat = 0;
     int64_t v;
     opterr = 0;
     optind = 1;
@@ -52,6 +56,11 @@ int cmd_embed_text(int argc, char **argv)
         case OPT_JSON: json = 1; break;
         case OPT_MODEL: cfg.model = optarg; break;
         case OPT_PROVIDER: cfg.name = optarg; break;
+        case OPT_REPEAT:
+            if ((rc = cliopt_int("embed-text", "repeat", optarg, 0, 1000, &v)))
+                return rc;
+            repeat = (int)v;
+            break;
         case OPT_THREADS:
             if ((rc = cliopt_int("embed-text", "threads", optarg, 1, 1024, &v)))
                 return rc;
@@ -82,10 +91,32 @@ int cmd_embed_text(int argc, char **argv)
     }
     /* Hand the provider at most chunk_size texts at a time, as the embed pipeline does. */
     size_t chunk = p->chunk_size ? p->chunk_size : n;
-    for (size_t s = 0; s < n; s += chunk) {
-        size_t k = n - s < chunk ? n - s : chunk;
-        if ((rc = provider_embed(p, texts + s, k, vec + s * dims, res + s, &billed, err)))
-            goto cleanup;
+    double secs[1001];
+    for (int run = 0; run <= repeat; run++) {
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        provider_results_clear(res, n);
+        for (size_t s = 0; s < n; s += chunk) {
+            size_t k = n - s < chunk ? n - s : chunk;
+            if ((rc = provider_embed(p, texts + s, k, vec + s * dims, res + s, &billed, err)))
+                goto cleanup;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        secs[run] = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    }
+    if (repeat > 0) { /* run 0 was the warm-up; median of the rest by insertion sort */
+        for (int i = 2; i <= repeat; i++)
+            for (int j = i; j > 1 && secs[j] < secs[j - 1]; j--) {
+                double t = secs[j];
+                secs[j] = secs[j - 1];
+                secs[j - 1] = t;
+            }
+        double med = secs[1 + repeat / 2];
+        int64_t tokens = 0;
+        for (size_t i = 0; i < n; i++)
+            tokens += res[i].tokens;
+        fprintf(stderr, "timing: %zu texts, %lld tokens, %d runs, median %.4f s, %.2f texts/s, %.1f tokens/s\n", n,
+                (long long)tokens, repeat, med, (double)n / med, (double)tokens / med);
     }
     for (size_t i = 0; i < n; i++)
         if (res[i].error) {
