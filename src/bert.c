@@ -49,11 +49,6 @@ struct bert_workspace {
 static float gelu_table[65536]; /* indexed by the fp16 bits of x, as ggml's GGML_GELU_FP16 */
 static pthread_once_t gelu_once = PTHREAD_ONCE_INIT;
 
-#ifdef SAMPLEVEC_TESTING
-float bert_gelu_ref(float x);
-#else
-static
-#endif
 float bert_gelu_ref(float x)
 {
     const float k = 0.79788456080286535587989211986876f; /* sqrt(2/pi) */
@@ -68,18 +63,19 @@ static void gelu_init(void)
     }
 }
 
-#ifdef SAMPLEVEC_TESTING
-float bert_gelu(float x);
-#else
-static
-#endif
-float bert_gelu(float x)
+static float gelu_lookup(float x)
 {
     if (x <= -10.0f)
         return 0.0f;
     if (x >= 10.0f)
         return x;
     return gelu_table[gguf_f32_to_f16(x)];
+}
+
+float bert_gelu(float x)
+{
+    pthread_once(&gelu_once, gelu_init);
+    return gelu_lookup(x);
 }
 
 #if defined(__x86_64__)
@@ -101,7 +97,7 @@ __attribute__((target("avx2,f16c"))) static void gelu_row_f16c(float *y, size_t 
         _mm256_storeu_ps(y + i, _mm256_loadu_ps(r));
     }
     for (; i < n; i++)
-        y[i] = bert_gelu(y[i]);
+        y[i] = gelu_lookup(y[i]);
 }
 #endif
 
@@ -114,7 +110,7 @@ static void gelu_row(float *y, size_t n)
     }
 #endif
     for (size_t i = 0; i < n; i++)
-        y[i] = bert_gelu(y[i]);
+        y[i] = gelu_lookup(y[i]);
 }
 
 /* ------------------------------------------------------------------ loading */

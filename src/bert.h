@@ -52,9 +52,9 @@ int bert_embed_batch(const bert_model *m, bert_workspace *ws, int threads, const
 /* FLOPs one forward pass of a text of len tokens costs (multiply-adds × 2), for the bench. */
 double bert_flops(const bert_info *info, size_t len);
 
-#ifdef SAMPLEVEC_TESTING
-float bert_gelu_ref(float x); /* the table's function, no fp16 rounding */
-float bert_gelu(float x);     /* what the forward pass applies */
-#endif
+/* GELU, tanh approximation (the function llama.cpp tabulates), and what the forward pass
+ * applies: that function through the fp16 table. For tests. */
+float bert_gelu_ref(float x);
+float bert_gelu(float x);
 
 #endif
