@@ -8,6 +8,7 @@
 #include <string.h>
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -55,8 +56,15 @@ float bert_gelu_ref(float x)
     return 0.5f * x * (1.0f + tanhf(k * x * (1.0f + 0.044715f * x * x)));
 }
 
+static int has_f16c; /* set once by gelu_init, read-only afterwards */
+
 static void gelu_init(void)
 {
+#if defined(__x86_64__)
+    /* clang 14 lacks __builtin_cpu_supports("f16c"): ask CPUID leaf 1 (ECX bit 29) directly. */
+    unsigned a, b, c, d;
+    has_f16c = __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29)) && __builtin_cpu_supports("avx2");
+#endif
     for (uint32_t i = 0; i < 65536; i++) {
         float f = gguf_f16_to_f32((uint16_t)i);
         gelu_table[i] = gguf_f16_to_f32(gguf_f32_to_f16(bert_gelu_ref(f)));
@@ -104,7 +112,7 @@ __attribute__((target("avx2,f16c"))) static void gelu_row_f16c(float *y, size_t 
 static void gelu_row(float *y, size_t n)
 {
 #if defined(__x86_64__)
-    if (__builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx2")) {
+    if (has_f16c) {
         gelu_row_f16c(y, n);
         return;
     }
