@@ -6,8 +6,9 @@
  *
  * Two implementations with the same signatures: OpenBLAS (SkylakeX/Haswell kernels, picked by
  * OpenBLAS at run time from the CPU) and a plain scalar reference, kept as the twin the tests
- * compare against. bench/gguf.sh measured OpenBLAS at ~14× the reference on this machine
- * (docs/gguf.md), so it is the default; SAMPLEVEC_GEMM=ref selects the reference. */
+ * compare against. OpenBLAS embedded 32× faster than the reference on this machine
+ * (minilm shape, 4 texts of 169 tokens, 2 threads: 26.4 vs 0.82 texts/s; command in
+ * docs/gguf.md), so it is the default; SAMPLEVEC_GEMM=ref selects the reference. */
 #ifndef SAMPLEVEC_GEMM_H
 #define SAMPLEVEC_GEMM_H
 

@@ -16,8 +16,8 @@
 #include "provider.h"
 #include "wordpiece.h"
 
-/* Tokens per forward pass. Larger batches amortise the weight reads over more rows; beyond
- * ~2k tokens the activations no longer fit in L2 and throughput stays flat (bench/gguf.sh). */
+/* Tokens per forward pass: enough rows that each weight matrix is read once per ~2k tokens
+ * (BLAS efficiency), small enough that a batch's activations stay in the tens of MB. */
 #define GGUF_BATCH_TOKENS 2048
 #define GGUF_CHUNK_TEXTS 128
 
