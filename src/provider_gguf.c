@@ -29,6 +29,7 @@ typedef struct gguf_provider {
     bert_workspace *ws;
     int threads;
     int ctx;
+    size_t batch_tokens; /* GGUF_BATCH_TOKENS, or $SAMPLEVEC_GGUF_BATCH_TOKENS for the bench */
 } gguf_provider;
 
 /* 64-bit hash of the file, 8 bytes per step (FNV-1a per byte was ~8× slower on a 90 MB file). */
@@ -103,7 +104,7 @@ static int gguf_embed(provider *base, const char *const *texts, size_t n, float 
     qsort(order, n, sizeof *order, cmp_len);
     for (size_t s = 0; s < n;) {
         size_t e = s, tokens = 0;
-        while (e < n && (e == s || tokens + order[e].len <= GGUF_BATCH_TOKENS)) {
+        while (e < n && (e == s || tokens + order[e].len <= p->batch_tokens)) {
             tokens += order[e].len;
             e++;
         }
@@ -179,6 +180,9 @@ provider *provider_gguf_open(const provider_config *cfg, int *exit_code, char er
         return NULL;
     }
     p->ctx = in->ctx;
+    const char *bt = getenv("SAMPLEVEC_GGUF_BATCH_TOKENS");
+    long btv = bt ? strtol(bt, NULL, 10) : 0;
+    p->batch_tokens = btv >= 1 && btv <= (1L << 20) ? (size_t)btv : GGUF_BATCH_TOKENS;
     p->threads = cfg->threads > 0 ? cfg->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (p->threads < 1)
         p->threads = 1;
