@@ -85,5 +85,7 @@ int provider_known(const char *name);
 /* Constructors, one per provider file (called by provider_open). */
 provider *provider_lexical_open(const provider_config *cfg, int *exit_code, char err[SV_ERR_LEN]);
 provider *provider_openai_open(const provider_config *cfg, int *exit_code, char err[SV_ERR_LEN]);
+/* cfg->model (or $SAMPLEVEC_MODEL) is a BERT GGUF path; cfg->threads compute threads. */
+provider *provider_gguf_open(const provider_config *cfg, int *exit_code, char err[SV_ERR_LEN]);
 
 #endif
