@@ -390,9 +390,13 @@ static int take_vectors(call *c, job *j, const http_response *r, char *why, size
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
     if (!cJSON_IsArray(data)) {
         const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
-        if (e) { /* some compatible servers answer errors with 200 */
+        if (e) { /* some compatible servers (OpenRouter relaying an upstream) answer errors with 200 */
+            const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
+            int transient = cJSON_IsNumber(code) && (code->valueint == 429 || code->valueint >= 500);
             api_message(op, r, why, why_cap);
             cJSON_Delete(root);
+            if (transient)
+                return 1; /* retried like the status it names */
             char msg[SV_ERR_LEN];
             snprintf(msg, sizeof msg, "%s", why);
             fail_job(c, j, "the API answered with an error: %s", msg);

@@ -24,6 +24,8 @@
 //          dims              the first embedding is one component short
 //          slow              the answer comes 10 × --latency-ms late
 //          400param          400 naming the `dimensions` parameter (a setting, not an input)
+//          200error          200 whose body is {"error":{"code":502,...}} (OpenRouter relaying an
+//                            upstream failure)
 // Control (for tests): GET /__stats → counters; POST /__control {"faults": PLAN, "rates": ...,
 // "latency_ms": N} replaces the fault settings; counters go on.
 //
@@ -281,6 +283,7 @@ const server = http.createServer((req, res) => {
         case '500': return apiError(res, 500, 'The server had an error while processing your request. Sorry about that!', 'server_error');
         case '502': res.writeHead(502, { 'content-type': 'text/html' }); res.end('<html><body><h1>502 Bad Gateway</h1></body></html>'); stats.status[502] = (stats.status[502] || 0) + 1; return;
         case '503': return apiError(res, 503, 'The engine is currently overloaded, please try again later', 'server_error');
+        case '200error': return send(res, 200, { error: { message: 'Upstream provider returned 502', code: 502 } });
         case '400param': return apiError(res, 400, "Invalid value for 'dimensions': this deployment does not support it.", 'invalid_request_error', 'dimensions');
         default: return respond(req, res, raw, fault);
       }

@@ -195,7 +195,7 @@ int main(void)
     fake_stop(&s);
 
     /* 3. Transient faults, each once: every text still stored exactly once. */
-    const char *a3[] = {"--key", KEY, "--faults", "429,500,502,503,drop,truncate", "--retry-after-ms", "20", NULL};
+    const char *a3[] = {"--key", KEY, "--faults", "429,500,502,503,drop,truncate,200error", "--retry-after-ms", "20", NULL};
     CHECK(fake_start(&s, a3) == 0);
     provider_free(p);
     p = open_remote(&s, 20, 4, 5, NULL, 0);
@@ -203,7 +203,7 @@ int main(void)
     CHECK(o2.rc == 0 && o2.ok == 230 && o2.failed == 0);
     CHECK(memcmp(o.vectors, o2.vectors, 230 * 1536 * sizeof(float)) == 0);
     st = stats(&s);
-    CHECK(stat_num(st, "requests") == 12 + 6); /* each fault cost one extra request */
+    CHECK(stat_num(st, "requests") == 12 + 7); /* each fault cost one extra request */
     cJSON_Delete(st);
     outcome_free(&o2, 230);
     fake_stop(&s);
