@@ -74,6 +74,11 @@ typedef struct store_vtable {
     /* Visits every row in sample_id order. */
     int (*scan)(store *s, store_scan_fn fn, void *ctx, char err[SV_ERR_LEN]);
     void (*close)(store *s);
+    /* Optional (NULL = unsupported): creates an approximate-nearest-neighbour index on
+     * vibe_vector (libSQL's libsql_vector_idx, metric cosine) if absent. Returns 0, or
+     * SV_EXIT_USAGE when the server cannot (err says so; the store works without it), or
+     * SV_EXIT_DATA. */
+    int (*vector_index)(store *s, char err[SV_ERR_LEN]);
 } store_vtable;
 
 struct store {
@@ -93,6 +98,8 @@ int store_prepare(store *s, const char *provider, const char *model, int dims, i
 int store_lookup_ids(store *s, const int64_t *ids, size_t n, store_lookup *out, char err[SV_ERR_LEN]);
 int store_upsert(store *s, const store_row *rows, size_t n, char err[SV_ERR_LEN]);
 int store_scan(store *s, store_scan_fn fn, void *ctx, char err[SV_ERR_LEN]);
+/* vt->vector_index, or SV_EXIT_USAGE naming the store when it has none. */
+int store_vector_index(store *s, char err[SV_ERR_LEN]);
 
 /* 1 if location names a remote (Turso/libSQL) store. */
 int store_is_remote(const char *location);
