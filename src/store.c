@@ -46,3 +46,11 @@ int store_scan(store *s, store_scan_fn fn, void *ctx, char err[SV_ERR_LEN])
 {
     return s->vt->scan(s, fn, ctx, err);
 }
+
+int store_fingerprint(store *s, char out[STORE_FINGERPRINT_LEN], char err[SV_ERR_LEN])
+{
+    out[0] = '\0';
+    if (!s->vt->fingerprint)
+        return 0;
+    return s->vt->fingerprint(s, out, err);
+}
