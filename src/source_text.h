@@ -11,6 +11,8 @@
  *   Description: <characteristics.raw_analysis>
  *   Sample Tags: <samples.tags joined with ", ">
  * Lines are joined with "\n"; no trailing newline.
+ * Missing = NULL, empty or whitespace-only; a BPM of 0 is omitted (the application's `if bpm:`);
+ * Mood, Energy, Tags and Description are used only when has_vibe, as in the application.
  */
 #ifndef SAMPLEVEC_SOURCE_TEXT_H
 #define SAMPLEVEC_SOURCE_TEXT_H

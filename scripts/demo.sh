@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# make demo: a demo library, a dry-run estimate, the real embedding, status, and a vibe search.
+# Rerunning reuses the library and store: the second embed skips everything already stored.
+set -euo pipefail
+bin=$1
+dir=$2
+mkdir -p "$dir"
+lib="$dir/sp404_samples.db"
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+if [ ! -f "$lib" ]; then
+  step "samplevec demo-library $lib"
+  "$bin" demo-library "$lib"
+fi
+step "samplevec embed --all --dry-run --provider openrouter --model openai/text-embedding-3-small"
+"$bin" embed --all --dry-run --library "$lib" --provider openrouter --model openai/text-embedding-3-small
+step "samplevec embed --all   (lexical provider: offline, no key)"
+"$bin" embed --all --library "$lib"
+step "samplevec status"
+"$bin" status --library "$lib"
+if "$bin" search --help >/dev/null 2>&1; then
+  step "samplevec search \"dusty jazzy chords\" --bpm 70-100"
+  "$bin" search "dusty jazzy chords" --bpm 70-100 -k 5 --library "$lib"
+  step "samplevec similar 42 --key Am"
+  "$bin" similar 42 --key Am -k 5 --library "$lib"
+fi

@@ -1,0 +1,27 @@
+#include "cliopt.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "msg.h"
+
+int cliopt_int(const char *command, const char *name, const char *value, int64_t min, int64_t max,
+               int64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(value, &end, 10);
+    if (errno || end == value || *end != '\0' || v < min || v > max)
+        return msg_usage(command, "option --%s: '%s' is not a whole number between %lld and %lld",
+                         name, value, (long long)min, (long long)max);
+    *out = v;
+    return 0;
+}
+
+int cliopt_bad_option(const char *command, int result, char **argv)
+{
+    const char *opt = argv[optind - 1];
+    if (result == ':')
+        return msg_usage(command, "option %s: needs a value", opt);
+    return msg_usage(command, "option %s: unknown option", opt);
+}

@@ -1,0 +1,17 @@
+/* cliopt: small helpers every command's option parsing shares (getopt_long underneath). */
+#ifndef SAMPLEVEC_CLIOPT_H
+#define SAMPLEVEC_CLIOPT_H
+
+#include <getopt.h>
+#include <stdint.h>
+
+/* Parses value as an integer in [min, max]. On failure reports
+ * "option --name: 'value' is not a whole number between min and max" and returns SV_EXIT_USAGE. */
+int cliopt_int(const char *command, const char *name, const char *value, int64_t min, int64_t max,
+               int64_t *out);
+
+/* Reports getopt_long's '?' or ':' result for argv (needs opterr = 0 and a leading ':' in the
+ * short-option string) and returns SV_EXIT_USAGE. */
+int cliopt_bad_option(const char *command, int result, char **argv);
+
+#endif

@@ -1,0 +1,207 @@
+/* samplevec status: how the store compares with the library right now. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "checkpoint.h"
+#include "cliopt.h"
+#include "commands.h"
+#include "hash.h"
+#include "library.h"
+#include "locations.h"
+#include "msg.h"
+#include "source_text.h"
+#include "store.h"
+
+#define STATUS_CHUNK 512
+
+static const char status_help[] =
+    "usage: samplevec status [--library PATH] [--store PATH|URL] [--progress-file PATH] [--json]\n"
+    "\n"
+    "Counts the library's samples that are embedded (current), stale (their source text\n"
+    "changed since) or missing from the store, and shows the store's model and the last run.\n";
+
+enum { OPT_HELP = 256, OPT_JSON, OPT_LIBRARY, OPT_PROGRESS_FILE, OPT_STORE };
+static const struct option status_table[] = {
+    {"help", no_argument, NULL, OPT_HELP},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"library", required_argument, NULL, OPT_LIBRARY},
+    {"progress-file", required_argument, NULL, OPT_PROGRESS_FILE},
+    {"store", required_argument, NULL, OPT_STORE},
+    {NULL, 0, NULL, 0},
+};
+
+typedef struct status_counts {
+    int64_t samples, embedded, stale, missing;
+} status_counts;
+
+static int count_against_store(library *lib, store *st, status_counts *n, char err[SV_ERR_LEN])
+{
+    library_cursor *cur = library_cursor_new(lib, NULL, 0, err);
+    if (!cur)
+        return SV_EXIT_DATA;
+    int64_t ids[STATUS_CHUNK];
+    char hashes[STATUS_CHUNK][SV_HASH_HEX_LEN + 1];
+    store_lookup *found = calloc(STATUS_CHUNK, sizeof *found);
+    int rc = found ? 0 : sv_fail(err, SV_EXIT_DATA, "out of memory");
+    int more = 1;
+    while (!rc && more) {
+        size_t k = 0;
+        while (k < STATUS_CHUNK) {
+            library_sample s;
+            int got = library_cursor_next(cur, &s, err);
+            if (got != 1) {
+                more = 0;
+                if (got != 0)
+                    rc = got;
+                break;
+            }
+            char *text = source_text_build(&s);
+            ids[k] = s.id;
+            hash_source_hex(text ? text : "", hashes[k]);
+            free(text);
+            library_sample_clear(&s);
+            k++;
+        }
+        if (rc || k == 0)
+            break;
+        n->samples += (int64_t)k;
+        if (!st) {
+            n->missing += (int64_t)k;
+            continue;
+        }
+        if ((rc = store_lookup_ids(st, ids, k, found, err)))
+            break;
+        for (size_t i = 0; i < k; i++) {
+            if (!found[i].present)
+                n->missing++;
+            else if (strcmp(found[i].source_hash, hashes[i]) != 0)
+                n->stale++;
+            else
+                n->embedded++;
+        }
+    }
+    free(found);
+    library_cursor_free(cur);
+    return rc;
+}
+
+int cmd_status(int argc, char **argv)
+{
+    const char *library_path = LOCATIONS_DEFAULT_LIBRARY, *store_loc = NULL, *progress = NULL;
+    int json = 0, c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":", status_table, NULL)) != -1) {
+        switch (c) {
+        case OPT_HELP: fputs(status_help, stdout); return SV_EXIT_OK;
+        case OPT_JSON: json = 1; break;
+        case OPT_LIBRARY: library_path = optarg; break;
+        case OPT_PROGRESS_FILE: progress = optarg; break;
+        case OPT_STORE: store_loc = optarg; break;
+        default: return cliopt_bad_option("status", c, argv);
+        }
+    }
+    if (optind < argc)
+        return msg_usage("status", "unexpected argument '%s'", argv[optind]);
+    char store_buf[LOCATIONS_LEN], progress_buf[LOCATIONS_LEN], err[SV_ERR_LEN];
+    if (!store_loc) {
+        locations_default_store(library_path, store_buf);
+        store_loc = store_buf;
+    }
+    if (!progress) {
+        locations_default_progress(store_loc, progress_buf);
+        progress = progress_buf;
+    }
+
+    int rc = 0;
+    store *st = NULL;
+    store_meta meta;
+    memset(&meta, 0, sizeof meta);
+    checkpoint cp;
+    int have_cp = 0;
+    status_counts n = {0, 0, 0, 0};
+    library *lib = library_open(library_path, err);
+    if (!lib) {
+        msg_error("%s", err);
+        return SV_EXIT_DATA;
+    }
+    if (store_is_remote(store_loc) || access(store_loc, F_OK) == 0) {
+        if (!(st = store_open(store_loc, 1, &rc, err)) || (rc = store_meta_get(st, &meta, err)))
+            goto done;
+        if (!meta.dims) { /* an empty file: nothing embedded yet */
+            store_close(st);
+            st = NULL;
+        }
+    }
+    if ((rc = count_against_store(lib, st, &n, err)))
+        goto done;
+    int loaded = checkpoint_load(progress, &cp, err);
+    if (loaded == SV_EXIT_DATA) {
+        rc = loaded;
+        goto done;
+    }
+    have_cp = loaded == 0;
+
+    if (json) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "library", library_path);
+        cJSON_AddStringToObject(o, "store", store_loc);
+        cJSON_AddNumberToObject(o, "samples", (double)n.samples);
+        cJSON_AddNumberToObject(o, "embedded", (double)n.embedded);
+        cJSON_AddNumberToObject(o, "stale", (double)n.stale);
+        cJSON_AddNumberToObject(o, "missing", (double)n.missing);
+        cJSON_AddNumberToObject(o, "stored_rows", (double)meta.rows);
+        cJSON_AddStringToObject(o, "provider", meta.provider);
+        cJSON_AddStringToObject(o, "model", meta.model);
+        cJSON_AddNumberToObject(o, "dims", meta.dims);
+        if (have_cp) {
+            cJSON *last = cJSON_AddObjectToObject(o, "last_run");
+            cJSON_AddStringToObject(last, "started_at", cp.started_at);
+            cJSON_AddStringToObject(last, "updated_at", cp.updated_at);
+            cJSON_AddBoolToObject(last, "finished", cp.finished);
+            cJSON_AddNumberToObject(last, "last_processed_id", (double)cp.last_processed_id);
+            cJSON_AddNumberToObject(last, "total_processed", (double)cp.total_processed);
+            cJSON_AddNumberToObject(last, "total_failed", (double)cp.total_failed);
+            cJSON_AddNumberToObject(last, "total_tokens", (double)cp.total_tokens);
+            cJSON_AddNumberToObject(last, "total_cost_usd", cp.total_cost_usd);
+        } else {
+            cJSON_AddNullToObject(o, "last_run");
+        }
+        char *text = cJSON_PrintUnformatted(o);
+        if (text)
+            printf("%s\n", text);
+        cJSON_free(text);
+        cJSON_Delete(o);
+    } else {
+        printf("library   %s\n", library_path);
+        printf("store     %s\n", store_loc);
+        printf("samples   %lld\n", (long long)n.samples);
+        printf("embedded  %lld\n", (long long)n.embedded);
+        printf("stale     %lld\n", (long long)n.stale);
+        printf("missing   %lld\n", (long long)n.missing);
+        printf("model     %s\n", meta.model[0] ? meta.model : "(none yet)");
+        printf("provider  %s\n", meta.provider[0] ? meta.provider : "(none yet)");
+        printf("dims      %d\n", meta.dims);
+        if (have_cp)
+            printf("last run  %s → %s, %s, %lld processed, %lld failed, $%.6f\n", cp.started_at,
+                   cp.updated_at, cp.finished ? "finished" : "not finished (use --resume)",
+                   (long long)cp.total_processed, (long long)cp.total_failed, cp.total_cost_usd);
+        else
+            printf("last run  (none)\n");
+        if (n.stale || n.missing)
+            printf("hint      run 'samplevec embed --all' to embed the %lld stale and missing "
+                   "samples\n",
+                   (long long)(n.stale + n.missing));
+    }
+done:
+    if (have_cp)
+        checkpoint_clear(&cp);
+    store_close(st);
+    library_close(lib);
+    if (rc)
+        msg_error("%s", err);
+    return rc;
+}

@@ -1,0 +1,447 @@
+#include "embed.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "checkpoint.h"
+#include "hash.h"
+#include "library.h"
+#include "pricing.h"
+#include "source_text.h"
+#include "store.h"
+#include "ui.h"
+#include "vecblob.h"
+
+static volatile sig_atomic_t interrupted;
+
+/* First signal: finish the chunk in flight, checkpoint, exit 130. Second: leave at once
+ * (still safe: the store commits whole chunks and the progress file is replaced atomically). */
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (interrupted)
+        _exit(SV_EXIT_INTERRUPTED);
+    interrupted = 1;
+}
+
+/* One chunk's worth of samples and what the pipeline derives from them. */
+typedef struct chunk {
+    size_t cap, n;
+    library_sample *samples;    /* n, owned */
+    char **texts;               /* n source texts, owned */
+    char (*hashes)[SV_HASH_HEX_LEN + 1];
+    store_lookup *stored;       /* n */
+    const char **todo_texts;    /* n_todo, borrowed from texts */
+    size_t *todo_index;         /* n_todo indices into samples */
+    size_t n_todo;
+    float *vectors;             /* cap × dims */
+    provider_text_result *results; /* cap */
+    store_row *rows;            /* cap */
+} chunk;
+
+static int chunk_init(chunk *c, size_t cap, int dims)
+{
+    memset(c, 0, sizeof *c);
+    c->cap = cap;
+    c->samples = calloc(cap, sizeof *c->samples);
+    c->texts = calloc(cap, sizeof *c->texts);
+    c->hashes = calloc(cap, sizeof *c->hashes);
+    c->stored = calloc(cap, sizeof *c->stored);
+    c->todo_texts = calloc(cap, sizeof *c->todo_texts);
+    c->todo_index = calloc(cap, sizeof *c->todo_index);
+    c->vectors = calloc(cap * (size_t)dims, sizeof *c->vectors);
+    c->results = calloc(cap, sizeof *c->results);
+    c->rows = calloc(cap, sizeof *c->rows);
+    return c->samples && c->texts && c->hashes && c->stored && c->todo_texts && c->todo_index &&
+                   c->vectors && c->results && c->rows
+               ? 0
+               : -1;
+}
+
+static void chunk_empty(chunk *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        library_sample_clear(&c->samples[i]);
+        free(c->texts[i]);
+        c->texts[i] = NULL;
+    }
+    provider_results_clear(c->results, c->n_todo);
+    c->n = c->n_todo = 0;
+}
+
+static void chunk_free(chunk *c)
+{
+    chunk_empty(c);
+    free(c->samples);
+    free(c->texts);
+    free(c->hashes);
+    free(c->stored);
+    free(c->todo_texts);
+    free(c->todo_index);
+    free(c->vectors);
+    free(c->results);
+    free(c->rows);
+}
+
+/* Reads up to c->cap samples (fewer at the end or when the limit is reached) and builds their
+ * source texts. Returns 0, or SV_EXIT_DATA. */
+static int chunk_fill(chunk *c, library_cursor *cur, int64_t *budget, int64_t *warnings,
+                      char err[SV_ERR_LEN])
+{
+    while (c->n < c->cap && *budget != 0) {
+        library_sample *s = &c->samples[c->n];
+        int got = library_cursor_next(cur, s, err);
+        if (got == 0)
+            break;
+        if (got != 1)
+            return got;
+        if (s->malformed_fields)
+            (*warnings)++;
+        if (!(c->texts[c->n] = source_text_build(s)))
+            return sv_fail(err, SV_EXIT_DATA, "out of memory building source text of sample %lld",
+                           (long long)s->id);
+        hash_source_hex(c->texts[c->n], c->hashes[c->n]);
+        c->n++;
+        if (*budget > 0)
+            (*budget)--;
+    }
+    return 0;
+}
+
+static int report_add_failure(embed_report *r, checkpoint *cp, int64_t id, const char *why)
+{
+    int64_t *grown = realloc(r->failed_ids, (r->n_failed_ids + 1) * sizeof *grown);
+    if (!grown)
+        return -1;
+    r->failed_ids = grown;
+    r->failed_ids[r->n_failed_ids++] = id;
+    r->failed++;
+    return cp ? checkpoint_add_failure(cp, id, why) : 0;
+}
+
+static void fill_row(store_row *row, const library_sample *s, const char *text, const char *hash,
+                     const float *vector)
+{
+    row->sample_id = s->id;
+    row->vector = vector;
+    row->source = text;
+    row->source_hash = hash;
+    row->title = s->title;
+    row->genre = s->genre;
+    row->musical_key = s->musical_key;
+    row->mood_primary = s->mood_primary;
+    row->mood_secondary = s->mood_secondary;
+    row->bpm = s->bpm;
+    row->has_bpm = s->has_bpm;
+    row->energy_level = s->energy_level;
+    row->has_energy = s->has_energy;
+}
+
+static void panel(const embed_options *o, const provider *p, const char *mode)
+{
+    char dims[32], batch[64];
+    snprintf(dims, sizeof dims, "%d", p->dims);
+    snprintf(batch, sizeof batch, "%zu samples per commit", p->chunk_size);
+    ui_config_row rows[] = {
+        {"Mode", mode},         {"Library", o->library}, {"Store", o->store},
+        {"Provider", p->name},  {"Model", p->model},     {"Dimensions", dims},
+        {"Batch", batch},       {"Progress file", o->progress},
+    };
+    ui_config_panel("samplevec embed", rows, (int)(sizeof rows / sizeof rows[0]) - (o->dry_run ? 1 : 0));
+}
+
+/* Dry run: count what a real run would embed and what it would cost. Nothing is written and
+ * no network is used; a local store that already exists is read to count skips. */
+static int dry_run(const embed_options *o, library *lib, provider *p, store *st, embed_report *r,
+                   char err[SV_ERR_LEN])
+{
+    library_cursor *cur = library_cursor_new(lib, o->selection, 0, err);
+    if (!cur)
+        return SV_EXIT_DATA;
+    chunk c;
+    int rc = 0;
+    int64_t budget = o->limit > 0 ? o->limit : -1;
+    if (chunk_init(&c, p->chunk_size, 1) != 0) {
+        rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
+        goto done;
+    }
+    for (;;) {
+        if ((rc = chunk_fill(&c, cur, &budget, &r->warnings, err)) || c.n == 0)
+            break;
+        for (size_t i = 0; i < c.n; i++)
+            memset(&c.stored[i], 0, sizeof c.stored[i]);
+        if (st) {
+            int64_t *ids = malloc(c.n * sizeof *ids);
+            if (!ids) {
+                rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
+                break;
+            }
+            for (size_t i = 0; i < c.n; i++)
+                ids[i] = c.samples[i].id;
+            rc = store_lookup_ids(st, ids, c.n, c.stored, err);
+            free(ids);
+            if (rc)
+                break;
+        }
+        for (size_t i = 0; i < c.n; i++) {
+            r->total++;
+            if (c.stored[i].present && strcmp(c.stored[i].source_hash, c.hashes[i]) == 0 &&
+                strcmp(c.stored[i].model, p->model) == 0) {
+                r->skipped++;
+                continue;
+            }
+            r->successful++;
+            r->tokens_counted += provider_count_tokens(p, c.texts[i]);
+        }
+        chunk_empty(&c);
+    }
+    r->tokens = r->tokens_counted;
+    r->cost_usd = pricing_cost_usd(r->tokens, p->usd_per_mtok);
+done:
+    chunk_free(&c);
+    library_cursor_free(cur);
+    return rc;
+}
+
+static int run_chunks(const embed_options *o, library *lib, provider *p, store *st, checkpoint *cp,
+                      embed_report *r, char err[SV_ERR_LEN])
+{
+    int rc = 0;
+    int64_t total = 0;
+    if ((rc = library_count(lib, o->selection, &total, err)))
+        return rc;
+    if (o->limit > 0 && total > o->limit)
+        total = o->limit;
+    library_cursor *cur = library_cursor_new(lib, o->selection, cp->last_processed_id, err);
+    if (!cur)
+        return SV_EXIT_DATA;
+    int64_t *ids = malloc(p->chunk_size * sizeof *ids);
+    chunk c;
+    if (chunk_init(&c, p->chunk_size, p->dims) != 0 || !ids) {
+        rc = sv_fail(err, SV_EXIT_DATA, "out of memory for a chunk of %zu samples", p->chunk_size);
+        goto done;
+    }
+    ui_progress bar;
+    ui_progress_start(&bar, total);
+    bar.done = o->resume ? cp->total_processed : 0;
+    if (bar.done > total)
+        bar.done = total;
+    int64_t budget = o->limit > 0 ? o->limit : -1;
+    int64_t billed_sum = 0, counted_billed = 0;
+    int any_billed = 0;
+
+    while (!interrupted) {
+        if ((rc = chunk_fill(&c, cur, &budget, &r->warnings, err)) || c.n == 0)
+            break;
+        for (size_t i = 0; i < c.n; i++)
+            ids[i] = c.samples[i].id;
+        if ((rc = store_lookup_ids(st, ids, c.n, c.stored, err)))
+            break;
+        for (size_t i = 0; i < c.n; i++) {
+            if (c.stored[i].present && strcmp(c.stored[i].source_hash, c.hashes[i]) == 0 &&
+                strcmp(c.stored[i].model, p->model) == 0) {
+                r->skipped++;
+                continue;
+            }
+            c.todo_index[c.n_todo] = i;
+            c.todo_texts[c.n_todo++] = c.texts[i];
+        }
+        size_t n_rows = 0;
+        int64_t chunk_tokens = 0, chunk_billed = -1;
+        if (c.n_todo) {
+            memset(c.results, 0, c.n_todo * sizeof *c.results);
+            if ((rc = provider_embed(p, c.todo_texts, c.n_todo, c.vectors, c.results, &chunk_billed,
+                                     err)))
+                break;
+            for (size_t t = 0; t < c.n_todo; t++) {
+                size_t i = c.todo_index[t];
+                const float *v = c.vectors + t * (size_t)p->dims;
+                char reason[SV_ERR_LEN];
+                const char *why = c.results[t].error;
+                if (!why && vecblob_validate(v, (size_t)p->dims, (size_t)st->dims, reason))
+                    why = reason;
+                if (why) {
+                    if (report_add_failure(r, cp, c.samples[i].id, why) != 0) {
+                        rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
+                        goto done;
+                    }
+                    continue;
+                }
+                r->truncated += c.results[t].truncated;
+                chunk_tokens += c.results[t].tokens;
+                fill_row(&c.rows[n_rows++], &c.samples[i], c.texts[i], c.hashes[i], v);
+            }
+            if (n_rows && (rc = store_upsert(st, c.rows, n_rows, err))) {
+                /* Nothing of this chunk is recorded: the failures just added go too. */
+                break;
+            }
+        }
+        r->successful += (int64_t)n_rows;
+        r->tokens_counted += chunk_tokens;
+        if (chunk_billed >= 0) {
+            any_billed = 1;
+            billed_sum += chunk_billed;
+            counted_billed += chunk_tokens;
+        }
+        r->total += (int64_t)c.n;
+        int64_t billed_tokens = chunk_billed >= 0 ? chunk_billed : chunk_tokens;
+        cp->last_processed_id = c.samples[c.n - 1].id;
+        cp->total_processed += (int64_t)c.n;
+        cp->total_successful += (int64_t)n_rows;
+        cp->total_failed = (int64_t)cp->n_failures;
+        cp->total_skipped += (int64_t)(c.n - c.n_todo);
+        cp->total_tokens += billed_tokens;
+        cp->total_cost_usd += pricing_cost_usd(billed_tokens, p->usd_per_mtok);
+        if ((rc = checkpoint_save(o->progress, cp, err)))
+            break;
+        bar.done += (int64_t)c.n;
+        bar.stored = r->successful;
+        bar.failed = r->failed;
+        bar.skipped = r->skipped;
+        bar.cost_usd += pricing_cost_usd(billed_tokens, p->usd_per_mtok);
+        ui_progress_update(&bar);
+        chunk_empty(&c);
+    }
+    ui_progress_finish(&bar);
+    r->tokens = any_billed ? billed_sum + (r->tokens_counted - counted_billed) : r->tokens_counted;
+    r->cost_usd = pricing_cost_usd(r->tokens, p->usd_per_mtok);
+    if (!rc && interrupted) {
+        r->interrupted = 1;
+        rc = SV_EXIT_INTERRUPTED;
+    } else if (!rc) {
+        cp->finished = 1;
+        rc = checkpoint_save(o->progress, cp, err);
+    }
+done:
+    chunk_free(&c);
+    free(ids);
+    library_cursor_free(cur);
+    return rc;
+}
+
+int embed_run(const embed_options *o, embed_report *r, char err[SV_ERR_LEN])
+{
+    provider_config pc = o->provider;
+    pc.offline = o->dry_run;
+    int rc = 0;
+    provider *p = provider_open(&pc, &rc, err);
+    if (!p) {
+        memset(r, 0, sizeof *r);
+        return rc;
+    }
+    rc = embed_run_with(o, p, r, err);
+    provider_free(p);
+    return rc;
+}
+
+int embed_run_with(const embed_options *o, provider *p, embed_report *r, char err[SV_ERR_LEN])
+{
+    memset(r, 0, sizeof *r);
+    double started = ui_now();
+    int rc = 0;
+    store *st = NULL;
+    checkpoint cp;
+    checkpoint_init(&cp);
+
+    library *lib = library_open(o->library, err);
+    if (!lib)
+        return SV_EXIT_DATA;
+    if (!library_has_vibe(lib))
+        msg_info("%s has no vibe_analyses table: embedding from basic metadata (title, genre, "
+                 "BPM, key, tags)",
+                 o->library);
+
+    snprintf(r->model, sizeof r->model, "%s", p->model);
+    snprintf(r->provider, sizeof r->provider, "%s", p->name);
+    r->dims = p->dims;
+    r->tokens_estimated = !p->tokens_exact;
+
+    if (o->dry_run) {
+        panel(o, p, "dry run (estimate only, nothing is written)");
+        /* Skips are counted against an existing local store of the same model only. */
+        if (!store_is_remote(o->store) && access(o->store, F_OK) == 0) {
+            store_meta m;
+            int code;
+            char serr[SV_ERR_LEN];
+            st = store_open(o->store, 1, &code, serr);
+            if (st && (store_meta_get(st, &m, serr) || strcmp(m.model, p->model) || m.dims != p->dims)) {
+                store_close(st);
+                st = NULL;
+            }
+        }
+        rc = dry_run(o, lib, p, st, r, err);
+        goto done;
+    }
+
+    if (!(st = store_open(o->store, 0, &rc, err)))
+        goto done;
+    if (o->reset && unlink(o->progress) != 0 && access(o->progress, F_OK) == 0) {
+        rc = sv_fail(err, SV_EXIT_DATA, "cannot remove progress file %s for --reset", o->progress);
+        goto done;
+    }
+    int loaded = o->reset ? 1 : checkpoint_load(o->progress, &cp, err);
+    if (loaded == SV_EXIT_DATA) {
+        rc = loaded;
+        goto done;
+    }
+    if (o->resume && loaded == 0 && cp.model[0] &&
+        (strcmp(cp.model, p->model) != 0 || cp.dims != p->dims)) {
+        rc = sv_fail(err, SV_EXIT_USAGE,
+                     "progress file %s is for model '%s' (%d dims), this run uses '%s' (%d dims): "
+                     "resume with the same --provider/--model/--dims, or start over with --reset",
+                     o->progress, cp.model, cp.dims, p->model, p->dims);
+        goto done;
+    }
+    if (!o->resume || loaded == 1) {
+        if (o->resume)
+            msg_info("no progress file at %s: starting from the first sample", o->progress);
+        else if (loaded == 0 && !cp.finished)
+            msg_info("an earlier run stopped before the end (%s); this run skips what it stored "
+                     "(--resume also keeps its totals)",
+                     o->progress);
+        checkpoint_clear(&cp);
+        checkpoint_init(&cp);
+    }
+    if ((rc = store_prepare(st, p->name, p->model, p->dims, o->reset, err)))
+        goto done;
+    snprintf(cp.provider, sizeof cp.provider, "%s", p->name);
+    snprintf(cp.model, sizeof cp.model, "%s", p->model);
+    snprintf(cp.store, sizeof cp.store, "%s", st->location);
+    cp.dims = p->dims;
+    cp.finished = 0;
+    panel(o, p, o->resume ? "resume" : "embed");
+
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    interrupted = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    rc = run_chunks(o, lib, p, st, &cp, r, err);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (rc == SV_EXIT_INTERRUPTED)
+        snprintf(err, SV_ERR_LEN,
+                 "interrupted: progress saved to %s after sample %lld; run again with --resume "
+                 "to finish",
+                 o->progress, (long long)cp.last_processed_id);
+done:
+    if (!rc && r->failed)
+        rc = SV_EXIT_FAILED;
+    r->elapsed_s = ui_now() - started;
+    checkpoint_clear(&cp);
+    store_close(st);
+    library_close(lib);
+    return rc;
+}
+
+void embed_report_clear(embed_report *r)
+{
+    free(r->failed_ids);
+    r->failed_ids = NULL;
+    r->n_failed_ids = 0;
+}

@@ -1,0 +1,61 @@
+/* embed: the pipeline. library → source text → provider → validate → store → checkpoint.
+ *
+ * Per chunk of provider->chunk_size samples (in samples.id order):
+ *   1. source texts and their hashes are built;
+ *   2. the store is asked once for the chunk's stored hashes: a sample whose row has the same
+ *      source_hash and model is skipped;
+ *   3. the rest are embedded; each vector is validated (dims, NaN/Inf, zero);
+ *   4. valid vectors are upserted in one transaction;
+ *   5. only then the progress file is replaced (last_processed_id = the chunk's last id).
+ * So kill -9 anywhere loses at most the chunk in flight, and --resume (or a plain rerun,
+ * which skips what is stored) redoes exactly that chunk.
+ */
+#ifndef SAMPLEVEC_EMBED_H
+#define SAMPLEVEC_EMBED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "idspec.h"
+#include "msg.h"
+#include "provider.h"
+
+typedef struct embed_options {
+    const char *library;       /* sample manager database, opened read-only */
+    const char *store;         /* store location (path or URL) */
+    const char *progress;      /* progress file path */
+    const idspec *selection;   /* NULL = every sample */
+    int64_t limit;             /* at most this many samples considered; 0 = no limit */
+    int resume;                /* continue after the progress file's last_processed_id */
+    int reset;                 /* drop stored vectors and the progress file first */
+    int dry_run;               /* estimate only: no network, nothing written */
+    provider_config provider;
+} embed_options;
+
+typedef struct embed_report {
+    char model[PROVIDER_MODEL_LEN];
+    char provider[32];
+    int dims;
+    int64_t total;             /* samples considered this run */
+    int64_t successful;        /* newly stored this run (dry run: would be embedded) */
+    int64_t failed, skipped;
+    int64_t tokens;            /* billed by the API when it says, else counted/estimated */
+    int64_t tokens_counted;    /* our own count (exact or estimate) of the same texts */
+    int tokens_estimated;      /* 1 when tokens are an estimate */
+    double cost_usd;
+    int64_t truncated;         /* texts cut to the model's input limit */
+    int64_t warnings;          /* samples with malformed JSON fields */
+    int64_t *failed_ids;       /* n_failed_ids, owned: embed_report_clear */
+    size_t n_failed_ids;
+    double elapsed_s;
+    int interrupted;
+} embed_report;
+
+/* Runs the pipeline. Returns an exit code (msg.h): 0, 1 (some failed), 2, 3 or 130; on 2/3
+ * err says why. The report is filled as far as the run got. */
+int embed_run(const embed_options *o, embed_report *r, char err[SV_ERR_LEN]);
+/* The same with a provider the caller opened (and frees); o->provider is then unused. */
+int embed_run_with(const embed_options *o, provider *p, embed_report *r, char err[SV_ERR_LEN]);
+void embed_report_clear(embed_report *r);
+
+#endif

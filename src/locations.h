@@ -1,0 +1,17 @@
+/* locations: where the library, the store and the progress file are when not given. */
+#ifndef SAMPLEVEC_LOCATIONS_H
+#define SAMPLEVEC_LOCATIONS_H
+
+#include <stddef.h>
+
+#define LOCATIONS_DEFAULT_LIBRARY "sp404_samples.db" /* in the working directory */
+#define LOCATIONS_LEN 1024
+
+/* The store: TURSO_DATABASE_URL (environment or .env) when set, else samplevec.db in the
+ * library's directory, so the application's database is never touched. */
+void locations_default_store(const char *library, char out[LOCATIONS_LEN]);
+/* The progress file: <store>.progress.json for a local store, ./samplevec.progress.json for a
+ * remote one. */
+void locations_default_progress(const char *store, char out[LOCATIONS_LEN]);
+
+#endif

@@ -1,0 +1,268 @@
+/* lexical: the default provider. Offline, no model file, deterministic.
+ *
+ * A text becomes a bag of hashed features:
+ *   - word unigrams            weight 1.0
+ *   - word bigrams             weight 0.7   (keeps "dusty jazzy" apart from "jazzy dusty")
+ *   - character trigrams of "<word>" (with boundary marks)  weight 0.25
+ *     (so "jazz"/"jazzy", "drum"/"drums" still overlap)
+ * Words are runs of letters and digits after Unicode lower-casing (utf8proc), so accents and
+ * non-Latin scripts are words like any other. Each distinct feature contributes
+ * weight × (1 + ln tf) (sublinear TF) to bucket hash % dims with a sign taken from another
+ * hash bit (signed hashing: collisions cancel in expectation instead of piling up).
+ * The vector is L2-normalised. Nothing depends on any corpus statistic, so a vector stored
+ * today stays comparable with one computed next year: the recipe is versioned in the model id.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "provider.h"
+
+#define LEXICAL_MODEL_ID "lexical-v1"
+#define WEIGHT_UNIGRAM 1.0f
+#define WEIGHT_BIGRAM 0.7f
+#define WEIGHT_TRIGRAM 0.25f
+#define SEED_UNIGRAM 0x9e3779b97f4a7c15ULL
+#define SEED_BIGRAM 0xc2b2ae3d27d4eb4fULL
+#define SEED_TRIGRAM 0x165667b19e3779f9ULL
+#define MAX_WORD_CODEPOINTS 64 /* longer runs (base64 junk, URLs) are cut: they carry no vibe */
+
+typedef struct feature_slot {
+    uint64_t hash;   /* 0 = empty */
+    float weight;
+    uint32_t count;
+} feature_slot;
+
+typedef struct lexical_provider {
+    provider base;
+    feature_slot *slots; /* open-addressing table, cap slots, reused across texts */
+    size_t cap;
+    size_t *used;        /* indices of occupied slots, n_used of them (≤ cap / 2): clearing
+                            and summing touch only these, so one huge text does not make
+                            every later text pay for a huge table */
+    size_t n_used;
+} lexical_provider;
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+static uint64_t hash_codepoints(uint64_t seed, const int32_t *cp, size_t n)
+{
+    uint64_t h = seed;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint64_t)(uint32_t)cp[i]) * 0x100000001b3ULL;
+    return mix64(h);
+}
+
+/* Grows the table so that `needed` features fit at ≤ 50% load. Returns 0 or -1. */
+static int ensure_capacity(lexical_provider *lp, size_t needed)
+{
+    size_t want = 64;
+    while (want < needed * 2)
+        want *= 2;
+    if (want <= lp->cap)
+        return 0;
+    feature_slot *slots = calloc(want, sizeof *slots);
+    size_t *used = malloc(want / 2 * sizeof *used);
+    if (!slots || !used) {
+        free(slots);
+        free(used);
+        return -1;
+    }
+    free(lp->slots);
+    free(lp->used);
+    lp->slots = slots;
+    lp->used = used;
+    lp->n_used = 0; /* the fresh table is already empty */
+    lp->cap = want;
+    return 0;
+}
+
+static void add_feature(lexical_provider *lp, uint64_t hash, float weight)
+{
+    if (hash == 0)
+        hash = 1;
+    size_t mask = lp->cap - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+        feature_slot *s = &lp->slots[i];
+        if (s->hash == hash) {
+            s->count++;
+            return;
+        }
+        if (s->hash == 0) {
+            s->hash = hash;
+            s->weight = weight;
+            s->count = 1;
+            lp->used[lp->n_used++] = i;
+            return;
+        }
+    }
+}
+
+/* Features of one word (codepoints already lower-cased). */
+static void add_word(lexical_provider *lp, const int32_t *word, size_t n, uint64_t *prev_hash)
+{
+    uint64_t h = hash_codepoints(SEED_UNIGRAM, word, n);
+    add_feature(lp, h, WEIGHT_UNIGRAM);
+    if (*prev_hash)
+        add_feature(lp, mix64(*prev_hash * 31 + h + SEED_BIGRAM), WEIGHT_BIGRAM);
+    *prev_hash = h;
+
+    int32_t padded[MAX_WORD_CODEPOINTS + 2];
+    padded[0] = '<';
+    memcpy(padded + 1, word, n * sizeof *word);
+    padded[n + 1] = '>';
+    for (size_t i = 0; i + 3 <= n + 2; i++)
+        add_feature(lp, hash_codepoints(SEED_TRIGRAM, padded + i, 3), WEIGHT_TRIGRAM);
+}
+
+/* Word iterator: the next run of letters, digits and combining marks, lower-cased, into
+ * word[] (cut at MAX_WORD_CODEPOINTS). Returns its length, or 0 at the end of the text.
+ * Invalid UTF-8 bytes separate words. */
+typedef struct word_iter {
+    const utf8proc_uint8_t *p;
+    utf8proc_ssize_t left;
+} word_iter;
+
+static size_t next_word(word_iter *it, int32_t word[MAX_WORD_CODEPOINTS])
+{
+    size_t wlen = 0;
+    while (it->left > 0) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t step = utf8proc_iterate(it->p, it->left, &cp);
+        if (step <= 0) {
+            step = 1;
+            cp = ' ';
+        }
+        it->p += step;
+        it->left -= step;
+        utf8proc_category_t cat = utf8proc_category(cp);
+        int is_word = (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
+                      (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO) ||
+                      cat == UTF8PROC_CATEGORY_MN;
+        if (is_word) {
+            if (wlen < MAX_WORD_CODEPOINTS)
+                word[wlen++] = utf8proc_tolower(cp);
+        } else if (wlen) {
+            return wlen;
+        }
+    }
+    return wlen;
+}
+
+static word_iter word_iter_of(const char *text)
+{
+    word_iter it = {(const utf8proc_uint8_t *)text, (utf8proc_ssize_t)strlen(text)};
+    return it;
+}
+
+/* Embeds one text into out[dims]; returns the number of words (the provider's "tokens"),
+ * or -1 when out of memory. */
+static int64_t embed_one(lexical_provider *lp, const char *text, float *out, int dims)
+{
+    /* Every byte starts at most one word and each word of n codepoints adds ≤ n + 2 features. */
+    if (ensure_capacity(lp, 3 * strlen(text) + 8) != 0)
+        return -1;
+    for (size_t i = 0; i < lp->n_used; i++)
+        lp->slots[lp->used[i]].hash = 0;
+    lp->n_used = 0;
+
+    int32_t word[MAX_WORD_CODEPOINTS];
+    int64_t words = 0;
+    uint64_t prev_hash = 0;
+    word_iter it = word_iter_of(text);
+    for (size_t wlen; (wlen = next_word(&it, word)) > 0; words++)
+        add_word(lp, word, wlen, &prev_hash);
+
+    memset(out, 0, (size_t)dims * sizeof *out);
+    for (size_t i = 0; i < lp->n_used; i++) {
+        const feature_slot *s = &lp->slots[lp->used[i]];
+        float value = s->weight * (1.0f + logf((float)s->count));
+        size_t bucket = (size_t)(s->hash % (uint64_t)dims);
+        out[bucket] += (s->hash >> 63) ? -value : value;
+    }
+    double norm = 0;
+    for (int i = 0; i < dims; i++)
+        norm += (double)out[i] * out[i];
+    if (norm > 0) {
+        float inv = (float)(1.0 / sqrt(norm));
+        for (int i = 0; i < dims; i++)
+            out[i] *= inv;
+    }
+    return words;
+}
+
+static int lexical_embed(provider *p, const char *const *texts, size_t n, float *vectors,
+                         provider_text_result *results, int64_t *billed_tokens, char err[SV_ERR_LEN])
+{
+    lexical_provider *lp = (lexical_provider *)p;
+    *billed_tokens = -1;
+    for (size_t i = 0; i < n; i++) {
+        int64_t words = embed_one(lp, texts[i], vectors + i * (size_t)p->dims, p->dims);
+        if (words < 0)
+            return sv_fail(err, SV_EXIT_DATA, "out of memory embedding a %zu-byte text",
+                           strlen(texts[i]));
+        results[i].tokens = words;
+    }
+    return 0;
+}
+
+static int64_t lexical_count_tokens(provider *p, const char *text)
+{
+    (void)p;
+    int32_t word[MAX_WORD_CODEPOINTS];
+    int64_t words = 0;
+    word_iter it = word_iter_of(text);
+    while (next_word(&it, word) > 0)
+        words++;
+    return words;
+}
+
+static void lexical_free(provider *p)
+{
+    lexical_provider *lp = (lexical_provider *)p;
+    free(lp->slots);
+    free(lp->used);
+    free(lp);
+}
+
+static const provider_vtable lexical_vtable = {lexical_embed, lexical_count_tokens, lexical_free};
+
+provider *provider_lexical_open(const provider_config *cfg, int *exit_code, char err[SV_ERR_LEN])
+{
+    if (cfg->model && strcmp(cfg->model, LEXICAL_MODEL_ID) != 0) {
+        *exit_code = sv_fail(err, SV_EXIT_USAGE,
+                             "provider 'lexical' has one model, '%s' (got --model '%s'): drop "
+                             "--model",
+                             LEXICAL_MODEL_ID, cfg->model);
+        return NULL;
+    }
+    int dims = cfg->dims ? cfg->dims : PROVIDER_DEFAULT_DIMS;
+    if (dims < 8 || dims > 65536) {
+        *exit_code = sv_fail(err, SV_EXIT_USAGE,
+                             "option --dims: %d is out of range for 'lexical' (8..65536)", dims);
+        return NULL;
+    }
+    lexical_provider *lp = calloc(1, sizeof *lp);
+    if (!lp) {
+        *exit_code = sv_fail(err, SV_EXIT_DATA, "out of memory");
+        return NULL;
+    }
+    lp->base.vt = &lexical_vtable;
+    snprintf(lp->base.name, sizeof lp->base.name, "lexical");
+    snprintf(lp->base.model, sizeof lp->base.model, LEXICAL_MODEL_ID);
+    lp->base.dims = dims;
+    lp->base.usd_per_mtok = 0;
+    lp->base.tokens_exact = 1;
+    lp->base.chunk_size = (size_t)(cfg->batch_size > 0 ? cfg->batch_size : 100);
+    return &lp->base;
+}

@@ -1,0 +1,383 @@
+/* The local store: a SQLite file of samplevec's own (schema in store.h), WAL mode, one
+ * transaction per upserted chunk. The application's database is never opened here. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+
+#include "store.h"
+#include "vecblob.h"
+
+typedef struct sqlite_store {
+    store base;
+    sqlite3 *db;
+    sqlite3_stmt *lookup_stmt;  /* prepared once, reused per id */
+    sqlite3_stmt *upsert_stmt;
+    unsigned char *blob;        /* dims*4 bytes, encode buffer for upserts */
+    float *vector;              /* dims floats, decode buffer for scans */
+} sqlite_store;
+
+#define SCHEMA_SQL_FMT                                                                    \
+    "CREATE TABLE IF NOT EXISTS sample_embeddings ("                                      \
+    " sample_id INTEGER PRIMARY KEY,"                                                      \
+    " vibe_vector F32_BLOB(%d) NOT NULL,"                                                  \
+    " embedding_source TEXT,"                                                              \
+    " created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,"                                     \
+    " model TEXT, dims INTEGER, source_hash TEXT,"                                         \
+    " title TEXT, genre TEXT, bpm REAL, musical_key TEXT,"                                 \
+    " mood_primary TEXT, mood_secondary TEXT, energy_level REAL);"                         \
+    "CREATE TABLE IF NOT EXISTS samplevec_meta (key TEXT PRIMARY KEY, value TEXT);"
+
+static int db_fail(sqlite_store *s, char err[SV_ERR_LEN], const char *what)
+{
+    return sv_fail(err, SV_EXIT_DATA, "store %s: %s: %s", s->base.location, what,
+                   sqlite3_errmsg(s->db));
+}
+
+static int exec_sql(sqlite_store *s, const char *sql, char err[SV_ERR_LEN])
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK)
+        return 0;
+    int rc = sv_fail(err, SV_EXIT_DATA, "store %s: %s", s->base.location, msg ? msg : "error");
+    sqlite3_free(msg);
+    return rc;
+}
+
+static int table_exists(sqlite_store *s, const char *name)
+{
+    sqlite3_stmt *st;
+    int found = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", -1,
+                           &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    found = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return found;
+}
+
+static void meta_read_text(sqlite_store *s, const char *key, char *out, size_t cap)
+{
+    sqlite3_stmt *st;
+    out[0] = '\0';
+    if (sqlite3_prepare_v2(s->db, "SELECT value FROM samplevec_meta WHERE key=?", -1, &st, NULL) !=
+        SQLITE_OK)
+        return;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+}
+
+static int sqlite_meta(store *base, store_meta *out, char err[SV_ERR_LEN])
+{
+    sqlite_store *s = (sqlite_store *)base;
+    memset(out, 0, sizeof *out);
+    if (!table_exists(s, "samplevec_meta") || !table_exists(s, "sample_embeddings"))
+        return 0; /* a fresh store: unclaimed, empty */
+    char dims[32];
+    meta_read_text(s, "provider", out->provider, sizeof out->provider);
+    meta_read_text(s, "model", out->model, sizeof out->model);
+    meta_read_text(s, "dims", dims, sizeof dims);
+    out->dims = atoi(dims);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sample_embeddings", -1, &st, NULL) !=
+        SQLITE_OK)
+        return db_fail(s, err, "cannot count rows");
+    if (sqlite3_step(st) == SQLITE_ROW)
+        out->rows = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    base->dims = out->dims;
+    return 0;
+}
+
+static int meta_write(sqlite_store *s, const char *key, const char *value, char err[SV_ERR_LEN])
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO samplevec_meta(key, value) VALUES(?, ?)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_fail(s, err, "cannot write samplevec_meta");
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(s, err, "cannot write samplevec_meta");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int prepare_statements(sqlite_store *s, char err[SV_ERR_LEN])
+{
+    /* Reset may have dropped the table the old statements point at. */
+    sqlite3_finalize(s->lookup_stmt);
+    sqlite3_finalize(s->upsert_stmt);
+    s->lookup_stmt = s->upsert_stmt = NULL;
+    if (sqlite3_prepare_v3(
+            s->db,
+            "INSERT INTO sample_embeddings(sample_id, vibe_vector, embedding_source, model, dims,"
+            " source_hash, title, genre, bpm, musical_key, mood_primary, mood_secondary,"
+            " energy_level) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+            " ON CONFLICT(sample_id) DO UPDATE SET vibe_vector=excluded.vibe_vector,"
+            " embedding_source=excluded.embedding_source, created_at=CURRENT_TIMESTAMP,"
+            " model=excluded.model, dims=excluded.dims, source_hash=excluded.source_hash,"
+            " title=excluded.title, genre=excluded.genre, bpm=excluded.bpm,"
+            " musical_key=excluded.musical_key, mood_primary=excluded.mood_primary,"
+            " mood_secondary=excluded.mood_secondary, energy_level=excluded.energy_level",
+            -1, SQLITE_PREPARE_PERSISTENT, &s->upsert_stmt, NULL) != SQLITE_OK)
+        return db_fail(s, err, "cannot prepare upsert");
+    return 0;
+}
+
+static int sqlite_prepare(store *base, const char *provider, const char *model, int dims,
+                          int reset, char err[SV_ERR_LEN])
+{
+    sqlite_store *s = (sqlite_store *)base;
+    store_meta m;
+    int rc = sqlite_meta(base, &m, err);
+    if (rc)
+        return rc;
+    int claimed = m.model[0] != '\0';
+    int same = claimed && strcmp(m.model, model) == 0 && m.dims == dims &&
+               strcmp(m.provider, provider) == 0;
+    if (claimed && !same && !reset)
+        return sv_fail(err, SV_EXIT_USAGE,
+                       "store %s holds %s model '%s' (%d dims); this run asks for %s model '%s' "
+                       "(%d dims): use the same --provider/--model/--dims, another --store, or "
+                       "--reset to drop the %lld stored vectors",
+                       base->location, m.provider, m.model, m.dims, provider, model, dims,
+                       (long long)m.rows);
+    char sql[1024];
+    if ((rc = exec_sql(s, "BEGIN IMMEDIATE", err)))
+        return rc;
+    /* Reset drops the table, so the declared F32_BLOB(dims) always tells the truth. */
+    if (reset && (rc = exec_sql(s, "DROP TABLE IF EXISTS sample_embeddings", err)))
+        goto rollback;
+    snprintf(sql, sizeof sql, SCHEMA_SQL_FMT, dims);
+    if ((rc = exec_sql(s, sql, err)))
+        goto rollback;
+    snprintf(sql, sizeof sql, "%d", dims);
+    if ((rc = meta_write(s, "provider", provider, err)) || (rc = meta_write(s, "model", model, err)) ||
+        (rc = meta_write(s, "dims", sql, err)))
+        goto rollback;
+    if ((rc = exec_sql(s, "COMMIT", err)))
+        goto rollback;
+    base->dims = dims;
+    free(s->blob);
+    free(s->vector);
+    s->blob = malloc((size_t)dims * 4);
+    s->vector = malloc((size_t)dims * sizeof *s->vector);
+    if (!s->blob || !s->vector)
+        return sv_fail(err, SV_EXIT_DATA, "out of memory");
+    return prepare_statements(s, err);
+rollback:
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+static int sqlite_lookup(store *base, const int64_t *ids, size_t n, store_lookup *out,
+                         char err[SV_ERR_LEN])
+{
+    sqlite_store *s = (sqlite_store *)base;
+    /* Prepared here on first use, so a dry run can look up without claiming the store. */
+    if (!s->lookup_stmt &&
+        sqlite3_prepare_v3(s->db, "SELECT source_hash, model FROM sample_embeddings WHERE sample_id=?",
+                           -1, SQLITE_PREPARE_PERSISTENT, &s->lookup_stmt, NULL) != SQLITE_OK)
+        return db_fail(s, err, "cannot prepare lookup");
+    for (size_t i = 0; i < n; i++) {
+        memset(&out[i], 0, sizeof out[i]);
+        sqlite3_bind_int64(s->lookup_stmt, 1, ids[i]);
+        int step = sqlite3_step(s->lookup_stmt);
+        if (step == SQLITE_ROW) {
+            out[i].present = 1;
+            const unsigned char *hash = sqlite3_column_text(s->lookup_stmt, 0);
+            const unsigned char *model = sqlite3_column_text(s->lookup_stmt, 1);
+            snprintf(out[i].source_hash, sizeof out[i].source_hash, "%s", hash ? (const char *)hash : "");
+            snprintf(out[i].model, sizeof out[i].model, "%s", model ? (const char *)model : "");
+        }
+        sqlite3_reset(s->lookup_stmt);
+        if (step != SQLITE_ROW && step != SQLITE_DONE)
+            return db_fail(s, err, "lookup failed");
+    }
+    return 0;
+}
+
+static void bind_text_or_null(sqlite3_stmt *st, int col, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, col, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, col);
+}
+
+static int sqlite_upsert(store *base, const store_row *rows, size_t n, char err[SV_ERR_LEN])
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = s->upsert_stmt;
+    if (!st)
+        return sv_fail(err, SV_EXIT_DATA, "store %s: upsert before prepare", base->location);
+    int rc = exec_sql(s, "BEGIN IMMEDIATE", err);
+    if (rc)
+        return rc;
+    char model[PROVIDER_MODEL_LEN];
+    meta_read_text(s, "model", model, sizeof model);
+    for (size_t i = 0; i < n; i++) {
+        const store_row *r = &rows[i];
+        vecblob_encode(r->vector, (size_t)base->dims, s->blob);
+        sqlite3_bind_int64(st, 1, r->sample_id);
+        sqlite3_bind_blob(st, 2, s->blob, base->dims * 4, SQLITE_STATIC);
+        bind_text_or_null(st, 3, r->source);
+        sqlite3_bind_text(st, 4, model, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 5, base->dims);
+        bind_text_or_null(st, 6, r->source_hash);
+        bind_text_or_null(st, 7, r->title);
+        bind_text_or_null(st, 8, r->genre);
+        if (r->has_bpm)
+            sqlite3_bind_double(st, 9, r->bpm);
+        else
+            sqlite3_bind_null(st, 9);
+        bind_text_or_null(st, 10, r->musical_key);
+        bind_text_or_null(st, 11, r->mood_primary);
+        bind_text_or_null(st, 12, r->mood_secondary);
+        if (r->has_energy)
+            sqlite3_bind_double(st, 13, r->energy_level);
+        else
+            sqlite3_bind_null(st, 13);
+        int step = sqlite3_step(st);
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        if (step != SQLITE_DONE) {
+            rc = db_fail(s, err, "cannot store a vector");
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            return rc;
+        }
+    }
+    /* A generation number lets derived caches (search) notice any change cheaply. */
+    if ((rc = exec_sql(s,
+                       "INSERT INTO samplevec_meta(key, value) VALUES('generation', 1)"
+                       " ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+                       err))) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
+    if ((rc = exec_sql(s, "COMMIT", err))) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
+    return 0;
+}
+
+static const char *column_text(sqlite3_stmt *st, int col)
+{
+    return (const char *)sqlite3_column_text(st, col);
+}
+
+static int sqlite_scan(store *base, store_scan_fn fn, void *ctx, char err[SV_ERR_LEN])
+{
+    sqlite_store *s = (sqlite_store *)base;
+    store_meta m;
+    int rc = sqlite_meta(base, &m, err);
+    if (rc)
+        return rc;
+    if (!m.dims)
+        return 0;
+    if (!s->vector && !(s->vector = malloc((size_t)m.dims * sizeof *s->vector)))
+        return sv_fail(err, SV_EXIT_DATA, "out of memory");
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT sample_id, vibe_vector, title, genre, bpm, musical_key,"
+                           " mood_primary, mood_secondary, energy_level FROM sample_embeddings"
+                           " ORDER BY sample_id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_fail(s, err, "cannot scan");
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        store_scan_row row;
+        memset(&row, 0, sizeof row);
+        row.sample_id = sqlite3_column_int64(st, 0);
+        const void *blob = sqlite3_column_blob(st, 1);
+        int bytes = sqlite3_column_bytes(st, 1);
+        if (bytes != m.dims * 4) {
+            rc = sv_fail(err, SV_EXIT_DATA,
+                         "store %s: sample %lld has a %d-byte vector, expected %d (%d dims): "
+                         "re-embed with --reset",
+                         base->location, (long long)row.sample_id, bytes, m.dims * 4, m.dims);
+            break;
+        }
+        vecblob_decode(blob, (size_t)m.dims, s->vector);
+        row.vector = s->vector;
+        row.title = column_text(st, 2);
+        row.genre = column_text(st, 3);
+        row.has_bpm = sqlite3_column_type(st, 4) != SQLITE_NULL;
+        row.bpm = sqlite3_column_double(st, 4);
+        row.musical_key = column_text(st, 5);
+        row.mood_primary = column_text(st, 6);
+        row.mood_secondary = column_text(st, 7);
+        row.has_energy = sqlite3_column_type(st, 8) != SQLITE_NULL;
+        row.energy_level = sqlite3_column_double(st, 8);
+        if (fn(&row, ctx))
+            break;
+    }
+    if (!rc && step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = db_fail(s, err, "scan failed");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static void sqlite_close(store *base)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_finalize(s->lookup_stmt);
+    sqlite3_finalize(s->upsert_stmt);
+    sqlite3_close(s->db);
+    free(s->blob);
+    free(s->vector);
+    free(s);
+}
+
+static const store_vtable sqlite_vtable = {sqlite_meta,   sqlite_prepare, sqlite_lookup,
+                                           sqlite_upsert, sqlite_scan,    sqlite_close};
+
+store *store_sqlite_open(const char *path, int must_exist, int *exit_code, char err[SV_ERR_LEN])
+{
+    sqlite_store *s = calloc(1, sizeof *s);
+    if (!s) {
+        *exit_code = sv_fail(err, SV_EXIT_DATA, "out of memory");
+        return NULL;
+    }
+    s->base.vt = &sqlite_vtable;
+    snprintf(s->base.location, sizeof s->base.location, "%s", path);
+    int flags = SQLITE_OPEN_READWRITE | (must_exist ? 0 : SQLITE_OPEN_CREATE);
+    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+        *exit_code = sv_fail(err, SV_EXIT_DATA, "cannot open store %s: %s%s", path,
+                             s->db ? sqlite3_errmsg(s->db) : "out of memory",
+                             must_exist ? " (run 'samplevec embed' first to create it)" : "");
+        goto fail;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    /* Checked before any pragma: switching a database to WAL writes to it, and the
+     * application's database must never be written. */
+    if (table_exists(s, "samples") && !table_exists(s, "sample_embeddings")) {
+        *exit_code = sv_fail(err, SV_EXIT_USAGE,
+                             "store %s looks like a sample library (it has a 'samples' table): "
+                             "samplevec keeps vectors in a file of its own; pass another --store",
+                             path);
+        goto fail;
+    }
+    char *msg = NULL;
+    /* WAL: readers (search, status) never block the writer. synchronous=FULL: a commit is on
+     * disk before upsert returns, so the checkpoint written after it never runs ahead of the
+     * store, even across a power cut. */
+    if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL,
+                     &msg) != SQLITE_OK) {
+        *exit_code = sv_fail(err, SV_EXIT_DATA,
+                             "store %s is not a usable SQLite database (%s): pass another "
+                             "--store path",
+                             path, msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        goto fail;
+    }
+    return &s->base;
+fail:
+    sqlite3_close(s->db);
+    free(s);
+    return NULL;
+}
