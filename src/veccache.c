@@ -458,6 +458,12 @@ done:
     return vc;
 }
 
+int veccache_fingerprint_is(const veccache *vc, const char *fp)
+{
+    const vc_header *h = vc->map;
+    return fp && *fp && fixed_str_eq(h->fingerprint, sizeof h->fingerprint, fp);
+}
+
 void veccache_free(veccache *vc)
 {
     if (!vc)

@@ -81,6 +81,9 @@ veccache *veccache_open(const char *path, int dims, const char *fingerprint, con
 veccache *veccache_for_store(store *s, const store_meta *meta, int use_file, int *rebuilt,
                              int *exit_code, char err[SV_ERR_LEN]);
 
+/* 1 if vc was stamped with fingerprint fp (a non-empty one) when it was built. */
+int veccache_fingerprint_is(const veccache *vc, const char *fp);
+
 /* "<store path>.vcache" into out; 0, or -1 when the store has no local path. */
 int veccache_path(const store *s, char *out, size_t outsz);
 
