@@ -7,6 +7,8 @@
 #include "msg.h"
 
 #define DEMO_LIBRARY_DEFAULT_COUNT 2437
+#define DEMO_LIBRARY_DEFAULT_SEED 404   /* `samplevec demo-library` without --seed */
+#define DEMO_LIBRARY_MAX_COUNT 100000000
 
 /* Creates path (refusing to overwrite an existing file) with `count` samples generated from
  * `seed`; the same seed and count give the same rows. Returns 0 or an SV_EXIT_* code. */

@@ -15,6 +15,10 @@
 #include "ui.h"
 #include "vecblob.h"
 
+#define COMMIT_TARGET_S 0.25          /* aim for a commit every quarter second or slower */
+#define GROUP_MAX_BYTES (24u << 20)   /* vectors held per commit at most */
+#define GROUP_MAX_CHUNKS 64           /* provider chunks per commit at most */
+
 static volatile sig_atomic_t interrupted;
 
 /* First signal: finish the chunk in flight, checkpoint, exit 130. Second: leave at once
@@ -86,12 +90,14 @@ static void chunk_free(chunk *c)
     free(c->rows);
 }
 
-/* Reads up to c->cap samples (fewer at the end or when the limit is reached) and builds their
+/* Reads up to want (≤ c->cap) samples (fewer at the end or when the limit is reached) and builds their
  * source texts. Returns 0, or SV_EXIT_DATA. */
-static int chunk_fill(chunk *c, library_cursor *cur, int64_t *budget, int64_t *warnings,
-                      char err[SV_ERR_LEN])
+static int chunk_fill(chunk *c, size_t want, library_cursor *cur, int64_t *budget,
+                      int64_t *warnings, char err[SV_ERR_LEN])
 {
-    while (c->n < c->cap && *budget != 0) {
+    if (want > c->cap)
+        want = c->cap;
+    while (c->n < want && *budget != 0) {
         library_sample *s = &c->samples[c->n];
         int got = library_cursor_next(cur, s, err);
         if (got == 0)
@@ -169,7 +175,7 @@ static int dry_run(const embed_options *o, library *lib, provider *p, store *st,
         goto done;
     }
     for (;;) {
-        if ((rc = chunk_fill(&c, cur, &budget, &r->warnings, err)) || c.n == 0)
+        if ((rc = chunk_fill(&c, c.cap, cur, &budget, &r->warnings, err)) || c.n == 0)
             break;
         for (size_t i = 0; i < c.n; i++)
             memset(&c.stored[i], 0, sizeof c.stored[i]);
@@ -218,10 +224,19 @@ static int run_chunks(const embed_options *o, library *lib, provider *p, store *
     library_cursor *cur = library_cursor_new(lib, o->selection, cp->last_processed_id, err);
     if (!cur)
         return SV_EXIT_DATA;
-    int64_t *ids = malloc(p->chunk_size * sizeof *ids);
+    /* A commit (store transaction + progress file) costs a few fsyncs, so fast providers get
+     * several provider chunks per commit: the group doubles while a cycle takes under
+     * COMMIT_TARGET_S, up to GROUP_MAX_BYTES of vectors. A slow provider commits every chunk. */
+    size_t group_max = GROUP_MAX_BYTES / ((size_t)p->dims * sizeof(float));
+    if (group_max > GROUP_MAX_CHUNKS * p->chunk_size)
+        group_max = GROUP_MAX_CHUNKS * p->chunk_size;
+    if (group_max < p->chunk_size)
+        group_max = p->chunk_size;
+    size_t want = p->chunk_size;
+    int64_t *ids = malloc(group_max * sizeof *ids);
     chunk c;
-    if (chunk_init(&c, p->chunk_size, p->dims) != 0 || !ids) {
-        rc = sv_fail(err, SV_EXIT_DATA, "out of memory for a chunk of %zu samples", p->chunk_size);
+    if (chunk_init(&c, group_max, p->dims) != 0 || !ids) {
+        rc = sv_fail(err, SV_EXIT_DATA, "out of memory for a chunk of %zu samples", group_max);
         goto done;
     }
     ui_progress bar;
@@ -234,7 +249,8 @@ static int run_chunks(const embed_options *o, library *lib, provider *p, store *
     int any_billed = 0;
 
     while (!interrupted) {
-        if ((rc = chunk_fill(&c, cur, &budget, &r->warnings, err)) || c.n == 0)
+        double cycle_start = ui_now();
+        if ((rc = chunk_fill(&c, want, cur, &budget, &r->warnings, err)) || c.n == 0)
             break;
         for (size_t i = 0; i < c.n; i++)
             ids[i] = c.samples[i].id;
@@ -253,8 +269,15 @@ static int run_chunks(const embed_options *o, library *lib, provider *p, store *
         int64_t chunk_tokens = 0, chunk_billed = -1;
         if (c.n_todo) {
             memset(c.results, 0, c.n_todo * sizeof *c.results);
-            if ((rc = provider_embed(p, c.todo_texts, c.n_todo, c.vectors, c.results, &chunk_billed,
-                                     err)))
+            for (size_t off = 0; off < c.n_todo && !rc; off += p->chunk_size) {
+                size_t m = c.n_todo - off < p->chunk_size ? c.n_todo - off : p->chunk_size;
+                int64_t billed = -1;
+                rc = provider_embed(p, c.todo_texts + off, m, c.vectors + off * (size_t)p->dims,
+                                    c.results + off, &billed, err);
+                if (billed >= 0)
+                    chunk_billed = (chunk_billed < 0 ? 0 : chunk_billed) + billed;
+            }
+            if (rc)
                 break;
             for (size_t t = 0; t < c.n_todo; t++) {
                 size_t i = c.todo_index[t];
@@ -304,6 +327,8 @@ static int run_chunks(const embed_options *o, library *lib, provider *p, store *
         bar.cost_usd += pricing_cost_usd(billed_tokens, p->usd_per_mtok);
         ui_progress_update(&bar);
         chunk_empty(&c);
+        if (ui_now() - cycle_start < COMMIT_TARGET_S && want < group_max)
+            want = want * 2 < group_max ? want * 2 : group_max;
     }
     ui_progress_finish(&bar);
     r->tokens = any_billed ? billed_sum + (r->tokens_counted - counted_billed) : r->tokens_counted;

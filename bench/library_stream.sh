@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Benchmark: the library reader (read-only cursor + source text) on a large demo library,
+# against the floor measured in the same run: the sqlite3 CLI running the reader's own query
+# (samples LEFT JOIN vibe_analyses in id order) to /dev/null. Also demo-library's write rate and
+# the reader's peak RSS at two sizes, to show memory stays flat.
+#
+#   bench/library_stream.sh                       # 200,000 samples; RSS at 10,000 and 200,000
+#   N=1000000 RSS_SIZES="10000 1000000" bench/library_stream.sh
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+bin=${SAMPLEVEC:-$here/build/samplevec}
+core=${CORE:-$here/build/libsamplevec_core.a}
+N=${N:-200000}
+RSS_SIZES=${RSS_SIZES:-"10000 $N"}
+work=${WORK:-$here/build/bench-library}
+mkdir -p "$work"
+cd "$work"
+now() { date +%s.%N; }
+calc() { awk "BEGIN { print $* }"; }
+
+# The reader bench program, compiled against the same core library the binary uses.
+cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$here/src" "$here/bench/library_stream.c" "$core" \
+  $(pkg-config --libs sqlite3 libcjson libcurl libutf8proc libpcre2-8) -lm -lpthread -o library_stream
+
+rm -f "lib-$N.db"
+t0=$(now)
+"$bin" demo-library "lib-$N.db" --count "$N" --seed 1 2>/dev/null
+t1=$(now)
+gen=$(calc "$t1 - $t0")
+echo "demo-library: $N samples in $gen s = $(calc "int($N / $gen)") samples/s ($(du -h "lib-$N.db" | cut -f1))"
+
+query="SELECT s.id, s.title, s.bpm, s.musical_key, s.genre, s.tags, v.sample_id, v.mood_primary,
+  v.mood_secondary, v.energy_level, v.texture_tags, v.characteristics FROM samples AS s
+  LEFT JOIN vibe_analyses AS v ON v.sample_id = s.id ORDER BY s.id"
+cat "lib-$N.db" >/dev/null # warm the page cache for both contenders alike
+t0=$(now)
+sqlite3 "lib-$N.db" "$query" >/dev/null
+t1=$(now)
+floor=$(calc "$t1 - $t0")
+read -r n secs_raw _ _ < <(./library_stream "lib-$N.db" --no-text)
+read -r n secs bytes malformed < <(./library_stream "lib-$N.db")
+echo "sqlite3 CLI floor (same query to /dev/null): $floor s"
+echo "reader, parse only:        $n samples in $secs_raw s = $(calc "int($n / $secs_raw)") samples/s, $(calc "$secs_raw / $floor") x floor"
+echo "reader + source text:      $n samples in $secs s = $(calc "int($n / $secs)") samples/s, $(calc "$secs / $floor") x floor, $(calc "int($bytes / $n)") bytes/text, $malformed malformed"
+
+for size in $RSS_SIZES; do
+  f="lib-$size.db"
+  [ -f "$f" ] || "$bin" demo-library "$f" --count "$size" --seed 1 2>/dev/null
+  /usr/bin/time -v -o time.txt ./library_stream "$f" >/dev/null
+  echo "peak RSS streaming $size samples: $(awk -F: '/Maximum resident/ { print int($2 / 1024) }' time.txt) MB"
+done
