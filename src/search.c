@@ -311,6 +311,9 @@ static int pick_threads(const veccache *vc, int threads)
     if (ncpu < 1)
         ncpu = 1;
     int nth;
+    const char *env = getenv("SAMPLEVEC_THREADS"); /* benchmarks pin the thread count */
+    if (threads <= 0 && env && atoi(env) > 0)
+        threads = atoi(env);
     if (threads > 0)
         nth = threads;
     else

@@ -65,7 +65,8 @@ int search_filter_key_matches(const search_filter *f, const char *musical_key);
 int search_parse_bpm(const char *text, search_filter *f, char err[SV_ERR_LEN]);
 
 /* Top-k of vc's rows for query (vc->dims floats) under f, appended to out. threads: 0 = pick
- * by size (one thread for small stores), else at most that many. A query of norm 0 has
+ * by size (one thread under 32 MiB of vectors, else one per core; SAMPLEVEC_THREADS=N
+ * overrides), else at most that many. A query of norm 0 has
  * similarity 0 with everything. Returns 0, or SV_EXIT_DATA (out of memory) with err. */
 int search_top_k(const veccache *vc, const float *query, const search_filter *f, size_t k,
                  int threads, search_results *out, char err[SV_ERR_LEN]);
