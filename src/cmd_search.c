@@ -65,37 +65,43 @@ static const struct option search_table[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* Display columns of one code point (wide CJK = 2, combining = 0). */
-static int cp_width(utf8proc_int32_t cp)
+/* One character of a cell at p: its byte length, its display width, and whether it must be
+ * shown as '?' (invalid UTF-8, C0/C1 control characters such as ESC: never sent to the
+ * terminal). */
+static size_t cell_char(const utf8proc_uint8_t *p, int *width, int *masked)
 {
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t len = utf8proc_iterate(p, -1, &cp);
+    if (len <= 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
+        *width = 1;
+        *masked = 1;
+        return len > 0 ? (size_t)len : 1;
+    }
     int w = utf8proc_charwidth(cp);
-    return w < 0 ? 0 : w;
+    *width = w < 0 ? 0 : w;
+    *masked = 0;
+    return (size_t)len;
 }
 
-/* Prints s in exactly `width` terminal columns: cut with "…" when longer, padded when shorter.
- * Invalid UTF-8 is printed byte by byte as one column each. */
-static void print_cell(const char *s, int width)
+/* Prints s in at most `width` terminal columns, cut with "…" when longer, and padded to
+ * exactly `width` when pad is set. */
+static void print_cell_pad(const char *s, int width, int pad)
 {
     if (!s)
         s = "-";
     const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
-    int total = 0;
-    for (const utf8proc_uint8_t *q = p; *q;) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t len = utf8proc_iterate(q, -1, &cp);
-        total += len > 0 ? cp_width(cp) : 1;
-        q += len > 0 ? len : 1;
-    }
+    int total = 0, w, masked;
+    for (const utf8proc_uint8_t *q = p; *q; q += cell_char(q, &w, &masked))
+        total += (cell_char(q, &w, &masked), w);
     int limit = total > width ? width - 1 : width, cols = 0;
     while (*p) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t len = utf8proc_iterate(p, -1, &cp);
-        int w = len > 0 ? cp_width(cp) : 1;
-        if (len <= 0)
-            len = 1;
+        size_t len = cell_char(p, &w, &masked);
         if (cols + w > limit)
             break;
-        fwrite(p, 1, (size_t)len, stdout);
+        if (masked)
+            fputc('?', stdout);
+        else
+            fwrite(p, 1, len, stdout);
         p += len;
         cols += w;
     }
@@ -103,9 +109,11 @@ static void print_cell(const char *s, int width)
         fputs("\xe2\x80\xa6", stdout);
         cols++;
     }
-    for (; cols < width; cols++)
+    for (; pad && cols < width; cols++)
         fputc(' ', stdout);
 }
+
+static void print_cell(const char *s, int width) { print_cell_pad(s, width, 1); }
 
 static void print_table(const search_results *r)
 {
@@ -122,7 +130,9 @@ static void print_table(const search_results *r)
         else
             printf("  %6s  ", "-");
         print_cell(h->musical_key, 9);
-        printf("  %s\n", h->mood_primary ? h->mood_primary : "-");
+        fputs("  ", stdout);
+        print_cell_pad(h->mood_primary, 20, 0);
+        fputc('\n', stdout);
     }
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <utf8proc.h>
 
 #include "distance.h"
 #include "musical_key.h"
@@ -22,13 +23,34 @@
 
 /* ---- results ---- */
 
+/* A copy of s that is valid UTF-8 (every invalid byte becomes U+FFFD), so that the JSON both
+ * `--json` and `serve` print stays parseable whatever bytes the library holds. */
 static char *dup_or_null(const char *s, int *oom)
 {
     if (!s)
         return NULL;
-    char *d = strdup(s);
-    if (!d)
+    size_t len = strlen(s);
+    char *d = malloc(len * 3 + 1); /* worst case: every byte replaced by 3 */
+    if (!d) {
         *oom = 1;
+        return NULL;
+    }
+    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+    size_t o = 0;
+    while (*p) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t n = utf8proc_iterate(p, -1, &cp);
+        if (n <= 0) {
+            memcpy(d + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            p++;
+        } else {
+            memcpy(d + o, p, (size_t)n);
+            o += (size_t)n;
+            p += n;
+        }
+    }
+    d[o] = '\0';
     return d;
 }
 

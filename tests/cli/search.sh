@@ -107,6 +107,16 @@ expect_exit 0 sv search "zebra renamed" --library lib.db --json -k 1
 expect_grep out.txt '"sample_id":9,"title":"Zebra Renamed Loop"'
 [ "$(stat -c %i samplevec.db.vcache)" != "$old_ino" ] && pass || fail "cache rebuilt after the store changed"
 
+# hostile titles: no terminal escapes in the table, valid JSON whatever the bytes
+sqlite3 lib.db "UPDATE samples SET title = 'Yak ' || char(27) || '[31mRed' || char(10) || 'Line ' || CAST(x'ff' AS TEXT) || ' Loop' WHERE id = 11"
+expect_exit 0 sv embed --all --library lib.db
+expect_exit 0 sv search "yak red line" --library lib.db -k 5000
+expect_grep out.txt 'Yak \?\[31mRed\?Line'
+[ "$(tr -d '\n' < out.txt | tr -cd '\033' | wc -c)" -eq 0 ] && pass || fail "ESC reached the terminal"
+expect_exit 0 sv search "yak red line" --library lib.db -k 5000 --json
+expect_eq "$(jsql "SELECT json_valid($(json_of out.txt))")" 1 "JSON valid with hostile titles"
+expect_grep out.txt 'Yak \\u001b\[31mRed\\nLine � Loop'
+
 # an empty store, a missing store
 sqlite3 empty.db "CREATE TABLE samplevec_meta (key TEXT PRIMARY KEY, value TEXT)"
 expect_exit 3 sv search "dark" --store empty.db

@@ -392,6 +392,15 @@ int main(void)
         search_results_clear(&r);
     }
 
+    /* Hostile bytes: invalid UTF-8 becomes U+FFFD, so the JSON stays valid. */
+    {
+        search_results r = {0};
+        CHECK(search_results_append(&r, 1, 0.5, "bad \xff\xc3 bytes", "caf\xc3\xa9", 0, 0, NULL, NULL) == 0);
+        CHECK_STR_EQ(r.hits[0].title, "bad \xef\xbf\xbd\xef\xbf\xbd bytes");
+        CHECK_STR_EQ(r.hits[0].genre, "caf\xc3\xa9");
+        search_results_clear(&r);
+    }
+
     /* 6. BPM ranges. */
     {
         search_filter f = {0};
