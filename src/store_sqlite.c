@@ -27,7 +27,13 @@ typedef struct sqlite_store {
     " title TEXT, genre TEXT, bpm REAL, musical_key TEXT,"                                 \
     " mood_primary TEXT, mood_secondary TEXT, energy_level REAL);"                         \
     "CREATE TABLE IF NOT EXISTS samplevec_meta (key TEXT PRIMARY KEY, value TEXT);"       \
-    GENERATION_SQL
+    COUNT_INDEX_SQL GENERATION_SQL
+
+/* count(*) (store_meta's rows) walks the smallest b-tree. Without an index that is the table,
+ * one ~6 KB row per leaf page: 400 MB of reads for 100,000 rows (206 ms); this index makes it
+ * 2 MB (9 ms), which is most of a cold `samplevec search` on a large store. */
+#define COUNT_INDEX_SQL                                                                   \
+    "CREATE INDEX IF NOT EXISTS sample_embeddings_count ON sample_embeddings(dims);"
 
 /* Search keeps a vector cache derived from this file (veccache.h) and needs to know when it
  * went stale. Every change to sample_embeddings, by samplevec or any other writer (the sqlite3
@@ -162,6 +168,7 @@ static int sqlite_prepare(store *base, const char *provider, const char *model, 
                        base->location, m.provider, m.model, m.dims, provider, model, dims,
                        (long long)m.rows);
     char sql[2048];
+    _Static_assert(sizeof(SCHEMA_SQL_FMT) + 16 < sizeof sql, "the schema fits the buffer");
     if ((rc = exec_sql(s, "BEGIN IMMEDIATE", err)))
         return rc;
     /* Reset drops the table, so the declared F32_BLOB(dims) always tells the truth. */
