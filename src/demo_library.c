@@ -563,9 +563,13 @@ static void make_description(rng *r, const genre_def *g, demo_row *row, const ch
             break;
         put(&d, c.p, c.len);
     }
-    /* Short targets can stop under the minimum only if the opening was short: pad with notes. */
+    /* Model output arrives stripped: no trailing newline (it would show in the source text as a
+     * blank line before "Sample Tags"). A short opening alone can be under the minimum: pad it
+     * with production notes. */
+    while (d.len > 0 && d.p[d.len - 1] == '\n')
+        d.p[--d.len] = '\0';
     while (d.len < DESC_MIN)
-        CAT(&d, "- ", PICK(r, production), "\n");
+        CAT(&d, "\n- ", PICK(r, production));
     row->desc_len = d.len;
 }
 

@@ -42,6 +42,7 @@ expect_eq "$(q a.db "SELECT min(length(json_extract(characteristics, '\$.raw_ana
 spread=$(q a.db "SELECT sum(l < 800), sum(l > 1800) FROM (SELECT length(json_extract(characteristics, '\$.raw_analysis')) l FROM vibe_analyses)")
 [ "${spread%|*}" -gt 50 ] && [ "${spread#*|}" -gt 50 ] && pass || fail "descriptions short and long: $spread"
 expect_grep <(q a.db "SELECT json_extract(characteristics, '\$.raw_analysis') FROM vibe_analyses WHERE id = 1") '^## Vibe Analysis'
+expect_eq "$(q a.db "SELECT count(*) FROM vibe_analyses WHERE substr(json_extract(characteristics, '\$.raw_analysis'), -1) IN (char(10), ' ')")" 0 "descriptions end without a newline, as model output is stored"
 expect_grep <(q a.db "SELECT json_extract(characteristics, '\$.raw_analysis') FROM vibe_analyses") '^- \*\*'
 expect_grep <(q a.db "SELECT json_extract(characteristics, '\$.raw_analysis') FROM vibe_analyses") '[0-9]+ BPM'
 for phrase in 'dusty jazzy chords' 'warm vinyl crackle' 'dark moody' 'booming 808'; do
