@@ -4,6 +4,7 @@ BUILD      ?= build
 BUILD_ASAN ?= build-asan
 PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+MAKEFLAGS  += --no-print-directory
 DEMO_DIR   ?= $(BUILD)/demo
 
 .PHONY: all deps test-deps build demo test test-release test-asan install clean bench
