@@ -539,6 +539,17 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
     }
     if ((rc = store_prepare(st, p->name, p->model, p->dims, o->reset, err)))
         goto done;
+    if (o->vector_index) {
+        /* an index the server cannot make is worth a warning, not the run */
+        rc = store_vector_index(st, err);
+        if (rc == SV_EXIT_USAGE)
+            msg_warn("--vector-index: %s", err);
+        else if (rc)
+            goto done;
+        else
+            msg_info("vector index sample_embeddings_vibe_idx (libsql_vector_idx, cosine) is in place");
+        rc = 0;
+    }
     snprintf(cp.provider, sizeof cp.provider, "%s", p->name);
     snprintf(cp.model, sizeof cp.model, "%s", p->model);
     snprintf(cp.store, sizeof cp.store, "%s", st->location);
@@ -554,6 +565,14 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     rc = run_chunks(o, lib, p, st, &cp, r, err);
+    if (rc == SV_EXIT_DATA && store_is_remote(o->store)) {
+        /* a server that stays away: say what is safe and how to finish */
+        size_t len = strlen(err);
+        snprintf(err + len, SV_ERR_LEN - len,
+                 "; progress is saved in %s (through sample %lld): run again with --resume "
+                 "when the server is back",
+                 o->progress, (long long)cp.last_processed_id);
+    }
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     if (rc == SV_EXIT_INTERRUPTED)

@@ -14,8 +14,17 @@ done
 gen=$shared/llamacpp-ref/make_bert_gguf.py
 [ -f "$gen" ] || { echo "gguf_fixtures: cannot find ../shared/llamacpp-ref/make_bert_gguf.py (set SAMPLEVEC_SHARED)" >&2; exit 1; }
 mkdir -p "$dir"
-mk() { [ -f "$dir/$1.gguf" ] || python3 "$gen" --no-sidecars "${@:2}" -o "$dir/$1.gguf" >/dev/null; }
+# Each file is written under a private name and renamed into place: tests run in parallel and
+# may build the same fixture at once; none may ever see a half-written file.
+mk() {
+  [ -f "$dir/$1.gguf" ] && return 0
+  python3 "$gen" --no-sidecars "${@:2}" -o "$dir/$1.gguf.$$.tmp" >/dev/null
+  mv -f "$dir/$1.gguf.$$.tmp" "$dir/$1.gguf"
+}
 mk tiny --preset tiny
 mk tiny-f16 --preset tiny --f16
 mk small --vocab 2048 --hidden 128 --layers 2 --heads 4 --ffn 256 --ctx 128
-[ -f "$dir/small-q8_0.gguf" ] || python3 "$here/tools/gguf_quantize.py" "$dir/small.gguf" "$dir/small-q8_0.gguf"
+if [ ! -f "$dir/small-q8_0.gguf" ]; then
+  python3 "$here/tools/gguf_quantize.py" "$dir/small.gguf" "$dir/small-q8_0.gguf.$$.tmp"
+  mv -f "$dir/small-q8_0.gguf.$$.tmp" "$dir/small-q8_0.gguf"
+fi
