@@ -65,3 +65,11 @@ int store_vector_index(store *s, char err[SV_ERR_LEN])
                        s->location);
     return s->vt->vector_index(s, err);
 }
+
+int store_fingerprint(store *s, char out[STORE_FINGERPRINT_LEN], char err[SV_ERR_LEN])
+{
+    out[0] = '\0';
+    if (!s->vt->fingerprint)
+        return 0;
+    return s->vt->fingerprint(s, out, err);
+}
