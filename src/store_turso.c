@@ -24,6 +24,7 @@
 
 #include "dotenv.h"
 #include "hrana.h"
+#include "search.h"
 #include "store.h"
 #include "store_turso.h"
 #include "vecblob.h"
@@ -587,6 +588,212 @@ static int turso_scan(store *base, store_scan_fn fn, void *ctx, char err[SV_ERR_
     return rc;
 }
 
+/* ---------------------------------------------------------------- knn */
+
+/* The stored vector of sample id into s->vector; *found = 0 when there is no such row. */
+static int fetch_vector(turso_store *s, int64_t id, int *found, char err[SV_ERR_LEN])
+{
+    hrana_body b;
+    hrana_body_init(&b);
+    hrana_call call;
+    hrana_body_cstr(&b, "{\"type\":\"execute\",\"stmt\":{\"sql\":"
+                        "\"SELECT vibe_vector FROM sample_embeddings WHERE sample_id = ?\",\"args\":[");
+    hrana_arg_int(&b, 0, id);
+    hrana_body_cstr(&b, "]}}");
+    int rc = run_one(s, &b, &call, err);
+    char e[SV_ERR_LEN];
+    const cJSON *res = rc ? NULL : hrana_execute_result(s->hc, &call, 0, e);
+    if (!rc && !res)
+        rc = sv_fail(err, SV_EXIT_DATA, "store %s: %s", s->base.location, e);
+    const cJSON *row = res ? cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(res, "rows"), 0) : NULL;
+    *found = row != NULL;
+    if (!rc && row) {
+        long bytes = hrana_value_blob(cJSON_GetArrayItem(row, 0), s->blob, (size_t)s->base.dims * 4);
+        if (bytes != (long)s->base.dims * 4)
+            rc = sv_fail(err, SV_EXIT_DATA, "store %s: sample %" PRId64 " has a malformed vector",
+                         s->base.location, id);
+        else
+            vecblob_decode(s->blob, (size_t)s->base.dims, s->vector);
+    }
+    hrana_call_clear(&call);
+    hrana_body_free(&b);
+    return rc;
+}
+
+/* The stored musical_key values that pass f's key condition, as text args appended to b
+ * ("?, ?" into sql). Returns the count, or -1 with err. */
+static int matching_keys(turso_store *s, const search_filter *f, hrana_body *args, hrana_body *sql,
+                         int first_arg, char err[SV_ERR_LEN])
+{
+    hrana_body b;
+    hrana_body_init(&b);
+    hrana_call call;
+    stmt(&b, 0, "SELECT DISTINCT musical_key FROM sample_embeddings WHERE musical_key IS NOT NULL");
+    int rc = run_one(s, &b, &call, err);
+    char e[SV_ERR_LEN];
+    const cJSON *res = rc ? NULL : hrana_execute_result(s->hc, &call, 0, e);
+    int n = -1;
+    if (!rc && !res)
+        sv_fail(err, SV_EXIT_DATA, "store %s: %s", s->base.location, e);
+    if (res) {
+        n = 0;
+        const cJSON *row;
+        cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(res, "rows")) {
+            const char *key = hrana_value_text(cJSON_GetArrayItem(row, 0));
+            if (!key || !search_filter_key_matches(f, key))
+                continue;
+            hrana_arg_text(args, first_arg || n > 0, key);
+            hrana_body_cstr(sql, n ? ", ?" : "?");
+            n++;
+        }
+    }
+    hrana_call_clear(&call);
+    hrana_body_free(&b);
+    return n;
+}
+
+static int all_zero(const float *v, int dims)
+{
+    for (int i = 0; i < dims; i++)
+        if (v[i] != 0.0f)
+            return 0;
+    return 1;
+}
+
+/* Exact k-NN on the server (store.h's contract): one query with the filters in SQL,
+ *   SELECT … FROM (SELECT …, vector_distance_cos(vibe_vector, ?) AS d … WHERE <filters>)
+ *   [WHERE 1.0 - d >= min] ORDER BY d, sample_id LIMIT k
+ * plus a round trip for the stored vector (`similar`) and one for the key spellings. */
+static int turso_knn(store *base, const float *query, int64_t query_id, const search_filter *f,
+                     size_t k, search_results *out, int *found, char err[SV_ERR_LEN])
+{
+    turso_store *s = (turso_store *)base;
+    int rc = 0;
+    if (found)
+        *found = 1;
+    if (base->dims <= 0 || !s->blob) {
+        store_meta m;
+        if ((rc = turso_meta(base, &m, err)))
+            return rc;
+        if (m.dims <= 0)
+            return query ? 0 : (*found = 0, 0); /* an empty store */
+        if ((rc = alloc_buffers(s, m.dims, err)))
+            return rc;
+        base->dims = m.dims;
+    }
+    int dims = base->dims;
+    if (!query) {
+        int have = 0;
+        if ((rc = fetch_vector(s, query_id, &have, err)))
+            return rc;
+        if (!have) {
+            *found = 0;
+            return 0;
+        }
+        query = s->vector;
+    }
+    if (k == 0)
+        return 0;
+    hrana_body sql, args, b;
+    hrana_body_init(&sql);
+    hrana_body_init(&args);
+    hrana_body_init(&b);
+    hrana_call call;
+    memset(&call, 0, sizeof call);
+    int n_args = 0;
+    /* a query of norm 0 has similarity 0 with everything (vector_distance_cos would call two
+     * zero vectors identical) */
+    int zero = all_zero(query, dims);
+    hrana_body_cstr(&sql, "SELECT sample_id, d, title, genre, bpm, musical_key, mood_primary FROM"
+                          " (SELECT sample_id, title, genre, bpm, musical_key, mood_primary, ");
+    if (zero) {
+        hrana_body_cstr(&sql, "1.0 AS d");
+    } else {
+        hrana_body_cstr(&sql, "vector_distance_cos(vibe_vector, ?) AS d");
+        vecblob_encode(query, (size_t)dims, s->blob);
+        hrana_arg_blob(&args, n_args++ > 0, s->blob, (size_t)dims * 4);
+    }
+    hrana_body_cstr(&sql, " FROM sample_embeddings WHERE 1");
+    if (f->has_bpm) {
+        hrana_body_cstr(&sql, " AND bpm BETWEEN ? AND ?");
+        hrana_arg_float(&args, n_args++ > 0, f->bpm_min);
+        hrana_arg_float(&args, n_args++ > 0, f->bpm_max);
+    }
+    if (f->genre) { /* COLLATE NOCASE: ASCII case-insensitive, as the local engine */
+        hrana_body_cstr(&sql, " AND genre = ? COLLATE NOCASE");
+        hrana_arg_text(&args, n_args++ > 0, f->genre);
+    }
+    if (f->mood) {
+        hrana_body_cstr(&sql, " AND (mood_primary = ? COLLATE NOCASE OR mood_secondary = ? COLLATE NOCASE)");
+        hrana_arg_text(&args, n_args++ > 0, f->mood);
+        hrana_arg_text(&args, n_args++ > 0, f->mood);
+    }
+    if (f->has_exclude) {
+        hrana_body_cstr(&sql, " AND sample_id <> ?");
+        hrana_arg_int(&args, n_args++ > 0, f->exclude_id);
+    }
+    if (f->has_key) {
+        hrana_body_cstr(&sql, " AND musical_key IN (");
+        int nk = matching_keys(s, f, &args, &sql, n_args > 0, err);
+        if (nk < 0) {
+            rc = SV_EXIT_DATA;
+            goto cleanup;
+        }
+        if (nk == 0)
+            goto cleanup; /* no stored key spelling matches: no results */
+        n_args += nk;
+        hrana_body_cstr(&sql, ")");
+    }
+    hrana_body_cstr(&sql, ")");
+    if (f->has_min_similarity) {
+        hrana_body_cstr(&sql, " WHERE 1.0 - d >= ?");
+        hrana_arg_float(&args, n_args++ > 0, f->min_similarity);
+    }
+    char tail[64];
+    snprintf(tail, sizeof tail, " ORDER BY d ASC, sample_id ASC LIMIT %zu", k);
+    hrana_body_cstr(&sql, tail);
+    hrana_body_cstr(&b, "{\"type\":\"execute\",\"stmt\":{\"sql\":");
+    hrana_body_json_str(&b, sql.data);
+    hrana_body_cstr(&b, ",\"args\":[");
+    if (args.len)
+        hrana_body_raw(&b, args.data, args.len);
+    hrana_body_cstr(&b, "]}}");
+    if (sql.oom || args.oom) {
+        rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
+        goto cleanup;
+    }
+    if ((rc = run_one(s, &b, &call, err)))
+        goto cleanup;
+    char e[SV_ERR_LEN];
+    const cJSON *res = hrana_execute_result(s->hc, &call, 0, e);
+    if (!res) {
+        rc = sv_fail(err, SV_EXIT_DATA, "store %s: search failed: %s", base->location, e);
+        goto cleanup;
+    }
+    const cJSON *row;
+    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(res, "rows")) {
+        int64_t id;
+        double d, bpm = 0;
+        if (hrana_value_int(cJSON_GetArrayItem(row, 0), &id) ||
+            hrana_value_float(cJSON_GetArrayItem(row, 1), &d)) {
+            rc = sv_fail(err, SV_EXIT_DATA, "store %s: malformed search row", base->location);
+            goto cleanup;
+        }
+        int has_bpm = hrana_value_float(cJSON_GetArrayItem(row, 4), &bpm) == 0;
+        if (search_results_append(out, id, 1.0 - d, opt_text(row, 2), opt_text(row, 3), has_bpm,
+                                  bpm, opt_text(row, 5), opt_text(row, 6))) {
+            rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
+            goto cleanup;
+        }
+    }
+cleanup:
+    hrana_call_clear(&call);
+    hrana_body_free(&b);
+    hrana_body_free(&args);
+    hrana_body_free(&sql);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- open/close */
 
 static void turso_close(store *base)
@@ -631,6 +838,7 @@ static const store_vtable turso_vtable = {
     .meta = turso_meta,     .prepare = turso_prepare, .lookup = turso_lookup,
     .upsert = turso_upsert, .scan = turso_scan,       .close = turso_close,
     .vector_index = turso_vector_index,
+    .knn = turso_knn,
 };
 
 store *store_turso_open(const char *url, int *exit_code, char err[SV_ERR_LEN])

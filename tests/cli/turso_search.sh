@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# search/similar on a Turso store run on the server (the store's knn op: vector_distance_cos and
+# the filters in SQL) and give exactly the local engine's answers for the same library: the
+# same ids in the same order, similarities equal to 1e-5, the same exit codes.
+. "$(dirname "$0")/lib.sh"
+. "$SRC_DIR/tests/turso_server.sh"
+sv() { "$SAMPLEVEC" "$@"; }
+ids() { grep -o '"sample_id":[0-9]*' "$1" | tr '\n' ' '; }
+sims() { grep -o '"similarity":[-0-9.e+]*' "$1" | cut -d: -f2; }
+
+turso_require || { fail "tursodb missing"; finish; }
+expect_exit 0 sv demo-library lib.db --count 1500 --seed 4
+expect_exit 0 sv embed --all --library lib.db --store local.db
+turso_start remote.db || { fail "server"; finish; }
+export TURSO_AUTH_TOKEN="search-token-$$"
+expect_exit 0 sv embed --all --library lib.db --store "$TURSO_URL"
+
+compare() { # NAME ARGS... : the same command on both stores
+  local name=$1; shift
+  sv "$@" --library lib.db --store local.db --json >local.json 2>local.err
+  local lc=$?
+  sv "$@" --library lib.db --store "$TURSO_URL" --json >remote.json 2>remote.err
+  local rc=$?
+  expect_eq "$rc" "$lc" "$name: exit code"
+  expect_eq "$(ids remote.json)" "$(ids local.json)" "$name: ids in rank order"
+  local worst
+  worst=$(paste <(sims local.json) <(sims remote.json) | awk '{ d = $1 - $2; if (d < 0) d = -d; if (d > m) m = d } END { printf "%.9f", m + 0 }')
+  awk "BEGIN { exit !($worst <= 1e-5) }" && pass || fail "$name: similarities differ by $worst"
+  cat remote.err >>all_err.txt
+}
+compare plain search "dusty vinyl jazz"
+compare genre search "dark trap" -k 20 --genre TRAP
+compare bpm_key search "warm keys" --bpm 80-95 --key Am -k 15
+compare mood_min search "chill" --mood dark --min-similarity 0.05 -k 50
+compare similar similar 42 -k 12
+compare similar_key similar 42 -k 5 --key "C# minor"
+compare unknown similar 999999
+compare nothing search "nothing" --genre nosuch
+[ "$(ids remote.json)" = "" ] && pass || fail "a filter nothing passes returns nothing"
+compare many search "bass" -k 3000
+expect_eq "$(ids remote.json | wc -w)" 1500 "k above the row count returns every row"
+expect_eq "$(grep -c -- "$TURSO_AUTH_TOKEN" all_err.txt remote.json | awk -F: '{ s += $2 } END { print s }')" 0 "no token in any output"
+finish
