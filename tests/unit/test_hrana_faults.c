@@ -19,7 +19,7 @@
 
 #define TOKEN "fake-T0KEN-42"
 
-enum mode { M_OK, M_503_THEN_OK, M_503, M_401, M_HANG, M_HUGE, M_BLOCKED_THEN_OK, M_NO_CLOSE };
+enum mode { M_OK, M_503_THEN_OK, M_503, M_401, M_HANG, M_HUGE, M_BLOCKED_THEN_OK, M_NO_CLOSE, M_V3 };
 
 static const char ok_body[] =
     "{\"baton\":null,\"base_url\":null,\"results\":[{\"type\":\"ok\",\"response\":{\"type\":"
@@ -98,7 +98,17 @@ static void *fake_main(void *arg)
             close(fd);
             continue;
         }
-        if (strncmp(buf, "GET /v3", 7) == 0) { /* a v2-only server, like tursodb */
+        if (strncmp(buf, "GET /v3", 7) == 0) { /* v2-only (tursodb) unless M_V3 */
+            reply(fd, f->mode == M_V3 ? 200 : 404, f->mode == M_V3 ? "" : "Not Found");
+            close(fd);
+            continue;
+        }
+        if (f->mode == M_V3 && strncmp(buf, "POST /v3/pipeline ", 18) != 0) {
+            reply(fd, 404, "Not Found");
+            close(fd);
+            continue;
+        }
+        if (f->mode != M_V3 && strncmp(buf, "POST /v2/pipeline ", 18) != 0) {
             reply(fd, 404, "Not Found");
             close(fd);
             continue;
@@ -110,7 +120,8 @@ static void *fake_main(void *arg)
         if (has_close)
             f->closes_seen++;
         switch (f->mode) {
-        case M_OK: reply(fd, 200, ok_body); break;
+        case M_OK:
+        case M_V3: reply(fd, 200, ok_body); break;
         case M_503_THEN_OK: reply(fd, k <= 2 ? 503 : 200, k <= 2 ? "overloaded " TOKEN : ok_body); break;
         case M_503: /* the token straddles the client's 160-byte excerpt */
             reply(fd, 503, "Service Unavailable. 0123456789012345678901234567890123456789012345678901"
@@ -285,6 +296,12 @@ int main(void)
     fake_stop(&f);
     CHECK(f.closes_seen >= 1 && f.closes_seen <= 3);
     CHECK(f.posts - f.closes_seen == 3); /* each call answered once, without close */
+
+    /* a server whose GET /v3 answers 200 gets /v3/pipeline (the fake 404s /v2 then) */
+    fake_start(&f, M_V3);
+    CHECK(run_calls(&f, 2, 0, 5000, 0, err, NULL) == 0);
+    fake_stop(&f);
+    CHECK(f.posts == 2);
 
     /* connection refused: nothing listens on the fake's old port */
     CHECK(run_calls(&f, 1, 1, 2000, 0, err, &attempts) == SV_EXIT_DATA);
