@@ -1,9 +1,11 @@
-/* hrana: Hrana-over-HTTP client on libcurl's multi interface. See hrana.h for the protocol. */
+/* hrana: Hrana-over-HTTP client on the shared http (libcurl multi) and retry modules. See
+ * hrana.h for the protocol. */
 #include "hrana.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -12,22 +14,24 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
+#include "http.h"
+#include "retry.h"
 
 #define HRANA_URL_LEN 1024
-#define HRANA_BACKOFF_BASE_MS 250
-#define HRANA_BACKOFF_CAP_MS 8000
 
 struct hrana_client {
     char url[HRANA_URL_LEN]; /* scheme://host[:port][/path], no trailing slash */
     char *token;             /* owned; NULL = none */
     char *auth_header;       /* "Authorization: Bearer …", owned */
     hrana_options opt;
-    /* Shared by concurrent hrana_run calls (a lookup while an upsert is in flight): */
+    http_options http_opt;
+    http_client *http;       /* kept for the client's life: connections stay alive between
+                                calls (a TLS handshake per chunk would dominate on Turso cloud) */
+    /* hrana_run may be called from several threads (the pipeline's writer and its lookups): */
+    pthread_mutex_t lock;    /* one run at a time (http is single-threaded); the version probe */
+    pthread_mutex_t rand_lock; /* guards rand_state */
     atomic_int version;      /* 0 unknown, 2 or 3 */
     atomic_int no_close;     /* the server rejected {"type":"close"} once */
-    pthread_mutex_t lock;    /* guards the version probe */
-    pthread_mutex_t rand_lock; /* guards rand_state (taken inside lock by the probe) */
     unsigned rand_state;     /* jitter */
 };
 
@@ -57,8 +61,6 @@ void hrana_options_default(hrana_options *o)
 
 /* ---------------------------------------------------------------- client */
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
 hrana_client *hrana_client_new(const char *url, const char *token, const hrana_options *opt,
                                char err[SV_ERR_LEN])
@@ -141,7 +143,16 @@ hrana_client *hrana_client_new(const char *url, const char *token, const hrana_o
     }
     free(query_token);
     c->rand_state = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)c;
-    pthread_once(&curl_once, curl_init_once);
+    c->http_opt = (http_options){
+        .connect_timeout_ms = c->opt.connect_timeout_ms,
+        .timeout_ms = c->opt.timeout_ms,
+        .max_body = c->opt.max_response,
+        .max_connections = c->opt.max_inflight + 1,
+    };
+    if (!(c->http = http_client_new(&c->http_opt, err))) {
+        hrana_client_free(c);
+        return NULL;
+    }
     return c;
 }
 
@@ -155,6 +166,7 @@ void hrana_client_free(hrana_client *c)
         memset(c->auth_header, 0, strlen(c->auth_header));
     free(c->token);
     free(c->auth_header);
+    http_client_free(c->http);
     pthread_mutex_destroy(&c->lock);
     pthread_mutex_destroy(&c->rand_lock);
     free(c);
@@ -582,21 +594,10 @@ static int response_has_transient_error(const cJSON *results)
 
 /* ---------------------------------------------------------------- transport */
 
-typedef struct slot {
-    hrana_call *call;
-    CURL *easy;
-    struct curl_slist *headers;
-    hrana_body body;      /* the request as sent */
-    hrana_body resp;      /* the response body, capped */
-    int too_big;          /* response passed max_response */
-    int sent_close;       /* body carried {"type":"close"} */
-    size_t cap;           /* max_response */
-} slot;
-
 typedef struct job {
     hrana_call *call;
-    double next_ms;       /* earliest start (monotonic ms) */
-    int done;
+    double next_ms;       /* earliest (re)start, monotonic ms */
+    int sent_close;       /* the body in flight carried {"type":"close"} */
 } job;
 
 static double now_ms(void)
@@ -606,202 +607,74 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* Appends to the slot's response body; returning short makes libcurl abort the transfer with
- * CURLE_WRITE_ERROR once the body passes the cap (CURLOPT_MAXFILESIZE alone only checks a
- * Content-Length the server chose to send). */
-static size_t on_write(char *ptr, size_t size, size_t nmemb, void *userdata)
+static void sleep_ms(double ms)
 {
-    slot *s = userdata;
-    size_t n = size * nmemb;
-    if (n > s->cap || s->resp.len > s->cap - n) {
-        s->too_big = 1;
-        return 0;
-    }
-    hrana_body_raw(&s->resp, ptr, n);
-    return s->resp.oom ? 0 : n;
+    if (ms <= 0)
+        return;
+    struct timespec ts = {(time_t)(ms / 1000), (long)(fmod(ms, 1000.0) * 1e6)};
+    nanosleep(&ts, NULL);
 }
 
-static double backoff_ms(hrana_client *c, int attempt)
+static double unit_random(hrana_client *c)
 {
-    double ms = HRANA_BACKOFF_BASE_MS;
-    for (int i = 1; i < attempt && ms < HRANA_BACKOFF_CAP_MS; i++)
-        ms *= 2;
-    if (ms > HRANA_BACKOFF_CAP_MS)
-        ms = HRANA_BACKOFF_CAP_MS;
     pthread_mutex_lock(&c->rand_lock);
     c->rand_state = c->rand_state * 1103515245u + 12345u;
     unsigned r = c->rand_state;
     pthread_mutex_unlock(&c->rand_lock);
-    double jitter = ((double)((r >> 16) % 1000) / 1000.0 - 0.5) * 0.4; /* ±20% */
-    return ms * (1.0 + jitter);
+    return (double)((r >> 8) % 1000000u) / 1e6;
 }
 
-/* GET {url}/v3: 2xx → the server speaks Hrana 3 pipelines. Anything else (404 from tursodb
- * and older sqld) → v2. Unreachable → 0 with err (the caller retries). */
-static int probe_version(hrana_client *c, char err[SV_ERR_LEN], int *transient)
+/* retry.h's wait before retry number n (0-based), honouring Retry-After / retry-after-ms. */
+static double backoff_ms(hrana_client *c, int n, const http_response *resp)
+{
+    char after_ms[64], after[128];
+    int has_ms = resp && http_response_header(resp, "retry-after-ms", after_ms, sizeof after_ms);
+    int has_s = resp && http_response_header(resp, "retry-after", after, sizeof after);
+    return 1000.0 * retry_delay_s(n, has_ms ? after_ms : NULL, has_s ? after : NULL, time(NULL),
+                                  unit_random(c));
+}
+
+static void add_headers(hrana_client *c, http_request *req, const char *hdr[3])
+{
+    size_t n = 0;
+    hdr[n++] = "Content-Type: application/json";
+    if (c->auth_header)
+        hdr[n++] = c->auth_header;
+    req->headers = hdr;
+    req->n_headers = n;
+}
+
+/* GET {url}/v3: 2xx → the server speaks Hrana 3 pipelines; anything else (404 from tursodb
+ * and older sqld) → v2. 0 with err when unreachable (*transient) or refused. */
+static int probe_version(hrana_client *c, char err[SV_ERR_LEN], int *transient, double *wait_ms,
+                         int n)
 {
     char url[HRANA_URL_LEN + 8];
     snprintf(url, sizeof url, "%s/v3", c->url);
-    CURL *e = curl_easy_init();
-    if (!e) {
-        *transient = 0;
-        sv_fail(err, SV_EXIT_DATA, "cannot initialise libcurl");
+    http_request req = {.url = url};
+    const char *hdr[3];
+    add_headers(c, &req, hdr);
+    req.n_headers = c->auth_header ? 2 : 1;
+    http_response resp;
+    *transient = 0;
+    if (http_perform(c->http, &req, &resp, err) != 0)
         return 0;
-    }
-    slot tmp = {0};
-    tmp.cap = 65536;
-    struct curl_slist *h = NULL;
-    if (c->auth_header)
-        h = curl_slist_append(h, c->auth_header);
-    curl_easy_setopt(e, CURLOPT_URL, url);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, &tmp);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->opt.timeout_ms);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->opt.connect_timeout_ms);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)65536);
-    CURLcode rc = curl_easy_perform(e);
-    long status = 0;
-    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(e);
-    curl_slist_free_all(h);
-    hrana_body_free(&tmp.resp);
-    if (rc != CURLE_OK) {
+    int v = 0;
+    if (resp.transport_error || retry_should(resp.status, 0, NULL)) {
         *transient = 1;
-        snprintf(err, SV_ERR_LEN, "%s", curl_easy_strerror(rc));
-        return 0;
-    }
-    if (status >= 500 || status == 429 || status == 408) {
-        *transient = 1;
-        snprintf(err, SV_ERR_LEN, "HTTP %ld", status);
-        return 0;
-    }
-    if (status == 401 || status == 403) {
-        *transient = 0;
+        if (resp.transport_error)
+            snprintf(err, SV_ERR_LEN, "%s", resp.error);
+        else
+            snprintf(err, SV_ERR_LEN, "HTTP %ld", resp.status);
+        *wait_ms = backoff_ms(c, n, &resp);
+    } else if (resp.status == 401 || resp.status == 403) {
         snprintf(err, SV_ERR_LEN,
-                 "the server refused the credentials (HTTP %ld): check TURSO_AUTH_TOKEN", status);
-        return 0;
+                 "the server refused the credentials (HTTP %ld): check TURSO_AUTH_TOKEN", resp.status);
+    } else {
+        v = resp.status >= 200 && resp.status < 300 ? 3 : 2;
     }
-    return status >= 200 && status < 300 ? 3 : 2;
-}
-
-static int slot_start(hrana_client *c, CURLM *multi, slot *s, hrana_call *call)
-{
-    s->call = call;
-    hrana_body_reset(&s->body);
-    hrana_body_reset(&s->resp);
-    s->too_big = 0;
-    s->cap = c->opt.max_response;
-    s->sent_close = !c->no_close;
-    hrana_body_cstr(&s->body, "{\"baton\":null,\"requests\":[");
-    hrana_body_raw(&s->body, call->requests, call->requests_len);
-    if (s->sent_close)
-        hrana_body_cstr(&s->body, call->requests_len ? ",{\"type\":\"close\"}" : "{\"type\":\"close\"}");
-    hrana_body_cstr(&s->body, "]}");
-    if (s->body.oom || s->resp.oom)
-        return -1;
-    char url[HRANA_URL_LEN + 16];
-    snprintf(url, sizeof url, "%s/v%d/pipeline", c->url, c->version);
-    if (!s->easy)
-        s->easy = curl_easy_init();
-    else
-        curl_easy_reset(s->easy);
-    if (!s->easy)
-        return -1;
-    if (!s->headers) {
-        s->headers = curl_slist_append(NULL, "Content-Type: application/json");
-        /* libcurl waits up to 1 s for "100 Continue" before sending a large body; Hrana
-         * servers never send it */
-        s->headers = curl_slist_append(s->headers, "Expect:");
-        if (c->auth_header)
-            s->headers = curl_slist_append(s->headers, c->auth_header);
-        if (!s->headers)
-            return -1;
-    }
-    CURL *e = s->easy;
-    curl_easy_setopt(e, CURLOPT_URL, url);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, s->headers);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, s->body.data);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)s->body.len);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, s);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->opt.timeout_ms);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->opt.connect_timeout_ms);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->opt.max_response);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, s);
-    call->attempts++;
-    return curl_multi_add_handle(multi, e) == CURLM_OK ? 0 : -1;
-}
-
-enum outcome { OUT_OK, OUT_RETRY, OUT_FATAL, OUT_RESEND /* at once, no backoff */ };
-
-/* Classifies a finished transfer; on OUT_OK the call owns the parsed response. */
-static enum outcome slot_finish(hrana_client *c, slot *s, CURLcode rc, char msg[SV_ERR_LEN])
-{
-    long status = 0;
-    curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
-    if (rc == CURLE_FILESIZE_EXCEEDED || s->too_big) {
-        snprintf(msg, SV_ERR_LEN, "the response is larger than the %zu MiB cap",
-                 c->opt.max_response >> 20);
-        return OUT_FATAL;
-    }
-    if (rc == CURLE_WRITE_ERROR && s->resp.oom) {
-        snprintf(msg, SV_ERR_LEN, "out of memory reading the response");
-        return OUT_FATAL;
-    }
-    if (rc != CURLE_OK) {
-        snprintf(msg, SV_ERR_LEN, "%s", curl_easy_strerror(rc));
-        return OUT_RETRY; /* refused, reset, timed out, empty reply, truncated, DNS */
-    }
-    if (status < 200 || status >= 300) {
-        /* the body may be HTML or may quote the request: show a short, scrubbed excerpt */
-        char excerpt[160] = "";
-        if (s->resp.data)
-            scrubbed_excerpt(c, s->resp.data, s->resp.len, excerpt, sizeof excerpt);
-        if (s->sent_close && s->resp.data && strstr(s->resp.data, "close") &&
-            (strstr(s->resp.data, "unknown variant") || strstr(s->resp.data, "unsupported") ||
-             strstr(s->resp.data, "not supported"))) {
-            c->no_close = 1; /* e.g. tursodb: "unknown variant `close`" */
-            return OUT_RESEND;
-        }
-        if (status == 401 || status == 403) {
-            snprintf(msg, SV_ERR_LEN,
-                     "the server refused the credentials (HTTP %ld): check TURSO_AUTH_TOKEN", status);
-            return OUT_FATAL;
-        }
-        snprintf(msg, SV_ERR_LEN, "HTTP %ld%s%s", status, excerpt[0] ? ": " : "", excerpt);
-        if (status >= 500 || status == 429 || status == 408)
-            return OUT_RETRY;
-        if (status == 404)
-            snprintf(msg, SV_ERR_LEN, "HTTP 404 for /v%d/pipeline: no Hrana server at this URL",
-                     c->version);
-        return OUT_FATAL;
-    }
-    cJSON *root = s->resp.data ? cJSON_ParseWithLength(s->resp.data, s->resp.len) : NULL;
-    cJSON *results = cJSON_GetObjectItemCaseSensitive(root, "results");
-    if (!cJSON_IsArray(results)) {
-        cJSON_Delete(root);
-        snprintf(msg, SV_ERR_LEN, "the server's answer is not a Hrana pipeline response");
-        return OUT_RETRY;
-    }
-    if (response_has_transient_error(results)) {
-        cJSON_Delete(root);
-        snprintf(msg, SV_ERR_LEN, "the server is busy or blocked (quota?)");
-        return OUT_RETRY;
-    }
-    hrana_call_clear(s->call);
-    s->call->response = root;
-    s->call->results = results;
-    return OUT_OK;
-}
-
-void hrana_call_clear(hrana_call *call)
-{
-    cJSON_Delete(call->response);
-    call->response = NULL;
-    call->results = NULL;
+    http_response_free(&resp);
+    return v;
 }
 
 /* Sets c->version, retrying an unreachable server like any request. Caller holds c->lock. */
@@ -810,7 +683,8 @@ static int probe_with_retries(hrana_client *c, char err[SV_ERR_LEN])
     char last[SV_ERR_LEN] = "";
     for (int attempt = 0; c->version == 0; attempt++) {
         int transient = 0;
-        int v = probe_version(c, last, &transient);
+        double wait = 0;
+        int v = probe_version(c, last, &transient, &wait, attempt);
         if (v) {
             c->version = v;
             break;
@@ -824,152 +698,201 @@ static int probe_with_retries(hrana_client *c, char err[SV_ERR_LEN])
                            "%.300s)",
                            c->url, attempt + 1, last);
         }
-        double ms = backoff_ms(c, attempt + 1);
-        struct timespec ts = {(time_t)(ms / 1000), (long)((long)ms % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
+        sleep_ms(wait);
     }
     return 0;
 }
 
+/* Starts jobs[j] on the wire. */
+static int job_submit(hrana_client *c, job *jb, hrana_body *body, char err[SV_ERR_LEN])
+{
+    hrana_call *call = jb->call;
+    jb->sent_close = !c->no_close;
+    hrana_body_reset(body);
+    hrana_body_cstr(body, "{\"baton\":null,\"requests\":[");
+    hrana_body_raw(body, call->requests, call->requests_len);
+    if (jb->sent_close)
+        hrana_body_cstr(body, call->requests_len ? ",{\"type\":\"close\"}" : "{\"type\":\"close\"}");
+    hrana_body_cstr(body, "]}");
+    if (body->oom)
+        return sv_fail(err, SV_EXIT_DATA, "out of memory building a request");
+    char url[HRANA_URL_LEN + 16];
+    snprintf(url, sizeof url, "%s/v%d/pipeline", c->url, (int)c->version);
+    http_request req = {.url = url, .body = body->data, .body_len = body->len};
+    const char *hdr[3];
+    add_headers(c, &req, hdr);
+    call->attempts++;
+    return http_submit(c->http, &req, jb, err); /* the body is copied */
+}
+
+enum outcome { OUT_OK, OUT_RETRY, OUT_FATAL, OUT_RESEND /* at once, no backoff */ };
+
+/* Classifies a finished transfer; on OUT_OK the call owns the parsed response. */
+static enum outcome job_finish(hrana_client *c, job *jb, http_response *resp, char msg[SV_ERR_LEN])
+{
+    if (resp->transport_error) {
+        snprintf(msg, SV_ERR_LEN, "%s", resp->error);
+        if (strstr(resp->error, "larger than")) { /* http.c's body cap: not worth a retry */
+            snprintf(msg, SV_ERR_LEN, "the response is larger than the %zu MiB cap",
+                     c->opt.max_response >> 20);
+            return OUT_FATAL;
+        }
+        return OUT_RETRY; /* refused, reset, timed out, empty reply, truncated, DNS */
+    }
+    long status = resp->status;
+    if (status < 200 || status >= 300) {
+        /* the body may be HTML or may quote the request: a short, scrubbed excerpt */
+        char excerpt[160] = "";
+        if (resp->body)
+            scrubbed_excerpt(c, resp->body, resp->body_len, excerpt, sizeof excerpt);
+        if (jb->sent_close && resp->body && strstr(resp->body, "close") &&
+            (strstr(resp->body, "unknown variant") || strstr(resp->body, "unsupported") ||
+             strstr(resp->body, "not supported"))) {
+            c->no_close = 1; /* e.g. tursodb: "unknown variant `close`" */
+            return OUT_RESEND;
+        }
+        if (status == 401 || status == 403) {
+            snprintf(msg, SV_ERR_LEN,
+                     "the server refused the credentials (HTTP %ld): check TURSO_AUTH_TOKEN", status);
+            return OUT_FATAL;
+        }
+        snprintf(msg, SV_ERR_LEN, "HTTP %ld%s%s", status, excerpt[0] ? ": " : "", excerpt);
+        char xsr[16];
+        int has_xsr = http_response_header(resp, "x-should-retry", xsr, sizeof xsr);
+        if (retry_should(status, 0, has_xsr ? xsr : NULL))
+            return OUT_RETRY;
+        if (status == 404)
+            snprintf(msg, SV_ERR_LEN, "HTTP 404 for /v%d/pipeline: no Hrana server at this URL",
+                     (int)c->version);
+        return OUT_FATAL;
+    }
+    cJSON *root = resp->body ? cJSON_ParseWithLength(resp->body, resp->body_len) : NULL;
+    cJSON *results = cJSON_GetObjectItemCaseSensitive(root, "results");
+    if (!cJSON_IsArray(results)) {
+        cJSON_Delete(root);
+        snprintf(msg, SV_ERR_LEN, "the server's answer is not a Hrana pipeline response");
+        return OUT_RETRY;
+    }
+    if (response_has_transient_error(results)) {
+        cJSON_Delete(root);
+        snprintf(msg, SV_ERR_LEN, "the server is busy or blocked (quota?)");
+        return OUT_RETRY;
+    }
+    hrana_call_clear(jb->call);
+    jb->call->response = root;
+    jb->call->results = results;
+    return OUT_OK;
+}
+
+void hrana_call_clear(hrana_call *call)
+{
+    cJSON_Delete(call->response);
+    call->response = NULL;
+    call->results = NULL;
+}
+
 int hrana_run(hrana_client *c, hrana_call *calls, size_t n, char err[SV_ERR_LEN])
 {
-    int rc = 0;
-    char last[SV_ERR_LEN] = "";
     if (n == 0)
         return 0;
-    /* the protocol version, once per client; unreachable here counts as a first attempt */
-    if (c->version == 0) {
-        pthread_mutex_lock(&c->lock);
-        rc = probe_with_retries(c, err);
+    /* One run at a time per client: its http client (and so its kept-alive connections) is
+     * single-threaded. A lookup while another thread's upsert runs simply waits its turn. */
+    pthread_mutex_lock(&c->lock);
+    int rc = 0;
+    if (!c->http && !(c->http = http_client_new(&c->http_opt, err))) {
         pthread_mutex_unlock(&c->lock);
-        if (rc)
-            return rc;
+        return SV_EXIT_DATA;
     }
-    rc = 0;
-    size_t nslots = (size_t)c->opt.max_inflight < n ? (size_t)c->opt.max_inflight : n;
-    slot *slots = calloc(nslots, sizeof *slots);
+    if (c->version == 0 && (rc = probe_with_retries(c, err))) {
+        pthread_mutex_unlock(&c->lock);
+        return rc;
+    }
+    size_t n_waiting = 0, done = 0;
+    int inflight = 0;
     job *jobs = calloc(n, sizeof *jobs);
-    CURLM *multi = curl_multi_init();
-    if (!slots || !jobs || !multi) {
+    size_t *waiting = calloc(n, sizeof *waiting); /* job indices not on the wire, not done */
+    hrana_body body;
+    hrana_body_init(&body);
+    if (!jobs || !waiting) {
         rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
         goto cleanup;
     }
     for (size_t i = 0; i < n; i++) {
         jobs[i].call = &calls[i];
         calls[i].attempts = 0;
+        waiting[i] = i;
     }
-    size_t next_job = 0, done = 0, inflight = 0;
-    size_t *retry_q = calloc(n, sizeof *retry_q); /* job indices waiting for their backoff */
-    size_t n_retry = 0;
-    if (!retry_q) {
-        rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
-        goto cleanup;
-    }
+    n_waiting = n;
     while (done < n) {
+        /* start what is due, in order, up to max_inflight */
         double now = now_ms();
-        /* fill free slots: due retries first, then new jobs */
-        for (size_t k = 0; k < nslots; k++) {
-            if (slots[k].call)
+        for (size_t w = 0; w < n_waiting && inflight < c->opt.max_inflight;) {
+            job *jb = &jobs[waiting[w]];
+            if (jb->next_ms > now) {
+                w++;
                 continue;
-            size_t pick = SIZE_MAX;
-            for (size_t r = 0; r < n_retry; r++)
-                if (jobs[retry_q[r]].next_ms <= now) {
-                    pick = retry_q[r];
-                    retry_q[r] = retry_q[--n_retry];
-                    break;
-                }
-            if (pick == SIZE_MAX && next_job < n)
-                pick = next_job++;
-            if (pick == SIZE_MAX)
-                break;
-            if (slot_start(c, multi, &slots[k], jobs[pick].call)) {
-                rc = sv_fail(err, SV_EXIT_DATA, "out of memory building a request");
-                goto cleanup_retry;
             }
+            if ((rc = job_submit(c, jb, &body, err)))
+                goto cleanup;
             inflight++;
+            memmove(&waiting[w], &waiting[w + 1], (n_waiting - w - 1) * sizeof *waiting);
+            n_waiting--;
         }
-        if (inflight == 0) {
-            /* only backoffs pending: sleep until the earliest */
+        if (inflight == 0) { /* only backoffs pending: sleep until the earliest */
             double soonest = 1e300;
-            for (size_t r = 0; r < n_retry; r++)
-                if (jobs[retry_q[r]].next_ms < soonest)
-                    soonest = jobs[retry_q[r]].next_ms;
-            double ms = soonest - now_ms();
-            if (ms > 0) {
-                struct timespec ts = {(time_t)(ms / 1000), (long)(fmod(ms, 1000.0) * 1e6)};
-                nanosleep(&ts, NULL);
-            }
+            for (size_t w = 0; w < n_waiting; w++)
+                if (jobs[waiting[w]].next_ms < soonest)
+                    soonest = jobs[waiting[w]].next_ms;
+            sleep_ms(soonest - now_ms());
             continue;
         }
-        int running = 0;
-        curl_multi_perform(multi, &running);
-        CURLMsg *m;
-        int left;
-        while ((m = curl_multi_info_read(multi, &left)) != NULL) {
-            if (m->msg != CURLMSG_DONE)
-                continue;
-            slot *s = NULL;
-            curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
-            CURLcode res = m->data.result;
-            curl_multi_remove_handle(multi, m->easy_handle);
-            inflight--;
-            size_t ji = (size_t)(s->call - calls);
-            char msg[SV_ERR_LEN];
-            enum outcome o = slot_finish(c, s, res, msg);
-            s->call = NULL;
-            if (o == OUT_OK) {
-                jobs[ji].done = 1;
-                done++;
-            } else if (o == OUT_RESEND) {
-                jobs[ji].call->attempts--; /* a protocol negotiation, not a failure */
-                jobs[ji].next_ms = 0;
-                retry_q[n_retry++] = ji;
-            } else if (o == OUT_RETRY && jobs[ji].call->attempts <= c->opt.max_retries) {
-                snprintf(last, sizeof last, "%s", msg);
-                jobs[ji].next_ms = now_ms() + backoff_ms(c, jobs[ji].call->attempts);
-                retry_q[n_retry++] = ji;
-            } else {
-                hrana_scrub(c, msg);
-                if (o == OUT_RETRY)
-                    rc = sv_fail(err, SV_EXIT_DATA,
-                                 "Turso store %s unreachable: gave up after %d attempts (last "
-                                 "error: %.300s)",
-                                 c->url, jobs[ji].call->attempts, msg);
-                else
-                    rc = sv_fail(err, SV_EXIT_DATA, "Turso store %s: %.400s", c->url, msg);
-                goto cleanup_retry;
-            }
+        void *tag = NULL;
+        http_response resp;
+        int got = http_poll(c->http, 100, &tag, &resp, err);
+        if (got < 0) {
+            rc = SV_EXIT_DATA;
+            goto cleanup;
         }
-        if (done < n && inflight > 0) {
-            int wait = 100;
-            double soonest = 1e300;
-            for (size_t r = 0; r < n_retry; r++)
-                if (jobs[retry_q[r]].next_ms < soonest)
-                    soonest = jobs[retry_q[r]].next_ms;
-            if (n_retry && soonest - now_ms() < wait)
-                wait = soonest - now_ms() > 0 ? (int)(soonest - now_ms()) : 0;
-            curl_multi_poll(multi, NULL, 0, wait, NULL);
+        if (got == 0)
+            continue;
+        inflight--;
+        job *jb = tag;
+        char msg[SV_ERR_LEN];
+        enum outcome o = job_finish(c, jb, &resp, msg);
+        if (o == OUT_OK) {
+            done++;
+        } else if (o == OUT_RESEND) {
+            jb->call->attempts--; /* a protocol negotiation, not a failure */
+            jb->next_ms = 0;
+            waiting[n_waiting++] = (size_t)(jb - jobs);
+        } else if (o == OUT_RETRY && jb->call->attempts <= c->opt.max_retries) {
+            jb->next_ms = now_ms() + backoff_ms(c, jb->call->attempts - 1, &resp);
+            waiting[n_waiting++] = (size_t)(jb - jobs);
+        } else {
+            hrana_scrub(c, msg);
+            if (o == OUT_RETRY)
+                rc = sv_fail(err, SV_EXIT_DATA,
+                             "Turso store %s unreachable: gave up after %d attempts (last "
+                             "error: %.300s)",
+                             c->url, jb->call->attempts, msg);
+            else
+                rc = sv_fail(err, SV_EXIT_DATA, "Turso store %s: %.400s", c->url, msg);
         }
+        http_response_free(&resp);
+        if (rc)
+            goto cleanup;
     }
-cleanup_retry:
-    free(retry_q);
 cleanup:
-    if (slots) {
-        for (size_t k = 0; k < nslots; k++) {
-            if (slots[k].easy) {
-                if (slots[k].call)
-                    curl_multi_remove_handle(multi, slots[k].easy);
-                curl_easy_cleanup(slots[k].easy);
-            }
-            curl_slist_free_all(slots[k].headers);
-            if (slots[k].body.data) /* the body may hold nothing secret, but be tidy */
-                hrana_body_free(&slots[k].body);
-            hrana_body_free(&slots[k].resp);
-        }
+    if (inflight > 0) {
+        /* a failed run abandons its other transfers (every request is safe to have happened
+         * or not): a fresh http client aborts them instead of waiting out their timeouts */
+        http_client_free(c->http);
+        char e2[SV_ERR_LEN];
+        c->http = http_client_new(&c->http_opt, e2); /* NULL: the next run reports it */
     }
-    curl_multi_cleanup(multi);
-    free(slots);
+    hrana_body_free(&body);
     free(jobs);
-    (void)last;
+    free(waiting);
+    pthread_mutex_unlock(&c->lock);
     return rc;
 }

@@ -34,11 +34,14 @@
  * and is sent again. Callers must only send requests that are safe to repeat (idempotent
  * upserts, reads, IF NOT EXISTS DDL, BEGIN…COMMIT batches).
  *
- * Retried with exponential backoff (250 ms doubling, capped at 8 s, ±20% jitter): connection
- * refused/reset, timeouts, empty or truncated replies, HTTP 408/429/5xx, a body that is not a
- * Hrana response, and Hrana errors that say the database is busy, locked, BLOCKED or over
- * quota. Not retried: HTTP 401/403 (bad token), 404 (no Hrana here), other 4xx, a response
- * above the size cap. The auth token never appears in a message: server text is scrubbed.
+ * Transport: the shared http module (libcurl multi; connections kept alive for the client's
+ * life), retries as retry.h decides and schedules them (0.5 s doubling to 8 s with jitter,
+ * Retry-After honoured): connection refused/reset, timeouts, empty or truncated replies,
+ * HTTP 408/409/429/5xx; and, here, a 2xx body that is not a Hrana response and Hrana errors
+ * that say the database is busy, locked, BLOCKED or over quota. Not retried: HTTP 401/403
+ * (bad token), 404 (no Hrana here), other 4xx, a response above the size cap. The auth token
+ * never appears in a message: server text is scrubbed before it is cut.
+ * A client may be shared between threads; its runs take turns.
  */
 #ifndef SAMPLEVEC_HRANA_H
 #define SAMPLEVEC_HRANA_H
