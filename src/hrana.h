@@ -58,7 +58,7 @@ typedef struct hrana_options {
     long timeout_ms;         /* whole request, connect included (default 120000) */
     long connect_timeout_ms; /* default 10000 */
     size_t max_response;     /* bytes; a larger response body is an error (default 64 MiB) */
-    int max_inflight;        /* concurrent requests in hrana_run (default 4) */
+    int max_inflight;        /* concurrent requests in hrana_run (default 2) */
 } hrana_options;
 
 /* Defaults above, then SAMPLEVEC_TURSO_RETRIES, SAMPLEVEC_TURSO_TIMEOUT_MS and
@@ -109,13 +109,21 @@ long hrana_base64_decode(const char *in, size_t len, unsigned char *out, size_t 
 /* ---- running pipelines ----
  * One call = one pipeline on a fresh stream (baton null, closed where the server supports it).
  * `requests` is the comma-separated list of R objects (without brackets); the client wraps it. */
-typedef struct hrana_call {
-    const char *requests; /* borrowed; requests_len bytes */
+typedef struct hrana_call hrana_call;
+/* Fills call->requests/requests_len (memory owned by ctx) just before the call is first sent,
+ * so building request i+1 overlaps request i on the wire and at the server. 0, or -1 (out of
+ * memory: the run fails). */
+typedef int (*hrana_build_fn)(void *ctx, hrana_call *call);
+
+struct hrana_call {
+    const char *requests; /* borrowed; requests_len bytes; or NULL with build set */
     size_t requests_len;
+    hrana_build_fn build; /* optional: see hrana_build_fn */
+    void *build_ctx;
     cJSON *response;      /* out: the parsed response, owned; freed by hrana_call_clear */
     cJSON *results;       /* out: response's "results" array, borrowed from response */
     int attempts;         /* out: HTTP attempts made */
-} hrana_call;
+};
 
 /* Runs calls[0..n), up to max_inflight at once, each retried on its own. Returns 0 once every
  * call has a Hrana response (per-request errors inside results are the caller's to read), or

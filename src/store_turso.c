@@ -31,7 +31,7 @@
 
 #define LOOKUP_IDS_PER_STMT 1000
 #define SCAN_PAGE 256
-#define DEFAULT_ROWS_PER_REQUEST 500 /* bench/turso.sh: 2 × 500 beat 4 × 250 on tursodb */
+#define DEFAULT_ROWS_PER_REQUEST 250 /* bench/turso.sh: the server's best is 2 × 250 in flight */
 
 typedef struct turso_store {
     store base;
@@ -446,6 +446,26 @@ int store_turso_upsert_requests(store *s, const store_row *rows, size_t n, hrana
     return build_upsert_batch((turso_store *)s, b, rows, n);
 }
 
+/* One upsert request, built when hrana_run is about to send it (hrana_build_fn). */
+typedef struct upsert_req {
+    turso_store *s;
+    const store_row *rows;
+    size_t n;
+    hrana_body body;
+    int commit; /* the COMMIT step's index */
+} upsert_req;
+
+static int build_upsert_call(void *ctx, hrana_call *call)
+{
+    upsert_req *u = ctx;
+    u->commit = build_upsert_batch(u->s, &u->body, u->rows, u->n);
+    if (u->body.oom)
+        return -1;
+    call->requests = u->body.data;
+    call->requests_len = u->body.len;
+    return 0;
+}
+
 static int turso_upsert(store *base, const store_row *rows, size_t n, char err[SV_ERR_LEN])
 {
     turso_store *s = (turso_store *)base;
@@ -454,37 +474,33 @@ static int turso_upsert(store *base, const store_row *rows, size_t n, char err[S
     if (!s->blob || base->dims <= 0)
         return sv_fail(err, SV_EXIT_DATA, "store %s: upsert before prepare", base->location);
     /* requests of at most rows_per_request rows, evenly filled (1170 rows → 3 × 390, not
-     * 500 + 500 + 170: the last request would otherwise leave the server idle-waiting) */
+     * 500 + 500 + 170), each built only when it is about to go out */
     size_t n_req = (n + (size_t)s->rows_per_request - 1) / (size_t)s->rows_per_request;
     size_t per = (n + n_req - 1) / n_req;
     n_req = (n + per - 1) / per; /* so every request starts inside rows[0..n) */
-    hrana_body *bodies = calloc(n_req, sizeof *bodies);
+    upsert_req *reqs = calloc(n_req, sizeof *reqs);
     hrana_call *calls = calloc(n_req, sizeof *calls);
-    int *commits = calloc(n_req, sizeof *commits);
     int rc = 0;
-    if (!bodies || !calls || !commits) {
+    if (!reqs || !calls) {
         rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
         goto cleanup;
     }
     for (size_t q = 0; q < n_req; q++) {
-        size_t at = q * per, cnt = n - at < per ? n - at : per;
-        commits[q] = build_upsert_batch(s, &bodies[q], rows + at, cnt);
-        if (bodies[q].oom) {
-            rc = sv_fail(err, SV_EXIT_DATA, "out of memory building a request");
-            goto cleanup;
-        }
-        calls[q].requests = bodies[q].data;
-        calls[q].requests_len = bodies[q].len;
+        size_t at = q * per;
+        reqs[q] = (upsert_req){.s = s, .rows = rows + at, .n = n - at < per ? n - at : per};
+        hrana_body_init(&reqs[q].body);
+        calls[q].build = build_upsert_call;
+        calls[q].build_ctx = &reqs[q];
     }
     if ((rc = hrana_run(s->hc, calls, n_req, err)))
         goto cleanup;
     for (size_t q = 0; q < n_req; q++) {
         char e[SV_ERR_LEN];
-        if (hrana_batch_ok(s->hc, &calls[q], 0, commits[q], e)) {
+        if (hrana_batch_ok(s->hc, &calls[q], 0, reqs[q].commit, e)) {
             rc = sv_fail(err, SV_EXIT_DATA,
                          "store %s: the server rolled back samples %" PRId64 "..%" PRId64 ": %s",
-                         base->location, rows[q * per].sample_id,
-                         rows[(q + 1) * per < n ? (q + 1) * per - 1 : n - 1].sample_id, e);
+                         base->location, reqs[q].rows[0].sample_id,
+                         reqs[q].rows[reqs[q].n - 1].sample_id, e);
             goto cleanup;
         }
     }
@@ -492,12 +508,11 @@ cleanup:
     if (calls)
         for (size_t q = 0; q < n_req; q++)
             hrana_call_clear(&calls[q]);
-    if (bodies)
+    if (reqs)
         for (size_t q = 0; q < n_req; q++)
-            hrana_body_free(&bodies[q]);
-    free(bodies);
+            hrana_body_free(&reqs[q].body);
+    free(reqs);
     free(calls);
-    free(commits);
     return rc;
 }
 

@@ -269,7 +269,7 @@ static void test_real_server(void)
     CHECK(strstr(err, "lexical-v1") && strstr(err, "text-embedding-3-small") && strstr(err, "--reset"));
     CHECK(store_prepare(st, "lexical", "lexical-v1", DIMS, 0, err) == 0);
 
-    /* 600 rows = 3 requests of 200 in flight together; read back exactly */
+    /* 600 rows = 3 requests of 200, two in flight at a time; read back exactly */
     make_rows(&f, 600, 10, 0.0f);
     int rc = store_upsert(st, f.rows, 600, err);
     if (rc)
