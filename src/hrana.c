@@ -19,16 +19,23 @@
 
 #define HRANA_URL_LEN 1024
 
+#define HRANA_POOL 4 /* concurrent runs per client */
+
 struct hrana_client {
     char url[HRANA_URL_LEN]; /* scheme://host[:port][/path], no trailing slash */
     char *token;             /* owned; NULL = none */
     char *auth_header;       /* "Authorization: Bearer …", owned */
     hrana_options opt;
     http_options http_opt;
-    http_client *http;       /* kept for the client's life: connections stay alive between
-                                calls (a TLS handshake per chunk would dominate on Turso cloud) */
-    /* hrana_run may be called from several threads (the pipeline's writer and its lookups): */
-    pthread_mutex_t lock;    /* one run at a time (http is single-threaded); the version probe */
+    /* http clients, kept for the client's life so connections stay alive between calls (a TLS
+     * handshake per chunk would dominate on Turso cloud). Each is single-threaded: a run
+     * borrows one, so runs on several threads (the pipeline's writer and its lookups) go on
+     * at the same time. */
+    http_client *pool[HRANA_POOL];
+    int pool_busy[HRANA_POOL];
+    pthread_mutex_t lock;    /* guards pool/pool_busy */
+    pthread_cond_t pool_free;
+    pthread_mutex_t probe_lock; /* one version probe at a time */
     pthread_mutex_t rand_lock; /* guards rand_state */
     atomic_int version;      /* 0 unknown, 2 or 3 */
     atomic_int no_close;     /* the server rejected {"type":"close"} once */
@@ -120,6 +127,8 @@ hrana_client *hrana_client_new(const char *url, const char *token, const hrana_o
         return NULL;
     }
     pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->pool_free, NULL);
+    pthread_mutex_init(&c->probe_lock, NULL);
     pthread_mutex_init(&c->rand_lock, NULL);
     snprintf(c->url, sizeof c->url, "%s%.*s", scheme, (int)host_len, rest);
     if (opt)
@@ -151,7 +160,7 @@ hrana_client *hrana_client_new(const char *url, const char *token, const hrana_o
         .max_body = c->opt.max_response,
         .max_connections = c->opt.max_inflight + 1,
     };
-    if (!(c->http = http_client_new(&c->http_opt, err))) {
+    if (!(c->pool[0] = http_client_new(&c->http_opt, err))) {
         hrana_client_free(c);
         return NULL;
     }
@@ -168,8 +177,11 @@ void hrana_client_free(hrana_client *c)
         memset(c->auth_header, 0, strlen(c->auth_header));
     free(c->token);
     free(c->auth_header);
-    http_client_free(c->http);
+    for (int k = 0; k < HRANA_POOL; k++)
+        http_client_free(c->pool[k]);
     pthread_mutex_destroy(&c->lock);
+    pthread_cond_destroy(&c->pool_free);
+    pthread_mutex_destroy(&c->probe_lock);
     pthread_mutex_destroy(&c->rand_lock);
     free(c);
 }
@@ -648,8 +660,8 @@ static void add_headers(hrana_client *c, http_request *req, const char *hdr[3])
 
 /* GET {url}/v3: 2xx → the server speaks Hrana 3 pipelines; anything else (404 from tursodb
  * and older sqld) → v2. 0 with err when unreachable (*transient) or refused. */
-static int probe_version(hrana_client *c, char err[SV_ERR_LEN], int *transient, double *wait_ms,
-                         int n)
+static int probe_version(hrana_client *c, http_client *http, char err[SV_ERR_LEN], int *transient,
+                         double *wait_ms, int n)
 {
     char url[HRANA_URL_LEN + 8];
     snprintf(url, sizeof url, "%s/v3", c->url);
@@ -659,7 +671,7 @@ static int probe_version(hrana_client *c, char err[SV_ERR_LEN], int *transient, 
     req.n_headers = c->auth_header ? 2 : 1;
     http_response resp;
     *transient = 0;
-    if (http_perform(c->http, &req, &resp, err) != 0)
+    if (http_perform(http, &req, &resp, err) != 0)
         return 0;
     int v = 0;
     if (resp.transport_error || retry_should(resp.status, 0, NULL)) {
@@ -679,14 +691,14 @@ static int probe_version(hrana_client *c, char err[SV_ERR_LEN], int *transient, 
     return v;
 }
 
-/* Sets c->version, retrying an unreachable server like any request. Caller holds c->lock. */
-static int probe_with_retries(hrana_client *c, char err[SV_ERR_LEN])
+/* Sets c->version, retrying an unreachable server like any request. */
+static int probe_with_retries(hrana_client *c, http_client *http, char err[SV_ERR_LEN])
 {
     char last[SV_ERR_LEN] = "";
     for (int attempt = 0; c->version == 0; attempt++) {
         int transient = 0;
         double wait = 0;
-        int v = probe_version(c, last, &transient, &wait, attempt);
+        int v = probe_version(c, http, last, &transient, &wait, attempt);
         if (v) {
             c->version = v;
             break;
@@ -706,7 +718,8 @@ static int probe_with_retries(hrana_client *c, char err[SV_ERR_LEN])
 }
 
 /* Starts jobs[j] on the wire. */
-static int job_submit(hrana_client *c, job *jb, hrana_body *body, char err[SV_ERR_LEN])
+static int job_submit(hrana_client *c, http_client *http, job *jb, hrana_body *body,
+                      char err[SV_ERR_LEN])
 {
     hrana_call *call = jb->call;
     if (!call->requests && call->build && call->build(call->build_ctx, call) != 0)
@@ -728,7 +741,7 @@ static int job_submit(hrana_client *c, job *jb, hrana_body *body, char err[SV_ER
     const char *hdr[3];
     add_headers(c, &req, hdr);
     call->attempts++;
-    return http_submit(c->http, &req, jb, err); /* the body is copied */
+    return http_submit(http, &req, jb, err); /* the body is copied */
 }
 
 enum outcome { OUT_OK, OUT_RETRY, OUT_FATAL, OUT_RESEND /* at once, no backoff */ };
@@ -801,17 +814,31 @@ int hrana_run(hrana_client *c, hrana_call *calls, size_t n, char err[SV_ERR_LEN]
 {
     if (n == 0)
         return 0;
-    /* One run at a time per client: its http client (and so its kept-alive connections) is
-     * single-threaded. A lookup while another thread's upsert runs simply waits its turn. */
+    /* borrow an http client (runs on other threads keep theirs) */
+    int slot = -1, rc = 0;
     pthread_mutex_lock(&c->lock);
-    int rc = 0;
-    if (!c->http && !(c->http = http_client_new(&c->http_opt, err))) {
-        pthread_mutex_unlock(&c->lock);
-        return SV_EXIT_DATA;
+    for (;;) {
+        for (int k = 0; k < HRANA_POOL && slot < 0; k++)
+            if (!c->pool_busy[k])
+                slot = k;
+        if (slot >= 0)
+            break;
+        pthread_cond_wait(&c->pool_free, &c->lock);
     }
-    if (c->version == 0 && (rc = probe_with_retries(c, err))) {
-        pthread_mutex_unlock(&c->lock);
-        return rc;
+    c->pool_busy[slot] = 1;
+    pthread_mutex_unlock(&c->lock);
+    if (!c->pool[slot] && !(c->pool[slot] = http_client_new(&c->http_opt, err))) {
+        rc = SV_EXIT_DATA;
+        goto release;
+    }
+    http_client *http = c->pool[slot];
+    if (c->version == 0) {
+        pthread_mutex_lock(&c->probe_lock);
+        if (c->version == 0)
+            rc = probe_with_retries(c, http, err);
+        pthread_mutex_unlock(&c->probe_lock);
+        if (rc)
+            goto release;
     }
     size_t n_waiting = 0, done = 0;
     int inflight = 0;
@@ -838,7 +865,7 @@ int hrana_run(hrana_client *c, hrana_call *calls, size_t n, char err[SV_ERR_LEN]
                 w++;
                 continue;
             }
-            if ((rc = job_submit(c, jb, &body, err)))
+            if ((rc = job_submit(c, http, jb, &body, err)))
                 goto cleanup;
             inflight++;
             memmove(&waiting[w], &waiting[w + 1], (n_waiting - w - 1) * sizeof *waiting);
@@ -854,7 +881,7 @@ int hrana_run(hrana_client *c, hrana_call *calls, size_t n, char err[SV_ERR_LEN]
         }
         void *tag = NULL;
         http_response resp;
-        int got = http_poll(c->http, 100, &tag, &resp, err);
+        int got = http_poll(http, 100, &tag, &resp, err);
         if (got < 0) {
             rc = SV_EXIT_DATA;
             goto cleanup;
@@ -892,13 +919,16 @@ cleanup:
     if (inflight > 0) {
         /* a failed run abandons its other transfers (every request is safe to have happened
          * or not): a fresh http client aborts them instead of waiting out their timeouts */
-        http_client_free(c->http);
-        char e2[SV_ERR_LEN];
-        c->http = http_client_new(&c->http_opt, e2); /* NULL: the next run reports it */
+        http_client_free(c->pool[slot]);
+        c->pool[slot] = NULL; /* made again by the next run that borrows the slot */
     }
     hrana_body_free(&body);
     free(jobs);
     free(waiting);
+release:
+    pthread_mutex_lock(&c->lock);
+    c->pool_busy[slot] = 0;
+    pthread_cond_signal(&c->pool_free);
     pthread_mutex_unlock(&c->lock);
     return rc;
 }

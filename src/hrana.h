@@ -41,7 +41,8 @@
  * that say the database is busy, locked, BLOCKED or over quota. Not retried: HTTP 401/403
  * (bad token), 404 (no Hrana here), other 4xx, a response above the size cap. The auth token
  * never appears in a message: server text is scrubbed before it is cut.
- * A client may be shared between threads; its runs take turns.
+ * A client may be shared between threads: up to 4 runs go on at once, each on its own
+ * connections.
  */
 #ifndef SAMPLEVEC_HRANA_H
 #define SAMPLEVEC_HRANA_H

@@ -12,7 +12,18 @@ COLS="sample_id, hex(vibe_vector), embedding_source, source_hash, model, dims, t
 server_rows() { "$TURSODB" -m list "$1" "SELECT $COLS FROM sample_embeddings ORDER BY sample_id" | sha256sum | cut -d' ' -f1; }
 server_count() { "$TURSODB" -m list "$1" "SELECT count(*) || '/' || count(DISTINCT sample_id) FROM sample_embeddings"; }
 last_id() { sed -n 's/.*"last_processed_id":[[:space:]]*\([0-9]*\).*/\1/p' "$1"; }
-N=6000
+N=12000
+# wait_progress FILE: until the run has committed something (then it is mid-run, whatever the
+# machine's speed)
+wait_progress() {
+  local i l
+  for i in $(seq 1 500); do
+    l=$(last_id "$1" 2>/dev/null)
+    [ -n "$l" ] && [ "$l" -gt 0 ] && return 0
+    sleep 0.01
+  done
+  return 1
+}
 export TURSO_AUTH_TOKEN="fault-token-$$"
 
 turso_require || { fail "tursodb missing"; finish; }
@@ -24,7 +35,7 @@ want=$(sqlite3 ref.db "SELECT $COLS FROM sample_embeddings ORDER BY sample_id" |
 turso_start one.db || { fail "server"; finish; }
 sv embed --all --library lib.db --store "$TURSO_URL" --progress-file one.json >one_out.txt 2>one_err.txt &
 pid=$!
-sleep 1
+wait_progress one.json
 if kill -0 "$pid" 2>/dev/null; then pass; else fail "run 1 ended before the server was killed"; fi
 turso_stop
 sleep 0.7
@@ -39,7 +50,7 @@ expect_eq "$(server_rows one.db)" "$want" "table equals the local store's"
 turso_start two.db || { fail "server"; finish; }
 SAMPLEVEC_TURSO_RETRIES=2 sv embed --all --library lib.db --store "$TURSO_URL" --progress-file two.json >two_out.txt 2>two_err.txt &
 pid=$!
-sleep 1
+wait_progress two.json
 turso_stop
 wait "$pid"
 expect_eq "$?" 3 "exit 3 when the server stays down"
@@ -59,7 +70,7 @@ expect_eq "$(server_rows two.db)" "$want" "resumed table equals the local store'
 turso_start three.db || { fail "server"; finish; }
 sv embed --all --library lib.db --store "$TURSO_URL" --progress-file three.json >three_out.txt 2>three_err.txt &
 pid=$!
-sleep 1
+wait_progress three.json
 if kill -9 "$pid" 2>/dev/null; then pass; else fail "client finished before kill -9"; fi
 wait "$pid" 2>/dev/null
 expect_exit 0 sv embed --all --resume --library lib.db --store "$TURSO_URL" --progress-file three.json
