@@ -39,6 +39,8 @@ typedef struct turso_store {
     char provider[32];
     char model[PROVIDER_MODEL_LEN]; /* the claim, written into every row */
     int rows_per_request;           /* upsert rows per pipeline request */
+    hrana_body *bodies;             /* n_bodies upsert request buffers, reused across calls */
+    size_t n_bodies;
     unsigned char *blob;            /* dims*4 bytes: encode/decode buffer */
     float *vector;                  /* dims floats: scan decode buffer */
 } turso_store;
@@ -395,6 +397,9 @@ cleanup:
  * Returns the COMMIT step's index. */
 static int build_upsert_batch(turso_store *s, hrana_body *b, const store_row *rows, size_t n)
 {
+#if !(defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+    unsigned char *blob = s->blob;
+#endif
     char cond[64];
     int k = 0;
     hrana_body_cstr(b, "{\"type\":\"batch\",\"batch\":{\"steps\":[");
@@ -404,9 +409,14 @@ static int build_upsert_batch(turso_store *s, hrana_body *b, const store_row *ro
         const store_row *r = &rows[i];
         cond_ok(cond, sizeof cond, k - 1);
         step_open(b, k++, cond, UPSERT_SQL);
-        vecblob_encode(r->vector, (size_t)s->base.dims, s->blob);
         hrana_arg_int(b, 0, r->sample_id);
-        hrana_arg_blob(b, 1, s->blob, (size_t)s->base.dims * 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        /* the floats' own bytes are the stored layout (vecblob.h): no intermediate copy */
+        hrana_arg_blob(b, 1, r->vector, (size_t)s->base.dims * 4);
+#else
+        vecblob_encode(r->vector, (size_t)s->base.dims, blob);
+        hrana_arg_blob(b, 1, blob, (size_t)s->base.dims * 4);
+#endif
         hrana_arg_text(b, 1, r->source);
         hrana_arg_text(b, 1, s->model);
         hrana_arg_int(b, 1, s->base.dims);
@@ -451,18 +461,18 @@ typedef struct upsert_req {
     turso_store *s;
     const store_row *rows;
     size_t n;
-    hrana_body body;
-    int commit; /* the COMMIT step's index */
+    hrana_body *body; /* one of the store's reusable buffers */
+    int commit;       /* the COMMIT step's index */
 } upsert_req;
 
 static int build_upsert_call(void *ctx, hrana_call *call)
 {
     upsert_req *u = ctx;
-    u->commit = build_upsert_batch(u->s, &u->body, u->rows, u->n);
-    if (u->body.oom)
+    u->commit = build_upsert_batch(u->s, u->body, u->rows, u->n);
+    if (u->body->oom)
         return -1;
-    call->requests = u->body.data;
-    call->requests_len = u->body.len;
+    call->requests = u->body->data;
+    call->requests_len = u->body->len;
     return 0;
 }
 
@@ -485,10 +495,23 @@ static int turso_upsert(store *base, const store_row *rows, size_t n, char err[S
         rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
         goto cleanup;
     }
+    if (s->n_bodies < n_req) {
+        hrana_body *nb = realloc(s->bodies, n_req * sizeof *nb);
+        if (!nb) {
+            rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
+            goto cleanup;
+        }
+        for (size_t q = s->n_bodies; q < n_req; q++)
+            hrana_body_init(&nb[q]);
+        s->bodies = nb;
+        s->n_bodies = n_req;
+    }
     for (size_t q = 0; q < n_req; q++) {
         size_t at = q * per;
-        reqs[q] = (upsert_req){.s = s, .rows = rows + at, .n = n - at < per ? n - at : per};
-        hrana_body_init(&reqs[q].body);
+        reqs[q] = (upsert_req){.s = s, .rows = rows + at, .n = n - at < per ? n - at : per,
+                               .body = &s->bodies[q]};
+        hrana_body_reset(reqs[q].body);
+        reqs[q].body->oom = 0;
         calls[q].build = build_upsert_call;
         calls[q].build_ctx = &reqs[q];
     }
@@ -508,9 +531,9 @@ cleanup:
     if (calls)
         for (size_t q = 0; q < n_req; q++)
             hrana_call_clear(&calls[q]);
-    if (reqs)
-        for (size_t q = 0; q < n_req; q++)
-            hrana_body_free(&reqs[q].body);
+    if (n_req > 4) /* keep a few buffers for the next call, not a huge chunk's worth */
+        for (size_t q = 4; q < s->n_bodies; q++)
+            hrana_body_free(&s->bodies[q]);
     free(reqs);
     free(calls);
     return rc;
@@ -815,6 +838,9 @@ static void turso_close(store *base)
 {
     turso_store *s = (turso_store *)base;
     hrana_client_free(s->hc);
+    for (size_t q = 0; q < s->n_bodies; q++)
+        hrana_body_free(&s->bodies[q]);
+    free(s->bodies);
     free(s->blob);
     free(s->vector);
     free(s);
@@ -874,6 +900,7 @@ store *store_turso_open(const char *url, int *exit_code, char err[SV_ERR_LEN])
     }
     /* the location names the server without a query string, so never a token */
     snprintf(s->base.location, sizeof s->base.location, "%s", hrana_client_url(s->hc));
+    s->base.concurrent_lookup = 1; /* hrana_run borrows its own connections per thread */
     s->rows_per_request = DEFAULT_ROWS_PER_REQUEST;
     const char *per = getenv("SAMPLEVEC_TURSO_BATCH_ROWS");
     if (per && atoi(per) >= 1 && atoi(per) <= 10000)
