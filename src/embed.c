@@ -407,7 +407,10 @@ static int run_chunks(const embed_options *o, library *lib, provider *p, store *
         which ^= 1;
         if ((rc = chunk_fill(c, want, cur, &budget, &r->warnings, err)) || c->n == 0)
             break;
-        if (writing) { /* lookups run only while no write is in flight */
+        /* Lookups run only while no write is in flight, unless the store allows them beside
+         * one (Turso): then this chunk is looked up and embedded while the previous one is
+         * being written, and the two costs overlap instead of adding up. */
+        if (writing && !st->concurrent_lookup) {
             if ((rc = write_wait(&w, err)) ||
                 (rc = chunk_settle(writing, p, o, cp, r, &totals, &bar, err)))
                 break;
@@ -419,6 +422,14 @@ static int run_chunks(const embed_options *o, library *lib, provider *p, store *
             break;
         if ((rc = chunk_embed(c, p, st->dims, err)))
             break;
+        if (writing) { /* checkpoints stay in order: the previous chunk settles first */
+            if ((rc = write_wait(&w, err)) ||
+                (rc = chunk_settle(writing, p, o, cp, r, &totals, &bar, err)))
+                break;
+            writing = NULL;
+            if (interrupted)
+                break;
+        }
         write_start(&w, st, c);
         writing = c;
         if (ui_now() - cycle_start < COMMIT_TARGET_S && want < group_max)

@@ -115,6 +115,7 @@ struct store {
     const store_vtable *vt;
     char location[1024]; /* path or URL as given, for messages (never with a token) */
     int dims;            /* claimed dims after prepare/meta, else 0 */
+    int concurrent_lookup; /* 1: lookup may run on one thread while upsert runs on another */
 };
 
 /* Opens `location`: a file path (SQLite, created if absent unless must_exist), or
