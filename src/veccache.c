@@ -1,9 +1,11 @@
 #include "veccache.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +75,8 @@ struct veccache_builder {
     uint32_t *genres, *moods;
     size_t n_genres, genres_cap, n_moods, moods_cap;
     intern genre_set, mood_set, key_set;
+    float *zeros;          /* dims zeros, stored instead of a non-finite vector */
+    size_t non_finite;     /* rows stored as zeros */
 };
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -168,6 +172,35 @@ static uint32_t make_mood(veccache_builder *b, uint32_t off)
     return (uint32_t)b->n_moods++;
 }
 
+/* Removes "<path>.tmp.<pid>" files whose writer is gone (killed mid-build): each can be as
+ * large as the store's vectors. */
+static void remove_orphans(const char *path)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+    if (slash && slash == path)
+        snprintf(dir, sizeof dir, "/");
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    size_t blen = strlen(base);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, base, blen) != 0 || strncmp(e->d_name + blen, ".tmp.", 5) != 0)
+            continue;
+        char *end;
+        long pid = strtol(e->d_name + blen + 5, &end, 10);
+        if (*end || pid <= 0 || pid == (long)getpid() || !(kill((pid_t)pid, 0) != 0 && errno == ESRCH))
+            continue;
+        char victim[PATH_MAX + 256];
+        snprintf(victim, sizeof victim, "%s/%s", dir, e->d_name);
+        unlink(victim);
+    }
+    closedir(d);
+}
+
 veccache_builder *veccache_builder_new(const char *path, int dims, char err[SV_ERR_LEN])
 {
     if (dims <= 0 || dims > VC_MAX_DIMS) {
@@ -182,6 +215,7 @@ veccache_builder *veccache_builder_new(const char *path, int dims, char err[SV_E
     b->dims = dims;
     b->last_id = INT64_MIN;
     if (path) {
+        remove_orphans(path);
         size_t len = strlen(path) + 32;
         b->path = strdup(path);
         b->tmp_path = malloc(len);
@@ -224,15 +258,25 @@ int veccache_builder_add(veccache_builder *b, const store_scan_row *row, char er
                        (long long)row->sample_id);
     if (grow((void **)&b->rows, &b->rows_cap, b->n + 1, sizeof *b->rows) != 0)
         return sv_fail(err, SV_EXIT_DATA, "out of memory");
-    if (fwrite(row->vector, sizeof(float), (size_t)b->dims, b->f) != (size_t)b->dims)
+    double sq = 0;
+    for (int i = 0; i < b->dims; i++)
+        sq += (double)row->vector[i] * row->vector[i];
+    const float *v = row->vector;
+    if (!isfinite(sq)) {
+        /* NaN/Inf (another program wrote the store): kept as all-zero, similarity 0, so one
+         * bad row cannot poison the ranking of the others. */
+        if (!b->zeros && !(b->zeros = calloc((size_t)b->dims, sizeof(float))))
+            return sv_fail(err, SV_EXIT_DATA, "out of memory");
+        v = b->zeros;
+        sq = 0;
+        b->non_finite++;
+    }
+    if (fwrite(v, sizeof(float), (size_t)b->dims, b->f) != (size_t)b->dims)
         return sv_fail(err, SV_EXIT_DATA, "cannot write vector cache: %s", strerror(errno));
 
     veccache_row *r = &b->rows[b->n];
     memset(r, 0, sizeof *r);
     r->sample_id = row->sample_id;
-    double sq = 0;
-    for (int i = 0; i < b->dims; i++)
-        sq += (double)row->vector[i] * row->vector[i];
     r->inv_norm = sq > 0 ? 1.0 / sqrt(sq) : 0.0;
     r->bpm = row->has_bpm ? row->bpm : NAN;
     r->title = row->title ? blob_add(b, row->title) : VECCACHE_NONE;
@@ -268,6 +312,7 @@ void veccache_builder_free(veccache_builder *b)
     free(b->blob);
     free(b->genres);
     free(b->moods);
+    free(b->zeros);
     intern *sets[] = {&b->genre_set, &b->mood_set, &b->key_set};
     for (size_t i = 0; i < 3; i++) {
         free(sets[i]->keys);
@@ -453,6 +498,8 @@ veccache *veccache_builder_finish(veccache_builder *b, const char *fingerprint, 
     vc = vc_map(fd, b->dims, NULL, provider, model, why);
     if (!vc)
         sv_fail(err, SV_EXIT_DATA, "vector cache just written is unreadable: %s", why);
+    else
+        vc->non_finite = b->non_finite;
 done:
     veccache_builder_free(b);
     return vc;
@@ -544,5 +591,8 @@ veccache *veccache_for_store(store *s, const store_meta *meta, int use_file, int
     }
     if (rebuilt)
         *rebuilt = 1;
+    if (vc->non_finite)
+        msg_warn("store %s: %zu stored vectors hold NaN or Inf; they rank as similarity 0 "
+                 "(re-embed them)", s->location, vc->non_finite);
     return vc;
 }

@@ -47,6 +47,8 @@ typedef struct veccache {
     uint32_t n_genres, n_moods;
     const char *strings;        /* strings_len bytes */
     size_t strings_len;
+    size_t non_finite;          /* rows whose stored vector held NaN/Inf, cached as all-zero
+                                   (set by veccache_builder_finish; 0 after veccache_open) */
     /* private */
     void *map;
     size_t map_len;
@@ -61,8 +63,9 @@ int64_t veccache_find(const veccache *vc, int64_t sample_id);
  * (a cache nobody else will reuse, e.g. when the store's directory is read-only). */
 typedef struct veccache_builder veccache_builder;
 veccache_builder *veccache_builder_new(const char *path, int dims, char err[SV_ERR_LEN]);
-/* Copies what it needs from row (row->vector has dims floats). Returns 0 or SV_EXIT_DATA
- * (ids out of order, write error). */
+/* Copies what it needs from row (row->vector has dims floats; one holding NaN or Inf is
+ * cached as all-zero, i.e. similarity 0, and counted in non_finite). Returns 0 or
+ * SV_EXIT_DATA (ids out of order, write error). */
 int veccache_builder_add(veccache_builder *b, const store_scan_row *row, char err[SV_ERR_LEN]);
 /* Writes the file stamped with fingerprint/provider/model, maps it and frees b (always, even
  * on failure). NULL on failure with err. */
