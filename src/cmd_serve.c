@@ -240,6 +240,8 @@ static void serve_one(int fd, searcher *sr, const char *allow_origin)
             continue;
         if (got <= 0)
             return; /* closed, timed out or interrupted before a full head: nothing to answer */
+        if (ui_now() - t0 > 5.0)
+            return; /* a head trickled in byte by byte: same limit as one silent read */
         len += (size_t)got;
         head[len] = '\0';
         if (strstr(head, "\r\n\r\n") || strstr(head, "\n\n"))
