@@ -10,6 +10,7 @@ typedef struct provider_entry {
 
 /* openrouter is the openai provider with OpenRouter's base URL and key. */
 static const provider_entry providers[] = {
+    {"gguf", provider_gguf_open},
     {"lexical", provider_lexical_open},
     {"openai", provider_openai_open},
     {"openrouter", provider_openai_open},
@@ -31,7 +32,7 @@ provider *provider_open(const provider_config *cfg, int *exit_code, char err[SV_
         if (strcmp(name, providers[i].name) == 0)
             return providers[i].open(cfg, exit_code, err);
     *exit_code = sv_fail(err, SV_EXIT_USAGE,
-                         "unknown provider '%s': use one of lexical, openai, openrouter", name);
+                         "unknown provider '%s': use one of lexical, openai, openrouter, gguf", name);
     return NULL;
 }
 

@@ -80,6 +80,11 @@ typedef struct store_vtable {
     /* Visits every row in sample_id order. */
     int (*scan)(store *s, store_scan_fn fn, void *ctx, char err[SV_ERR_LEN]);
     void (*close)(store *s);
+    /* Optional (NULL = unsupported): creates an approximate-nearest-neighbour index on
+     * vibe_vector (libSQL's libsql_vector_idx, metric cosine) if absent. Returns 0, or
+     * SV_EXIT_USAGE when the server cannot (err says so; the store works without it), or
+     * SV_EXIT_DATA. */
+    int (*vector_index)(store *s, char err[SV_ERR_LEN]);
 
     /* ---- Optional ops (added for search; NULL = not supported) ---- */
 
@@ -123,6 +128,8 @@ int store_prepare(store *s, const char *provider, const char *model, int dims, i
 int store_lookup_ids(store *s, const int64_t *ids, size_t n, store_lookup *out, char err[SV_ERR_LEN]);
 int store_upsert(store *s, const store_row *rows, size_t n, char err[SV_ERR_LEN]);
 int store_scan(store *s, store_scan_fn fn, void *ctx, char err[SV_ERR_LEN]);
+/* vt->vector_index, or SV_EXIT_USAGE naming the store when it has none. */
+int store_vector_index(store *s, char err[SV_ERR_LEN]);
 /* The store's fingerprint op; out = "" (and 0 returned) when the store has none. */
 int store_fingerprint(store *s, char out[STORE_FINGERPRINT_LEN], char err[SV_ERR_LEN]);
 

@@ -389,7 +389,8 @@ static void sqlite_close(store *base)
 
 static const store_vtable sqlite_vtable = {sqlite_meta,   sqlite_prepare, sqlite_lookup,
                                            sqlite_upsert, sqlite_scan,    sqlite_close,
-                                           sqlite_fingerprint, NULL};
+                                           NULL /* vector_index: no ANN index locally */,
+                                           sqlite_fingerprint, NULL /* knn: search runs its own engine */};
 
 store *store_sqlite_open(const char *path, int must_exist, int *exit_code, char err[SV_ERR_LEN])
 {

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Benchmark: the in-process GGUF encoder against llama.cpp itself, same texts, same threads,
+# same run. llama.cpp is node-llama-cpp 3.21.1 (prebuilt CPU backend) via the reference kit's
+# bench_ref.mjs: one text per llama_encode, median of 3 runs after a warm-up, flash attention
+# off and auto (its best setting on CPU). samplevec: `embed-text --repeat 3`, likewise the
+# median of 3 runs after a warm-up, all texts in one call (sorted by length, batched).
+# Also GFLOP/s from the model shape, against the machine's FMA peak (bench/peak_flops.c,
+# best of 3: this VM's clock and neighbours are noisy).
+#
+#   bench/gguf.sh                    # minilm shape (all-MiniLM-L6-v2), F32, 64 texts, 2 threads
+#   WEIGHTS=f16 bench/gguf.sh        # F16 (or q8_0) weights; THREADS=1 N=32 also work
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+bin=${SAMPLEVEC:-$here/build/samplevec}
+THREADS=${THREADS:-2}
+N=${N:-64}
+WEIGHTS=${WEIGHTS:-f32}
+ref=$here/build/llamacpp-ref
+shared=${SAMPLEVEC_SHARED:-}
+for c in "$here/../shared" "$here/../../shared"; do
+  [ -n "$shared" ] && break
+  [ -d "$c/llamacpp-ref" ] && shared=$c
+done
+if [ ! -d "$ref" ]; then cp -r "$shared/llamacpp-ref" "$ref" && chmod -R u+w "$ref"; fi
+[ -f "$ref/.work/node_modules/node-llama-cpp/package.json" ] || (cd "$ref" && SLIM=1 ./setup.sh >/dev/null)
+models=$ref/.work/models
+mkdir -p "$models"
+[ -f "$models/minilm.gguf" ] || python3 "$ref/make_bert_gguf.py" --preset minilm -o "$models/minilm.gguf" >/dev/null
+case $WEIGHTS in
+  f32) model=$models/minilm.gguf ;;
+  f16) model=$models/minilm-f16.gguf
+       [ -f "$model" ] || python3 "$ref/make_bert_gguf.py" --preset minilm --f16 -o "$model" >/dev/null ;;
+  q8_0) model=$models/minilm-q8_0.gguf
+       [ -f "$model" ] || python3 "$here/tools/gguf_quantize.py" "$models/minilm.gguf" "$model" ;;
+  *) echo "WEIGHTS must be f32, f16 or q8_0" >&2; exit 2 ;;
+esac
+work=$here/build/bench-gguf
+mkdir -p "$work"
+cd "$ref"
+
+sv_run() { # → "texts/s tokens/s tokens"
+  python3 -c 'import json,sys; sys.stdout.write("\0".join(json.load(open(sys.argv[1]))))' "$work/texts.json" |
+    xargs -0 "$bin" embed-text --provider gguf --model "$model" --threads "$THREADS" --repeat 3 -- 2>&1 >/dev/null |
+    awk '/^timing:/ { print $(NF-3), $(NF-1), $4 }'
+}
+ref_run() { # FLASH → "texts/s tokens/s"
+  node bench_ref.mjs "$model" --n "$N" --runs 3 --threads "$THREADS" --flash-attn "$1" --texts-out "$work/texts.json" --json |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["texts_per_s"], d["tokens_per_s"])'
+}
+
+read -r l_off_tx l_off_tok < <(ref_run off)        # also writes the texts
+read -r s1_tx s1_tok tokens < <(sv_run)
+read -r l_on_tx l_on_tok < <(ref_run auto)
+read -r s2_tx s2_tok _ < <(sv_run)
+sv_tx=$(awk "BEGIN { print ($s1_tx > $s2_tx) ? $s1_tx : $s2_tx }")
+sv_tok=$(awk "BEGIN { print ($s1_tok > $s2_tok) ? $s1_tok : $s2_tok }")
+best_tx=$(awk "BEGIN { print ($l_off_tx > $l_on_tx) ? $l_off_tx : $l_on_tx }")
+
+gcc -O2 -o "$work/peak_flops" "$here/bench/peak_flops.c" -lpthread
+peak=0
+for _ in 1 2 3; do p=$("$work/peak_flops" "$THREADS"); peak=$(awk "BEGIN { print ($p > $peak) ? $p : $peak }"); done
+# FLOPs per pass over the texts: per layer 2·L·(4H² + 2HF) for the products + 4·L²·H for attention
+gflop=$(python3 - "$work/texts.json" "$model" "$bin" <<'PY'
+import json, subprocess, sys
+texts, model, sv = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
+H, F, NL = 384, 1536, 6
+total = 0
+for t in texts:
+    L = json.loads(subprocess.run([sv, "tokenize", t, "--model", model, "--json"], capture_output=True, text=True).stdout)["tokens"]
+    total += NL * (2 * L * (4 * H * H + 2 * H * F) + 4 * L * L * H)
+print(total / 1e9)
+PY
+)
+sv_gf=$(awk "BEGIN { printf \"%.1f\", $gflop * $sv_tx / $N }")
+l_gf=$(awk "BEGIN { printf \"%.1f\", $gflop * $best_tx / $N }")
+
+echo "minilm shape (H384 L6 A12 FF1536), $WEIGHTS, $N texts, $tokens tokens, $THREADS threads; $(date -u +%FT%TZ)"
+printf '%-34s %9s %10s %8s %8s\n' "" "texts/s" "tokens/s" "GFLOP/s" "% peak"
+printf '%-34s %9s %10s %8s %8s\n' "llama.cpp, flash attention off" "$l_off_tx" "$l_off_tok" "" ""
+printf '%-34s %9s %10s %8s %8s\n' "llama.cpp, flash attention auto" "$l_on_tx" "$l_on_tok" "$l_gf" "$(awk "BEGIN { printf \"%.0f\", 100 * $l_gf / $peak }")"
+printf '%-34s %9s %10s %8s %8s\n' "samplevec (best of 2 medians)" "$sv_tx" "$sv_tok" "$sv_gf" "$(awk "BEGIN { printf \"%.0f\", 100 * $sv_gf / $peak }")"
+echo "samplevec medians: $s1_tx and $s2_tx texts/s"
+echo "ratio samplevec / llama.cpp best setting: $(awk "BEGIN { printf \"%.2f\", $sv_tx / $best_tx }")x"
+echo "machine FMA peak on $THREADS threads: $peak GFLOP/s (best of 3)"

@@ -1,0 +1,60 @@
+/* bert: the forward pass of llama.cpp's `bert` architecture (BERT, MiniLM, bge, e5, gte ...),
+ * many texts per pass.
+ *
+ * Per text of L tokens ([CLS] ... [SEP], L <= context length), H = hidden, F = feed-forward:
+ *   x = LN(tok_embd[id] + token_types[0] + position_embd[pos])          (L × H)
+ *   per layer: qkv = x Wqkv^T + b; per head softmax(q k^T / sqrt(H/heads)) v; o = attn Wo^T + b
+ *              x = LN1(o + x); x = LN2(GELU(x Wup^T + b) Wdown^T + b + x)
+ *   pooled = mean over all L tokens (pooling_type 1), token 0 (2, CLS) or token L-1 (3, last)
+ * GELU is llama.cpp's: tanh approximation through an fp16 lookup table. Output is L2-normalised.
+ *
+ * A batch packs its texts back to back (no padding: attention runs per text over its own
+ * length, which is the padding mask). Weights are dequantized to float32 once at load;
+ * token_embd stays in the file mapping and is dequantized row by row. */
+#ifndef SAMPLEVEC_BERT_H
+#define SAMPLEVEC_BERT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gguf.h"
+#include "msg.h"
+
+typedef struct bert_model bert_model;
+typedef struct bert_workspace bert_workspace;
+
+typedef struct bert_info {
+    int hidden, ffn, layers, heads, ctx; /* ctx = bert.context_length (max tokens per text) */
+    int vocab;
+    int pooling;                         /* 1 mean, 2 cls, 3 last */
+    float eps;
+    uint32_t weight_type;                /* ggml type of the linear weights (F32, F16, Q8_0 ...) */
+} bert_info;
+
+/* Validates architecture, hyper-parameters and every tensor (name, shape, type) and loads the
+ * weights. g must outlive the model. Returns 0 or SV_EXIT_DATA with err naming what is wrong. */
+int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN]);
+void bert_free(bert_model *m); /* NULL is a no-op */
+const bert_info *bert_get_info(const bert_model *m);
+
+/* Working buffers for batches of up to max_tokens tokens (sum over texts) and texts of up to
+ * max_len tokens, for `threads` threads. Grows in place when a batch needs more.
+ * NULL on out of memory. */
+bert_workspace *bert_workspace_new(void);
+void bert_workspace_free(bert_workspace *ws); /* NULL is a no-op */
+
+/* Embeds n texts: ids[i] holds lens[i] token ids (1 <= lens[i] <= ctx, ids < vocab, checked),
+ * out gets n × hidden floats, L2-normalised. threads >= 1.
+ * Returns 0, or SV_EXIT_DATA (bad input) / SV_EXIT_FAILED (out of memory) with err filled. */
+int bert_embed_batch(const bert_model *m, bert_workspace *ws, int threads, const int32_t *const *ids,
+                     const size_t *lens, size_t n, float *out, char err[SV_ERR_LEN]);
+
+/* FLOPs one forward pass of a text of len tokens costs (multiply-adds × 2), for the bench. */
+double bert_flops(const bert_info *info, size_t len);
+
+/* GELU, tanh approximation (the function llama.cpp tabulates), and what the forward pass
+ * applies: that function through the fp16 table. For tests. */
+float bert_gelu_ref(float x);
+float bert_gelu(float x);
+
+#endif

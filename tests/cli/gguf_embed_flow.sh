@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# End to end with the in-process encoder: demo library → embed --provider gguf → status; the
+# stored vectors are unit length and 32-dimensional; a second run skips everything.
+. "$(dirname "$0")/lib.sh"
+fx=$BUILD_DIR/gguf-fixtures
+"$SRC_DIR/tools/gguf_fixtures.sh" "$fx" || { fail "fixtures"; finish; }
+expect_exit 0 "$SAMPLEVEC" demo-library lib.db --count 60 --seed 5
+expect_exit 0 "$SAMPLEVEC" embed --all --library lib.db --store store.db --provider gguf --model "$fx/tiny.gguf" --threads 2
+expect_exit 0 "$SAMPLEVEC" status --library lib.db --store store.db
+expect_grep out.txt 'embedded +60'
+expect_grep out.txt 'model +tiny.gguf#[0-9a-f]{16}'
+norms=$(python3 - <<'PY'
+import sqlite3, struct, math
+rows = sqlite3.connect("store.db").execute("select vibe_vector, dims from sample_embeddings").fetchall()
+ok = all(d == 32 and len(b) == 128 and abs(math.sqrt(sum(x * x for x in struct.unpack("<32f", b))) - 1) < 1e-5 for b, d in rows)
+print(len(rows), ok)
+PY
+)
+expect_eq "$norms" "60 True" "60 unit-length 32-dim vectors stored"
+SAMPLEVEC_MODEL=$fx/tiny.gguf expect_exit 0 "$SAMPLEVEC" embed --all --library lib.db --store store.db --provider gguf --json
+expect_grep out.txt '"skipped": *60|"total_skipped": *60'
+finish

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The GGUF encoder against llama.cpp: token ids identical and cosine >= 0.9999 on every golden
+# text (tests/data/gguf/*.json, made by tools/make_goldens.sh with the real llama.cpp) for an
+# F32, an F16 and a Q8_0 model; truncation of over-long text; SAMPLEVEC_MODEL.
+. "$(dirname "$0")/lib.sh"
+fx=$BUILD_DIR/gguf-fixtures
+if "$SRC_DIR/tools/gguf_fixtures.sh" "$fx" 2>err.txt; then pass; else fail "fixtures: $(cat err.txt)"; finish; fi
+data=$SRC_DIR/tests/data/gguf
+
+for m in tiny tiny-f16 small-q8_0; do
+  if python3 "$SRC_DIR/tools/check_golden.py" "$SAMPLEVEC" "$fx/$m.gguf" "$data/$m.json" --min-cos 0.9999 \
+       >check.txt 2>check_err.txt; then pass; else fail "$m against llama.cpp:"; cat check_err.txt >&2; fi
+  grep -E "worst cosine" check_err.txt | sed "s/^/$m: /"
+done
+
+# Over-long text: cut to the context (128 for tiny) keeping [SEP]; its vector is that of the
+# first 126 words ("the" is one token each), which the golden file holds for 125 words + cut.
+long=$(printf 'the %.0s' $(seq 1 300))
+expect_exit 0 "$SAMPLEVEC" tokenize "$long" --model "$fx/tiny.gguf" --json
+expect_grep out.txt '"tokens":128,"truncated":true'
+expect_grep out.txt '"ids":\[101,(208,){126}102\]'
+expect_exit 0 "$SAMPLEVEC" embed-text "$long" --provider gguf --model "$fx/tiny.gguf" --json
+expect_grep out.txt '"tokens":128,"truncated":true'
+cp out.txt long.json
+short=$(printf 'the %.0s' $(seq 1 126))
+expect_exit 0 "$SAMPLEVEC" embed-text "$short" --provider gguf --model "$fx/tiny.gguf" --json
+cp out.txt short.json
+same=$(python3 -c 'import json,sys; a=json.load(open("long.json"))["results"][0]["embedding"]; b=json.load(open("short.json"))["results"][0]["embedding"]; print(a==b)')
+expect_eq "$same" True "truncated vector equals the vector of its first 126 tokens"
+
+# SAMPLEVEC_MODEL stands in for --model; the model id is file name + content hash.
+SAMPLEVEC_MODEL=$fx/tiny.gguf expect_exit 0 "$SAMPLEVEC" embed-text hello --provider gguf --json
+expect_grep out.txt '"model":"tiny.gguf#[0-9a-f]{16}","dims":32'
+SAMPLEVEC_MODEL=$fx/tiny.gguf expect_exit 0 "$SAMPLEVEC" tokenize "Hello, World" --json
+expect_grep out.txt '"pieces":\["\[CLS\]","he","##ll","##o",",","world","\[SEP\]"\]'
+# Threads split the rows differently (BLAS may sum a row tail in another order): same vectors
+# to float rounding.
+texts=("one text" "and another, longer text with more words in it" "x")
+expect_exit 0 "$SAMPLEVEC" embed-text "${texts[@]}" --provider gguf --model "$fx/small-q8_0.gguf" --threads 1 --json
+cp out.txt t1.json
+expect_exit 0 "$SAMPLEVEC" embed-text "${texts[@]}" --provider gguf --model "$fx/small-q8_0.gguf" --threads 3 --json
+cp out.txt t3.json
+cos=$(python3 -c '
+import json
+a=json.load(open("t1.json"))["results"]; b=json.load(open("t3.json"))["results"]
+print(min(sum(x*y for x,y in zip(p["embedding"],q["embedding"])) for p,q in zip(a,b)) > 0.999999)')
+expect_eq "$cos" True "--threads 1 and --threads 3 agree to 1e-6"
+finish

@@ -1,0 +1,49 @@
+/* libFuzzer target: the GGUF reader, then the tokenizer and model loader on whatever parses.
+ * Built and run by tools/fuzz_gguf.sh (not part of the normal build). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bert.h"
+#include "gguf.h"
+#include "wordpiece.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    /* A heap copy of exactly `size` bytes so ASan catches any read past the end. */
+    unsigned char *copy = malloc(size ? size : 1);
+    if (!copy)
+        return 0;
+    memcpy(copy, data, size);
+    gguf_file *g = NULL;
+    char err[SV_ERR_LEN];
+    if (gguf_open_memory(copy, size, &g, err) == 0) {
+        for (size_t i = 0; i < gguf_n_tensors(g); i++) {
+            const gguf_tensor *t = gguf_tensor_at(g, i);
+            if (gguf_type_supported(t->type) && t->n_elems <= 65536) {
+                float *out = malloc(t->n_elems * sizeof *out);
+                if (out)
+                    gguf_dequantize(t, 0, t->n_elems, out);
+                free(out);
+            }
+        }
+        wordpiece *w = NULL;
+        if (wordpiece_from_gguf(g, &w, err) == 0) {
+            int32_t *ids = NULL;
+            size_t n = 0;
+            int trunc = 0;
+            const char *text = "Hello, W\xc3\xb6rld! \xe6\x97\xa5\xe6\x9c\xac caf\xc3\xa9 \xff";
+            if (wordpiece_encode(w, text, 64, &ids, &n, &trunc) == 0)
+                free(ids);
+            wordpiece_free(w);
+        }
+        bert_model *m = NULL;
+        if (bert_load(g, &m, err) == 0)
+            bert_free(m);
+        gguf_free(g);
+    }
+    free(copy);
+    return 0;
+}

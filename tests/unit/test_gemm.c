@@ -1,0 +1,76 @@
+/* gemm: OpenBLAS against the scalar reference on odd shapes and strides, with a named
+ * tolerance; the GELU lookup against the tanh formula it tabulates. */
+#include <stdlib.h>
+
+#include "../check.h"
+#include "bert.h"
+#include "gemm.h"
+
+/* Relative to the row's magnitude: float sums in a different order differ by a few ulps × K. */
+#define GEMM_TOL 1e-5
+
+static float frand(unsigned *s)
+{
+    *s = *s * 1103515245u + 12345u;
+    return (float)((*s >> 8) & 0xffff) / 32768.0f - 1.0f;
+}
+
+static void compare(int M, int N, int K, int ld_pad, float beta, int nt)
+{
+    unsigned seed = (unsigned)(M * 131 + N * 7 + K);
+    int ldx = K + ld_pad, ldw = (nt ? K : N) + ld_pad, ldy = N + ld_pad;
+    size_t wrows = nt ? (size_t)N : (size_t)K;
+    float *X = malloc((size_t)M * ldx * sizeof *X), *W = malloc(wrows * ldw * sizeof *W);
+    float *Y1 = malloc((size_t)M * ldy * sizeof *Y1), *Y2 = malloc((size_t)M * ldy * sizeof *Y2);
+    for (size_t i = 0; i < (size_t)M * ldx; i++)
+        X[i] = frand(&seed);
+    for (size_t i = 0; i < wrows * ldw; i++)
+        W[i] = frand(&seed);
+    for (size_t i = 0; i < (size_t)M * ldy; i++)
+        Y1[i] = Y2[i] = frand(&seed);
+    gemm_select(); /* pins OpenBLAS to one thread */
+    if (nt) {
+        gemm_nt_ref(M, N, K, 0.5f, X, ldx, W, ldw, beta, Y1, ldy);
+        gemm_nt_blas(M, N, K, 0.5f, X, ldx, W, ldw, beta, Y2, ldy);
+    } else {
+        gemm_nn_ref(M, N, K, 0.5f, X, ldx, W, ldw, beta, Y1, ldy);
+        gemm_nn_blas(M, N, K, 0.5f, X, ldx, W, ldw, beta, Y2, ldy);
+    }
+    double worst = 0.0;
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < ldy; j++) {
+            double d = fabs((double)Y1[(size_t)i * ldy + j] - Y2[(size_t)i * ldy + j]);
+            worst = d > worst ? d : worst; /* includes the padding columns, which must be untouched */
+        }
+    if (worst <= GEMM_TOL * K)
+        check_passed++;
+    else {
+        check_failed++;
+        fprintf(stderr, "gemm_%s %dx%dx%d pad %d beta %g: max diff %g\n", nt ? "nt" : "nn", M, N, K, ld_pad, beta, worst);
+    }
+    free(X);
+    free(W);
+    free(Y1);
+    free(Y2);
+}
+
+int main(void)
+{
+    static const int shapes[][3] = {{1, 1, 1}, {3, 5, 7}, {17, 33, 31}, {64, 96, 128}, {130, 47, 385}, {1, 384, 1536}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+        for (int nt = 0; nt < 2; nt++) {
+            compare(shapes[s][0], shapes[s][1], shapes[s][2], 0, 0.0f, nt);
+            compare(shapes[s][0], shapes[s][1], shapes[s][2], 3, 1.0f, nt);
+        }
+
+    /* GELU: the fp16 table within fp16 rounding of the formula; exact outside [-10, 10]. */
+    double worst = 0.0;
+    for (float x = -9.99f; x < 9.99f; x += 0.0137f) {
+        double d = fabs(bert_gelu(x) - bert_gelu_ref(x)) / (fabs(bert_gelu_ref(x)) + 1e-2);
+        worst = d > worst ? d : worst;
+    }
+    CHECK(worst < 2e-3);
+    CHECK(bert_gelu(-12.0f) == 0.0f && bert_gelu(12.5f) == 12.5f);
+    CHECK_NEAR(bert_gelu(1.0f), 0.841192f, 1e-3);
+    return check_summary();
+}
