@@ -17,9 +17,12 @@
 #include "musical_key.h"
 
 #define VC_MAGIC "SVVCACH1"
-#define VC_VERSION 1u
+#define VC_VERSION 2u
 #define VC_HEADER_LEN 4096u
 #define VC_MAX_DIMS 65536
+/* The row section holds int64 and double fields: it starts on a 64-byte boundary whatever
+ * n × dims × 4 is (odd dims × odd n would otherwise leave it 4-byte aligned). */
+#define VC_ALIGN(x) (((x) + 63u) & ~(uint64_t)63u)
 
 typedef struct vc_header {
     char magic[8];
@@ -352,8 +355,8 @@ static int vc_validate(veccache *vc, int dims, const char *fingerprint, const ch
     uint64_t row_bytes = (uint64_t)dims * sizeof(float);
     if (h->vectors_off != VC_HEADER_LEN || h->n > (len - VC_HEADER_LEN) / row_bytes)
         return sv_fail(err, -1, "bad vector section");
-    uint64_t end = h->vectors_off + h->n * row_bytes;
-    if (h->rows_off != end || h->n > (len - end) / sizeof(veccache_row))
+    uint64_t end = VC_ALIGN(h->vectors_off + h->n * row_bytes);
+    if (h->rows_off != end || end > len || h->n > (len - end) / sizeof(veccache_row))
         return sv_fail(err, -1, "bad row section");
     end += h->n * sizeof(veccache_row);
     if (h->genres_off != end || h->n_genres > (len - end) / 4)
@@ -466,7 +469,8 @@ veccache *veccache_builder_finish(veccache_builder *b, const char *fingerprint, 
     h.n_moods = (uint32_t)b->n_moods;
     h.n = b->n;
     h.vectors_off = VC_HEADER_LEN;
-    h.rows_off = h.vectors_off + (uint64_t)b->n * (uint64_t)b->dims * sizeof(float);
+    uint64_t vectors_end = h.vectors_off + (uint64_t)b->n * (uint64_t)b->dims * sizeof(float);
+    h.rows_off = VC_ALIGN(vectors_end);
     h.genres_off = h.rows_off + (uint64_t)b->n * sizeof(veccache_row);
     h.moods_off = h.genres_off + (uint64_t)b->n_genres * 4;
     h.strings_off = h.moods_off + (uint64_t)b->n_moods * 4;
@@ -476,7 +480,9 @@ veccache *veccache_builder_finish(veccache_builder *b, const char *fingerprint, 
     snprintf(h.provider, sizeof h.provider, "%s", provider ? provider : "");
     snprintf(h.model, sizeof h.model, "%s", model ? model : "");
 
-    if (write_at(b->f, b->rows, sizeof *b->rows, b->n) != 0 ||
+    static const char pad[64];
+    if (write_at(b->f, pad, 1, (size_t)(h.rows_off - vectors_end)) != 0 ||
+        write_at(b->f, b->rows, sizeof *b->rows, b->n) != 0 ||
         write_at(b->f, b->genres, sizeof *b->genres, b->n_genres) != 0 ||
         write_at(b->f, b->moods, sizeof *b->moods, b->n_moods) != 0 ||
         write_at(b->f, b->blob, 1, b->blob_len) != 0 || fseek(b->f, 0, SEEK_SET) != 0 ||

@@ -5,6 +5,7 @@
  * File layout (native little-endian, x86-64; every offset from the file start):
  *   [0, 4096)   header: veccache_header below, zero-padded
  *   vectors     n × dims float32, row r at vectors_off + r*dims*4 (vectors_off = 4096)
+ *   (zero padding to the next multiple of 64 bytes)
  *   rows        n × veccache_row, ascending sample_id
  *   genres      n_genres × uint32 string offsets   (distinct genre values)
  *   moods       n_moods × uint32 string offsets    (distinct mood_primary/secondary values)
