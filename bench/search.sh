@@ -28,7 +28,8 @@ median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 [ -f "$vec0" ] || "$here/scripts/test-deps.sh"
 [ -f "$vec0" ] || { echo "bench/search.sh: sqlite-vec is needed (scripts/test-deps.sh could not install it)" >&2; exit 1; }
-libs=$(pkg-config --libs sqlite3 libcjson libcurl libutf8proc libpcre2-8)
+# the same libraries CMake links the core with
+libs=$(pkg-config --libs sqlite3 libcjson libcurl libutf8proc libpcre2-8 openblas)
 for prog in tools/gen_store bench/search_resident; do
   cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$here/src" "$here/$prog.c" "$core" $libs -lm -lpthread \
     -o "$(basename "$prog")"
