@@ -126,7 +126,7 @@ printf '\nexact similar, k=%s, %s × %s float32 (%.0f MB scanned per query), med
 printf '  %-44s %9.2f ms   (%s GB/s one core)\n' "one-core memory-bandwidth floor" "$floor" "$(field stream_gbs one.txt)"
 printf '  %-44s %9.2f ms   %.2f× floor, %.1f× faster than sqlite-vec\n' "samplevec resident, auto threads ($(nproc) cores)" "$auto" "$(ratio auto.txt)" "$(calc "$vec / $auto")"
 printf '  %-44s %9.2f ms   %.2f× floor\n' "samplevec resident, 1 thread" "$one" "$(ratio one.txt)"
-printf '  %-44s %9.2f ms   %.2f× floor (the kernel matters)\n' "samplevec resident, 1 thread, scalar kernel" "$scalar" "$(ratio scalar.txt)"
+printf '  %-44s %9.2f ms   %.2f× floor\n' "samplevec resident, 1 thread, scalar kernel" "$scalar" "$(ratio scalar.txt)"
 printf '  %-44s %9.2f ms\n' "sqlite-vec vec0 KNN (resident sqlite3)" "$vec"
 printf '  %-44s %9.2f ms   %.1f× faster than sqlite-vec cold\n' "samplevec similar, cold CLI process" "$cli" "$(calc "$vec_cold / $cli")"
 printf '  %-44s %9.2f ms\n' "sqlite-vec vec0 KNN, new sqlite3 process" "$vec_cold"
