@@ -78,7 +78,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "search_resident: %s\n", err);
         return rc;
     }
-    searcher_set_resident(s, 1);
     searcher_query q;
     searcher_query_init(&q);
     if (searcher_query_set(&q, "k", k_text, err) != 0) {

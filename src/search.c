@@ -286,33 +286,14 @@ typedef struct scan_shared {
     const compiled_filter *cf;
     distance_dot_fn dot;
     size_t n_chunks;
-    int fd;                    /* >= 0: read vectors with pread (vc->stream_reads) */
-    atomic_int read_failed;    /* a pread came up short: the answer would be incomplete */
 } scan_shared;
 
 typedef struct scan_worker {
     scan_shared *sh;
     topk heap;
-    float *buf;                /* SEARCH_CHUNK_ROWS × dims, for stream reads; else NULL */
     int ith, nth;
     pthread_t tid;
 } scan_worker;
-
-/* Reads rows [lo, hi) of the vector section into buf. 0, or -1 on a short read or error. */
-static int read_rows(const scan_shared *sh, float *buf, size_t lo, size_t hi)
-{
-    size_t row_bytes = (size_t)sh->vc->dims * sizeof(float), want = (hi - lo) * row_bytes, got = 0;
-    off_t off = (off_t)(sh->vc->vectors_off + lo * row_bytes);
-    while (got < want) {
-        ssize_t r = pread(sh->fd, (char *)buf + got, want - got, off + (off_t)got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        got += (size_t)r;
-    }
-    return 0;
-}
 
 static void *scan_run(void *arg)
 {
@@ -326,20 +307,6 @@ static void *scan_run(void *arg)
         size_t lo = c * SEARCH_CHUNK_ROWS, hi = lo + SEARCH_CHUNK_ROWS;
         if (hi > vc->n)
             hi = vc->n;
-        const float *vectors = vc->vectors + lo * dims; /* row lo's vector */
-        if (w->buf) {
-            /* Stream reads: fetch the chunk only when some row of it passes the filter. */
-            size_t r = lo;
-            while (r < hi && !row_passes(sh->cf, &vc->rows[r]))
-                r++;
-            if (r == hi)
-                continue;
-            if (read_rows(sh, w->buf, lo, hi) != 0) {
-                atomic_store(&sh->read_failed, 1);
-                return NULL;
-            }
-            vectors = w->buf;
-        }
         for (size_t r = lo; r < hi; r++) {
             const veccache_row *row = &vc->rows[r];
             if (!row_passes(sh->cf, row))
@@ -347,7 +314,7 @@ static void *scan_run(void *arg)
             /* A zero (or non-finite, cached as zero) vector on either side: similarity 0. */
             double sim = 0.0;
             if (row->inv_norm != 0.0 && sh->query_inv_norm != 0.0) {
-                float dot = sh->dot(sh->query, vectors + (r - lo) * dims, dims);
+                float dot = sh->dot(sh->query, vc->vectors + r * dims, dims);
                 sim = (double)dot * sh->query_inv_norm * row->inv_norm;
             }
             /* Rounding can carry an identical vector a hair past 1. */
@@ -375,9 +342,6 @@ static int pick_threads(const veccache *vc, int threads)
         threads = atoi(env);
     if (threads > 0)
         nth = threads;
-    else if (vc->stream_reads)
-        nth = 1; /* concurrent preads of one file contend in the page cache: 2 threads measured
-                    90-120 ms against 60 ms for one on 100,000 × 1536 */
     else
         nth = (double)vc->n * vc->dims * sizeof(float) >= SEARCH_THREAD_MIN_BYTES ? (int)ncpu : 1;
     if (nth > SEARCH_MAX_THREADS)
@@ -423,16 +387,13 @@ int search_top_k(const veccache *vc, const float *query, const search_filter *f,
     sh->cf = &cf;
     sh->dot = distance_dot_pick(NULL);
     sh->n_chunks = (vc->n + SEARCH_CHUNK_ROWS - 1) / SEARCH_CHUNK_ROWS;
-    sh->fd = vc->stream_reads ? vc->fd : -1;
-    atomic_init(&sh->read_failed, 0);
     /* Every buffer the scan needs is allocated here, before it starts. */
     for (int i = 0; i < nth; i++) {
         workers[i].sh = sh;
         workers[i].ith = i;
         workers[i].nth = nth;
         workers[i].heap.cap = cap;
-        if (!(workers[i].heap.items = malloc(cap * sizeof(heap_item))) ||
-            (sh->fd >= 0 && !(workers[i].buf = malloc((size_t)SEARCH_CHUNK_ROWS * (size_t)vc->dims * sizeof(float))))) {
+        if (!(workers[i].heap.items = malloc(cap * sizeof(heap_item)))) {
             rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
             goto cleanup;
         }
@@ -444,11 +405,6 @@ int search_top_k(const veccache *vc, const float *query, const search_filter *f,
     scan_run(&workers[0]);
     for (int i = 1; i < started; i++)
         pthread_join(workers[i].tid, NULL);
-    if (atomic_load(&sh->read_failed)) {
-        rc = sv_fail(err, SV_EXIT_DATA, "cannot read the vector cache: %s",
-                     errno ? strerror(errno) : "short read (file truncated?)");
-        goto cleanup;
-    }
 
     size_t total = 0;
     for (int i = 0; i < nth; i++)
@@ -479,10 +435,8 @@ int search_top_k(const veccache *vc, const float *query, const search_filter *f,
 
 cleanup:
     if (workers)
-        for (int i = 0; i < nth; i++) {
+        for (int i = 0; i < nth; i++)
             free(workers[i].heap.items);
-            free(workers[i].buf);
-        }
     free(workers);
     free(all);
     free(sh);

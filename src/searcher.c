@@ -16,10 +16,7 @@ struct searcher {
     int use_cache;
     float *query;     /* meta.dims floats */
     const char *model_location, *base_url; /* searcher_set_provider; NULL = defaults */
-    int resident;     /* searcher_set_resident */
 };
-
-void searcher_set_resident(searcher *s, int resident) { s->resident = resident; }
 
 void searcher_set_provider(searcher *s, const char *model, const char *base_url)
 {
@@ -154,13 +151,7 @@ static int refresh_cache(searcher *s, char err[SV_ERR_LEN])
         s->prov = NULL;
     }
     s->vc = veccache_for_store(s->st, &s->meta, s->use_cache, NULL, &rc, err);
-    if (!s->vc)
-        return rc;
-    if (s->resident)
-        veccache_prefault(s->vc);
-    else
-        s->vc->stream_reads = 1;
-    return 0;
+    return s->vc ? 0 : rc;
 }
 
 static int embed_query(searcher *s, const char *text, char err[SV_ERR_LEN])

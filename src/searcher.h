@@ -48,11 +48,6 @@ void searcher_free(searcher *s); /* NULL is a no-op */
  * the query fails with SV_EXIT_USAGE naming both. Strings are borrowed. */
 void searcher_set_provider(searcher *s, const char *model, const char *base_url);
 
-/* resident 1: this process answers many queries (serve): the vector cache is faulted in once
- * and scanned in place by every core. 0 (the default, the CLI): one query, the vectors
- * streamed through a small buffer (veccache_prefault explains the trade). */
-void searcher_set_resident(searcher *s, int resident);
-
 /* The store's claim (provider, model, dims, rows). */
 const store_meta *searcher_meta(const searcher *s);
 

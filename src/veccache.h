@@ -50,14 +50,9 @@ typedef struct veccache {
     size_t strings_len;
     size_t non_finite;          /* rows whose stored vector held NaN/Inf, cached as all-zero
                                    (set by veccache_builder_finish; 0 after veccache_open) */
-    int stream_reads;           /* 1: search reads the vectors with pread() into a small buffer
-                                   instead of through the mapping (set by the caller; see
-                                   veccache_prefault) */
     /* private */
     void *map;
     size_t map_len;
-    int fd;                     /* the file, kept open for stream_reads */
-    uint64_t vectors_off;       /* file offset of vectors[0] */
 } veccache;
 
 /* A string of the cache, or NULL for VECCACHE_NONE. */
@@ -96,13 +91,6 @@ int veccache_fingerprint_is(const veccache *vc, const char *fp);
 /* "<store path>.vcache" into out; 0, or -1 when the store has no local path. */
 int veccache_path(const store *s, char *out, size_t outsz);
 
-/* The mapping is created without reading the file. A long-lived process that will scan it
- * many times (serve) calls this once to fault every page in up front (35 ms for 614 MB here);
- * a one-shot process (the CLI) instead sets stream_reads: one pread pass into a cache-sized
- * buffer is cheaper than building and tearing down page tables for the whole file (measured
- * on 100,000 × 1536: 60 ms against 100 ms). */
-void veccache_prefault(veccache *vc);
-
-void veccache_free(veccache *vc); /* unmaps, closes; NULL is a no-op */
+void veccache_free(veccache *vc); /* unmaps; NULL is a no-op */
 
 #endif

@@ -366,58 +366,6 @@ int main(void)
         search_results_clear(&one);
     }
 
-    /* 3b. Stream reads (the CLI's one-shot mode) give the same answer bit for bit as the
-     * mapping, with and without filters (chunks with no passing row are never read). */
-    {
-        char dir[] = "/tmp/samplevec-test-stream-XXXXXX";
-        CHECK(mkdtemp(dir) != NULL);
-        char path[256];
-        snprintf(path, sizeof path, "%s/s.vcache", dir);
-        veccache *fv = build(rows, N, DIMS, path, "fp-s");
-        CHECK(fv != NULL);
-        int same_all = 1;
-        for (int t = 0; fv && t < 40; t++) {
-            ref_filter rf;
-            random_filter(&rf, rows, N);
-            for (int d = 0; d < DIMS; d++)
-                q[d] = (float)(unit() * 2 - 1);
-            search_filter f;
-            to_search_filter(&rf, &f, rf.key >= 0 ? query_spelling(rf.key) : NULL);
-            search_results mapped = {0}, streamed = {0};
-            fv->stream_reads = 0;
-            CHECK(search_top_k(fv, q, &f, 20, 0, &mapped, err) == 0);
-            fv->stream_reads = 1;
-            CHECK(search_top_k(fv, q, &f, 20, t % 3, &streamed, err) == 0);
-            int same = mapped.n == streamed.n;
-            for (size_t i = 0; same && i < mapped.n; i++)
-                same = mapped.hits[i].sample_id == streamed.hits[i].sample_id &&
-                       mapped.hits[i].similarity == streamed.hits[i].similarity;
-            same_all &= same;
-            search_results_clear(&mapped);
-            search_results_clear(&streamed);
-        }
-        CHECK(same_all);
-        /* A read that comes up short (the file behind the descriptor shrank): an error, not a
-         * silently shorter answer. An empty file stands in behind the descriptor. */
-        if (fv) {
-            char empty[300];
-            snprintf(empty, sizeof empty, "%s/empty", dir);
-            int e = open(empty, O_RDWR | O_CREAT, 0644);
-            CHECK(e >= 0 && dup2(e, fv->fd) == fv->fd);
-            close(e);
-            unlink(empty);
-            search_filter f = {0};
-            search_results got = {0};
-            fv->stream_reads = 1;
-            CHECK(search_top_k(fv, q, &f, 5, 1, &got, err) == SV_EXIT_DATA);
-            CHECK(strstr(err, "cannot read the vector cache") != NULL);
-            search_results_clear(&got);
-        }
-        veccache_free(fv);
-        unlink(path);
-        rmdir(dir);
-    }
-
     /* 4. Empty answers: k = 0, an impossible filter, a min similarity above 1. */
     {
         search_filter f = {0};

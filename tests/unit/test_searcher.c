@@ -219,27 +219,6 @@ int main(void)
     }
     CHECK(ok);
 
-    /* The resident mode (serve) answers exactly what the one-shot mode (CLI) answers. */
-    {
-        searcher *r = searcher_open(path, 1, &rc, err);
-        CHECK(r != NULL);
-        searcher_set_resident(r, 1);
-        searcher_query q;
-        searcher_query_init(&q);
-        CHECK(searcher_query_set(&q, "k", "50", err) == 0);
-        search_results a = {0}, b = {0};
-        int fa = 0, fb = 0;
-        CHECK(r && searcher_similar(r, rows[9].sample_id, &q, &a, &fa, err) == 0 && fa);
-        CHECK(searcher_similar(s, rows[9].sample_id, &q, &b, &fb, err) == 0 && fb);
-        int same = a.n == b.n && a.n == 50;
-        for (size_t i = 0; same && i < a.n; i++)
-            same = a.hits[i].sample_id == b.hits[i].sample_id && a.hits[i].similarity == b.hits[i].similarity;
-        CHECK(same);
-        search_results_clear(&a);
-        search_results_clear(&b);
-        searcher_free(r);
-    }
-
     /* The cache file exists and is reused by the next searcher. */
     ino_t ino = inode_of(cache);
     CHECK(ino != 0);
