@@ -233,6 +233,7 @@ static int take_done(http_client *c, void **tag, http_response *resp)
         memset(resp, 0, sizeof *resp);
         curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &resp->status);
         curl_easy_getinfo(e, CURLINFO_TOTAL_TIME, &resp->seconds);
+        curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &resp->new_connections);
         if (rc != CURLE_OK) {
             resp->transport_error = 1;
             resp->timed_out = rc == CURLE_OPERATION_TIMEDOUT;

@@ -44,6 +44,7 @@ typedef struct http_response {
     char *headers;        /* the final response's header block, "Name: value\r\n" lines */
     size_t headers_len;
     double seconds;       /* wall time of the transfer */
+    long new_connections; /* connections this transfer had to open (0 = it reused one) */
 } http_response;
 
 typedef struct http_client http_client;

@@ -70,6 +70,7 @@ typedef struct job {
     int64_t tokens;
     int retries;            /* retries spent on this request */
     double ready_at;        /* monotonic seconds */
+    int sent_base64;        /* its last attempt asked for base64 */
     long number;
     struct job *next;
 } job;
@@ -165,6 +166,18 @@ static void api_message(const openai_provider *op, const http_response *r, char 
     if (!out[0])
         snprintf(out, cap, "no message");
     scrub(out, cap, op->key);
+}
+
+/* The request parameter an error names (OpenAI's error.param), e.g. "input" or "dimensions";
+ * empty when none. */
+static void api_param(const http_response *r, char *out, size_t cap)
+{
+    out[0] = '\0';
+    cJSON *j = r->body ? cJSON_ParseWithLength(r->body, r->body_len) : NULL;
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "error"), "param");
+    if (cJSON_IsString(p))
+        snprintf(out, cap, "%.60s", p->valuestring);
+    cJSON_Delete(j);
 }
 
 static void set_error(provider_text_result *res, const char *fmt, ...) SV_PRINTF(2, 3);
@@ -308,6 +321,7 @@ static int submit(call *c, job *j)
     http_request req = {op->url, body, len, headers, nh};
     if (!j->number)
         j->number = ++op->requests;
+    j->sent_base64 = op->use_base64;
     int rc = http_submit(op->http, &req, j, c->err);
     free(body);
     return rc;
@@ -376,9 +390,13 @@ static int take_vectors(call *c, job *j, const http_response *r, char *why, size
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
     if (!cJSON_IsArray(data)) {
         const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
-        if (e) { /* some compatible servers answer errors with 200 */
+        if (e) { /* some compatible servers (OpenRouter relaying an upstream) answer errors with 200 */
+            const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
+            int transient = cJSON_IsNumber(code) && (code->valueint == 429 || code->valueint >= 500);
             api_message(op, r, why, why_cap);
             cJSON_Delete(root);
+            if (transient)
+                return 1; /* retried like the status it names */
             char msg[SV_ERR_LEN];
             snprintf(msg, sizeof msg, "%s", why);
             fail_job(c, j, "the API answered with an error: %s", msg);
@@ -525,7 +543,7 @@ static int handle(call *c, job *j, http_response *r)
                        "HTTP 404 from %s: %s (check --base-url and --model '%s')", op->shown_url, msg,
                        op->base.model);
     }
-    if (op->use_base64 && (st == 400 || st == 422) &&
+    if (j->sent_base64 && (st == 400 || st == 422) &&
         (strcasestr(msg, "base64") || strcasestr(msg, "encoding_format"))) {
         op->use_base64 = 0; /* this server wants floats: for the rest of the run */
         if (op->verbose)
@@ -550,6 +568,14 @@ static int handle(call *c, job *j, http_response *r)
             job_free(j);
         }
         return 0;
+    }
+    char param[64];
+    api_param(r, param, sizeof param);
+    if ((st == 400 || st == 422) && param[0] && strcmp(param, "input") != 0) {
+        /* A setting every request shares (dimensions, model...): bisecting cannot help. */
+        job_free(j);
+        return sv_fail(c->err, SV_EXIT_USAGE, "the API rejected the request's '%s' (HTTP %ld): %.300s",
+                       param, st, msg);
     }
     if ((st == 400 || st == 413 || st == 422) && j->n > 1)
         return bisect(c, j);

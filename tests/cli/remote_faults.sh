@@ -78,6 +78,15 @@ expect_eq "$?" 0 "openrouter with the key from ./.env"
 expect_eq "$(sqlite3 or.db "SELECT count(*) FROM sample_embeddings WHERE model='openai/text-embedding-3-small'")" 40 "openrouter model id stored"
 rm .env
 
+# 5b. a sample whose text is over the 8,191-token input limit is cut at a token boundary
+#     (the server rejects anything over 8,192) and counted as truncated.
+cp lib.db long.db
+sqlite3 long.db "UPDATE samples SET title = replace(hex(zeroblob(12000)), '00', 'kick ') WHERE id = 3"
+expect_exit 0 sv embed --sample-ids 1-5 --library long.db --store long.sv.db --provider openai --base-url "$FAKE_URL" --json
+expect_eq "$(json_field truncated out.txt)" 1 "one text truncated"
+expect_eq "$(json_field successful out.txt)" 5 "the long one stored too"
+expect_grep err.txt "Truncated: 1"
+
 # 6. fatal errors stop the run with the checkpoint intact and say why, without the key.
 OPENAI_API_KEY=sk-wrong-EchoedBackByTheServer42 "$SAMPLEVEC" embed --all --library lib.db --store wrong.db --provider openai --base-url "$FAKE_URL" --verbose >out.txt 2>err.txt
 expect_eq "$?" 2 "wrong key: exit 2"

@@ -8,6 +8,7 @@
 //          [--latency-ms N] [--faults PLAN] [--rates KIND:P,...] [--seed N]
 //          [--bad-marker TEXT] [--reject-base64] [--float-only] [--retry-after S]
 //          [--retry-after-ms MS] [--log FILE] [--models NAME:DIMS,...] [--dump-inputs FILE]
+//   --log        one line per request: number, fault, body bytes, requests in flight on arrival
 //   --models     extra self-hosted model names (no `dimensions` support), e.g. nomic-embed-text:768
 //   --usage-estimate  bill ≈ bytes/4 instead of npm tiktoken: counting ~1M tokens costs this
 //                 single-threaded server ~1 s of CPU that would serialize the benchmark's requests
@@ -22,6 +23,9 @@
 //          nan               the first embedding's first component is NaN (null in float mode)
 //          dims              the first embedding is one component short
 //          slow              the answer comes 10 × --latency-ms late
+//          400param          400 naming the `dimensions` parameter (a setting, not an input)
+//          200error          200 whose body is {"error":{"code":502,...}} (OpenRouter relaying an
+//                            upstream failure)
 // Control (for tests): GET /__stats → counters; POST /__control {"faults": PLAN, "rates": ...,
 // "latency_ms": N} replaces the fault settings; counters go on.
 //
@@ -265,7 +269,7 @@ const server = http.createServer((req, res) => {
     stats.max_in_flight = Math.max(stats.max_in_flight, inFlight);
     const fault = nextFault();
     if (fault !== 'ok') stats.faults[fault] = (stats.faults[fault] || 0) + 1;
-    logLine(`${stats.requests} ${fault} ${raw.length}`);
+    logLine(`${stats.requests} ${fault} ${raw.length} ${inFlight}`);
     const delay = fault === 'slow' ? opt.latencyMs * 10 : opt.latencyMs;
     setTimeout(() => {
       inFlight--;
@@ -279,6 +283,8 @@ const server = http.createServer((req, res) => {
         case '500': return apiError(res, 500, 'The server had an error while processing your request. Sorry about that!', 'server_error');
         case '502': res.writeHead(502, { 'content-type': 'text/html' }); res.end('<html><body><h1>502 Bad Gateway</h1></body></html>'); stats.status[502] = (stats.status[502] || 0) + 1; return;
         case '503': return apiError(res, 503, 'The engine is currently overloaded, please try again later', 'server_error');
+        case '200error': return send(res, 200, { error: { message: 'Upstream provider returned 502', code: 502 } });
+        case '400param': return apiError(res, 400, "Invalid value for 'dimensions': this deployment does not support it.", 'invalid_request_error', 'dimensions');
         default: return respond(req, res, raw, fault);
       }
     }, delay);

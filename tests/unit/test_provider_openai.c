@@ -195,7 +195,7 @@ int main(void)
     fake_stop(&s);
 
     /* 3. Transient faults, each once: every text still stored exactly once. */
-    const char *a3[] = {"--key", KEY, "--faults", "429,500,502,503,drop,truncate", "--retry-after-ms", "20", NULL};
+    const char *a3[] = {"--key", KEY, "--faults", "429,500,502,503,drop,truncate,200error", "--retry-after-ms", "20", NULL};
     CHECK(fake_start(&s, a3) == 0);
     provider_free(p);
     p = open_remote(&s, 20, 4, 5, NULL, 0);
@@ -203,10 +203,36 @@ int main(void)
     CHECK(o2.rc == 0 && o2.ok == 230 && o2.failed == 0);
     CHECK(memcmp(o.vectors, o2.vectors, 230 * 1536 * sizeof(float)) == 0);
     st = stats(&s);
-    CHECK(stat_num(st, "requests") == 12 + 6); /* each fault cost one extra request */
+    CHECK(stat_num(st, "requests") == 12 + 7); /* each fault cost one extra request */
     cJSON_Delete(st);
     outcome_free(&o2, 230);
     fake_stop(&s);
+
+    /* 3b. Rate limited: four 429s at once halve the requests in flight down to one; the next
+     * request goes alone, and concurrency grows back one per success. */
+    char log_path[64];
+    snprintf(log_path, sizeof log_path, "/tmp/samplevec-fake-log-%d", (int)getpid());
+    unlink(log_path);
+    const char *a3b[] = {"--key", KEY, "--latency-ms", "100", "--faults", "429,429,429,429", "--retry-after-ms", "10", "--log", log_path, NULL};
+    CHECK(fake_start(&s, a3b) == 0);
+    provider_free(p);
+    p = open_remote(&s, 10, 4, 5, NULL, 0);
+    run(p, in, 80, &o2);
+    CHECK(o2.rc == 0 && o2.ok == 80);
+    outcome_free(&o2, 80);
+    fake_stop(&s);
+    int inflight[32] = {0}, nreq = 0;
+    FILE *lf = fopen(log_path, "r");
+    char fault[32];
+    int num, bytes, fl;
+    while (lf && nreq < 32 && fscanf(lf, "%d %31s %d %d", &num, fault, &bytes, &fl) == 4)
+        inflight[nreq++] = fl;
+    if (lf)
+        fclose(lf);
+    unlink(log_path);
+    CHECK(nreq == 12 && inflight[3] == 4); /* 8 requests + 4 retries; the first four together */
+    CHECK(inflight[4] == 1);                /* after the 429s: one at a time */
+    CHECK(inflight[5] <= 2 && inflight[6] <= 2);
 
     /* 4. Persistent 503 beyond --max-retries: the texts fail with the reason, no fatal error. */
     const char *a4[] = {"--key", KEY, "--faults", "503,503,503", NULL};
@@ -249,6 +275,19 @@ int main(void)
     CHECK(o2.results[17].error && strstr(o2.results[17].error, "HTTP 400") && strstr(o2.results[17].error, "Invalid 'input[0]'"));
     CHECK(o2.results[151].error != NULL);
     outcome_free(&o2, 230);
+
+    /* 6b. A 400 about a setting (param "dimensions") stops the run instead of bisecting. */
+    fake_stop(&s);
+    const char *a6b[] = {"--key", KEY, "--faults", "400param", "--bad-marker", "FORBIDDEN", NULL};
+    CHECK(fake_start(&s, a6b) == 0);
+    provider_free(p);
+    p = open_remote(&s, 100, 4, 2, NULL, 0);
+    run(p, in, 100, &o2);
+    CHECK(o2.rc == SV_EXIT_USAGE && strstr(o2.err, "'dimensions'"));
+    outcome_free(&o2, 100);
+    cJSON *st6 = stats(&s);
+    CHECK(stat_num(st6, "requests") == 1);
+    cJSON_Delete(st6);
 
     /* 7. A text over 8191 tokens is cut at a token boundary and accepted by the server. */
     char *longtext = malloc(9000 * 5 + 1);
