@@ -18,10 +18,12 @@
  * rerun redoes the chunk and nothing is lost or duplicated.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "distance.h"
 #include "dotenv.h"
 #include "hrana.h"
 #include "search.h"
@@ -690,18 +692,43 @@ static int matching_keys(turso_store *s, const search_filter *f, hrana_body *arg
     return n;
 }
 
-static int all_zero(const float *v, int dims)
+/* The local engine's similarity, bit for bit (search.c, veccache.c): a float dot product in
+ * distance.h's lane order, times the two inverse norms summed in double; a zero or non-finite
+ * vector on either side gives 0; clamped to [-1, 1]. */
+static double inv_norm(const float *v, int dims)
 {
+    double sq = 0;
     for (int i = 0; i < dims; i++)
-        if (v[i] != 0.0f)
-            return 0;
-    return 1;
+        sq += (double)v[i] * v[i];
+    return sq > 0 && isfinite(sq) ? 1.0 / sqrt(sq) : 0.0;
 }
 
-/* Exact k-NN on the server (store.h's contract): one query with the filters in SQL,
- *   SELECT … FROM (SELECT …, vector_distance_cos(vibe_vector, ?) AS d … WHERE <filters>)
- *   [WHERE 1.0 - d >= min] ORDER BY d, sample_id LIMIT k
- * plus a round trip for the stored vector (`similar`) and one for the key spellings. */
+typedef struct knn_hit {
+    double sim;
+    int64_t id;
+    const cJSON *row; /* borrowed from the response */
+} knn_hit;
+
+static int cmp_hit(const void *a, const void *b)
+{
+    const knn_hit *x = a, *y = b;
+    if (x->sim != y->sim)
+        return x->sim > y->sim ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* How far the server's float cosine distance may be from the exact one (generous: float
+ * sums over a few thousand products stay far inside it). */
+#define KNN_SERVER_EPS 1e-3
+
+/* Exact k-NN on the server (store.h's contract). The server filters and ranks with
+ *   SELECT …, vibe_vector FROM (SELECT …, vector_distance_cos(vibe_vector, ?) AS d …
+ *   WHERE <filters>) [WHERE 1.0 - d >= min - eps] ORDER BY d, sample_id LIMIT k'
+ * fetching k' = k + a margin candidates with their vectors; their similarities are then
+ * computed here exactly as the local engine does and re-ranked, so both engines give the same
+ * answer to the last bit. If a row past the candidates could still beat the k-th (its server
+ * distance is within KNN_SERVER_EPS), k' doubles and the query runs again. Plus a round trip
+ * for the stored vector (`similar`) and one for the key spellings (--key). */
 static int turso_knn(store *base, const float *query, int64_t query_id, const search_filter *f,
                      size_t k, search_results *out, int *found, char err[SV_ERR_LEN])
 {
@@ -732,47 +759,49 @@ static int turso_knn(store *base, const float *query, int64_t query_id, const se
     }
     if (k == 0)
         return 0;
-    hrana_body sql, args, b;
-    hrana_body_init(&sql);
+    double q_inv = inv_norm(query, dims);
+    distance_dot_fn dot = distance_dot_pick(NULL);
+    hrana_body where, args, b;
+    hrana_body_init(&where);
     hrana_body_init(&args);
     hrana_body_init(&b);
     hrana_call call;
     memset(&call, 0, sizeof call);
-    int n_args = 0;
-    /* a query of norm 0 has similarity 0 with everything (vector_distance_cos would call two
-     * zero vectors identical) */
-    int zero = all_zero(query, dims);
-    hrana_body_cstr(&sql, "SELECT sample_id, d, title, genre, bpm, musical_key, mood_primary FROM"
-                          " (SELECT sample_id, title, genre, bpm, musical_key, mood_primary, ");
-    if (zero) {
-        hrana_body_cstr(&sql, "1.0 AS d");
-    } else {
-        hrana_body_cstr(&sql, "vector_distance_cos(vibe_vector, ?) AS d");
-        vecblob_encode(query, (size_t)dims, s->blob);
-        hrana_arg_blob(&args, n_args++ > 0, s->blob, (size_t)dims * 4);
+    knn_hit *hits = NULL;
+    float *vec = malloc((size_t)dims * sizeof *vec);
+    unsigned char *raw = malloc((size_t)dims * 4);
+    if (!vec || !raw) {
+        rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
+        goto cleanup;
     }
-    hrana_body_cstr(&sql, " FROM sample_embeddings WHERE 1");
+    /* the filters and their args, the same for every try; the query vector comes first */
+    int n_args = 0;
+    int zero = q_inv == 0.0; /* similarity 0 with everything: the server ranks by id alone */
+    if (!zero) {
+        vecblob_encode(query, (size_t)dims, raw);
+        hrana_arg_blob(&args, n_args++ > 0, raw, (size_t)dims * 4);
+    }
     if (f->has_bpm) {
-        hrana_body_cstr(&sql, " AND bpm BETWEEN ? AND ?");
+        hrana_body_cstr(&where, " AND bpm BETWEEN ? AND ?");
         hrana_arg_float(&args, n_args++ > 0, f->bpm_min);
         hrana_arg_float(&args, n_args++ > 0, f->bpm_max);
     }
     if (f->genre) { /* COLLATE NOCASE: ASCII case-insensitive, as the local engine */
-        hrana_body_cstr(&sql, " AND genre = ? COLLATE NOCASE");
+        hrana_body_cstr(&where, " AND genre = ? COLLATE NOCASE");
         hrana_arg_text(&args, n_args++ > 0, f->genre);
     }
     if (f->mood) {
-        hrana_body_cstr(&sql, " AND (mood_primary = ? COLLATE NOCASE OR mood_secondary = ? COLLATE NOCASE)");
+        hrana_body_cstr(&where, " AND (mood_primary = ? COLLATE NOCASE OR mood_secondary = ? COLLATE NOCASE)");
         hrana_arg_text(&args, n_args++ > 0, f->mood);
         hrana_arg_text(&args, n_args++ > 0, f->mood);
     }
     if (f->has_exclude) {
-        hrana_body_cstr(&sql, " AND sample_id <> ?");
+        hrana_body_cstr(&where, " AND sample_id <> ?");
         hrana_arg_int(&args, n_args++ > 0, f->exclude_id);
     }
     if (f->has_key) {
-        hrana_body_cstr(&sql, " AND musical_key IN (");
-        int nk = matching_keys(s, f, &args, &sql, n_args > 0, err);
+        hrana_body_cstr(&where, " AND musical_key IN (");
+        int nk = matching_keys(s, f, &args, &where, n_args > 0, err);
         if (nk < 0) {
             rc = SV_EXIT_DATA;
             goto cleanup;
@@ -780,55 +809,102 @@ static int turso_knn(store *base, const float *query, int64_t query_id, const se
         if (nk == 0)
             goto cleanup; /* no stored key spelling matches: no results */
         n_args += nk;
-        hrana_body_cstr(&sql, ")");
+        hrana_body_cstr(&where, ")");
     }
-    hrana_body_cstr(&sql, ")");
-    if (f->has_min_similarity) {
-        hrana_body_cstr(&sql, " WHERE 1.0 - d >= ?");
-        hrana_arg_float(&args, n_args++ > 0, f->min_similarity);
+    if (f->has_min_similarity) { /* loosened by eps; the exact test is applied here */
+        hrana_arg_float(&args, n_args++ > 0, f->min_similarity - KNN_SERVER_EPS);
     }
-    char tail[64];
-    snprintf(tail, sizeof tail, " ORDER BY d ASC, sample_id ASC LIMIT %zu", k);
-    hrana_body_cstr(&sql, tail);
-    hrana_body_cstr(&b, "{\"type\":\"execute\",\"stmt\":{\"sql\":");
-    hrana_body_json_str(&b, sql.data);
-    hrana_body_cstr(&b, ",\"args\":[");
-    if (args.len)
-        hrana_body_raw(&b, args.data, args.len);
-    hrana_body_cstr(&b, "]}}");
-    if (sql.oom || args.oom) {
+    if (where.oom || args.oom) {
         rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
         goto cleanup;
     }
-    if ((rc = run_one(s, &b, &call, err)))
-        goto cleanup;
-    char e[SV_ERR_LEN];
-    const cJSON *res = hrana_execute_result(s->hc, &call, 0, e);
-    if (!res) {
-        rc = sv_fail(err, SV_EXIT_DATA, "store %s: search failed: %s", base->location, e);
-        goto cleanup;
-    }
-    const cJSON *row;
-    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(res, "rows")) {
-        int64_t id;
-        double d, bpm = 0;
-        if (hrana_value_int(cJSON_GetArrayItem(row, 0), &id) ||
-            hrana_value_float(cJSON_GetArrayItem(row, 1), &d)) {
-            rc = sv_fail(err, SV_EXIT_DATA, "store %s: malformed search row", base->location);
+    size_t want = k + (k / 4 > 16 ? k / 4 : 16);
+    for (;;) {
+        hrana_body_reset(&b);
+        hrana_body_cstr(&b, "{\"type\":\"execute\",\"stmt\":{\"sql\":\"SELECT sample_id, d, title,"
+                            " genre, bpm, musical_key, mood_primary, vibe_vector FROM (SELECT"
+                            " sample_id, title, genre, bpm, musical_key, mood_primary, vibe_vector, ");
+        hrana_body_cstr(&b, zero ? "1.0 AS d" : "vector_distance_cos(vibe_vector, ?) AS d");
+        hrana_body_cstr(&b, " FROM sample_embeddings WHERE 1");
+        if (where.len)
+            hrana_body_raw(&b, where.data, where.len); /* no quotes or backslashes in it */
+        hrana_body_cstr(&b, ")");
+        if (f->has_min_similarity)
+            hrana_body_cstr(&b, " WHERE 1.0 - d >= ?");
+        char tail[96];
+        snprintf(tail, sizeof tail, " ORDER BY d ASC, sample_id ASC LIMIT %zu\",\"args\":[", want);
+        hrana_body_cstr(&b, tail);
+        if (args.len)
+            hrana_body_raw(&b, args.data, args.len);
+        hrana_body_cstr(&b, "]}}");
+        hrana_call_clear(&call);
+        if ((rc = run_one(s, &b, &call, err)))
+            goto cleanup;
+        char e[SV_ERR_LEN];
+        const cJSON *res = hrana_execute_result(s->hc, &call, 0, e);
+        if (!res) {
+            rc = sv_fail(err, SV_EXIT_DATA, "store %s: search failed: %s", base->location, e);
             goto cleanup;
         }
-        int has_bpm = hrana_value_float(cJSON_GetArrayItem(row, 4), &bpm) == 0;
-        if (search_results_append(out, id, 1.0 - d, opt_text(row, 2), opt_text(row, 3), has_bpm,
-                                  bpm, opt_text(row, 5), opt_text(row, 6))) {
+        const cJSON *rows = cJSON_GetObjectItemCaseSensitive(res, "rows");
+        size_t got = (size_t)cJSON_GetArraySize(rows), n_hits = 0;
+        free(hits);
+        hits = calloc(got ? got : 1, sizeof *hits);
+        if (!hits) {
             rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
             goto cleanup;
         }
+        double last_d = 0;
+        const cJSON *row;
+        cJSON_ArrayForEach(row, rows) {
+            int64_t id;
+            if (hrana_value_int(cJSON_GetArrayItem(row, 0), &id) ||
+                hrana_value_float(cJSON_GetArrayItem(row, 1), &last_d) ||
+                hrana_value_blob(cJSON_GetArrayItem(row, 7), raw, (size_t)dims * 4) != (long)dims * 4) {
+                rc = sv_fail(err, SV_EXIT_DATA, "store %s: malformed search row", base->location);
+                goto cleanup;
+            }
+            vecblob_decode(raw, (size_t)dims, vec);
+            double v_inv = inv_norm(vec, dims), sim = 0.0;
+            if (v_inv != 0.0 && q_inv != 0.0)
+                sim = (double)dot(query, vec, (size_t)dims) * q_inv * v_inv;
+            if (sim > 1.0) /* rounding can carry an identical vector a hair past 1 */
+                sim = 1.0;
+            else if (sim < -1.0)
+                sim = -1.0;
+            if (f->has_min_similarity && !(sim >= f->min_similarity))
+                continue;
+            hits[n_hits++] = (knn_hit){sim, id, row};
+        }
+        qsort(hits, n_hits, sizeof *hits, cmp_hit);
+        /* Rows not fetched have a server distance >= last_d, so an exact similarity of at most
+         * 1 - last_d + eps. Done when the server had no more, or the k-th beats that bound. */
+        int complete = got < want || zero ||
+                       (n_hits >= k && hits[k - 1].sim > 1.0 - last_d + KNN_SERVER_EPS);
+        if (complete) {
+            for (size_t i = 0; i < n_hits && i < k; i++) {
+                const cJSON *r = hits[i].row;
+                double bpm = 0;
+                int has_bpm = hrana_value_float(cJSON_GetArrayItem(r, 4), &bpm) == 0;
+                if (search_results_append(out, hits[i].id, hits[i].sim, opt_text(r, 2),
+                                          opt_text(r, 3), has_bpm, bpm, opt_text(r, 5),
+                                          opt_text(r, 6))) {
+                    rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
+                    goto cleanup;
+                }
+            }
+            break;
+        }
+        want *= 2; /* near-ties at the boundary: widen and ask again */
     }
 cleanup:
+    free(hits);
+    free(vec);
+    free(raw);
     hrana_call_clear(&call);
     hrana_body_free(&b);
     hrana_body_free(&args);
-    hrana_body_free(&sql);
+    hrana_body_free(&where);
     return rc;
 }
 
