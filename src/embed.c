@@ -521,6 +521,7 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
 
     if (!(st = store_open(o->store, 0, &rc, err)))
         goto done;
+    st->cancel = &interrupted; /* a remote store stops waiting out retries on Ctrl-C */
     if (o->reset && unlink(o->progress) != 0 && access(o->progress, F_OK) == 0) {
         rc = sv_fail(err, SV_EXIT_DATA, "cannot remove progress file %s for --reset", o->progress);
         goto done;

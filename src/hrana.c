@@ -40,6 +40,7 @@ struct hrana_client {
     atomic_int version;      /* 0 unknown, 2 or 3 */
     atomic_int no_close;     /* the server rejected {"type":"close"} once */
     unsigned rand_state;     /* jitter */
+    const volatile sig_atomic_t *cancel; /* see hrana_client_set_cancel */
 };
 
 /* ---------------------------------------------------------------- options */
@@ -187,6 +188,8 @@ void hrana_client_free(hrana_client *c)
 }
 
 const char *hrana_client_url(const hrana_client *c) { return c->url; }
+void hrana_client_set_cancel(hrana_client *c, const volatile sig_atomic_t *flag) { c->cancel = flag; }
+static int cancelled(const hrana_client *c) { return c->cancel && *c->cancel; }
 int hrana_client_version(const hrana_client *c) { return c->version; }
 
 void hrana_scrub(const hrana_client *c, char *s)
@@ -632,12 +635,18 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static void sleep_ms(double ms)
+/* Sleeps ms in 50 ms slices; returns early (1) once the client's cancel flag is set. */
+static int sleep_ms(const hrana_client *c, double ms)
 {
-    if (ms <= 0)
-        return;
-    struct timespec ts = {(time_t)(ms / 1000), (long)(fmod(ms, 1000.0) * 1e6)};
-    nanosleep(&ts, NULL);
+    double end = now_ms() + ms;
+    for (double left = ms; left > 0; left = end - now_ms()) {
+        if (cancelled(c))
+            return 1;
+        double slice = left < 50 ? left : 50;
+        struct timespec ts = {0, (long)(slice * 1e6)};
+        nanosleep(&ts, NULL);
+    }
+    return cancelled(c);
 }
 
 static double unit_random(hrana_client *c)
@@ -723,7 +732,10 @@ static int probe_with_retries(hrana_client *c, http_client *http, char err[SV_ER
                            "%.300s)",
                            c->url, attempt + 1, last);
         }
-        sleep_ms(wait);
+        if (sleep_ms(c, wait))
+            return sv_fail(err, SV_EXIT_INTERRUPTED,
+                           "interrupted while Turso store %s was unreachable (last error: %.300s)",
+                           c->url, last);
     }
     return 0;
 }
@@ -853,6 +865,7 @@ int hrana_run(hrana_client *c, hrana_call *calls, size_t n, char err[SV_ERR_LEN]
     }
     size_t n_waiting = 0, done = 0;
     int inflight = 0;
+    char last_msg[SV_ERR_LEN] = ""; /* the last failure that is being retried */
     job *jobs = calloc(n, sizeof *jobs);
     size_t *waiting = calloc(n, sizeof *waiting); /* job indices not on the wire, not done */
     hrana_body body;
@@ -868,6 +881,21 @@ int hrana_run(hrana_client *c, hrana_call *calls, size_t n, char err[SV_ERR_LEN]
     }
     n_waiting = n;
     while (done < n) {
+        /* interrupted while something waits to be retried: give up now (a healthy request on
+         * the wire is left to finish; a failing one could keep us here for its backoffs) */
+        if (cancelled(c)) {
+            int retrying = 0;
+            for (size_t w = 0; w < n_waiting && !retrying; w++)
+                retrying = jobs[waiting[w]].call->attempts > 0;
+            if (retrying) {
+                hrana_scrub(c, last_msg);
+                rc = sv_fail(err, SV_EXIT_INTERRUPTED,
+                             "interrupted while Turso store %s was unreachable (last error: "
+                             "%.300s)",
+                             c->url, last_msg);
+                goto cleanup;
+            }
+        }
         /* start what is due, in order, up to max_inflight */
         double now = now_ms();
         for (size_t w = 0; w < n_waiting && inflight < c->opt.max_inflight;) {
@@ -887,7 +915,14 @@ int hrana_run(hrana_client *c, hrana_call *calls, size_t n, char err[SV_ERR_LEN]
             for (size_t w = 0; w < n_waiting; w++)
                 if (jobs[waiting[w]].next_ms < soonest)
                     soonest = jobs[waiting[w]].next_ms;
-            sleep_ms(soonest - now_ms());
+            if (sleep_ms(c, soonest - now_ms())) {
+                hrana_scrub(c, last_msg);
+                rc = sv_fail(err, SV_EXIT_INTERRUPTED,
+                             "interrupted while Turso store %s was unreachable (last error: "
+                             "%.300s)",
+                             c->url, last_msg);
+                goto cleanup;
+            }
             continue;
         }
         void *tag = NULL;
@@ -910,6 +945,7 @@ int hrana_run(hrana_client *c, hrana_call *calls, size_t n, char err[SV_ERR_LEN]
             jb->next_ms = 0;
             waiting[n_waiting++] = (size_t)(jb - jobs);
         } else if (o == OUT_RETRY && jb->call->attempts <= c->opt.max_retries) {
+            snprintf(last_msg, sizeof last_msg, "%s", msg);
             jb->next_ms = now_ms() + backoff_ms(c, jb->call->attempts - 1, &resp);
             waiting[n_waiting++] = (size_t)(jb - jobs);
         } else {

@@ -47,6 +47,7 @@
 #ifndef SAMPLEVEC_HRANA_H
 #define SAMPLEVEC_HRANA_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -74,6 +75,9 @@ typedef struct hrana_client hrana_client;
 hrana_client *hrana_client_new(const char *url, const char *token, const hrana_options *opt,
                                char err[SV_ERR_LEN]);
 void hrana_client_free(hrana_client *c); /* NULL is a no-op */
+/* flag: NULL, or a flag that, once set, makes a run that is waiting to retry give up with
+ * SV_EXIT_INTERRUPTED (requests on the wire are not cut short). */
+void hrana_client_set_cancel(hrana_client *c, const volatile sig_atomic_t *flag);
 /* The URL for messages: scheme://host[:port][/path], never a query or a token. Borrowed. */
 const char *hrana_client_url(const hrana_client *c);
 /* Pipeline protocol version in use (2 or 3); 0 until the first request. */

@@ -16,6 +16,7 @@
 #ifndef SAMPLEVEC_STORE_H
 #define SAMPLEVEC_STORE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -116,6 +117,10 @@ struct store {
     char location[1024]; /* path or URL as given, for messages (never with a token) */
     int dims;            /* claimed dims after prepare/meta, else 0 */
     int concurrent_lookup; /* 1: lookup may run on one thread while upsert runs on another */
+    /* NULL, or a flag (the pipeline's SIGINT flag) a remote store watches while it waits to
+     * retry: once set, a call stuck on an unreachable server gives up with
+     * SV_EXIT_INTERRUPTED instead of sitting out its backoffs. Set by the caller after open. */
+    const volatile sig_atomic_t *cancel;
 };
 
 /* Opens `location`: a file path (SQLite, created if absent unless must_exist), or

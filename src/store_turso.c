@@ -109,6 +109,7 @@ static void cond_ok(char *out, size_t cap, int step)
 /* Runs a single pipeline whose requests are in b. */
 static int run_one(turso_store *s, hrana_body *b, hrana_call *call, char err[SV_ERR_LEN])
 {
+    hrana_client_set_cancel(s->hc, s->base.cancel);
     memset(call, 0, sizeof *call);
     if (b->oom)
         return sv_fail(err, SV_EXIT_DATA, "out of memory building a request");
@@ -517,6 +518,7 @@ static int turso_upsert(store *base, const store_row *rows, size_t n, char err[S
         calls[q].build = build_upsert_call;
         calls[q].build_ctx = &reqs[q];
     }
+    hrana_client_set_cancel(s->hc, base->cancel);
     if ((rc = hrana_run(s->hc, calls, n_req, err)))
         goto cleanup;
     for (size_t q = 0; q < n_req; q++) {

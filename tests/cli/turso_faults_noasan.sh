@@ -4,10 +4,13 @@
 #   1. the server is killed mid-run and comes back: the run retries and completes;
 #   2. the server is killed and stays down: exit 3, the checkpoint never ahead of the server,
 #      then --resume completes once it is back;
-#   3. the client is killed with -9 mid-run: --resume completes.
+#   3. the client is killed with -9 mid-run: --resume completes;
+#   4. Ctrl-C while the server is down: exit 130 at once, --resume completes.
 . "$(dirname "$0")/lib.sh"
 . "$SRC_DIR/tests/turso_server.sh"
 sv() { "$SAMPLEVEC" "$@"; }
+# Runs in the background start the binary itself: a function would put a subshell between
+# the signal and samplevec.
 COLS="sample_id, hex(vibe_vector), embedding_source, source_hash, model, dims, title, genre, bpm, musical_key, mood_primary, mood_secondary, energy_level"
 server_rows() { "$TURSODB" -m list "$1" "SELECT $COLS FROM sample_embeddings ORDER BY sample_id" | sha256sum | cut -d' ' -f1; }
 server_count() { "$TURSODB" -m list "$1" "SELECT count(*) || '/' || count(DISTINCT sample_id) FROM sample_embeddings"; }
@@ -33,7 +36,7 @@ want=$(sqlite3 ref.db "SELECT $COLS FROM sample_embeddings ORDER BY sample_id" |
 
 # 1. server killed and restarted mid-run: the run completes by itself
 turso_start one.db || { fail "server"; finish; }
-sv embed --all --library lib.db --store "$TURSO_URL" --progress-file one.json >one_out.txt 2>one_err.txt &
+"$SAMPLEVEC" embed --all --library lib.db --store "$TURSO_URL" --progress-file one.json >one_out.txt 2>one_err.txt &
 pid=$!
 wait_progress one.json
 if kill -0 "$pid" 2>/dev/null; then pass; else fail "run 1 ended before the server was killed"; fi
@@ -48,7 +51,7 @@ expect_eq "$(server_rows one.db)" "$want" "table equals the local store's"
 
 # 2. server killed and left down: exit 3 after the retries, checkpoint intact; --resume finishes
 turso_start two.db || { fail "server"; finish; }
-SAMPLEVEC_TURSO_RETRIES=2 sv embed --all --library lib.db --store "$TURSO_URL" --progress-file two.json >two_out.txt 2>two_err.txt &
+SAMPLEVEC_TURSO_RETRIES=2 "$SAMPLEVEC" embed --all --library lib.db --store "$TURSO_URL" --progress-file two.json >two_out.txt 2>two_err.txt &
 pid=$!
 wait_progress two.json
 turso_stop
@@ -68,7 +71,7 @@ expect_eq "$(server_rows two.db)" "$want" "resumed table equals the local store'
 
 # 3. client killed with -9 mid-run: --resume finishes, table identical
 turso_start three.db || { fail "server"; finish; }
-sv embed --all --library lib.db --store "$TURSO_URL" --progress-file three.json >three_out.txt 2>three_err.txt &
+"$SAMPLEVEC" embed --all --library lib.db --store "$TURSO_URL" --progress-file three.json >three_out.txt 2>three_err.txt &
 pid=$!
 wait_progress three.json
 if kill -9 "$pid" 2>/dev/null; then pass; else fail "client finished before kill -9"; fi
@@ -77,6 +80,30 @@ expect_exit 0 sv embed --all --resume --library lib.db --store "$TURSO_URL" --pr
 turso_stop
 expect_eq "$(server_count three.db)" "$N/$N" "all rows once after kill -9 and --resume"
 expect_eq "$(server_rows three.db)" "$want" "table after kill -9 equals the local store's"
+
+# 4. Ctrl-C while the server is down and the client waits to retry: exit 130 at once (not
+# after ~20 s of backoffs), nothing of the failed chunk recorded; --resume finishes
+turso_start four.db || { fail "server"; finish; }
+"$SAMPLEVEC" embed --all --library lib.db --store "$TURSO_URL" --progress-file four.json >four_out.txt 2>four_err.txt &
+pid=$!
+wait_progress four.json
+turso_stop
+sleep 0.3
+kill -INT "$pid"
+t0=$(date +%s%N)
+wait "$pid"
+code=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+expect_eq "$code" 130 "Ctrl-C during retries: exit 130"
+[ "$ms" -lt 1500 ] && pass || fail "Ctrl-C took $ms ms to stop the run"
+expect_grep four_err.txt "--resume"
+last=$(last_id four.json)
+expect_eq "$("$TURSODB" -m list four.db "SELECT count(*) FROM sample_embeddings WHERE sample_id <= $last")" "$(sqlite3 lib.db "SELECT count(*) FROM samples WHERE id <= $last")" "checkpoint never ahead of the server after Ctrl-C"
+turso_restart four.db || fail "restart"
+expect_exit 0 sv embed --all --resume --library lib.db --store "$TURSO_URL" --progress-file four.json
+turso_stop
+expect_eq "$(server_count four.db)" "$N/$N" "all rows once after Ctrl-C and --resume"
+expect_eq "$(server_rows four.db)" "$want" "table after Ctrl-C equals the local store's"
 
 expect_eq "$(cat ./*.txt ./*.json | grep -c -- "$TURSO_AUTH_TOKEN")" 0 "the token never appears"
 finish
