@@ -32,6 +32,14 @@ expect_eq "$(json_field embedded out.txt)" 700 "status reads the server back"
 expect_eq "$(json_field missing out.txt)" 0 "none missing"
 cp out.txt status_out.txt
 
+# the same two settings from ./.env (the sample manager's backend keeps them there)
+( unset TURSO_DATABASE_URL TURSO_AUTH_TOKEN
+  printf 'TURSO_DATABASE_URL=%s\nexport TURSO_AUTH_TOKEN="%s"\n' "$TURSO_URL" "$TOKEN" >.env
+  "$SAMPLEVEC" status --library lib.db --json >env_out.txt 2>env_err.txt; echo $? >env_rc.txt
+  rm -f .env )
+expect_eq "$(cat env_rc.txt)" 0 "status with the store named in .env"
+expect_eq "$(json_field embedded env_out.txt)" 700 "the .env store is the server"
+
 expect_exit 0 sv embed --all --library lib.db --json
 expect_eq "$(json_field skipped out.txt)" 700 "rerun skips everything (bulk lookups)"
 expect_eq "$(json_field successful out.txt)" 0 "rerun stores nothing"
