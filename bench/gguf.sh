@@ -48,6 +48,7 @@ ref_run() { # FLASH → "texts/s tokens/s"
     python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["texts_per_s"], d["tokens_per_s"])'
 }
 
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 read -r l_off_tx l_off_tok < <(ref_run off)        # also writes the texts
 read -r s1_tx s1_tok tokens < <(sv_run)
 read -r l_on_tx l_on_tok < <(ref_run auto)
@@ -71,14 +72,14 @@ for t in texts:
 print(total / 1e9)
 PY
 )
-sv_gf=$(awk "BEGIN { printf \"%.1f\", $gflop * $sv_tx / $N }")
-l_gf=$(awk "BEGIN { printf \"%.1f\", $gflop * $best_tx / $N }")
+gf() { awk "BEGIN { printf \"%.1f\", $gflop * $1 / $N }"; }
+pct() { awk "BEGIN { printf \"%.0f\", 100 * $(gf "$1") / $peak }"; }
 
 echo "minilm shape (H384 L6 A12 FF1536), $WEIGHTS, $N texts, $tokens tokens, $THREADS threads; $(date -u +%FT%TZ)"
 printf '%-34s %9s %10s %8s %8s\n' "" "texts/s" "tokens/s" "GFLOP/s" "% peak"
-printf '%-34s %9s %10s %8s %8s\n' "llama.cpp, flash attention off" "$l_off_tx" "$l_off_tok" "" ""
-printf '%-34s %9s %10s %8s %8s\n' "llama.cpp, flash attention auto" "$l_on_tx" "$l_on_tok" "$l_gf" "$(awk "BEGIN { printf \"%.0f\", 100 * $l_gf / $peak }")"
-printf '%-34s %9s %10s %8s %8s\n' "samplevec (best of 2 medians)" "$sv_tx" "$sv_tok" "$sv_gf" "$(awk "BEGIN { printf \"%.0f\", 100 * $sv_gf / $peak }")"
+printf '%-34s %9s %10s %8s %8s\n' "llama.cpp, flash attention off" "$l_off_tx" "$l_off_tok" "$(gf "$l_off_tx")" "$(pct "$l_off_tx")"
+printf '%-34s %9s %10s %8s %8s\n' "llama.cpp, flash attention auto" "$l_on_tx" "$l_on_tok" "$(gf "$l_on_tx")" "$(pct "$l_on_tx")"
+printf '%-34s %9s %10s %8s %8s\n' "samplevec (best of 2 medians)" "$sv_tx" "$sv_tok" "$(gf "$sv_tx")" "$(pct "$sv_tx")"
 echo "samplevec medians: $s1_tx and $s2_tx texts/s"
 echo "ratio samplevec / llama.cpp best setting: $(awk "BEGIN { printf \"%.2f\", $sv_tx / $best_tx }")x"
-echo "machine FMA peak on $THREADS threads: $peak GFLOP/s (best of 3)"
+echo "machine FMA peak on $THREADS threads: $peak GFLOP/s (best of 3); load average before: $load0, after: $(cut -d' ' -f1-3 /proc/loadavg)"
