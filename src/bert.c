@@ -58,14 +58,15 @@ float bert_gelu_ref(float x)
     return 0.5f * x * (1.0f + tanhf(k * x * (1.0f + 0.044715f * x * x)));
 }
 
-static int has_f16c; /* set once by gelu_init, read-only afterwards */
+static int has_f16c, has_avx2; /* set once by gelu_init, read-only afterwards */
 
 static void gelu_init(void)
 {
 #if defined(__x86_64__)
     /* clang 14 lacks __builtin_cpu_supports("f16c"): ask CPUID leaf 1 (ECX bit 29) directly. */
     unsigned a, b, c, d;
-    has_f16c = __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29)) && __builtin_cpu_supports("avx2");
+    has_avx2 = __builtin_cpu_supports("avx2");
+    has_f16c = __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29)) && has_avx2;
 #endif
     for (uint32_t i = 0; i < 65536; i++) {
         float f = gguf_f16_to_f32((uint16_t)i);
@@ -436,8 +437,41 @@ static int workspace_fit(bert_workspace *ws, const bert_info *in, size_t tokens,
  * The F16 branch is kept for experiments but not used: rounding activations to f16 moved the
  * F16 fixture further from llama.cpp (0.999999999 → 0.99999994), so its prebuilt backend does
  * not do that on this CPU. dst may equal src; n is a multiple of 32 for Q8_0. */
+#if defined(__x86_64__)
+/* The Q8_0 rounding with AVX2: the scalar loop called nearbyintf per element (baseline x86-64
+ * has no vector round) and cost more than a third of a Q8_0 forward pass. Same results: the
+ * same max, the same 127/amax, the same round-to-nearest-even. */
+__attribute__((target("avx2"))) static void act_round_q8_avx2(const float *src, float *dst, size_t n)
+{
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    for (size_t b = 0; b + 32 <= n; b += 32) {
+        __m256 v[4], mx = _mm256_setzero_ps();
+        for (int k = 0; k < 4; k++) {
+            v[k] = _mm256_loadu_ps(src + b + 8 * k);
+            mx = _mm256_max_ps(mx, _mm256_andnot_ps(sign, v[k]));
+        }
+        float m8[8], amax = 0.0f;
+        _mm256_storeu_ps(m8, mx);
+        for (int i = 0; i < 8; i++)
+            amax = m8[i] > amax ? m8[i] : amax;
+        float d = amax / 127.0f, id = amax != 0.0f ? 127.0f / amax : 0.0f;
+        __m256 vid = _mm256_set1_ps(id), vdh = _mm256_set1_ps(gguf_f16_to_f32(gguf_f32_to_f16(d)));
+        for (int k = 0; k < 4; k++) {
+            __m256 q = _mm256_round_ps(_mm256_mul_ps(v[k], vid), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+            _mm256_storeu_ps(dst + b + 8 * k, _mm256_mul_ps(q, vdh));
+        }
+    }
+}
+#endif
+
 static void act_round(const float *src, float *dst, size_t n, uint32_t type)
 {
+#if defined(__x86_64__)
+    if (type == GGML_T_Q8_0 && has_avx2) {
+        act_round_q8_avx2(src, dst, n);
+        return;
+    }
+#endif
     if (type == GGML_T_F16) {
         for (size_t i = 0; i < n; i++)
             dst[i] = gguf_f16_to_f32(gguf_f32_to_f16(src[i]));
