@@ -32,7 +32,7 @@ struct bert_model {
     bert_layer *layers;          /* info.layers */
     float *arena;                /* every float above, one allocation */
     const gemm_kernels *gemm;
-    uint32_t act_type;           /* F16/Q8_0: round linear inputs as llama.cpp does; else F32 */
+    uint32_t act_type;           /* Q8_0/BF16: round linear inputs as llama.cpp does; else F32 */
 };
 
 struct bert_workspace {
@@ -335,7 +335,7 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
     /* One rounding for all layers, keyed on the linear weights' type (uniform in real files);
      * Q8_0 rounding needs every linear input row to be whole blocks. */
     m->act_type = GGML_T_F32;
-    if (in->weight_type == GGML_T_Q8_0 && H % 32 == 0 && F % 32 == 0)
+    if ((in->weight_type == GGML_T_Q8_0 && H % 32 == 0 && F % 32 == 0) || in->weight_type == GGML_T_BF16)
         m->act_type = in->weight_type;
     pthread_once(&gelu_once, gelu_init);
     *out = m;
@@ -431,12 +431,13 @@ static int workspace_fit(bert_workspace *ws, const bert_info *in, size_t tokens,
 /* ------------------------------------------------------------------ forward */
 
 /* llama.cpp's CPU backend multiplies a Q8_0 weight with activations quantized to Q8_0
- * (blocks of 32, scale max|x|/127 in f16, round to nearest even). Doing the same to a linear
- * layer's input before the float32 product brings samplevec closer to llama.cpp on Q8_0 files:
- * worst cosine over the golden texts 0.999954 → 0.999987 (tests/data/gguf/small-q8_0.json).
- * The F16 branch is kept for experiments but not used: rounding activations to f16 moved the
- * F16 fixture further from llama.cpp (0.999999999 → 0.99999994), so its prebuilt backend does
- * not do that on this CPU. dst may equal src; n is a multiple of 32 for Q8_0. */
+ * (blocks of 32, scale max|x|/127 in f16, round to nearest even), and a BF16 weight with
+ * activations rounded to BF16. Doing the same to a linear layer's input before the float32
+ * product brings samplevec closer to llama.cpp (worst cosine over the golden texts: Q8_0
+ * 0.999954 → 0.999987, BF16 0.9999946 → 0.999999999; tests/data/gguf/). The F16 branch is not
+ * used: rounding activations to f16 moved the F16 fixture further from llama.cpp
+ * (0.999999999 → 0.99999994), so its prebuilt backend does not do that on this CPU.
+ * dst may equal src; n is a multiple of 32 for Q8_0. */
 #if defined(__x86_64__)
 /* The Q8_0 rounding with AVX2: the scalar loop called nearbyintf per element (baseline x86-64
  * has no vector round) and cost more than a third of a Q8_0 forward pass. Same results: the
@@ -475,6 +476,13 @@ static void act_round(const float *src, float *dst, size_t n, uint32_t type)
     if (type == GGML_T_F16) {
         for (size_t i = 0; i < n; i++)
             dst[i] = gguf_f16_to_f32(gguf_f32_to_f16(src[i]));
+    } else if (type == GGML_T_BF16) { /* round to nearest even at bit 16 */
+        for (size_t i = 0; i < n; i++) {
+            uint32_t u;
+            memcpy(&u, &src[i], 4);
+            u = (u + 0x7fff + ((u >> 16) & 1)) & 0xffff0000u;
+            memcpy(&dst[i], &u, 4);
+        }
     } else if (type == GGML_T_Q8_0) {
         for (size_t b = 0; b + 32 <= n; b += 32) {
             float amax = 0.0f;

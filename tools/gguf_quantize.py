@@ -1,19 +1,29 @@
 #!/usr/bin/env python3
-"""Rewrite a BERT GGUF with its 2-D weights in Q8_0 (what llama-quantize's Q8_0 does for BERT:
-token_embd and the linear layers; position_embd, token_types and 1-D tensors stay as they are).
+"""Rewrite a BERT GGUF (F32 or F16) for the tests: its 2-D weights in Q8_0 or BF16 (what
+llama-quantize does for BERT: token_embd and the linear layers; position_embd, token_types and
+1-D tensors stay as they are), and/or Q, K, V fused into one attn_qkv tensor per layer (the
+layout some converters write; llama.cpp reads both).
 
-usage: gguf_quantize.py IN.gguf OUT.gguf
+usage: gguf_quantize.py IN.gguf OUT.gguf [--type q8_0|bf16|keep] [--fuse-qkv]
 Q8_0 block (ggml quantize_row_q8_0_ref): 32 values x, d = max|x| / 127 stored as f16,
-q = round-half-away(x / d) as int8. Standard library only; the metadata is copied byte for
-byte except general.file_type (7 = MOSTLY_Q8_0)."""
+q = round-half-away(x / d) as int8. BF16: the top 16 bits of the float32, rounded to nearest
+even. Standard library only; the metadata is copied byte for byte except general.file_type."""
 import array, math, struct, sys
 
-F32, F16, Q8_0 = 0, 1, 8
+F32, F16, Q8_0, BF16 = 0, 1, 8, 30
 SCALAR = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
 
 
 def main():
-    src, dst = sys.argv[1], sys.argv[2]
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument("src")
+    ap.add_argument("dst")
+    ap.add_argument("--type", choices=["q8_0", "bf16", "keep"], default="q8_0")
+    ap.add_argument("--fuse-qkv", action="store_true")
+    args = ap.parse_args()
+    src, dst = args.src, args.dst
+    file_type = {"q8_0": 7, "bf16": 32, "keep": None}[args.type]
     buf = open(src, "rb").read()
     pos = 0
 
@@ -53,8 +63,8 @@ def main():
         else:
             take(SCALAR[vt])
         raw = buf[start:pos]
-        if key == b"general.file_type":
-            raw = struct.pack("<Q", len(key)) + key + struct.pack("<II", 4, 7)
+        if key == b"general.file_type" and file_type is not None:
+            raw = struct.pack("<Q", len(key)) + key + struct.pack("<II", 4, file_type)
         if key == b"general.alignment":
             alignment = struct.unpack("<I", buf[pos - 4:pos])[0]
         kvs.append(raw)
@@ -67,15 +77,44 @@ def main():
         infos.append([name, dims, typ, off])
     data_start = (pos + alignment - 1) // alignment * alignment
 
-    out_infos, blobs, off = [], [], 0
+    tensors = []  # (name, dims, type, raw bytes)
     for name, dims, typ, toff in infos:
         n = 1
         for d in dims:
             n *= d
         size = n * (4 if typ == F32 else 2)
-        raw = buf[data_start + toff:data_start + toff + size]
-        quant = len(dims) == 2 and name not in (b"position_embd.weight", b"token_types.weight") and dims[0] % 32 == 0
-        if quant:
+        tensors.append((name, dims, typ, buf[data_start + toff:data_start + toff + size]))
+    if args.fuse_qkv:
+        by = {t[0]: t for t in tensors}
+        fused = []
+        for t in tensors:
+            name = t[0]
+            parts = name.split(b".")
+            if len(parts) == 4 and parts[2] in (b"attn_k", b"attn_v"):
+                continue
+            if len(parts) == 4 and parts[2] == b"attn_q":
+                qkv = [by[b".".join(parts[:2] + [k, parts[3]])] for k in (b"attn_q", b"attn_k", b"attn_v")]
+                assert len({x[2] for x in qkv}) == 1, "Q, K, V must share a type"
+                dims = list(t[1])
+                dims[-1] *= 3  # [H, H] -> [H, 3H]; [H] -> [3H]: rows (or values) Q then K then V
+                fused.append((b".".join(parts[:2] + [b"attn_qkv", parts[3]]), dims, t[2], b"".join(x[3] for x in qkv)))
+                continue
+            fused.append(t)
+        tensors = fused
+        n_t = len(tensors)
+
+    out_infos, blobs, off = [], [], 0
+    for name, dims, typ, raw in tensors:
+        n = 1
+        for d in dims:
+            n *= d
+        quant = args.type != "keep" and len(dims) == 2 and name not in (b"position_embd.weight", b"token_types.weight") and dims[0] % 32 == 0
+        if quant and args.type == "bf16":
+            vals = array.array("f", raw) if typ == F32 else struct.unpack("<%de" % n, raw)
+            bits = array.array("I", array.array("f", vals).tobytes())
+            raw = array.array("H", [((b + 0x7fff + ((b >> 16) & 1)) >> 16) & 0xffff for b in bits]).tobytes()
+            typ = BF16
+        elif quant:
             if typ == F32:
                 vals = array.array("f", raw)
             else:

@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # The GGUF encoder against llama.cpp: token ids identical and cosine >= 0.9999 on every golden
-# text (tests/data/gguf/*.json, made by tools/make_goldens.sh with the real llama.cpp) for an
-# F32, an F16 and a Q8_0 model; truncation of over-long text; SAMPLEVEC_MODEL.
+# text (tests/data/gguf/*.json, made by tools/make_goldens.sh with the real llama.cpp) for F32,
+# F16, BF16 and Q8_0 models, fused QKV and CLS pooling; the scalar GEMM twin on one of them;
+# truncation of over-long text; SAMPLEVEC_MODEL.
 . "$(dirname "$0")/lib.sh"
 fx=$BUILD_DIR/gguf-fixtures
 if "$SRC_DIR/tools/gguf_fixtures.sh" "$fx" 2>err.txt; then pass; else fail "fixtures: $(cat err.txt)"; finish; fi
 data=$SRC_DIR/tests/data/gguf
 
-for m in tiny tiny-f16 small-q8_0; do
+for m in tiny tiny-f16 tiny-bf16 tiny-qkv tiny-cls small-q8_0; do
   if python3 "$SRC_DIR/tools/check_golden.py" "$SAMPLEVEC" "$fx/$m.gguf" "$data/$m.json" --min-cos 0.9999 \
        >check.txt 2>check_err.txt; then pass; else fail "$m against llama.cpp:"; cat check_err.txt >&2; fi
   grep -E "worst cosine" check_err.txt | sed "s/^/$m: /"
 done
+
+# The scalar reference GEMM gives the same answers through the whole forward pass.
+if SAMPLEVEC_GEMM=ref python3 "$SRC_DIR/tools/check_golden.py" "$SAMPLEVEC" "$fx/tiny.gguf" "$data/tiny.json" \
+     --min-cos 0.9999 >check.txt 2>check_err.txt; then pass; else fail "SAMPLEVEC_GEMM=ref:"; cat check_err.txt >&2; fi
 
 # Over-long text: cut to the context (128 for tiny) keeping [SEP]; its vector is that of the
 # first 126 words ("the" is one token each), which the golden file holds for 125 words + cut.
