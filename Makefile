@@ -4,6 +4,7 @@ BUILD      ?= build
 BUILD_ASAN ?= build-asan
 PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+MAKEFLAGS  += --no-print-directory
 DEMO_DIR   ?= $(BUILD)/demo
 
 .PHONY: all deps test-deps build demo test test-release test-asan install clean bench
@@ -12,12 +13,13 @@ all: build
 
 deps:
 	@scripts/deps.sh
+	@scripts/fetch-vocab.sh
 
 test-deps: deps
 	@scripts/test-deps.sh
 
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 
 demo: build
@@ -37,10 +39,14 @@ test-asan: deps
 install: build
 	@install -d $(DESTDIR)$(PREFIX)/bin
 	@install -m 755 $(BUILD)/samplevec $(DESTDIR)$(PREFIX)/bin/samplevec
+	@if [ -f build/vocab/cl100k_base.json ]; then install -d $(DESTDIR)$(PREFIX)/share/samplevec && \
+	  install -m 644 build/vocab/cl100k_base.json $(DESTDIR)$(PREFIX)/share/samplevec/; fi
 	@echo "installed $(DESTDIR)$(PREFIX)/bin/samplevec"
 
 bench: build
 	@bench/embed_local.sh
+	@scripts/test-deps.sh
+	@bench/remote.sh
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

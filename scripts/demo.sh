@@ -6,7 +6,8 @@ bin=$1
 dir=$2
 mkdir -p "$dir"
 lib="$dir/sp404_samples.db"
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
+if [ -t 2 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold= plain=; fi
+step() { printf '\n%s==> %s%s\n' "$bold" "$*" "$plain" >&2; }
 
 if [ ! -f "$lib" ]; then
   step "samplevec demo-library $lib"

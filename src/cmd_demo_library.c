@@ -22,7 +22,8 @@ static void usage(void)
            "  --seed S    generator seed, 0 to 18446744073709551615 (default %d)\n"
            "  -h, --help  this help\n\n"
            "PATH must not exist: demo-library never overwrites a file.\n"
-           "exit codes: 0 written, 2 bad option or PATH exists, 3 cannot write.\n",
+           "exit codes: 0 written, 2 bad option or PATH exists, 3 cannot write,\n"
+           "130 interrupted (nothing is left behind).\n",
            DEMO_LIBRARY_MAX_COUNT, DEMO_LIBRARY_DEFAULT_COUNT, DEMO_LIBRARY_DEFAULT_SEED);
 }
 

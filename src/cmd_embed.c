@@ -37,6 +37,10 @@ static const char embed_help[] =
     "  --max-retries N        retries of a transient failure (default 5)\n"
     "  --base-url URL         OpenAI-compatible server (default $OPENAI_BASE_URL or OpenAI's)\n"
     "  --threads N            local compute threads (default: all cores)\n"
+    "  --vector-index         create a libsql_vector_idx (cosine) on a Turso/libSQL store;\n"
+    "                         a warning where the server or store has none\n"
+    "  --vocab PATH           tiktoken cl100k_base vocabulary for exact token counts (default\n"
+    "                         $SAMPLEVEC_TIKTOKEN, else the one fetched by the build)\n"
     "\n"
     "run control:\n"
     "  --dry-run              estimate tokens and cost; no network, nothing written\n"
@@ -52,7 +56,8 @@ static const char embed_help[] =
 enum {
     OPT_ALL = 256, OPT_BASE_URL, OPT_BATCH_SIZE, OPT_CONCURRENCY, OPT_DIMS, OPT_DRY_RUN,
     OPT_HELP, OPT_JSON, OPT_LIBRARY, OPT_LIMIT, OPT_MAX_RETRIES, OPT_MODEL, OPT_PROGRESS_FILE,
-    OPT_PROVIDER, OPT_RESET, OPT_RESUME, OPT_SAMPLE_IDS, OPT_STORE, OPT_THREADS, OPT_VERBOSE,
+    OPT_PROVIDER, OPT_RESET, OPT_RESUME, OPT_SAMPLE_IDS, OPT_STORE, OPT_THREADS, OPT_VECTOR_INDEX,
+    OPT_VERBOSE, OPT_VOCAB,
 };
 
 /* Alphasorted. */
@@ -76,7 +81,9 @@ static const struct option embed_options_table[] = {
     {"sample-ids", required_argument, NULL, OPT_SAMPLE_IDS},
     {"store", required_argument, NULL, OPT_STORE},
     {"threads", required_argument, NULL, OPT_THREADS},
+    {"vector-index", no_argument, NULL, OPT_VECTOR_INDEX},
     {"verbose", no_argument, NULL, OPT_VERBOSE},
+    {"vocab", required_argument, NULL, OPT_VOCAB},
     {NULL, 0, NULL, 0},
 };
 
@@ -98,6 +105,7 @@ static void print_json(const embed_report *r, int dry_run)
     cJSON_AddStringToObject(o, "provider", r->provider);
     cJSON_AddBoolToObject(o, "dry_run", dry_run);
     cJSON_AddBoolToObject(o, "tokens_estimated", r->tokens_estimated);
+    cJSON_AddNumberToObject(o, "tokens_counted", (double)r->tokens_counted);
     cJSON_AddNumberToObject(o, "truncated", (double)r->truncated);
     cJSON_AddNumberToObject(o, "warnings", (double)r->warnings);
     cJSON_AddBoolToObject(o, "interrupted", r->interrupted);
@@ -168,7 +176,9 @@ int cmd_embed(int argc, char **argv)
                 return rc;
             o.provider.threads = (int)v;
             break;
+        case OPT_VECTOR_INDEX: o.vector_index = 1; break;
         case OPT_VERBOSE: o.provider.verbose = 1; break;
+        case OPT_VOCAB: o.provider.vocab = optarg; break;
         default: return cliopt_bad_option("embed", c, argv);
         }
     }
@@ -214,6 +224,10 @@ int cmd_embed(int argc, char **argv)
             .truncated = r.truncated,
         };
         ui_summary_print(&s);
+        if (!o.dry_run && r.tokens != r.tokens_counted) /* remote: the API's usage vs our count */
+            msg_info("tokens: %lld billed by the API, %lld counted before sending%s",
+                     (long long)r.tokens, (long long)r.tokens_counted,
+                     r.tokens_estimated ? " (estimate)" : "");
         if (o.dry_run && r.tokens_estimated)
             msg_info("token counts are estimates (about 4 bytes per token)");
         if (r.warnings)

@@ -8,5 +8,8 @@ int cmd_status(int argc, char **argv);
 int cmd_demo_library(int argc, char **argv);
 int cmd_embed_text(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
+int cmd_search(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_similar(int argc, char **argv);
 
 #endif

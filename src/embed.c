@@ -1,5 +1,6 @@
 #include "embed.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,11 @@
 #include "store.h"
 #include "ui.h"
 #include "vecblob.h"
+
+#define COMMIT_TARGET_S 0.25          /* aim for a commit every quarter second or slower */
+#define GROUP_MAX_BYTES (16u << 20)   /* vectors and texts held per commit at most */
+#define GROUP_MAX_CHUNKS 16           /* provider chunks per commit at most */
+#define SAMPLE_TEXT_BYTES 8192        /* a sample's texts and metadata, generously */
 
 static volatile sig_atomic_t interrupted;
 
@@ -38,8 +44,10 @@ typedef struct chunk {
     size_t *todo_index;         /* n_todo indices into samples */
     size_t n_todo;
     float *vectors;             /* cap × dims */
-    provider_text_result *results; /* cap */
+    provider_text_result *results; /* cap; a failed sample's reason is results[t].error */
     store_row *rows;            /* cap */
+    size_t n_rows;              /* rows to store */
+    int64_t billed;             /* the API's usage for the chunk, -1 when it gave none */
 } chunk;
 
 static int chunk_init(chunk *c, size_t cap, int dims)
@@ -69,7 +77,7 @@ static void chunk_empty(chunk *c)
         c->texts[i] = NULL;
     }
     provider_results_clear(c->results, c->n_todo);
-    c->n = c->n_todo = 0;
+    c->n = c->n_todo = c->n_rows = 0;
 }
 
 static void chunk_free(chunk *c)
@@ -86,12 +94,14 @@ static void chunk_free(chunk *c)
     free(c->rows);
 }
 
-/* Reads up to c->cap samples (fewer at the end or when the limit is reached) and builds their
+/* Reads up to want (≤ c->cap) samples (fewer at the end or when the limit is reached) and builds their
  * source texts. Returns 0, or SV_EXIT_DATA. */
-static int chunk_fill(chunk *c, library_cursor *cur, int64_t *budget, int64_t *warnings,
-                      char err[SV_ERR_LEN])
+static int chunk_fill(chunk *c, size_t want, library_cursor *cur, int64_t *budget,
+                      int64_t *warnings, char err[SV_ERR_LEN])
 {
-    while (c->n < c->cap && *budget != 0) {
+    if (want > c->cap)
+        want = c->cap;
+    while (c->n < want && *budget != 0) {
         library_sample *s = &c->samples[c->n];
         int got = library_cursor_next(cur, s, err);
         if (got == 0)
@@ -169,7 +179,7 @@ static int dry_run(const embed_options *o, library *lib, provider *p, store *st,
         goto done;
     }
     for (;;) {
-        if ((rc = chunk_fill(&c, cur, &budget, &r->warnings, err)) || c.n == 0)
+        if ((rc = chunk_fill(&c, c.cap, cur, &budget, &r->warnings, err)) || c.n == 0)
             break;
         for (size_t i = 0; i < c.n; i++)
             memset(&c.stored[i], 0, sizeof c.stored[i]);
@@ -206,6 +216,149 @@ done:
     return rc;
 }
 
+/* The store write of one chunk, on its own thread so that embedding the next chunk (CPU or
+ * network) overlaps this chunk's commit (disk or network). Only this thread touches the store
+ * while it runs; the main thread looks ids up only between writes. */
+typedef struct write_job {
+    store *st;
+    chunk *c;
+    int rc;
+    char err[SV_ERR_LEN];
+    pthread_t thread;
+    int running;
+} write_job;
+
+static void *write_thread(void *arg)
+{
+    write_job *w = arg;
+    w->rc = w->c->n_rows ? store_upsert(w->st, w->c->rows, w->c->n_rows, w->err) : 0;
+    return NULL;
+}
+
+static int write_start(write_job *w, store *st, chunk *c)
+{
+    w->st = st;
+    w->c = c;
+    w->rc = 0;
+    if (pthread_create(&w->thread, NULL, write_thread, w) != 0) {
+        write_thread(w); /* no thread to be had: write inline */
+        return 0;
+    }
+    w->running = 1;
+    return 0;
+}
+
+static int write_wait(write_job *w, char err[SV_ERR_LEN])
+{
+    if (w->running) {
+        pthread_join(w->thread, NULL);
+        w->running = 0;
+    }
+    if (w->rc)
+        memcpy(err, w->err, SV_ERR_LEN);
+    return w->rc;
+}
+
+/* Looks the chunk's ids up and lists the samples to embed (not stored with this hash+model). */
+static int chunk_plan(chunk *c, store *st, const provider *p, int64_t *ids, char err[SV_ERR_LEN])
+{
+    for (size_t i = 0; i < c->n; i++)
+        ids[i] = c->samples[i].id;
+    int rc = store_lookup_ids(st, ids, c->n, c->stored, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < c->n; i++) {
+        if (c->stored[i].present && strcmp(c->stored[i].source_hash, c->hashes[i]) == 0 &&
+            strcmp(c->stored[i].model, p->model) == 0)
+            continue;
+        c->todo_index[c->n_todo] = i;
+        c->todo_texts[c->n_todo++] = c->texts[i];
+    }
+    return 0;
+}
+
+/* Embeds the chunk's todo texts in provider-sized calls, validates every vector and builds the
+ * store rows. A sample that fails keeps its reason in results[t].error. */
+static int chunk_embed(chunk *c, provider *p, int store_dims, char err[SV_ERR_LEN])
+{
+    c->billed = -1;
+    memset(c->results, 0, c->n_todo * sizeof *c->results);
+    for (size_t off = 0; off < c->n_todo; off += p->chunk_size) {
+        size_t m = c->n_todo - off < p->chunk_size ? c->n_todo - off : p->chunk_size;
+        int64_t billed = -1;
+        int rc = provider_embed(p, c->todo_texts + off, m, c->vectors + off * (size_t)p->dims,
+                                c->results + off, &billed, err);
+        if (rc)
+            return rc;
+        if (billed >= 0)
+            c->billed = (c->billed < 0 ? 0 : c->billed) + billed;
+    }
+    for (size_t t = 0; t < c->n_todo; t++) {
+        size_t i = c->todo_index[t];
+        const float *v = c->vectors + t * (size_t)p->dims;
+        char reason[SV_ERR_LEN];
+        if (!c->results[t].error && vecblob_validate(v, (size_t)p->dims, (size_t)store_dims, reason))
+            if (!(c->results[t].error = strdup(reason)))
+                return sv_fail(err, SV_EXIT_DATA, "out of memory");
+        if (!c->results[t].error)
+            fill_row(&c->rows[c->n_rows++], &c->samples[i], c->texts[i], c->hashes[i], v);
+    }
+    return 0;
+}
+
+typedef struct run_totals {
+    int64_t billed_sum;     /* API usage over chunks that reported it */
+    int64_t counted_billed; /* our count over those same chunks */
+    int any_billed;
+} run_totals;
+
+/* After the chunk's rows are committed: count it in the report, then record it in the progress
+ * file. Only here does anything about the chunk become "done". */
+static int chunk_settle(chunk *c, const provider *p, const embed_options *o, checkpoint *cp,
+                        embed_report *r, run_totals *t, ui_progress *bar, char err[SV_ERR_LEN])
+{
+    int64_t tokens = 0;
+    for (size_t k = 0; k < c->n_todo; k++) {
+        const provider_text_result *res = &c->results[k];
+        if (res->error) {
+            if (report_add_failure(r, cp, c->samples[c->todo_index[k]].id, res->error) != 0)
+                return sv_fail(err, SV_EXIT_DATA, "out of memory");
+            continue;
+        }
+        r->truncated += res->truncated;
+        tokens += res->tokens;
+    }
+    r->successful += (int64_t)c->n_rows;
+    r->skipped += (int64_t)(c->n - c->n_todo);
+    r->tokens_counted += tokens;
+    r->total += (int64_t)c->n;
+    if (c->billed >= 0) {
+        t->any_billed = 1;
+        t->billed_sum += c->billed;
+        t->counted_billed += tokens;
+    }
+    int64_t billed_tokens = c->billed >= 0 ? c->billed : tokens;
+    double cost = pricing_cost_usd(billed_tokens, p->usd_per_mtok);
+    cp->last_processed_id = c->samples[c->n - 1].id;
+    cp->total_processed += (int64_t)c->n;
+    cp->total_successful += (int64_t)c->n_rows;
+    cp->total_failed = (int64_t)cp->n_failures;
+    cp->total_skipped += (int64_t)(c->n - c->n_todo);
+    cp->total_tokens += billed_tokens;
+    cp->total_cost_usd += cost;
+    int rc = checkpoint_save(o->progress, cp, err);
+    if (rc)
+        return rc;
+    bar->done += (int64_t)c->n;
+    bar->stored = r->successful;
+    bar->failed = r->failed;
+    bar->skipped = r->skipped;
+    bar->cost_usd += cost;
+    ui_progress_update(bar);
+    chunk_empty(c);
+    return 0;
+}
+
 static int run_chunks(const embed_options *o, library *lib, provider *p, store *st, checkpoint *cp,
                       embed_report *r, char err[SV_ERR_LEN])
 {
@@ -218,10 +371,24 @@ static int run_chunks(const embed_options *o, library *lib, provider *p, store *
     library_cursor *cur = library_cursor_new(lib, o->selection, cp->last_processed_id, err);
     if (!cur)
         return SV_EXIT_DATA;
-    int64_t *ids = malloc(p->chunk_size * sizeof *ids);
-    chunk c;
-    if (chunk_init(&c, p->chunk_size, p->dims) != 0 || !ids) {
-        rc = sv_fail(err, SV_EXIT_DATA, "out of memory for a chunk of %zu samples", p->chunk_size);
+    /* A commit (store transaction + progress file) costs a few fsyncs, so fast providers get
+     * several provider chunks per commit: the group doubles while a cycle takes under
+     * COMMIT_TARGET_S, up to GROUP_MAX_BYTES per group (two groups live: one embedding, one
+     * being written). A slow provider commits every chunk. */
+    size_t group_max = GROUP_MAX_BYTES / ((size_t)p->dims * sizeof(float) + SAMPLE_TEXT_BYTES);
+    if (group_max > GROUP_MAX_CHUNKS * p->chunk_size)
+        group_max = GROUP_MAX_CHUNKS * p->chunk_size;
+    if (group_max < p->chunk_size)
+        group_max = p->chunk_size;
+    size_t want = p->chunk_size;
+    int64_t *ids = malloc(group_max * sizeof *ids);
+    chunk buf[2];
+    write_job w;
+    memset(&w, 0, sizeof w);
+    int ok0 = chunk_init(&buf[0], group_max, p->dims) == 0;
+    int ok1 = chunk_init(&buf[1], group_max, p->dims) == 0;
+    if (!ok0 || !ok1 || !ids) {
+        rc = sv_fail(err, SV_EXIT_DATA, "out of memory for a chunk of %zu samples", group_max);
         goto done;
     }
     ui_progress bar;
@@ -230,83 +397,46 @@ static int run_chunks(const embed_options *o, library *lib, provider *p, store *
     if (bar.done > total)
         bar.done = total;
     int64_t budget = o->limit > 0 ? o->limit : -1;
-    int64_t billed_sum = 0, counted_billed = 0;
-    int any_billed = 0;
+    run_totals totals = {0, 0, 0};
+    chunk *writing = NULL; /* embedded, its rows being committed by w */
+    int which = 0;
 
     while (!interrupted) {
-        if ((rc = chunk_fill(&c, cur, &budget, &r->warnings, err)) || c.n == 0)
+        double cycle_start = ui_now();
+        chunk *c = &buf[which];
+        which ^= 1;
+        if ((rc = chunk_fill(c, want, cur, &budget, &r->warnings, err)) || c->n == 0)
             break;
-        for (size_t i = 0; i < c.n; i++)
-            ids[i] = c.samples[i].id;
-        if ((rc = store_lookup_ids(st, ids, c.n, c.stored, err)))
-            break;
-        for (size_t i = 0; i < c.n; i++) {
-            if (c.stored[i].present && strcmp(c.stored[i].source_hash, c.hashes[i]) == 0 &&
-                strcmp(c.stored[i].model, p->model) == 0) {
-                r->skipped++;
-                continue;
-            }
-            c.todo_index[c.n_todo] = i;
-            c.todo_texts[c.n_todo++] = c.texts[i];
-        }
-        size_t n_rows = 0;
-        int64_t chunk_tokens = 0, chunk_billed = -1;
-        if (c.n_todo) {
-            memset(c.results, 0, c.n_todo * sizeof *c.results);
-            if ((rc = provider_embed(p, c.todo_texts, c.n_todo, c.vectors, c.results, &chunk_billed,
-                                     err)))
+        if (writing) { /* lookups run only while no write is in flight */
+            if ((rc = write_wait(&w, err)) ||
+                (rc = chunk_settle(writing, p, o, cp, r, &totals, &bar, err)))
                 break;
-            for (size_t t = 0; t < c.n_todo; t++) {
-                size_t i = c.todo_index[t];
-                const float *v = c.vectors + t * (size_t)p->dims;
-                char reason[SV_ERR_LEN];
-                const char *why = c.results[t].error;
-                if (!why && vecblob_validate(v, (size_t)p->dims, (size_t)st->dims, reason))
-                    why = reason;
-                if (why) {
-                    if (report_add_failure(r, cp, c.samples[i].id, why) != 0) {
-                        rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
-                        goto done;
-                    }
-                    continue;
-                }
-                r->truncated += c.results[t].truncated;
-                chunk_tokens += c.results[t].tokens;
-                fill_row(&c.rows[n_rows++], &c.samples[i], c.texts[i], c.hashes[i], v);
-            }
-            if (n_rows && (rc = store_upsert(st, c.rows, n_rows, err))) {
-                /* Nothing of this chunk is recorded: the failures just added go too. */
+            writing = NULL;
+            if (interrupted)
                 break;
-            }
         }
-        r->successful += (int64_t)n_rows;
-        r->tokens_counted += chunk_tokens;
-        if (chunk_billed >= 0) {
-            any_billed = 1;
-            billed_sum += chunk_billed;
-            counted_billed += chunk_tokens;
-        }
-        r->total += (int64_t)c.n;
-        int64_t billed_tokens = chunk_billed >= 0 ? chunk_billed : chunk_tokens;
-        cp->last_processed_id = c.samples[c.n - 1].id;
-        cp->total_processed += (int64_t)c.n;
-        cp->total_successful += (int64_t)n_rows;
-        cp->total_failed = (int64_t)cp->n_failures;
-        cp->total_skipped += (int64_t)(c.n - c.n_todo);
-        cp->total_tokens += billed_tokens;
-        cp->total_cost_usd += pricing_cost_usd(billed_tokens, p->usd_per_mtok);
-        if ((rc = checkpoint_save(o->progress, cp, err)))
+        if ((rc = chunk_plan(c, st, p, ids, err)))
             break;
-        bar.done += (int64_t)c.n;
-        bar.stored = r->successful;
-        bar.failed = r->failed;
-        bar.skipped = r->skipped;
-        bar.cost_usd += pricing_cost_usd(billed_tokens, p->usd_per_mtok);
-        ui_progress_update(&bar);
-        chunk_empty(&c);
+        if ((rc = chunk_embed(c, p, st->dims, err)))
+            break;
+        write_start(&w, st, c);
+        writing = c;
+        if (ui_now() - cycle_start < COMMIT_TARGET_S && want < group_max)
+            want = want * 2 < group_max ? want * 2 : group_max;
+    }
+    if (writing) { /* the last write, or the one in flight when something stopped the run */
+        char werr[SV_ERR_LEN];
+        int wrc = write_wait(&w, werr);
+        if (!wrc)
+            wrc = chunk_settle(writing, p, o, cp, r, &totals, &bar, werr);
+        if (wrc && !rc) {
+            rc = wrc;
+            memcpy(err, werr, SV_ERR_LEN);
+        }
     }
     ui_progress_finish(&bar);
-    r->tokens = any_billed ? billed_sum + (r->tokens_counted - counted_billed) : r->tokens_counted;
+    r->tokens = totals.any_billed ? totals.billed_sum + (r->tokens_counted - totals.counted_billed)
+                                  : r->tokens_counted;
     r->cost_usd = pricing_cost_usd(r->tokens, p->usd_per_mtok);
     if (!rc && interrupted) {
         r->interrupted = 1;
@@ -316,7 +446,8 @@ static int run_chunks(const embed_options *o, library *lib, provider *p, store *
         rc = checkpoint_save(o->progress, cp, err);
     }
 done:
-    chunk_free(&c);
+    chunk_free(&buf[0]); /* chunk_init zeroed both first, so this is safe after a failure too */
+    chunk_free(&buf[1]);
     free(ids);
     library_cursor_free(cur);
     return rc;
@@ -326,6 +457,7 @@ int embed_run(const embed_options *o, embed_report *r, char err[SV_ERR_LEN])
 {
     provider_config pc = o->provider;
     pc.offline = o->dry_run;
+    pc.cancel = &interrupted;
     int rc = 0;
     provider *p = provider_open(&pc, &rc, err);
     if (!p) {
@@ -407,6 +539,17 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
     }
     if ((rc = store_prepare(st, p->name, p->model, p->dims, o->reset, err)))
         goto done;
+    if (o->vector_index) {
+        /* an index the server cannot make is worth a warning, not the run */
+        rc = store_vector_index(st, err);
+        if (rc == SV_EXIT_USAGE)
+            msg_warn("--vector-index: %s", err);
+        else if (rc)
+            goto done;
+        else
+            msg_info("vector index sample_embeddings_vibe_idx (libsql_vector_idx, cosine) is in place");
+        rc = 0;
+    }
     snprintf(cp.provider, sizeof cp.provider, "%s", p->name);
     snprintf(cp.model, sizeof cp.model, "%s", p->model);
     snprintf(cp.store, sizeof cp.store, "%s", st->location);
@@ -422,9 +565,20 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     rc = run_chunks(o, lib, p, st, &cp, r, err);
+    if (rc == SV_EXIT_DATA && store_is_remote(o->store)) {
+        /* a server that stays away: say what is safe and how to finish */
+        size_t len = strlen(err);
+        snprintf(err + len, SV_ERR_LEN - len,
+                 "; progress is saved in %s (through sample %lld): run again with --resume "
+                 "when the server is back",
+                 o->progress, (long long)cp.last_processed_id);
+    }
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
-    if (rc == SV_EXIT_INTERRUPTED)
+    if (rc == SV_EXIT_INTERRUPTED && cp.total_processed == 0)
+        snprintf(err, SV_ERR_LEN, "interrupted before the first batch was stored; nothing was "
+                                  "recorded, so run the same command again");
+    else if (rc == SV_EXIT_INTERRUPTED)
         snprintf(err, SV_ERR_LEN,
                  "interrupted: progress saved to %s after sample %lld; run again with --resume "
                  "to finish",

@@ -30,6 +30,7 @@ typedef struct embed_options {
     int reset;                 /* drop stored vectors and the progress file first */
     int dry_run;               /* estimate only: no network, nothing written */
     provider_config provider;
+    int vector_index;          /* create the store's ANN index after prepare (Turso only) */
 } embed_options;
 
 typedef struct embed_report {

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 struct library {
     sqlite3 *db;
@@ -83,6 +84,20 @@ library *library_open(const char *path, char err[SV_ERR_LEN])
     int found[6], exists;
     if (!lib || !(lib->path = strdup(path))) {
         sv_fail(err, SV_EXIT_DATA, "out of memory opening library '%s'", path);
+        goto fail;
+    }
+    /* SQLite's own messages for these ("unable to open database file", "disk I/O error") do
+     * not say what is wrong; a stat first does. */
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        sv_fail(err, SV_EXIT_DATA, "cannot open library '%s': %s (check --library)", path,
+                strerror(errno));
+        goto fail;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        sv_fail(err, SV_EXIT_DATA,
+                "cannot open library '%s': it is a directory (give the sp404_samples.db file)",
+                path);
         goto fail;
     }
     /* READONLY: samplevec never writes to the application's database. No URI "immutable":

@@ -12,6 +12,7 @@
 #ifndef SAMPLEVEC_PROVIDER_H
 #define SAMPLEVEC_PROVIDER_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,11 @@ typedef struct provider_config {
     int threads;          /* local compute threads; 0 = all cores */
     int offline;          /* 1 = dry run: no network, no key; only count_tokens is used */
     int verbose;
+    const char *vocab;    /* tiktoken vocabulary for exact counts; NULL = $SAMPLEVEC_TIKTOKEN or
+                             the built-in path (tiktoken.h) */
+    const volatile sig_atomic_t *cancel; /* NULL, or a flag (the pipeline's SIGINT flag): once it
+                             is non-zero a remote provider stops waiting (retries, rate limits)
+                             and embed returns SV_EXIT_INTERRUPTED with the chunk unstored */
 } provider_config;
 
 typedef struct provider_text_result {

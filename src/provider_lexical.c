@@ -137,21 +137,28 @@ static size_t next_word(word_iter *it, int32_t word[MAX_WORD_CODEPOINTS])
 {
     size_t wlen = 0;
     while (it->left > 0) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t step = utf8proc_iterate(it->p, it->left, &cp);
-        if (step <= 0) {
+        utf8proc_int32_t cp = it->p[0];
+        utf8proc_ssize_t step = 1;
+        if (cp >= 0x80 && (step = utf8proc_iterate(it->p, it->left, &cp)) <= 0) {
             step = 1;
             cp = ' ';
         }
         it->p += step;
         it->left -= step;
-        utf8proc_category_t cat = utf8proc_category(cp);
-        int is_word = (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
+        int is_word;
+        if (cp < 0x80) { /* ASCII fast path: most of every text; same answer as below */
+            is_word = (cp >= '0' && cp <= '9') || ((cp | 32) >= 'a' && (cp | 32) <= 'z');
+            cp |= is_word && cp >= 'A' ? 32 : 0;
+        } else {
+            utf8proc_category_t cat = utf8proc_category(cp);
+            is_word = (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
                       (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO) ||
                       cat == UTF8PROC_CATEGORY_MN;
+            cp = is_word ? utf8proc_tolower(cp) : cp;
+        }
         if (is_word) {
             if (wlen < MAX_WORD_CODEPOINTS)
-                word[wlen++] = utf8proc_tolower(cp);
+                word[wlen++] = cp;
         } else if (wlen) {
             return wlen;
         }

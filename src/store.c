@@ -12,6 +12,15 @@ store *store_open(const char *location, int must_exist, int *exit_code, char err
 {
     if (store_is_remote(location))
         return store_turso_open(location, exit_code, err);
+    /* "ftp://…", "wss://…": a URL we cannot speak, not a file name to create */
+    size_t scheme = strspn(location, "abcdefghijklmnopqrstuvwxyz0123456789+.-");
+    if (scheme > 0 && strncmp(location + scheme, "://", 3) == 0) {
+        *exit_code = sv_fail(err, SV_EXIT_USAGE,
+                             "store '%.*s://…' is not a file path nor a libsql://, https:// or "
+                             "http:// URL",
+                             (int)scheme, location);
+        return NULL;
+    }
     return store_sqlite_open(location, must_exist, exit_code, err);
 }
 
@@ -45,4 +54,22 @@ int store_upsert(store *s, const store_row *rows, size_t n, char err[SV_ERR_LEN]
 int store_scan(store *s, store_scan_fn fn, void *ctx, char err[SV_ERR_LEN])
 {
     return s->vt->scan(s, fn, ctx, err);
+}
+
+int store_vector_index(store *s, char err[SV_ERR_LEN])
+{
+    if (!s->vt->vector_index)
+        return sv_fail(err, SV_EXIT_USAGE,
+                       "store %s has no vector index (only libSQL servers have "
+                       "libsql_vector_idx); search scans every vector exactly instead",
+                       s->location);
+    return s->vt->vector_index(s, err);
+}
+
+int store_fingerprint(store *s, char out[STORE_FINGERPRINT_LEN], char err[SV_ERR_LEN])
+{
+    out[0] = '\0';
+    if (!s->vt->fingerprint)
+        return 0;
+    return s->vt->fingerprint(s, out, err);
 }

@@ -60,6 +60,12 @@ typedef int (*store_scan_fn)(const store_scan_row *row, void *ctx);
 
 typedef struct store store;
 
+/* search.h; forward-declared so that this header does not depend on it. */
+struct search_filter;
+struct search_results;
+
+#define STORE_FINGERPRINT_LEN 128
+
 typedef struct store_vtable {
     int (*meta)(store *s, store_meta *out, char err[SV_ERR_LEN]);
     /* Creates the schema if absent and claims the store for provider/model/dims. An existing
@@ -74,6 +80,35 @@ typedef struct store_vtable {
     /* Visits every row in sample_id order. */
     int (*scan)(store *s, store_scan_fn fn, void *ctx, char err[SV_ERR_LEN]);
     void (*close)(store *s);
+    /* Optional (NULL = unsupported): creates an approximate-nearest-neighbour index on
+     * vibe_vector (libSQL's libsql_vector_idx, metric cosine) if absent. Returns 0, or
+     * SV_EXIT_USAGE when the server cannot (err says so; the store works without it), or
+     * SV_EXIT_DATA. */
+    int (*vector_index)(store *s, char err[SV_ERR_LEN]);
+
+    /* ---- Optional ops (added for search; NULL = not supported) ---- */
+
+    /* A short NUL-terminated token that changes whenever sample_embeddings or the claim in
+     * samplevec_meta changes, by any writer. Search keeps a local vector cache (veccache.h)
+     * only for stores that have it, and rebuilds the cache when the token moves. */
+    int (*fingerprint)(store *s, char out[STORE_FINGERPRINT_LEN], char err[SV_ERR_LEN]);
+
+    /* Exact k-NN run by the store itself (Turso: on the server). NULL = search runs its own
+     * engine over scan. Contract (the local engine's, see search.h):
+     *   query    dims floats; or NULL = the stored vector of sample query_id (set *found = 0
+     *            and return 0 when no row has that id; else *found = 1)
+     *   filter   every set condition must hold (search_filter documents each); filters apply
+     *            before ranking, never to a fetched top-k; filter->exclude_id is never returned
+     *   ranking  similarity = 1 - vector_distance_cos(vibe_vector, query) (cosine similarity),
+     *            descending, ties by sample_id ascending; at most k rows, fewer when fewer match;
+     *            rows below filter->min_similarity (when has_min_similarity) are dropped
+     *   out      appended with search_results_append, in rank order
+     * In SQL: ... WHERE <filters> ORDER BY vector_distance_cos(vibe_vector, vector32(?)) ASC,
+     * sample_id ASC LIMIT k. For the key filter (spellings vary: "Am", "A minor", "8A") select
+     * the DISTINCT musical_key values, keep those for which search_filter_key_matches() is
+     * true, and filter with musical_key IN (those values). Returns 0 or an SV_EXIT_* code. */
+    int (*knn)(store *s, const float *query, int64_t query_id, const struct search_filter *filter,
+               size_t k, struct search_results *out, int *found, char err[SV_ERR_LEN]);
 } store_vtable;
 
 struct store {
@@ -93,6 +128,10 @@ int store_prepare(store *s, const char *provider, const char *model, int dims, i
 int store_lookup_ids(store *s, const int64_t *ids, size_t n, store_lookup *out, char err[SV_ERR_LEN]);
 int store_upsert(store *s, const store_row *rows, size_t n, char err[SV_ERR_LEN]);
 int store_scan(store *s, store_scan_fn fn, void *ctx, char err[SV_ERR_LEN]);
+/* vt->vector_index, or SV_EXIT_USAGE naming the store when it has none. */
+int store_vector_index(store *s, char err[SV_ERR_LEN]);
+/* The store's fingerprint op; out = "" (and 0 returned) when the store has none. */
+int store_fingerprint(store *s, char out[STORE_FINGERPRINT_LEN], char err[SV_ERR_LEN]);
 
 /* 1 if location names a remote (Turso/libSQL) store. */
 int store_is_remote(const char *location);

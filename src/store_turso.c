@@ -1,12 +1,656 @@
-/* Turso / libSQL store: not built yet (issue 4). The location form is recognised so that a
- * user gets a clear answer instead of a file named "libsql:". */
+/* The Turso / libSQL store: the schema of store.h on a remote server, spoken to in Hrana over
+ * HTTP (hrana.h). Nothing here is kept between calls but the claim (model, dims); every call is
+ * a self-contained pipeline, so a server restarted between (or during) calls loses nothing.
+ *
+ * Requests per operation:
+ *   meta     1 pipeline: SELECT samplevec_meta, SELECT count(*)
+ *   prepare  2 pipelines: CREATE samplevec_meta + read it + column check; then one batch
+ *            BEGIN, [DROP TABLE (reset)], CREATE TABLE, meta upserts, COMMIT, ROLLBACK-on-failure
+ *   lookup   1 pipeline: SELECT … WHERE sample_id IN (literal ids), 1000 ids per statement
+ *   upsert   ceil(n / rows_per_request) pipelines, up to max_inflight at once, each one batch:
+ *            BEGIN, INSERT … ON CONFLICT(sample_id) DO UPDATE × rows, generation bump, COMMIT,
+ *            ROLLBACK when COMMIT did not succeed
+ *   scan     1 pipeline per page of SCAN_PAGE rows, keyset-paginated on sample_id
+ *
+ * Atomicity: each request is all-or-nothing. A chunk split over several requests that fails
+ * part-way may leave some of its requests committed; they hold complete, correct rows (the
+ * same upserts a retry would write), and the caller does not advance its checkpoint, so a
+ * rerun redoes the chunk and nothing is lost or duplicated.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dotenv.h"
+#include "hrana.h"
 #include "store.h"
+#include "store_turso.h"
+#include "vecblob.h"
+
+#define LOOKUP_IDS_PER_STMT 1000
+#define SCAN_PAGE 256
+#define DEFAULT_ROWS_PER_REQUEST 250
+
+typedef struct turso_store {
+    store base;
+    hrana_client *hc;
+    char provider[32];
+    char model[PROVIDER_MODEL_LEN]; /* the claim, written into every row */
+    int rows_per_request;           /* upsert rows per pipeline request */
+    unsigned char *blob;            /* dims*4 bytes: encode/decode buffer */
+    float *vector;                  /* dims floats: scan decode buffer */
+} turso_store;
+
+#define SCHEMA_TABLE_FMT                                                                  \
+    "CREATE TABLE IF NOT EXISTS sample_embeddings ("                                      \
+    " sample_id INTEGER PRIMARY KEY,"                                                      \
+    " vibe_vector F32_BLOB(%d) NOT NULL,"                                                  \
+    " embedding_source TEXT,"                                                              \
+    " created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,"                                     \
+    " model TEXT, dims INTEGER, source_hash TEXT,"                                         \
+    " title TEXT, genre TEXT, bpm REAL, musical_key TEXT,"                                 \
+    " mood_primary TEXT, mood_secondary TEXT, energy_level REAL)"
+#define SCHEMA_META "CREATE TABLE IF NOT EXISTS samplevec_meta (key TEXT PRIMARY KEY, value TEXT)"
+#define ALL_COLUMNS                                                                       \
+    "sample_id, vibe_vector, embedding_source, created_at, model, dims, source_hash, title," \
+    " genre, bpm, musical_key, mood_primary, mood_secondary, energy_level"
+#define UPSERT_SQL                                                                        \
+    "INSERT INTO sample_embeddings(sample_id, vibe_vector, embedding_source, model, dims,"  \
+    " source_hash, title, genre, bpm, musical_key, mood_primary, mood_secondary,"         \
+    " energy_level) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"                       \
+    " ON CONFLICT(sample_id) DO UPDATE SET vibe_vector=excluded.vibe_vector,"             \
+    " embedding_source=excluded.embedding_source, created_at=CURRENT_TIMESTAMP,"          \
+    " model=excluded.model, dims=excluded.dims, source_hash=excluded.source_hash,"        \
+    " title=excluded.title, genre=excluded.genre, bpm=excluded.bpm,"                      \
+    " musical_key=excluded.musical_key, mood_primary=excluded.mood_primary,"              \
+    " mood_secondary=excluded.mood_secondary, energy_level=excluded.energy_level"
+#define GENERATION_SQL                                                                    \
+    "INSERT INTO samplevec_meta(key, value) VALUES('generation', 1)"                      \
+    " ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+
+/* ---------------------------------------------------------------- helpers */
+
+static void stmt(hrana_body *b, int comma, const char *sql)
+{
+    hrana_body_cstr(b, comma ? ",{\"type\":\"execute\",\"stmt\":{\"sql\":"
+                             : "{\"type\":\"execute\",\"stmt\":{\"sql\":");
+    hrana_body_json_str(b, sql);
+    hrana_body_cstr(b, "}}");
+}
+
+/* One batch step: {"condition":C,"stmt":{"sql":…,"args":[ (caller writes args) */
+static void step_open(hrana_body *b, int index, const char *condition, const char *sql)
+{
+    if (index > 0)
+        hrana_body_raw(b, ",", 1);
+    hrana_body_cstr(b, "{");
+    if (condition) {
+        hrana_body_cstr(b, "\"condition\":");
+        hrana_body_cstr(b, condition);
+        hrana_body_raw(b, ",", 1);
+    }
+    hrana_body_cstr(b, "\"stmt\":{\"sql\":");
+    hrana_body_json_str(b, sql);
+    hrana_body_cstr(b, ",\"args\":[");
+}
+static void step_close(hrana_body *b) { hrana_body_cstr(b, "]}}"); }
+
+static void cond_ok(char *out, size_t cap, int step)
+{
+    snprintf(out, cap, "{\"type\":\"ok\",\"step\":%d}", step);
+}
+
+/* Runs a single pipeline whose requests are in b. */
+static int run_one(turso_store *s, hrana_body *b, hrana_call *call, char err[SV_ERR_LEN])
+{
+    memset(call, 0, sizeof *call);
+    if (b->oom)
+        return sv_fail(err, SV_EXIT_DATA, "out of memory building a request");
+    call->requests = b->data;
+    call->requests_len = b->len;
+    return hrana_run(s->hc, call, 1, err);
+}
+
+static int no_such_table(const char *msg) { return strstr(msg, "no such table") != NULL; }
+
+static int alloc_buffers(turso_store *s, int dims, char err[SV_ERR_LEN])
+{
+    if (s->base.dims == dims && s->blob)
+        return 0;
+    free(s->blob);
+    free(s->vector);
+    s->blob = malloc((size_t)dims * 4);
+    s->vector = malloc((size_t)dims * sizeof *s->vector);
+    if (!s->blob || !s->vector)
+        return sv_fail(err, SV_EXIT_DATA, "out of memory");
+    return 0;
+}
+
+/* Reads key/value rows of a samplevec_meta SELECT into m. */
+static void read_meta_rows(const cJSON *res, store_meta *m)
+{
+    const cJSON *row;
+    cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(res, "rows")) {
+        const char *k = hrana_value_text(cJSON_GetArrayItem(row, 0));
+        const char *v = hrana_value_text(cJSON_GetArrayItem(row, 1));
+        if (!k || !v)
+            continue;
+        if (strcmp(k, "provider") == 0)
+            snprintf(m->provider, sizeof m->provider, "%s", v);
+        else if (strcmp(k, "model") == 0)
+            snprintf(m->model, sizeof m->model, "%s", v);
+        else if (strcmp(k, "dims") == 0)
+            m->dims = atoi(v);
+    }
+}
+
+/* ---------------------------------------------------------------- meta */
+
+static int turso_meta(store *base, store_meta *out, char err[SV_ERR_LEN])
+{
+    turso_store *s = (turso_store *)base;
+    memset(out, 0, sizeof *out);
+    hrana_body b;
+    hrana_body_init(&b);
+    hrana_call call;
+    stmt(&b, 0, "SELECT key, value FROM samplevec_meta");
+    stmt(&b, 1, "SELECT count(*) FROM sample_embeddings");
+    int rc = run_one(s, &b, &call, err);
+    if (rc)
+        goto cleanup;
+    char e[SV_ERR_LEN];
+    const cJSON *res = hrana_execute_result(s->hc, &call, 0, e);
+    if (!res) {
+        if (!no_such_table(e))
+            rc = sv_fail(err, SV_EXIT_DATA, "store %s: cannot read samplevec_meta: %s",
+                         base->location, e);
+        goto cleanup; /* a fresh database: unclaimed, empty */
+    }
+    read_meta_rows(res, out);
+    res = hrana_execute_result(s->hc, &call, 1, e);
+    if (!res) {
+        if (!no_such_table(e))
+            rc = sv_fail(err, SV_EXIT_DATA, "store %s: cannot count rows: %s", base->location, e);
+        memset(out, 0, sizeof *out);
+        goto cleanup;
+    }
+    const cJSON *row0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(res, "rows"), 0);
+    if (hrana_value_int(cJSON_GetArrayItem(row0, 0), &out->rows))
+        rc = sv_fail(err, SV_EXIT_DATA, "store %s: malformed count(*) result", base->location);
+    if (out->dims > 0) {
+        base->dims = out->dims;
+        snprintf(s->provider, sizeof s->provider, "%s", out->provider);
+        snprintf(s->model, sizeof s->model, "%s", out->model);
+    }
+cleanup:
+    hrana_call_clear(&call);
+    hrana_body_free(&b);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- prepare */
+
+static int turso_prepare(store *base, const char *provider, const char *model, int dims,
+                         int reset, char err[SV_ERR_LEN])
+{
+    turso_store *s = (turso_store *)base;
+    hrana_body b;
+    hrana_body_init(&b);
+    hrana_call call;
+    memset(&call, 0, sizeof call);
+    char e[SV_ERR_LEN], sql[1024];
+    store_meta m;
+    memset(&m, 0, sizeof m);
+
+    /* 1. read the claim, and check that an existing table has every column we write (a table
+     * made by another tool would otherwise fail on the first upsert, deep in a run) */
+    stmt(&b, 0, SCHEMA_META);
+    stmt(&b, 1, "SELECT key, value FROM samplevec_meta");
+    stmt(&b, 1, "SELECT " ALL_COLUMNS " FROM sample_embeddings LIMIT 0");
+    stmt(&b, 1, "SELECT count(*) FROM sample_embeddings");
+    int rc = run_one(s, &b, &call, err);
+    if (rc)
+        goto cleanup;
+    const cJSON *res;
+    if (!hrana_execute_result(s->hc, &call, 0, e) ||
+        !(res = hrana_execute_result(s->hc, &call, 1, e))) {
+        rc = sv_fail(err, SV_EXIT_DATA, "store %s: cannot create samplevec_meta: %s",
+                     base->location, e);
+        goto cleanup;
+    }
+    read_meta_rows(res, &m);
+    int table_ok = hrana_execute_result(s->hc, &call, 2, e) != NULL;
+    if (!table_ok && !no_such_table(e) && !reset) {
+        rc = sv_fail(err, SV_EXIT_DATA,
+                     "store %s: table sample_embeddings does not have samplevec's columns (%s): "
+                     "use another database, or --reset to recreate it (drops its rows)",
+                     base->location, e);
+        goto cleanup;
+    }
+    if ((res = hrana_execute_result(s->hc, &call, 3, e))) {
+        const cJSON *row0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(res, "rows"), 0);
+        hrana_value_int(cJSON_GetArrayItem(row0, 0), &m.rows);
+    }
+    int claimed = m.model[0] != '\0';
+    int same = claimed && strcmp(m.model, model) == 0 && m.dims == dims &&
+               strcmp(m.provider, provider) == 0;
+    if (claimed && !same && !reset) {
+        rc = sv_fail(err, SV_EXIT_USAGE,
+                     "store %s holds %s model '%s' (%d dims); this run asks for %s model '%s' "
+                     "(%d dims): use the same --provider/--model/--dims, another --store, or "
+                     "--reset to drop the %lld stored vectors",
+                     base->location, m.provider, m.model, m.dims, provider, model, dims,
+                     (long long)m.rows);
+        goto cleanup;
+    }
+    hrana_call_clear(&call);
+
+    /* 2. claim it, in one transaction. Reset (or a table without our columns being replaced)
+     * drops the table, so the declared F32_BLOB(dims) always tells the truth. */
+    hrana_body_reset(&b);
+    hrana_body_cstr(&b, "{\"type\":\"batch\",\"batch\":{\"steps\":[");
+    int k = 0;
+    char cond[64];
+    step_open(&b, k++, NULL, "BEGIN");
+    step_close(&b);
+    if (reset) {
+        cond_ok(cond, sizeof cond, k - 1);
+        step_open(&b, k++, cond, "DROP TABLE IF EXISTS sample_embeddings");
+        step_close(&b);
+    }
+    snprintf(sql, sizeof sql, SCHEMA_TABLE_FMT, dims);
+    cond_ok(cond, sizeof cond, k - 1);
+    step_open(&b, k++, cond, sql);
+    step_close(&b);
+    const char *keys[3] = {"provider", "model", "dims"};
+    char dims_text[32];
+    snprintf(dims_text, sizeof dims_text, "%d", dims);
+    const char *values[3] = {provider, model, dims_text};
+    for (int i = 0; i < 3; i++) {
+        cond_ok(cond, sizeof cond, k - 1);
+        step_open(&b, k++, cond, "INSERT OR REPLACE INTO samplevec_meta(key, value) VALUES(?, ?)");
+        hrana_arg_text(&b, 0, keys[i]);
+        hrana_arg_text(&b, 1, values[i]);
+        step_close(&b);
+    }
+    cond_ok(cond, sizeof cond, k - 1);
+    int commit = k;
+    step_open(&b, k++, cond, "COMMIT");
+    step_close(&b);
+    snprintf(cond, sizeof cond, "{\"type\":\"not\",\"cond\":{\"type\":\"ok\",\"step\":%d}}", commit);
+    step_open(&b, k++, cond, "ROLLBACK");
+    step_close(&b);
+    hrana_body_cstr(&b, "]}}");
+    if ((rc = run_one(s, &b, &call, err)))
+        goto cleanup;
+    if (hrana_batch_ok(s->hc, &call, 0, commit, e)) {
+        rc = sv_fail(err, SV_EXIT_DATA, "store %s: cannot create the schema: %s", base->location, e);
+        goto cleanup;
+    }
+    if ((rc = alloc_buffers(s, dims, err)))
+        goto cleanup;
+    base->dims = dims;
+    snprintf(s->provider, sizeof s->provider, "%s", provider);
+    snprintf(s->model, sizeof s->model, "%s", model);
+cleanup:
+    hrana_call_clear(&call);
+    hrana_body_free(&b);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- lookup */
+
+typedef struct id_index {
+    int64_t id;
+    size_t i;
+} id_index;
+
+static int cmp_id_index(const void *a, const void *b)
+{
+    const id_index *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int turso_lookup(store *base, const int64_t *ids, size_t n, store_lookup *out,
+                        char err[SV_ERR_LEN])
+{
+    turso_store *s = (turso_store *)base;
+    for (size_t i = 0; i < n; i++)
+        memset(&out[i], 0, sizeof out[i]);
+    if (n == 0)
+        return 0;
+    int rc = 0;
+    hrana_body b;
+    hrana_body_init(&b);
+    hrana_call call;
+    memset(&call, 0, sizeof call);
+    id_index *sorted = malloc(n * sizeof *sorted);
+    if (!sorted)
+        return sv_fail(err, SV_EXIT_DATA, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = (id_index){ids[i], i};
+    qsort(sorted, n, sizeof *sorted, cmp_id_index);
+    /* ids are integers, so they go into the SQL text as literals: no 32766-parameter limit,
+     * and nothing a hostile value could inject */
+    size_t n_stmts = 0;
+    for (size_t at = 0; at < n; at += LOOKUP_IDS_PER_STMT) {
+        size_t end = at + LOOKUP_IDS_PER_STMT < n ? at + LOOKUP_IDS_PER_STMT : n;
+        hrana_body_cstr(&b, n_stmts++ ? ",{\"type\":\"execute\",\"stmt\":{\"sql\":\""
+                                      : "{\"type\":\"execute\",\"stmt\":{\"sql\":\"");
+        hrana_body_cstr(&b, "SELECT sample_id, source_hash, model FROM sample_embeddings WHERE "
+                            "sample_id IN (");
+        for (size_t i = at; i < end; i++) {
+            char tmp[32];
+            int len = snprintf(tmp, sizeof tmp, "%s%" PRId64, i > at ? "," : "", sorted[i].id);
+            hrana_body_raw(&b, tmp, (size_t)len);
+        }
+        hrana_body_cstr(&b, ")\"}}");
+    }
+    if ((rc = run_one(s, &b, &call, err)))
+        goto cleanup;
+    char e[SV_ERR_LEN];
+    for (size_t k = 0; k < n_stmts; k++) {
+        const cJSON *res = hrana_execute_result(s->hc, &call, (int)k, e);
+        if (!res) {
+            if (no_such_table(e))
+                break; /* nothing stored yet (dry run against a fresh database) */
+            rc = sv_fail(err, SV_EXIT_DATA, "store %s: lookup failed: %s", base->location, e);
+            goto cleanup;
+        }
+        const cJSON *row;
+        cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(res, "rows")) {
+            int64_t id;
+            if (hrana_value_int(cJSON_GetArrayItem(row, 0), &id)) {
+                rc = sv_fail(err, SV_EXIT_DATA, "store %s: malformed lookup row", base->location);
+                goto cleanup;
+            }
+            const char *hash = hrana_value_text(cJSON_GetArrayItem(row, 1));
+            const char *model = hrana_value_text(cJSON_GetArrayItem(row, 2));
+            id_index key = {id, 0};
+            id_index *hit = bsearch(&key, sorted, n, sizeof *sorted, cmp_id_index);
+            if (!hit)
+                continue; /* not asked for: ignore */
+            while (hit > sorted && hit[-1].id == id) /* the same id asked twice */
+                hit--;
+            for (; hit < sorted + n && hit->id == id; hit++) {
+                store_lookup *o = &out[hit->i];
+                o->present = 1;
+                snprintf(o->source_hash, sizeof o->source_hash, "%s", hash ? hash : "");
+                snprintf(o->model, sizeof o->model, "%s", model ? model : "");
+            }
+        }
+    }
+cleanup:
+    hrana_call_clear(&call);
+    hrana_body_free(&b);
+    free(sorted);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- upsert */
+
+/* Appends the batch for rows[0..n) to b: BEGIN, upserts, generation, COMMIT, ROLLBACK.
+ * Returns the COMMIT step's index. */
+static int build_upsert_batch(turso_store *s, hrana_body *b, const store_row *rows, size_t n)
+{
+    char cond[64];
+    int k = 0;
+    hrana_body_cstr(b, "{\"type\":\"batch\",\"batch\":{\"steps\":[");
+    step_open(b, k++, NULL, "BEGIN");
+    step_close(b);
+    for (size_t i = 0; i < n; i++) {
+        const store_row *r = &rows[i];
+        cond_ok(cond, sizeof cond, k - 1);
+        step_open(b, k++, cond, UPSERT_SQL);
+        vecblob_encode(r->vector, (size_t)s->base.dims, s->blob);
+        hrana_arg_int(b, 0, r->sample_id);
+        hrana_arg_blob(b, 1, s->blob, (size_t)s->base.dims * 4);
+        hrana_arg_text(b, 1, r->source);
+        hrana_arg_text(b, 1, s->model);
+        hrana_arg_int(b, 1, s->base.dims);
+        hrana_arg_text(b, 1, r->source_hash);
+        hrana_arg_text(b, 1, r->title);
+        hrana_arg_text(b, 1, r->genre);
+        if (r->has_bpm)
+            hrana_arg_float(b, 1, r->bpm);
+        else
+            hrana_arg_null(b, 1);
+        hrana_arg_text(b, 1, r->musical_key);
+        hrana_arg_text(b, 1, r->mood_primary);
+        hrana_arg_text(b, 1, r->mood_secondary);
+        if (r->has_energy)
+            hrana_arg_float(b, 1, r->energy_level);
+        else
+            hrana_arg_null(b, 1);
+        step_close(b);
+    }
+    /* the same generation counter as the local store, for caches that watch for changes */
+    cond_ok(cond, sizeof cond, k - 1);
+    step_open(b, k++, cond, GENERATION_SQL);
+    step_close(b);
+    cond_ok(cond, sizeof cond, k - 1);
+    int commit = k;
+    step_open(b, k++, cond, "COMMIT");
+    step_close(b);
+    snprintf(cond, sizeof cond, "{\"type\":\"not\",\"cond\":{\"type\":\"ok\",\"step\":%d}}", commit);
+    step_open(b, k++, cond, "ROLLBACK");
+    step_close(b);
+    hrana_body_cstr(b, "]}}");
+    return commit;
+}
+
+int store_turso_upsert_requests(store *s, const store_row *rows, size_t n, hrana_body *b)
+{
+    return build_upsert_batch((turso_store *)s, b, rows, n);
+}
+
+static int turso_upsert(store *base, const store_row *rows, size_t n, char err[SV_ERR_LEN])
+{
+    turso_store *s = (turso_store *)base;
+    if (n == 0)
+        return 0;
+    if (!s->blob || base->dims <= 0)
+        return sv_fail(err, SV_EXIT_DATA, "store %s: upsert before prepare", base->location);
+    size_t per = (size_t)s->rows_per_request;
+    size_t n_req = (n + per - 1) / per;
+    hrana_body *bodies = calloc(n_req, sizeof *bodies);
+    hrana_call *calls = calloc(n_req, sizeof *calls);
+    int *commits = calloc(n_req, sizeof *commits);
+    int rc = 0;
+    if (!bodies || !calls || !commits) {
+        rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
+        goto cleanup;
+    }
+    for (size_t q = 0; q < n_req; q++) {
+        size_t at = q * per, cnt = n - at < per ? n - at : per;
+        commits[q] = build_upsert_batch(s, &bodies[q], rows + at, cnt);
+        if (bodies[q].oom) {
+            rc = sv_fail(err, SV_EXIT_DATA, "out of memory building a request");
+            goto cleanup;
+        }
+        calls[q].requests = bodies[q].data;
+        calls[q].requests_len = bodies[q].len;
+    }
+    if ((rc = hrana_run(s->hc, calls, n_req, err)))
+        goto cleanup;
+    for (size_t q = 0; q < n_req; q++) {
+        char e[SV_ERR_LEN];
+        if (hrana_batch_ok(s->hc, &calls[q], 0, commits[q], e)) {
+            rc = sv_fail(err, SV_EXIT_DATA,
+                         "store %s: the server rolled back samples %" PRId64 "..%" PRId64 ": %s",
+                         base->location, rows[q * per].sample_id,
+                         rows[(q + 1) * per < n ? (q + 1) * per - 1 : n - 1].sample_id, e);
+            goto cleanup;
+        }
+    }
+cleanup:
+    if (calls)
+        for (size_t q = 0; q < n_req; q++)
+            hrana_call_clear(&calls[q]);
+    if (bodies)
+        for (size_t q = 0; q < n_req; q++)
+            hrana_body_free(&bodies[q]);
+    free(bodies);
+    free(calls);
+    free(commits);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- scan */
+
+static const char *opt_text(const cJSON *row, int col) /* text or NULL */
+{
+    return hrana_value_text(cJSON_GetArrayItem(row, col));
+}
+
+static int turso_scan(store *base, store_scan_fn fn, void *ctx, char err[SV_ERR_LEN])
+{
+    turso_store *s = (turso_store *)base;
+    store_meta m;
+    int rc = turso_meta(base, &m, err);
+    if (rc || !m.dims)
+        return rc;
+    if ((rc = alloc_buffers(s, m.dims, err)))
+        return rc;
+    base->dims = m.dims;
+    hrana_body b;
+    hrana_body_init(&b);
+    hrana_call call;
+    memset(&call, 0, sizeof call);
+    int64_t after = INT64_MIN;
+    char e[SV_ERR_LEN];
+    for (int stop = 0; !stop;) {
+        hrana_body_reset(&b);
+        hrana_body_cstr(&b, "{\"type\":\"execute\",\"stmt\":{\"sql\":");
+        char sql[400];
+        snprintf(sql, sizeof sql,
+                 "SELECT sample_id, vibe_vector, title, genre, bpm, musical_key, mood_primary,"
+                 " mood_secondary, energy_level FROM sample_embeddings WHERE sample_id > ?"
+                 " ORDER BY sample_id LIMIT %d",
+                 SCAN_PAGE);
+        hrana_body_json_str(&b, sql);
+        hrana_body_cstr(&b, ",\"args\":[");
+        hrana_arg_int(&b, 0, after);
+        hrana_body_cstr(&b, "]}}");
+        hrana_call_clear(&call);
+        if ((rc = run_one(s, &b, &call, err)))
+            break;
+        const cJSON *res = hrana_execute_result(s->hc, &call, 0, e);
+        if (!res) {
+            rc = sv_fail(err, SV_EXIT_DATA, "store %s: scan failed: %s", base->location, e);
+            break;
+        }
+        const cJSON *rows = cJSON_GetObjectItemCaseSensitive(res, "rows");
+        int got = cJSON_GetArraySize(rows);
+        const cJSON *row;
+        cJSON_ArrayForEach(row, rows) {
+            store_scan_row r;
+            memset(&r, 0, sizeof r);
+            if (hrana_value_int(cJSON_GetArrayItem(row, 0), &r.sample_id)) {
+                rc = sv_fail(err, SV_EXIT_DATA, "store %s: malformed scan row", base->location);
+                stop = 1;
+                break;
+            }
+            long bytes = hrana_value_blob(cJSON_GetArrayItem(row, 1), s->blob, (size_t)m.dims * 4);
+            if (bytes != (long)m.dims * 4) {
+                rc = sv_fail(err, SV_EXIT_DATA,
+                             "store %s: sample %" PRId64 " has a vector that is not %d bytes (%d "
+                             "dims): re-embed with --reset",
+                             base->location, r.sample_id, m.dims * 4, m.dims);
+                stop = 1;
+                break;
+            }
+            vecblob_decode(s->blob, (size_t)m.dims, s->vector);
+            r.vector = s->vector;
+            r.title = opt_text(row, 2);
+            r.genre = opt_text(row, 3);
+            r.has_bpm = hrana_value_float(cJSON_GetArrayItem(row, 4), &r.bpm) == 0;
+            r.musical_key = opt_text(row, 5);
+            r.mood_primary = opt_text(row, 6);
+            r.mood_secondary = opt_text(row, 7);
+            r.has_energy = hrana_value_float(cJSON_GetArrayItem(row, 8), &r.energy_level) == 0;
+            after = r.sample_id;
+            if (fn(&r, ctx)) {
+                stop = 1;
+                break;
+            }
+        }
+        if (got < SCAN_PAGE)
+            stop = 1;
+    }
+    hrana_call_clear(&call);
+    hrana_body_free(&b);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- open/close */
+
+static void turso_close(store *base)
+{
+    turso_store *s = (turso_store *)base;
+    hrana_client_free(s->hc);
+    free(s->blob);
+    free(s->vector);
+    free(s);
+}
+
+/* libSQL's ANN index: kept up to date by the server on every upsert, used by
+ * vector_top_k('sample_embeddings_vibe_idx', …). Servers without it (tursodb 0.7's
+ * --sync-server) answer the CREATE with a parse error naming the function. */
+static int turso_vector_index(store *base, char err[SV_ERR_LEN])
+{
+    turso_store *s = (turso_store *)base;
+    hrana_body b;
+    hrana_body_init(&b);
+    hrana_call call;
+    stmt(&b, 0, "CREATE INDEX IF NOT EXISTS sample_embeddings_vibe_idx ON sample_embeddings"
+                "(libsql_vector_idx(vibe_vector, 'metric=cosine'))");
+    int rc = run_one(s, &b, &call, err);
+    char e[SV_ERR_LEN];
+    if (!rc && !hrana_execute_result(s->hc, &call, 0, e)) {
+        if (strstr(e, "libsql_vector_idx") || strstr(e, "no such function") ||
+            strstr(e, "not supported") || strstr(e, "unsupported"))
+            rc = sv_fail(err, SV_EXIT_USAGE,
+                         "server %s does not support libsql_vector_idx (it said: %.200s); no "
+                         "vector index was made: search scans every vector exactly instead",
+                         base->location, e);
+        else
+            rc = sv_fail(err, SV_EXIT_DATA, "store %s: cannot create the vector index: %s",
+                         base->location, e);
+    }
+    hrana_call_clear(&call);
+    hrana_body_free(&b);
+    return rc;
+}
+
+static const store_vtable turso_vtable = {
+    .meta = turso_meta,     .prepare = turso_prepare, .lookup = turso_lookup,
+    .upsert = turso_upsert, .scan = turso_scan,       .close = turso_close,
+    .vector_index = turso_vector_index,
+};
 
 store *store_turso_open(const char *url, int *exit_code, char err[SV_ERR_LEN])
 {
-    (void)url;
-    *exit_code = sv_fail(err, SV_EXIT_USAGE,
-                         "remote stores (libsql://, https://) are not available in this build yet; "
-                         "use a local store file with --store PATH");
-    return NULL;
+    turso_store *s = calloc(1, sizeof *s);
+    if (!s) {
+        *exit_code = sv_fail(err, SV_EXIT_DATA, "out of memory");
+        return NULL;
+    }
+    s->base.vt = &turso_vtable;
+    hrana_options opt;
+    hrana_options_default(&opt);
+    s->hc = hrana_client_new(url, dotenv_get("TURSO_AUTH_TOKEN"), &opt, err);
+    if (!s->hc) {
+        *exit_code = SV_EXIT_USAGE;
+        free(s);
+        return NULL;
+    }
+    /* the location names the server without a query string, so never a token */
+    snprintf(s->base.location, sizeof s->base.location, "%s", hrana_client_url(s->hc));
+    s->rows_per_request = DEFAULT_ROWS_PER_REQUEST;
+    const char *per = getenv("SAMPLEVEC_TURSO_BATCH_ROWS");
+    if (per && atoi(per) >= 1 && atoi(per) <= 10000)
+        s->rows_per_request = atoi(per);
+    return &s->base;
 }

@@ -15,12 +15,22 @@ done
 gen=$shared/llamacpp-ref/make_bert_gguf.py
 [ -f "$gen" ] || { echo "gguf_fixtures: cannot find ../shared/llamacpp-ref/make_bert_gguf.py (set SAMPLEVEC_SHARED)" >&2; exit 1; }
 mkdir -p "$dir"
-mk() { [ -f "$dir/$1.gguf" ] || python3 "$gen" --no-sidecars "${@:2}" -o "$dir/$1.gguf" >/dev/null; }
+# Each file is written under a private name and renamed into place: tests run in parallel and
+# may build the same fixture at once; none may ever see a half-written file.
+mk() {
+  [ -f "$dir/$1.gguf" ] && return 0
+  python3 "$gen" --no-sidecars "${@:2}" -o "$dir/$1.gguf.$$.tmp" >/dev/null
+  mv -f "$dir/$1.gguf.$$.tmp" "$dir/$1.gguf"
+}
 mk tiny --preset tiny
 mk tiny-f16 --preset tiny --f16
 mk tiny-cls --preset tiny --pooling cls --seed 99
 mk small --vocab 2048 --hidden 128 --layers 2 --heads 4 --ffn 256 --ctx 128
-q=$here/tools/gguf_quantize.py
-[ -f "$dir/small-q8_0.gguf" ] || python3 "$q" "$dir/small.gguf" "$dir/small-q8_0.gguf"
-[ -f "$dir/tiny-bf16.gguf" ] || python3 "$q" "$dir/tiny.gguf" "$dir/tiny-bf16.gguf" --type bf16
-[ -f "$dir/tiny-qkv.gguf" ] || python3 "$q" "$dir/tiny.gguf" "$dir/tiny-qkv.gguf" --type keep --fuse-qkv
+q() { # q OUT IN ARGS...: gguf_quantize.py into place atomically, like mk
+  [ -f "$dir/$1.gguf" ] && return 0
+  python3 "$here/tools/gguf_quantize.py" "$dir/$2.gguf" "$dir/$1.gguf.$$.tmp" "${@:3}"
+  mv -f "$dir/$1.gguf.$$.tmp" "$dir/$1.gguf"
+}
+q small-q8_0 small
+q tiny-bf16 tiny --type bf16
+q tiny-qkv tiny --type keep --fuse-qkv

@@ -42,6 +42,7 @@ expect_eq "$(q a.db "SELECT min(length(json_extract(characteristics, '\$.raw_ana
 spread=$(q a.db "SELECT sum(l < 800), sum(l > 1800) FROM (SELECT length(json_extract(characteristics, '\$.raw_analysis')) l FROM vibe_analyses)")
 [ "${spread%|*}" -gt 50 ] && [ "${spread#*|}" -gt 50 ] && pass || fail "descriptions short and long: $spread"
 expect_grep <(q a.db "SELECT json_extract(characteristics, '\$.raw_analysis') FROM vibe_analyses WHERE id = 1") '^## Vibe Analysis'
+expect_eq "$(q a.db "SELECT count(*) FROM vibe_analyses WHERE substr(json_extract(characteristics, '\$.raw_analysis'), -1) IN (char(10), ' ')")" 0 "descriptions end without a newline, as model output is stored"
 expect_grep <(q a.db "SELECT json_extract(characteristics, '\$.raw_analysis') FROM vibe_analyses") '^- \*\*'
 expect_grep <(q a.db "SELECT json_extract(characteristics, '\$.raw_analysis') FROM vibe_analyses") '[0-9]+ BPM'
 for phrase in 'dusty jazzy chords' 'warm vinyl crackle' 'dark moody' 'booming 808'; do
@@ -95,5 +96,16 @@ expect_exit 2 sv demo-library one.db two.db
 expect_exit 2 sv demo-library no/such/dir/x.db
 expect_grep err.txt 'no/such/dir/x\.db'
 [ ! -e bad.db ] && pass || fail "no file left by refused runs"
-expect_eq "$(ls | grep -c partial)" 0 "no partial files left"
+
+# interrupted while generating: exit 130, nothing under the name, no partial file left
+"$SAMPLEVEC" demo-library huge.db --count 50000000 2>int.txt &
+pid=$!
+for _ in $(seq 100); do ls huge.db.partial-* >/dev/null 2>&1 && break; sleep 0.05; done
+sleep 0.2
+kill -TERM "$pid"
+wait "$pid"
+expect_eq "$?" 130 "interrupted exit code"
+expect_grep int.txt "interrupted: 'huge\.db' was not written"
+[ ! -e huge.db ] && pass || fail "no huge.db after interrupt"
+expect_eq "$(ls | grep -c partial)" 0 "no partial files left by any run"
 finish

@@ -116,15 +116,17 @@ int main(void)
     CHECK(rc == SV_EXIT_FAILED && r.skipped == 7 && r.failed == 3 && r.successful == 0);
     embed_report_clear(&r);
 
-    /* A fatal error on the third chunk: the first two chunks are stored and checkpointed. */
+    /* A fatal error on the second provider call: the first commit (ids 1-3) stands, with its
+     * failure; nothing of the commit in flight is stored or recorded. */
     calls = 0;
-    fatal_on_call = 3;
+    fatal_on_call = 2;
     run(lib, store, progress, 1, &rc, &r);
     CHECK(rc == SV_EXIT_USAGE);
-    CHECK(count_rows(store) == 4); /* ids 1, 2, 4, 6 */
+    CHECK(count_rows(store) == 2); /* ids 1 and 2; 3 failed (NaN) */
     embed_report_clear(&r);
     CHECK(checkpoint_load(progress, &cp, err) == 0);
-    CHECK(cp.last_processed_id == 6 && !cp.finished && cp.total_successful == 4);
+    CHECK(cp.last_processed_id == 3 && !cp.finished && cp.total_successful == 2);
+    CHECK(cp.n_failures == 1 && cp.failures[0].sample_id == 3);
     checkpoint_clear(&cp);
 
     char cmd[300];

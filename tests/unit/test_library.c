@@ -97,7 +97,8 @@ int main(void)
                    " mood_secondary, energy_level, texture_tags);");
     expect_open_error(p, "no column 'characteristics'", "vibe_analyses");
     const char *missing = fixture_path("does-not-exist.db");
-    expect_open_error(missing, "cannot open", missing);
+    expect_open_error(missing, "cannot open", "No such file");
+    expect_open_error(fixture_root, "is a directory", fixture_root);
     CHECK(access(missing, F_OK) != 0); /* read-only open never creates the file */
     const char *junk = fixture_path("junk.db");
     FILE *f = fopen(junk, "w");

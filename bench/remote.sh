@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Benchmark: embedding the 2,437-sample demo library through the openai provider against
+# tests/fake_openai at 300 ms per request, in one run:
+#   seed      the seed's strategy: one request per sample, sequential (--batch-size 1
+#             --concurrency 1), timed over the first $SEED_N samples
+#   defaults  samplevec's defaults (100 inputs per request, 4 in flight)
+#   faults    defaults while the server answers 5% of requests with 429 (Retry-After: 1)
+#             and 5% with 500 (seeded, so every run draws the same faults)
+#   packed    requests packed to the API's limits (--batch-size 2048: up to 2048 inputs and
+#             300,000 tokens per request)
+# and the token counter: the C cl100k_base BPE against npm tiktoken on the same texts (the
+# texts the server received), with the totals compared.
+#
+#   bench/remote.sh            (after `make build` and scripts/test-deps.sh)
+#   LATENCY_MS=300 SEED_N=60 bench/remote.sh
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+bin=${SAMPLEVEC:-$here/build/samplevec}
+LATENCY_MS=${LATENCY_MS:-300}
+SEED_N=${SEED_N:-60}
+work=${WORK:-$here/build/bench-remote}
+mkdir -p "$work"
+cd "$work"
+export SRC_DIR=$here WORK=$work
+. "$here/tests/fake_openai/lib.sh"
+export OPENAI_API_KEY=sk-bench-not-a-real-key
+unset OPENAI_BASE_URL
+now() { date +%s.%N; }
+calc() { awk "BEGIN { print $* }"; }
+
+[ -f lib.db ] || "$bin" demo-library lib.db >/dev/null 2>&1
+total=$(sqlite3 lib.db "SELECT count(*) FROM samples")
+
+# run NAME SERVER-OPTIONS -- EMBED-OPTIONS : prints "seconds samples"
+run() {
+  local name=$1; shift
+  local sopts=()
+  while [ "$1" != "--" ]; do sopts+=("$1"); shift; done
+  shift
+  rm -f "$name.db"*
+  # --usage-estimate: npm tiktoken would cost the single-threaded fake server ~1 s of CPU per
+  # million tokens, serializing requests that a real API serves in parallel.
+  fake_start --key "$OPENAI_API_KEY" --latency-ms "$LATENCY_MS" --usage-estimate "${sopts[@]}" >&2
+  local t0 t1
+  t0=$(now)
+  "$bin" embed --library lib.db --store "$name.db" --provider openai --base-url "$FAKE_URL" "$@" \
+    --json >"$name.json" 2>"$name.err" || { echo "run $name failed:" >&2; cat "$name.err" >&2; exit 1; }
+  t1=$(now)
+  echo "$name: server faults $(fake_stats faults), requests $(fake_stats requests)" >&2
+  fake_stop
+  echo "$(calc "$t1 - $t0") $(sqlite3 "$name.db" 'SELECT count(*) FROM sample_embeddings')"
+}
+
+read -r seed_s seed_n < <(run seed -- --all --limit "$SEED_N" --batch-size 1 --concurrency 1)
+read -r def_s def_n < <(run defaults --dump-inputs "$work/texts.jsonl.tmp" -- --all)
+mv texts.jsonl.tmp texts.jsonl
+read -r flt_s flt_n < <(run faults --rates 429:0.05,500:0.05 --seed 7 -- --all)
+read -r pk_s pk_n < <(run packed -- --all --batch-size 2048)
+
+seed_rate=$(calc "$seed_n / $seed_s")
+printf '\nembedding %d samples, server latency %d ms per request (%s)\n' "$total" "$LATENCY_MS" "$(date -u +%Y-%m-%dT%H:%MZ)"
+printf '%-10s %8s %10s %12s %8s\n' strategy samples seconds samples/s "vs seed"
+row() { printf '%-10s %8d %10.2f %12.1f %7.0fx\n' "$1" "$2" "$3" "$(calc "$2 / $3")" "$(calc "($2 / $3) / $seed_rate")"; }
+row seed "$seed_n" "$seed_s"
+row defaults "$def_n" "$def_s"
+row faults "$flt_n" "$flt_s"
+row packed "$pk_n" "$pk_s"
+[ "$def_n" -eq "$total" ] && [ "$flt_n" -eq "$total" ] && [ "$pk_n" -eq "$total" ] || { echo "not every sample was stored" >&2; exit 1; }
+
+# Token counter: C vs npm tiktoken on the texts the server received.
+vocab="$here/build/vocab/cl100k_base.json"
+tk="$here/build/npm/tiktoken/node_modules/tiktoken"
+if [ -f "$vocab" ] && [ -d "$tk" ] && [ -f "$here/build/libsamplevec_core.a" ]; then
+  # shellcheck disable=SC2046
+  cc -O2 -std=c11 -D_GNU_SOURCE -I"$here/src" "$here/bench/tokcount.c" "$here/build/libsamplevec_core.a" \
+    $(pkg-config --cflags --libs libpcre2-8 libcjson libcurl sqlite3 libutf8proc) -lm -lpthread -o tokcount
+  rounds=5
+  read -r c_tokens c_s < <(./tokcount "$vocab" texts.jsonl "$rounds")
+  read -r js_tokens js_s < <(node -e "
+    const { get_encoding } = require('$tk');
+    const texts = require('fs').readFileSync('texts.jsonl', 'utf8').trim().split('\n').map(JSON.parse);
+    const enc = get_encoding('cl100k_base');
+    let total = 0; const t0 = process.hrtime.bigint();
+    for (let r = 0; r < $rounds; r++) { total = 0; for (const s of texts) total += enc.encode_ordinary(s).length; }
+    console.log(total, Number(process.hrtime.bigint() - t0) / 1e9);")
+  n_texts=$(wc -l <texts.jsonl)
+  printf '\ntoken counting, %d texts x %d rounds (cl100k_base)\n' "$n_texts" "$rounds"
+  printf '%-14s %10s %9s %14s\n' counter tokens seconds tokens/s
+  printf '%-14s %10d %9.3f %14.0f\n' "samplevec C" "$c_tokens" "$c_s" "$(calc "$c_tokens * $rounds / $c_s")"
+  printf '%-14s %10d %9.3f %14.0f\n' "npm tiktoken" "$js_tokens" "$js_s" "$(calc "$js_tokens * $rounds / $js_s")"
+  printf 'C / npm speed: %.2fx; totals %s\n' "$(calc "$js_s / $c_s")" "$([ "$c_tokens" = "$js_tokens" ] && echo equal || echo DIFFER)"
+  [ "$c_tokens" = "$js_tokens" ] || exit 1
+else
+  echo "(token counter comparison skipped: run make build and scripts/test-deps.sh)"
+fi

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Benchmark: rows/s of 1536-dim vectors into a local Turso server (tursodb --sync-server),
+# all measured in the same run, each on a fresh database, each the best of $REPEAT tries
+# (interleaved, so a busy machine hurts every contender alike):
+#   ceiling   the server's own ceiling: the exact requests the store sends, all built before
+#             the clock starts, sent 1 × 500 rows and 2 × 250 rows in flight (the better one)
+#   store     the Turso store: store_upsert of $CHUNK rows per call (what
+#             `samplevec embed --batch-size $CHUNK` hands it), building its requests on the fly
+#   embed     the whole CLI: samplevec embed --all --batch-size $CHUNK of a demo library
+#             (lexical provider), reading the library and embedding included
+#   local     the same CLI run into a local SQLite store: the pipeline's own pace (library,
+#             lexical embedding), which bounds the embed line whatever the store
+#   single    one row per request and commit (the seed's commit-per-sample), $SINGLE rows
+#
+#   bench/turso.sh                       # N=20000 CHUNK=1000 SINGLE=300 REPEAT=3
+#   N=50000 CHUNK=2000 bench/turso.sh
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+N=${N:-20000}
+CHUNK=${CHUNK:-1000}
+SINGLE=${SINGLE:-300}
+REPEAT=${REPEAT:-3}
+DIMS=1536
+work=${WORK:-$here/build/bench-turso}
+mkdir -p "$work"
+
+"$here/scripts/test-deps.sh"
+if [ ! -x "$here/build/samplevec" ]; then
+  cmake -S "$here" -B "$here/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$here/build" -j2 >/dev/null
+fi
+# the bench driver links the same core library the binary uses
+cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$here/src" "$here/bench/turso_bench.c" \
+  "$here/build/libsamplevec_core.a" \
+  $(pkg-config --libs sqlite3 libcurl libcjson libutf8proc libpcre2-8) -lpthread -lm \
+  -o "$work/turso_bench"
+drv=$work/turso_bench
+sv=$here/build/samplevec
+. "$here/tests/turso_server.sh"
+cd "$work"
+[ -f lib.db ] || "$sv" demo-library lib.db --count "$N" --seed 1 2>/dev/null
+
+fresh() { turso_stop; rm -f bench.db bench.db-wal bench.db-shm; turso_start bench.db; }
+now() { date +%s.%N; }
+best() { sort -g | tail -1; }
+
+declare -A runs
+for ((r = 1; r <= REPEAT; r++)); do
+  fresh; runs[c500]+="$("$drv" ceiling "$TURSO_URL" 500 "$N" 1 $DIMS | cut -d' ' -f3) "
+  fresh; runs[c250]+="$("$drv" ceiling "$TURSO_URL" 250 "$N" 2 $DIMS | cut -d' ' -f3) "
+  fresh; runs[store]+="$("$drv" store "$TURSO_URL" "$N" "$CHUNK" $DIMS | cut -d' ' -f3) "
+  fresh
+  rm -f progress.json
+  t0=$(now)
+  "$sv" embed --all --library lib.db --store "$TURSO_URL" --batch-size "$CHUNK" \
+    --progress-file progress.json >/dev/null 2>embed_err.txt
+  t1=$(now)
+  runs[embed]+="$(awk "BEGIN { printf \"%.0f\", $N / ($t1 - $t0) }") "
+  rm -f local.db local.db-wal local.db-shm local.json
+  t0=$(now)
+  "$sv" embed --all --library lib.db --store local.db --batch-size "$CHUNK" \
+    --progress-file local.json >/dev/null 2>&1
+  t1=$(now)
+  runs[local]+="$(awk "BEGIN { printf \"%.0f\", $N / ($t1 - $t0) }") "
+  fresh; runs[single]+="$("$drv" single "$TURSO_URL" "$SINGLE" $DIMS | cut -d' ' -f3) "
+done
+turso_stop
+
+c500=$(tr ' ' '\n' <<<"${runs[c500]}" | best)
+c250=$(tr ' ' '\n' <<<"${runs[c250]}" | best)
+ceiling=$(( c500 > c250 ? c500 : c250 ))
+store=$(tr ' ' '\n' <<<"${runs[store]}" | best)
+embed=$(tr ' ' '\n' <<<"${runs[embed]}" | best)
+single=$(tr ' ' '\n' <<<"${runs[single]}" | best)
+local_=$(tr ' ' '\n' <<<"${runs[local]}" | best)
+pct() { awk "BEGIN { printf \"%.0f%%\", 100 * $1 / $2 }"; }
+echo "Turso store, $N rows of $DIMS float32 (tursodb $("$TURSODB" --version | cut -d' ' -f2), best of $REPEAT)"
+printf '  %-52s %8s rows/s\n' "server ceiling, pre-built bodies, 1 x 500 in flight" "$c500"
+printf '  %-52s %8s rows/s\n' "server ceiling, pre-built bodies, 2 x 250 in flight" "$c250"
+printf '  %-52s %8s rows/s  %s of ceiling\n' "store_upsert, $CHUNK rows per call" "$store" "$(pct "$store" "$ceiling")"
+printf '  %-52s %8s rows/s  %s of ceiling\n' "samplevec embed --batch-size $CHUNK (lexical, whole CLI)" "$embed" "$(pct "$embed" "$ceiling")"
+printf '  %-52s %8s rows/s  (the pipeline without a server)\n' "samplevec embed --batch-size $CHUNK into local SQLite" "$local_"
+printf '  %-52s %8s rows/s  (%s rows; batched store is %sx faster)\n' "one row per request (commit per sample)" "$single" "$SINGLE" "$(awk "BEGIN { printf \"%.0f\", $store / $single }")"
+echo "  all tries: ceiling500 [${runs[c500]% }] ceiling250 [${runs[c250]% }] store [${runs[store]% }] embed [${runs[embed]% }] local [${runs[local]% }] single [${runs[single]% }]"

@@ -1,0 +1,441 @@
+#include "search.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <utf8proc.h>
+
+#include "distance.h"
+#include "musical_key.h"
+
+/* Stores smaller than this are scanned by one thread: starting a second one costs more than
+ * it saves (measured: 15 MB, the 2,437-sample demo library, scans in about 1 ms). */
+#define SEARCH_THREAD_MIN_BYTES (32u << 20)
+#define SEARCH_CHUNK_ROWS 256
+#define SEARCH_MAX_THREADS 64
+#define SEARCH_BPM_NO_MAX 1e9
+
+/* ---- results ---- */
+
+/* A copy of s that is valid UTF-8 (every invalid byte becomes U+FFFD), so that the JSON both
+ * `--json` and `serve` print stays parseable whatever bytes the library holds. */
+static char *dup_or_null(const char *s, int *oom)
+{
+    if (!s)
+        return NULL;
+    size_t len = strlen(s);
+    char *d = malloc(len * 3 + 1); /* worst case: every byte replaced by 3 */
+    if (!d) {
+        *oom = 1;
+        return NULL;
+    }
+    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+    size_t o = 0;
+    while (*p) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t n = utf8proc_iterate(p, -1, &cp);
+        if (n <= 0) {
+            memcpy(d + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            p++;
+        } else {
+            memcpy(d + o, p, (size_t)n);
+            o += (size_t)n;
+            p += n;
+        }
+    }
+    d[o] = '\0';
+    return d;
+}
+
+int search_results_append(search_results *r, int64_t sample_id, double similarity, const char *title,
+                          const char *genre, int has_bpm, double bpm, const char *musical_key,
+                          const char *mood_primary)
+{
+    if (r->n == r->cap) {
+        size_t nc = r->cap ? r->cap * 2 : 16;
+        search_hit *h = realloc(r->hits, nc * sizeof *h);
+        if (!h)
+            return -1;
+        r->hits = h;
+        r->cap = nc;
+    }
+    search_hit *h = &r->hits[r->n];
+    memset(h, 0, sizeof *h);
+    int oom = 0;
+    h->sample_id = sample_id;
+    h->similarity = similarity;
+    h->distance = 1.0 - similarity;
+    h->title = dup_or_null(title, &oom);
+    h->genre = dup_or_null(genre, &oom);
+    h->musical_key = dup_or_null(musical_key, &oom);
+    h->mood_primary = dup_or_null(mood_primary, &oom);
+    h->has_bpm = has_bpm;
+    h->bpm = has_bpm ? bpm : 0;
+    r->n++; /* counted even on failure so that clear frees what was copied */
+    return oom ? -1 : 0;
+}
+
+void search_results_clear(search_results *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        free(r->hits[i].title);
+        free(r->hits[i].genre);
+        free(r->hits[i].musical_key);
+        free(r->hits[i].mood_primary);
+    }
+    free(r->hits);
+    memset(r, 0, sizeof *r);
+}
+
+char *search_results_json(const search_results *r)
+{
+    cJSON *arr = cJSON_CreateArray();
+    if (!arr)
+        return NULL;
+    for (size_t i = 0; i < r->n; i++) {
+        const search_hit *h = &r->hits[i];
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddItemToArray(arr, o))
+            goto oom;
+#define ADD_STR(name, v) ((v) ? cJSON_AddStringToObject(o, name, v) : cJSON_AddNullToObject(o, name))
+        if (!cJSON_AddNumberToObject(o, "sample_id", (double)h->sample_id) || !ADD_STR("title", h->title) ||
+            !cJSON_AddNumberToObject(o, "similarity", h->similarity) ||
+            !cJSON_AddNumberToObject(o, "distance", h->distance) || !ADD_STR("genre", h->genre) ||
+            !(h->has_bpm ? cJSON_AddNumberToObject(o, "bpm", h->bpm) : cJSON_AddNullToObject(o, "bpm")) ||
+            !ADD_STR("musical_key", h->musical_key) || !ADD_STR("mood_primary", h->mood_primary))
+            goto oom;
+#undef ADD_STR
+    }
+    char *text = cJSON_PrintUnformatted(arr);
+    cJSON_Delete(arr);
+    return text;
+oom:
+    cJSON_Delete(arr);
+    return NULL;
+}
+
+/* ---- filters ---- */
+
+int search_filter_key_matches(const search_filter *f, const char *musical_key)
+{
+    return !f->has_key || musical_key_parse(musical_key) == f->key;
+}
+
+int search_parse_bpm(const char *text, search_filter *f, char err[SV_ERR_LEN])
+{
+    const char *hint = "write MIN-MAX, e.g. 85-95 (or 85- / -95 for one bound)";
+    double lo = 0, hi = SEARCH_BPM_NO_MAX;
+    const char *s = text;
+    char *end;
+    if (!*s)
+        return sv_fail(err, -1, "empty BPM range; %s", hint);
+    if (*s != '-') {
+        errno = 0;
+        lo = strtod(s, &end);
+        if (end == s || errno || !isfinite(lo) || lo < 0)
+            return sv_fail(err, -1, "'%s' is not a BPM range; %s", text, hint);
+        s = end;
+        if (*s == '\0') {
+            hi = lo; /* "90": exactly 90 */
+            goto done;
+        }
+    }
+    if (*s != '-')
+        return sv_fail(err, -1, "'%s' is not a BPM range; %s", text, hint);
+    s++;
+    if (*s) {
+        errno = 0;
+        hi = strtod(s, &end);
+        if (end == s || *end || errno || !isfinite(hi) || hi < 0)
+            return sv_fail(err, -1, "'%s' is not a BPM range; %s", text, hint);
+    } else if (s == text + 1) {
+        return sv_fail(err, -1, "'%s' is not a BPM range; %s", text, hint);
+    }
+    if (lo > hi)
+        return sv_fail(err, -1, "BPM range '%s' runs backwards; %s", text, hint);
+done:
+    f->has_bpm = 1;
+    f->bpm_min = lo;
+    f->bpm_max = hi;
+    return 0;
+}
+
+/* The filter against one cache: string conditions resolved once to per-dictionary flags. */
+typedef struct compiled_filter {
+    const search_filter *f;
+    unsigned char *genre_ok; /* n_genres flags, NULL = no genre condition */
+    unsigned char *mood_ok;  /* n_moods flags, NULL = no mood condition */
+} compiled_filter;
+
+static int compile_filter(const veccache *vc, const search_filter *f, compiled_filter *cf)
+{
+    memset(cf, 0, sizeof *cf);
+    cf->f = f;
+    if (f->genre) {
+        if (!(cf->genre_ok = calloc(vc->n_genres + 1, 1)))
+            return -1;
+        for (uint32_t i = 0; i < vc->n_genres; i++)
+            cf->genre_ok[i] = strcasecmp(veccache_str(vc, vc->genres[i]), f->genre) == 0;
+    }
+    if (f->mood) {
+        if (!(cf->mood_ok = calloc(vc->n_moods + 1, 1)))
+            return -1;
+        for (uint32_t i = 0; i < vc->n_moods; i++)
+            cf->mood_ok[i] = strcasecmp(veccache_str(vc, vc->moods[i]), f->mood) == 0;
+    }
+    return 0;
+}
+
+static void compiled_filter_clear(compiled_filter *cf)
+{
+    free(cf->genre_ok);
+    free(cf->mood_ok);
+}
+
+static inline int row_passes(const compiled_filter *cf, const veccache_row *r)
+{
+    const search_filter *f = cf->f;
+    if (f->has_exclude && r->sample_id == f->exclude_id)
+        return 0;
+    /* NaN (no BPM) fails both comparisons. */
+    if (f->has_bpm && !(r->bpm >= f->bpm_min && r->bpm <= f->bpm_max))
+        return 0;
+    if (f->has_key && r->key_code != f->key)
+        return 0;
+    if (cf->genre_ok && (r->genre == VECCACHE_NONE || !cf->genre_ok[r->genre]))
+        return 0;
+    if (cf->mood_ok && !((r->mood_primary != VECCACHE_NONE && cf->mood_ok[r->mood_primary]) ||
+                         (r->mood_secondary != VECCACHE_NONE && cf->mood_ok[r->mood_secondary])))
+        return 0;
+    return 1;
+}
+
+/* ---- bounded heap ---- */
+
+typedef struct heap_item {
+    double sim;
+    int64_t id;
+    size_t row;
+} heap_item;
+
+/* 1 if a ranks before b: higher similarity, then lower sample_id. */
+static inline int ranks_before(const heap_item *a, const heap_item *b)
+{
+    return a->sim > b->sim || (a->sim == b->sim && a->id < b->id);
+}
+
+/* The k best so far; items[0] is the worst of them (every parent ranks after its children). */
+typedef struct topk {
+    heap_item *items;
+    size_t n, cap;
+} topk;
+
+static void topk_push(topk *h, const heap_item *it)
+{
+    heap_item *a = h->items;
+    size_t i;
+    if (h->n < h->cap) {
+        i = h->n++;
+        while (i > 0) {
+            size_t p = (i - 1) / 2;
+            if (!ranks_before(&a[p], it))
+                break;
+            a[i] = a[p];
+            i = p;
+        }
+        a[i] = *it;
+        return;
+    }
+    if (h->cap == 0 || !ranks_before(it, &a[0]))
+        return;
+    i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= h->n)
+            break;
+        if (c + 1 < h->n && ranks_before(&a[c], &a[c + 1]))
+            c++; /* the worse child */
+        if (!ranks_before(it, &a[c]))
+            break;
+        a[i] = a[c];
+        i = c;
+    }
+    a[i] = *it;
+}
+
+static int cmp_rank(const void *x, const void *y)
+{
+    const heap_item *a = x, *b = y;
+    return ranks_before(a, b) ? -1 : ranks_before(b, a) ? 1 : 0;
+}
+
+/* ---- the scan ---- */
+
+typedef struct scan_shared {
+    _Alignas(64) atomic_size_t next_chunk; /* claimed by every thread: its own cache line */
+    _Alignas(64) const veccache *vc;
+    const float *query;
+    double query_inv_norm;
+    const compiled_filter *cf;
+    distance_dot_fn dot;
+    size_t n_chunks;
+} scan_shared;
+
+typedef struct scan_worker {
+    scan_shared *sh;
+    topk heap;
+    int ith, nth;
+    pthread_t tid;
+} scan_worker;
+
+static void *scan_run(void *arg)
+{
+    scan_worker *w = arg;
+    scan_shared *sh = w->sh;
+    const veccache *vc = sh->vc;
+    const search_filter *f = sh->cf->f;
+    const size_t dims = (size_t)vc->dims;
+    size_t c;
+    while ((c = atomic_fetch_add_explicit(&sh->next_chunk, 1, memory_order_relaxed)) < sh->n_chunks) {
+        size_t lo = c * SEARCH_CHUNK_ROWS, hi = lo + SEARCH_CHUNK_ROWS;
+        if (hi > vc->n)
+            hi = vc->n;
+        for (size_t r = lo; r < hi; r++) {
+            const veccache_row *row = &vc->rows[r];
+            if (!row_passes(sh->cf, row))
+                continue;
+            float dot = sh->dot(sh->query, vc->vectors + r * dims, dims);
+            double sim = (double)dot * sh->query_inv_norm * row->inv_norm;
+            /* Rounding can carry an identical vector a hair past 1. */
+            if (sim > 1.0)
+                sim = 1.0;
+            else if (sim < -1.0)
+                sim = -1.0;
+            if (f->has_min_similarity && !(sim >= f->min_similarity))
+                continue;
+            heap_item it = {sim, row->sample_id, r};
+            topk_push(&w->heap, &it);
+        }
+    }
+    return NULL;
+}
+
+static int pick_threads(const veccache *vc, int threads)
+{
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (ncpu < 1)
+        ncpu = 1;
+    int nth;
+    const char *env = getenv("SAMPLEVEC_THREADS"); /* benchmarks pin the thread count */
+    if (threads <= 0 && env && atoi(env) > 0)
+        threads = atoi(env);
+    if (threads > 0)
+        nth = threads;
+    else
+        nth = (double)vc->n * vc->dims * sizeof(float) >= SEARCH_THREAD_MIN_BYTES ? (int)ncpu : 1;
+    if (nth > SEARCH_MAX_THREADS)
+        nth = SEARCH_MAX_THREADS;
+    size_t chunks = (vc->n + SEARCH_CHUNK_ROWS - 1) / SEARCH_CHUNK_ROWS;
+    if ((size_t)nth > chunks)
+        nth = chunks ? (int)chunks : 1;
+    return nth;
+}
+
+int search_top_k(const veccache *vc, const float *query, const search_filter *f, size_t k,
+                 int threads, search_results *out, char err[SV_ERR_LEN])
+{
+    int rc = 0;
+    compiled_filter cf;
+    scan_worker *workers = NULL;
+    heap_item *all = NULL;
+    scan_shared *sh = NULL;
+    int nth = 0, started = 0;
+
+    if (compile_filter(vc, f, &cf) != 0) {
+        rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
+        goto cleanup;
+    }
+    if (k == 0 || vc->n == 0)
+        goto cleanup;
+    size_t cap = k < vc->n ? k : vc->n;
+    nth = pick_threads(vc, threads);
+    sh = aligned_alloc(64, (sizeof *sh + 63) / 64 * 64);
+    workers = calloc((size_t)nth, sizeof *workers);
+    if (!sh || !workers) {
+        rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
+        goto cleanup;
+    }
+    memset(sh, 0, sizeof *sh);
+    atomic_init(&sh->next_chunk, 0);
+    sh->vc = vc;
+    sh->query = query;
+    double sq = 0;
+    for (int i = 0; i < vc->dims; i++)
+        sq += (double)query[i] * query[i];
+    sh->query_inv_norm = sq > 0 ? 1.0 / sqrt(sq) : 0.0;
+    sh->cf = &cf;
+    sh->dot = distance_dot_pick(NULL);
+    sh->n_chunks = (vc->n + SEARCH_CHUNK_ROWS - 1) / SEARCH_CHUNK_ROWS;
+    /* Every buffer the scan needs is allocated here, before it starts. */
+    for (int i = 0; i < nth; i++) {
+        workers[i].sh = sh;
+        workers[i].ith = i;
+        workers[i].nth = nth;
+        workers[i].heap.cap = cap;
+        if (!(workers[i].heap.items = malloc(cap * sizeof(heap_item)))) {
+            rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
+            goto cleanup;
+        }
+    }
+    /* Thread 0 is this one. A thread that fails to start leaves its chunks to the others. */
+    for (started = 1; started < nth; started++)
+        if (pthread_create(&workers[started].tid, NULL, scan_run, &workers[started]) != 0)
+            break;
+    scan_run(&workers[0]);
+    for (int i = 1; i < started; i++)
+        pthread_join(workers[i].tid, NULL);
+
+    size_t total = 0;
+    for (int i = 0; i < nth; i++)
+        total += workers[i].heap.n;
+    if (total == 0)
+        goto cleanup;
+    if (!(all = malloc(total * sizeof *all))) {
+        rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
+        goto cleanup;
+    }
+    total = 0;
+    for (int i = 0; i < nth; i++) {
+        memcpy(all + total, workers[i].heap.items, workers[i].heap.n * sizeof *all);
+        total += workers[i].heap.n;
+    }
+    qsort(all, total, sizeof *all, cmp_rank);
+    for (size_t i = 0; i < total && i < k; i++) {
+        const veccache_row *row = &vc->rows[all[i].row];
+        const char *mood = row->mood_primary == VECCACHE_NONE ? NULL
+                                                               : veccache_str(vc, vc->moods[row->mood_primary]);
+        const char *genre = row->genre == VECCACHE_NONE ? NULL : veccache_str(vc, vc->genres[row->genre]);
+        if (search_results_append(out, row->sample_id, all[i].sim, veccache_str(vc, row->title), genre,
+                                  !isnan(row->bpm), row->bpm, veccache_str(vc, row->musical_key), mood) != 0) {
+            rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
+            goto cleanup;
+        }
+    }
+
+cleanup:
+    if (workers)
+        for (int i = 0; i < nth; i++)
+            free(workers[i].heap.items);
+    free(workers);
+    free(all);
+    free(sh);
+    compiled_filter_clear(&cf);
+    return rc;
+}
