@@ -58,7 +58,7 @@ float bert_gelu_ref(float x)
     return 0.5f * x * (1.0f + tanhf(k * x * (1.0f + 0.044715f * x * x)));
 }
 
-static int has_f16c, has_avx2; /* set once by gelu_init, read-only afterwards */
+static int has_f16c, has_avx2, has_fma; /* set once by gelu_init, read-only afterwards */
 
 static void gelu_init(void)
 {
@@ -66,6 +66,7 @@ static void gelu_init(void)
     /* clang 14 lacks __builtin_cpu_supports("f16c"): ask CPUID leaf 1 (ECX bit 29) directly. */
     unsigned a, b, c, d;
     has_avx2 = __builtin_cpu_supports("avx2");
+    has_fma = has_avx2 && __builtin_cpu_supports("fma");
     has_f16c = __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29)) && has_avx2;
 #endif
     for (uint32_t i = 0; i < 65536; i++) {
@@ -542,6 +543,102 @@ static void add_bias_rows(float *y, size_t rows, size_t n, size_t ld, const floa
     }
 }
 
+void bert_softmax_row_ref(float *row, size_t n)
+{
+    float mx = row[0], sum = 0.0f;
+    for (size_t j = 1; j < n; j++)
+        mx = row[j] > mx ? row[j] : mx;
+    for (size_t j = 0; j < n; j++) {
+        row[j] = expf(row[j] - mx);
+        sum += row[j];
+    }
+    float inv = 1.0f / sum;
+    for (size_t j = 0; j < n; j++)
+        row[j] *= inv;
+}
+
+#if defined(__x86_64__)
+/* exp for x <= 0 (softmax arguments), 8 lanes: 2^n · p(r), n = round(x·log2 e), r = x − n·ln 2
+ * in two parts, p the degree-6 Taylor polynomial of e^r on |r| <= ln2/2 (relative error below
+ * 2e-7, within the golden tolerance by four orders). x below -87 is clamped (e^-87 ~ 1.6e-38). */
+__attribute__((target("avx2,fma"))) static inline __m256 exp256_nonpos(__m256 x)
+{
+    x = _mm256_max_ps(x, _mm256_set1_ps(-87.0f));
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.0f / 720.0f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+/* The softmax row with AVX2: glibc expf per element plus the scalar loops were a third of the
+ * time for 512-token texts (perf, minilm, 16 texts). */
+__attribute__((target("avx2,fma"))) static void softmax_row_avx2(float *row, size_t n)
+{
+    size_t j = 0;
+    __m256 vmx = _mm256_set1_ps(row[0]);
+    for (; j + 8 <= n; j += 8)
+        vmx = _mm256_max_ps(vmx, _mm256_loadu_ps(row + j));
+    float m8[8], mx = row[0];
+    _mm256_storeu_ps(m8, vmx);
+    for (int k = 0; k < 8; k++)
+        mx = m8[k] > mx ? m8[k] : mx;
+    for (; j < n; j++)
+        mx = row[j] > mx ? row[j] : mx;
+    __m256 vm = _mm256_set1_ps(mx), vs = _mm256_setzero_ps();
+    for (j = 0; j + 8 <= n; j += 8) {
+        __m256 e = exp256_nonpos(_mm256_sub_ps(_mm256_loadu_ps(row + j), vm));
+        _mm256_storeu_ps(row + j, e);
+        vs = _mm256_add_ps(vs, e);
+    }
+    float s8[8], sum = 0.0f;
+    _mm256_storeu_ps(s8, vs);
+    for (int k = 0; k < 8; k++)
+        sum += s8[k];
+    if (j < n) { /* the tail through the same approximation, padded with -inf → 0 */
+        float t[8];
+        for (int k = 0; k < 8; k++)
+            t[k] = j + (size_t)k < n ? row[j + k] - mx : -1e30f;
+        __m256 e = exp256_nonpos(_mm256_loadu_ps(t));
+        _mm256_storeu_ps(t, e);
+        for (size_t k = 0; j + k < n; k++) {
+            row[j + k] = t[k];
+            sum += t[k];
+        }
+    }
+    __m256 vinv = _mm256_set1_ps(1.0f / sum);
+    for (j = 0; j + 8 <= n; j += 8)
+        _mm256_storeu_ps(row + j, _mm256_mul_ps(_mm256_loadu_ps(row + j), vinv));
+    for (; j < n; j++)
+        row[j] *= 1.0f / sum;
+}
+#endif
+
+static void softmax_row(float *row, size_t n)
+{
+#if defined(__x86_64__)
+    if (has_fma) {
+        softmax_row_avx2(row, n);
+        return;
+    }
+#endif
+    bert_softmax_row_ref(row, n);
+}
+
+void bert_softmax_row(float *row, size_t n)
+{
+    pthread_once(&gelu_once, gelu_init); /* the CPU feature flags */
+    softmax_row(row, n);
+}
+
 static void attention_pair(fwd_ctx *c, size_t text, int head, float *S)
 {
     const bert_info *in = &c->m->info;
@@ -552,18 +649,8 @@ static void attention_pair(fwd_ctx *c, size_t text, int head, float *S)
     const float *K = Q + H, *V = Q + 2 * H;
     float scale = 1.0f / sqrtf((float)d);
     k->nt((int)L, (int)L, (int)d, scale, Q, (int)(3 * H), K, (int)(3 * H), 0.0f, S, (int)L);
-    for (size_t i = 0; i < L; i++) {
-        float *row = S + i * L, mx = row[0], sum = 0.0f;
-        for (size_t j = 1; j < L; j++)
-            mx = row[j] > mx ? row[j] : mx;
-        for (size_t j = 0; j < L; j++) {
-            row[j] = expf(row[j] - mx);
-            sum += row[j];
-        }
-        float inv = 1.0f / sum;
-        for (size_t j = 0; j < L; j++)
-            row[j] *= inv;
-    }
+    for (size_t i = 0; i < L; i++)
+        softmax_row(S + i * L, L);
     k->nn((int)L, (int)d, (int)L, 1.0f, S, (int)L, V, (int)(3 * H), 0.0f, c->ws->attn + t0 * H + (size_t)head * d,
           (int)H);
 }

@@ -56,5 +56,9 @@ double bert_flops(const bert_info *info, size_t len);
  * applies: that function through the fp16 table. For tests. */
 float bert_gelu_ref(float x);
 float bert_gelu(float x);
+/* Softmax of row[0..n) in place: the forward pass's (AVX2+FMA when the CPU has them) and its
+ * scalar reference twin (glibc expf). */
+void bert_softmax_row(float *row, size_t n);
+void bert_softmax_row_ref(float *row, size_t n);
 
 #endif

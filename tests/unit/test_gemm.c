@@ -72,5 +72,26 @@ int main(void)
     CHECK(worst < 2e-3);
     CHECK(bert_gelu(-12.0f) == 0.0f && bert_gelu(12.5f) == 12.5f);
     CHECK_NEAR(bert_gelu(1.0f), 0.841192f, 1e-3);
+
+    /* Softmax: the vector row against the expf twin, odd lengths, tails, huge spreads. */
+    static const size_t lens[] = {1, 2, 7, 8, 9, 31, 33, 170, 512};
+    double sworst = 0.0;
+    unsigned seed = 7;
+    for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+        size_t n = lens[li];
+        float a[512], b[512];
+        for (size_t j = 0; j < n; j++)
+            a[j] = b[j] = 30.0f * frand(&seed) + (j == n / 2 ? 100.0f : 0.0f) * (li % 2);
+        bert_softmax_row(a, n);
+        bert_softmax_row_ref(b, n);
+        double sum = 0.0;
+        for (size_t j = 0; j < n; j++) {
+            double d = fabs((double)a[j] - b[j]) / (b[j] + 1e-30);
+            sworst = b[j] > 1e-30 && d > sworst ? d : sworst;
+            sum += a[j];
+        }
+        CHECK_NEAR(sum, 1.0, 1e-5);
+    }
+    CHECK(sworst < 1e-5); /* relative, per probability */
     return check_summary();
 }
