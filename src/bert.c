@@ -96,17 +96,14 @@ float bert_gelu(float x)
 __attribute__((target("avx2,f16c"))) static void gelu_row_f16c(float *y, size_t n)
 {
     size_t i = 0;
+    const __m256 lo = _mm256_set1_ps(-10.0f), hi = _mm256_set1_ps(10.0f);
     for (; i + 8 <= n; i += 8) {
         __m256 v = _mm256_loadu_ps(y + i);
         __m128i h = _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-        uint16_t hb[8];
-        float r[8];
-        _mm_storeu_si128((__m128i *)hb, h);
-        for (int k = 0; k < 8; k++) {
-            float x = y[i + k];
-            r[k] = x <= -10.0f ? 0.0f : x >= 10.0f ? x : gelu_table[hb[k]];
-        }
-        _mm256_storeu_ps(y + i, _mm256_loadu_ps(r));
+        __m256 g = _mm256_i32gather_ps(gelu_table, _mm256_cvtepu16_epi32(h), 4);
+        g = _mm256_blendv_ps(g, v, _mm256_cmp_ps(v, hi, _CMP_GE_OQ));            /* x >= 10: x */
+        g = _mm256_andnot_ps(_mm256_cmp_ps(v, lo, _CMP_LE_OQ), g);               /* x <= -10: 0 */
+        _mm256_storeu_ps(y + i, g);
     }
     for (; i < n; i++)
         y[i] = gelu_lookup(y[i]);
