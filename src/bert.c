@@ -463,14 +463,8 @@ __attribute__((target("avx2"))) static void act_round_q8_avx2(const float *src, 
 }
 #endif
 
-static void act_round(const float *src, float *dst, size_t n, uint32_t type)
+void bert_act_round_ref(const float *src, float *dst, size_t n, uint32_t type)
 {
-#if defined(__x86_64__)
-    if (type == GGML_T_Q8_0 && has_avx2) {
-        act_round_q8_avx2(src, dst, n);
-        return;
-    }
-#endif
     if (type == GGML_T_F16) {
         for (size_t i = 0; i < n; i++)
             dst[i] = gguf_f16_to_f32(gguf_f32_to_f16(src[i]));
@@ -514,6 +508,29 @@ typedef struct fwd_ctx {
 
 /* y = LN(y) * w + b over rows of n floats, as ggml_norm: mean, then variance of the centred
  * values, both accumulated in double. */
+static void act_round(const float *src, float *dst, size_t n, uint32_t type)
+{
+#if defined(__x86_64__)
+    if (type == GGML_T_Q8_0 && has_avx2) {
+        act_round_q8_avx2(src, dst, n);
+        return;
+    }
+#endif
+    bert_act_round_ref(src, dst, n, type);
+}
+
+void bert_act_round(const float *src, float *dst, size_t n, uint32_t type)
+{
+    pthread_once(&gelu_once, gelu_init); /* the CPU feature flags */
+    act_round(src, dst, n, type);
+}
+
+void bert_gelu_row(float *y, size_t n)
+{
+    pthread_once(&gelu_once, gelu_init);
+    gelu_row(y, n);
+}
+
 static void layer_norm(float *y, size_t n, const float *w, const float *b, float eps)
 {
     double sum = 0.0;

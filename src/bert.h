@@ -60,5 +60,12 @@ float bert_gelu(float x);
  * scalar reference twin (glibc expf). */
 void bert_softmax_row(float *row, size_t n);
 void bert_softmax_row_ref(float *row, size_t n);
+/* GELU over a row as the forward pass applies it (AVX2 gather when available); bert_gelu is
+ * its scalar twin. */
+void bert_gelu_row(float *y, size_t n);
+/* A linear layer's input rounded as llama.cpp rounds it for weights of `type` (Q8_0 blocks,
+ * BF16; F32 copies): the forward pass's version (AVX2 for Q8_0) and the scalar twin. */
+void bert_act_round(const float *src, float *dst, size_t n, uint32_t type);
+void bert_act_round_ref(const float *src, float *dst, size_t n, uint32_t type);
 
 #endif
