@@ -21,6 +21,9 @@ typedef struct bert_layer {
     float *wup, *bup;   /* [F][H], [F] */
     float *wdown, *bdown; /* [H][F], [H] */
     float *ln2_w, *ln2_b; /* layer_output_norm [H] */
+    /* How llama.cpp rounds each product's input for the file's weight type (act_for_weight):
+     * Q, K, V, output, up, down. Real quantized files mix types per tensor. */
+    uint32_t act_q, act_k, act_v, act_o, act_up, act_down;
 } bert_layer;
 
 struct bert_model {
@@ -32,8 +35,23 @@ struct bert_model {
     bert_layer *layers;          /* info.layers */
     float *arena;                /* every float above, one allocation */
     const gemm_kernels *gemm;
-    uint32_t act_type;           /* Q8_0/BF16: round linear inputs as llama.cpp does; else F32 */
 };
+
+/* The rounding llama.cpp's CPU backend applies to a product's activations for weights of
+ * type t: the Q4/Q5/Q8 block types multiply against activations quantized to Q8_0 (Q8_1 for
+ * Q4_1/Q5_1: the same values plus a precomputed sum), BF16 against BF16; F32 and F16 (see
+ * act_round) against float32. */
+static uint32_t act_for_weight(uint32_t t)
+{
+    switch (t) {
+    case GGML_T_Q4_0: case GGML_T_Q4_1: case GGML_T_Q5_0: case GGML_T_Q5_1: case GGML_T_Q8_0:
+        return GGML_T_Q8_0;
+    case GGML_T_BF16:
+        return GGML_T_BF16;
+    default:
+        return GGML_T_F32;
+    }
+}
 
 struct bert_workspace {
     size_t cap_tokens, cap_len, cap_threads, cap_texts;
@@ -155,7 +173,7 @@ static int find(const gguf_file *g, const char *name, uint64_t ne0, uint64_t ne1
                        name, (unsigned long long)t->ne[0], (unsigned long long)t->ne[1], t->n_dims,
                        (unsigned long long)ne0, (unsigned long long)(ne1 ? ne1 : 1));
     if (!gguf_type_supported(t->type))
-        return sv_fail(err, SV_EXIT_DATA, "tensor '%s' has type %s (%u): supported types are F32, F16, BF16 and Q8_0",
+        return sv_fail(err, SV_EXIT_DATA, "tensor '%s' has type %s (%u): supported types are F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0 and Q5_1",
                        name, gguf_type_name(t->type), t->type);
     *out = t;
     return 0;
@@ -282,6 +300,7 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
                 goto fail;
             load_into(t, L->wqkv, 3 * h * h);
             load_into(b, L->bqkv, 3 * h);
+            L->act_q = L->act_k = L->act_v = act_for_weight(t->type);
         } else {
             static const char *const qkv[3] = {"q", "k", "v"};
             for (int k = 0; k < 3; k++) {
@@ -289,6 +308,7 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
                 if ((rc = find(g, name, H, H, 1, &t, err)))
                     goto fail;
                 load_into(t, L->wqkv + k * h * h, h * h);
+                *(k == 0 ? &L->act_q : k == 1 ? &L->act_k : &L->act_v) = act_for_weight(t->type);
                 snprintf(name, sizeof name, "blk.%u.attn_%s.bias", l, qkv[k]);
                 if ((rc = find(g, name, H, 0, 0, &b, err)))
                     goto fail;
@@ -325,16 +345,13 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
             load_into(t, *plan[k].dst, plan[k].n);
             if (k == 0)
                 in->weight_type = t->type;
+            if (t && plan[k].ne1) /* a weight matrix */
+                *(k == 0 ? &L->act_o : k == 4 ? &L->act_up : &L->act_down) = act_for_weight(t->type);
         }
 #undef NAME
     }
 #undef TAKE
     m->gemm = gemm_select();
-    /* One rounding for all layers, keyed on the linear weights' type (uniform in real files);
-     * Q8_0 rounding needs every linear input row to be whole blocks. */
-    m->act_type = GGML_T_F32;
-    if ((in->weight_type == GGML_T_Q8_0 && H % 32 == 0 && F % 32 == 0) || in->weight_type == GGML_T_BF16)
-        m->act_type = in->weight_type;
     pthread_once(&gelu_once, gelu_init);
     *out = m;
     return 0;
@@ -697,13 +714,21 @@ static void forward(fwd_ctx *c, int ith)
     for (int l = 0; l < in->layers; l++) {
         const bert_layer *L = &m->layers[l];
         if (R) {
-            const float *xin = ws->x + r0 * H;
-            if (m->act_type != GGML_T_F32) {
-                act_round(xin, ws->xq + r0 * H, R * H, m->act_type);
-                xin = ws->xq + r0 * H;
+            /* One product for Q, K and V when they round their input alike (the usual case),
+             * else one each. Q8_0 rounding needs whole blocks: the weight's type guarantees
+             * H % 32 == 0 (row length is a block multiple). */
+            uint32_t acts[3] = {L->act_q, L->act_k, L->act_v};
+            int fused = acts[0] == acts[1] && acts[1] == acts[2];
+            for (int part = 0; part < (fused ? 1 : 3); part++) {
+                const float *xin = ws->x + r0 * H;
+                if (acts[part] != GGML_T_F32) {
+                    act_round(xin, ws->xq + r0 * H, R * H, acts[part]);
+                    xin = ws->xq + r0 * H;
+                }
+                size_t cols = fused ? 3 * H : H;
+                k->nt((int)R, (int)cols, (int)H, 1.0f, xin, (int)H, L->wqkv + (size_t)part * H * H, (int)H, 0.0f,
+                      ws->qkv + r0 * 3 * H + (size_t)part * H, (int)(3 * H));
             }
-            k->nt((int)R, (int)(3 * H), (int)H, 1.0f, xin, (int)H, L->wqkv, (int)H, 0.0f,
-                  ws->qkv + r0 * 3 * H, (int)(3 * H));
             add_bias_rows(ws->qkv + r0 * 3 * H, R, 3 * H, 3 * H, L->bqkv);
         }
         pthread_barrier_wait(&c->barrier);
@@ -721,21 +746,23 @@ static void forward(fwd_ctx *c, int ith)
             float *x = ws->x + r0 * H, *tmp = ws->tmp + r0 * H, *ffn = ws->ffn + r0 * F;
             /* tmp = attn Wo^T + x, then + bo; x = LN1(tmp) */
             memcpy(tmp, x, R * H * sizeof(float));
-            act_round(ws->attn + r0 * H, ws->attn + r0 * H, R * H, m->act_type);
+            if (L->act_o != GGML_T_F32)
+                act_round(ws->attn + r0 * H, ws->attn + r0 * H, R * H, L->act_o);
             k->nt((int)R, (int)H, (int)H, 1.0f, ws->attn + r0 * H, (int)H, L->wo, (int)H, 1.0f, tmp, (int)H);
             add_bias_rows(tmp, R, H, H, L->bo);
             for (size_t r = 0; r < R; r++)
                 layer_norm(tmp + r * H, H, L->ln1_w, L->ln1_b, in->eps);
             /* ffn = GELU(tmp Wup^T + bup) */
             const float *tin = tmp;
-            if (m->act_type != GGML_T_F32) {
-                act_round(tmp, ws->xq + r0 * H, R * H, m->act_type);
+            if (L->act_up != GGML_T_F32) {
+                act_round(tmp, ws->xq + r0 * H, R * H, L->act_up);
                 tin = ws->xq + r0 * H;
             }
             k->nt((int)R, (int)F, (int)H, 1.0f, tin, (int)H, L->wup, (int)H, 0.0f, ffn, (int)F);
             add_bias_rows(ffn, R, F, F, L->bup);
             gelu_row(ffn, R * F);
-            act_round(ffn, ffn, R * F, m->act_type);
+            if (L->act_down != GGML_T_F32)
+                act_round(ffn, ffn, R * F, L->act_down);
             /* x = LN2(ffn Wdown^T + bdown + tmp) */
             memcpy(x, tmp, R * H * sizeof(float));
             k->nt((int)R, (int)H, (int)F, 1.0f, ffn, (int)F, L->wdown, (int)F, 1.0f, x, (int)H);

@@ -113,7 +113,8 @@ const char *gguf_type_name(uint32_t type)
 
 int gguf_type_supported(uint32_t type)
 {
-    return type == GGML_T_F32 || type == GGML_T_F16 || type == GGML_T_BF16 || type == GGML_T_Q8_0;
+    return type == GGML_T_F32 || type == GGML_T_F16 || type == GGML_T_BF16 || type == GGML_T_Q8_0 ||
+           type == GGML_T_Q4_0 || type == GGML_T_Q4_1 || type == GGML_T_Q5_0 || type == GGML_T_Q5_1;
 }
 
 const char *gguf_str_print(gguf_str s, char *buf, size_t bufsize)
@@ -615,6 +616,41 @@ void gguf_dequantize(const gguf_tensor *t, uint64_t first, uint64_t n, float *ds
             float d = gguf_f16_to_f32((uint16_t)(p[0] | p[1] << 8));
             for (int i = 0; i < 32; i++)
                 dst[b * 32 + i] = d * (float)(int8_t)p[2 + i];
+        }
+        break;
+    case GGML_T_Q4_0: /* d, 16 bytes: low nibbles are x[0..16), high nibbles x[16..32), q - 8 */
+    case GGML_T_Q4_1: /* d, m, 16 bytes: q·d + m */
+        {
+            int has_m = t->type == GGML_T_Q4_1, bs = has_m ? 20 : 18;
+            p = t->data + first / 32 * (uint64_t)bs;
+            for (uint64_t b = 0; b < n / 32; b++, p += bs) {
+                float d = gguf_f16_to_f32((uint16_t)(p[0] | p[1] << 8));
+                float m = has_m ? gguf_f16_to_f32((uint16_t)(p[2] | p[3] << 8)) : -8.0f * d;
+                const unsigned char *qs = p + (has_m ? 4 : 2);
+                for (int j = 0; j < 16; j++) {
+                    dst[b * 32 + j] = (float)(qs[j] & 0x0f) * d + m;
+                    dst[b * 32 + j + 16] = (float)(qs[j] >> 4) * d + m;
+                }
+            }
+        }
+        break;
+    case GGML_T_Q5_0: /* d, u32 qh (bit j = 5th bit of x[j]), 16 bytes of nibbles; q - 16 */
+    case GGML_T_Q5_1: /* d, m, qh, nibbles; q·d + m */
+        {
+            int has_m = t->type == GGML_T_Q5_1, bs = has_m ? 24 : 22;
+            p = t->data + first / 32 * (uint64_t)bs;
+            for (uint64_t b = 0; b < n / 32; b++, p += bs) {
+                float d = gguf_f16_to_f32((uint16_t)(p[0] | p[1] << 8));
+                float m = has_m ? gguf_f16_to_f32((uint16_t)(p[2] | p[3] << 8)) : -16.0f * d;
+                const unsigned char *h = p + (has_m ? 4 : 2), *qs = h + 4;
+                uint32_t qh = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
+                for (int j = 0; j < 16; j++) {
+                    int x0 = (qs[j] & 0x0f) | (int)((qh >> j) & 1) << 4;
+                    int x1 = (qs[j] >> 4) | (int)((qh >> (j + 16)) & 1) << 4;
+                    dst[b * 32 + j] = (float)x0 * d + m;
+                    dst[b * 32 + j + 16] = (float)x1 * d + m;
+                }
+            }
         }
         break;
     default:

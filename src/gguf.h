@@ -34,6 +34,10 @@ enum gguf_vtype {
 enum gguf_ggml_type {
     GGML_T_F32 = 0,
     GGML_T_F16 = 1,
+    GGML_T_Q4_0 = 2, /* blocks of 32: f16 d + 16 bytes of nibbles; x = d * (q - 8) */
+    GGML_T_Q4_1 = 3, /* f16 d, f16 m + nibbles; x = d * q + m */
+    GGML_T_Q5_0 = 6, /* f16 d + u32 of 5th bits + nibbles; x = d * (q - 16) */
+    GGML_T_Q5_1 = 7, /* f16 d, f16 m + u32 of 5th bits + nibbles; x = d * q + m */
     GGML_T_Q8_0 = 8, /* blocks of 32: f16 scale d + 32 int8; x = d * q */
     GGML_T_BF16 = 30,
 };

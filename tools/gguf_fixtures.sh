@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the GGUF test fixtures into DIR (idempotent): tiny (F32), tiny-f16, tiny-bf16,
-# tiny-qkv (Q, K, V fused into attn_qkv), tiny-cls (CLS pooling), and small-q8_0
+# tiny-qkv (Q, K, V fused into attn_qkv), tiny-cls (CLS pooling), and small-{q8_0,q4_0,q4_1,
+# q5_0,q5_1,mix} (mix: a different type per tensor kind, attn_v BF16)
 # (hidden 128: llama.cpp's Q8_0 path gives wrong vectors for texts over ~20 tokens when the
-# hidden size is 32, so the Q8_0 fixture is wider than tiny). Uses the project's shared
+# hidden size is 32, so the block-quantized fixtures are wider than tiny). Uses the project's shared
 # generator ../shared/llamacpp-ref/make_bert_gguf.py (SAMPLEVEC_SHARED overrides ../shared).
 set -euo pipefail
 dir=${1:?usage: gguf_fixtures.sh DIR}
@@ -32,5 +33,6 @@ q() { # q OUT IN ARGS...: gguf_quantize.py into place atomically, like mk
   mv -f "$dir/$1.gguf.$$.tmp" "$dir/$1.gguf"
 }
 q small-q8_0 small
+for t in q4_0 q4_1 q5_0 q5_1 mix; do q small-$t small --type $t; done
 q tiny-bf16 tiny --type bf16
 q tiny-qkv tiny --type keep --fuse-qkv

@@ -11,6 +11,42 @@ even. Standard library only; the metadata is copied byte for byte except general
 import array, math, struct, sys
 
 F32, F16, Q8_0, BF16 = 0, 1, 8, 30
+TYPE_ID = {"q4_0": 2, "q4_1": 3, "q5_0": 6, "q5_1": 7, "q8_0": 8, "bf16": 30}
+
+
+def trunc(x):
+    """C's (int8_t) cast of a float: toward zero."""
+    return int(x)
+
+
+def quant_block(blk, kind):
+    """One block of 32 floats in ggml's reference quantizers' way (quantize_row_*_ref)."""
+    if kind == "q8_0":
+        amax = max(abs(x) for x in blk)
+        d = amax / 127.0
+        inv = 1.0 / d if d else 0.0
+        q = [int(math.floor(abs(x * inv) + 0.5)) * (1 if x >= 0 else -1) for x in blk]
+        return struct.pack("<e32b", d, *q)
+    if kind in ("q4_0", "q5_0"):
+        levels = 16 if kind == "q4_0" else 32
+        mx = max(blk, key=abs)  # the value with the largest magnitude, sign kept
+        d = mx / -(levels // 2)
+        inv = 1.0 / d if d else 0.0
+        q = [min(levels - 1, trunc(x * inv + levels // 2 + 0.5)) for x in blk]
+    else:  # q4_1, q5_1
+        levels = 16 if kind == "q4_1" else 32
+        lo, hi = min(blk), max(blk)
+        d = (hi - lo) / (levels - 1)
+        inv = 1.0 / d if d else 0.0
+        q = [min(levels - 1, trunc((x - lo) * inv + 0.5)) for x in blk]
+    nib = bytes((q[j] & 0x0f) | (q[j + 16] & 0x0f) << 4 for j in range(16))
+    head = struct.pack("<e", d) + (struct.pack("<e", lo) if kind in ("q4_1", "q5_1") else b"")
+    if kind in ("q4_0", "q4_1"):
+        return head + nib
+    qh = 0
+    for j in range(32):
+        qh |= ((q[j] >> 4) & 1) << j
+    return head + struct.pack("<I", qh) + nib
 SCALAR = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
 
 
@@ -19,11 +55,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("src")
     ap.add_argument("dst")
-    ap.add_argument("--type", choices=["q8_0", "bf16", "keep"], default="q8_0")
+    ap.add_argument("--type", choices=["q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "bf16", "keep", "mix"], default="q8_0",
+                    help="mix: attn_v BF16, attn_q/k/output Q4_0, ffn_up Q5_0, ffn_down Q5_1, token_embd Q4_1 "
+                         "(per-tensor types, as real K-quant files mix them)")
     ap.add_argument("--fuse-qkv", action="store_true")
     args = ap.parse_args()
     src, dst = args.src, args.dst
-    file_type = {"q8_0": 7, "bf16": 32, "keep": None}[args.type]
+    file_type = {"q8_0": 7, "q4_0": 2, "q4_1": 3, "q5_0": 8, "q5_1": 9, "bf16": 32, "keep": None, "mix": 2}[args.type]
     buf = open(src, "rb").read()
     pos = 0
 
@@ -108,26 +146,19 @@ def main():
         n = 1
         for d in dims:
             n *= d
-        quant = args.type != "keep" and len(dims) == 2 and name not in (b"position_embd.weight", b"token_types.weight") and dims[0] % 32 == 0
-        if quant and args.type == "bf16":
-            vals = array.array("f", raw) if typ == F32 else struct.unpack("<%de" % n, raw)
-            bits = array.array("I", array.array("f", vals).tobytes())
-            raw = array.array("H", [((b + 0x7fff + ((b >> 16) & 1)) >> 16) & 0xffff for b in bits]).tobytes()
-            typ = BF16
-        elif quant:
-            if typ == F32:
-                vals = array.array("f", raw)
+        kind = args.type
+        if kind == "mix":
+            kind = ("bf16" if b"attn_v" in name else "q5_0" if b"ffn_up" in name else
+                    "q5_1" if b"ffn_down" in name else "q4_1" if name == b"token_embd.weight" else "q4_0")
+        quant = kind != "keep" and len(dims) == 2 and name not in (b"position_embd.weight", b"token_types.weight") and dims[0] % 32 == 0
+        if quant:
+            vals = array.array("f", raw) if typ == F32 else array.array("f", struct.unpack("<%de" % n, raw))
+            if kind == "bf16":
+                bits = array.array("I", vals.tobytes())
+                raw = array.array("H", [((b + 0x7fff + ((b >> 16) & 1)) >> 16) & 0xffff for b in bits]).tobytes()
             else:
-                vals = struct.unpack("<%de" % n, raw)
-            parts = []
-            for b in range(0, n, 32):
-                blk = vals[b:b + 32]
-                amax = max(abs(x) for x in blk)
-                d = amax / 127.0
-                inv = 1.0 / d if d else 0.0
-                q = [int(math.floor(abs(x * inv) + 0.5)) * (1 if x >= 0 else -1) for x in blk]
-                parts.append(struct.pack("<e32b", d, *q))
-            raw, typ = b"".join(parts), Q8_0
+                raw = b"".join(quant_block(vals[i:i + 32], kind) for i in range(0, n, 32))
+            typ = TYPE_ID[kind]
         out_infos.append((name, dims, typ, off))
         blobs.append((off, raw))
         off += (len(raw) + alignment - 1) // alignment * alignment
