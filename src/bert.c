@@ -46,6 +46,8 @@ static uint32_t act_for_weight(uint32_t t)
     switch (t) {
     case GGML_T_Q4_0: case GGML_T_Q4_1: case GGML_T_Q5_0: case GGML_T_Q5_1: case GGML_T_Q8_0:
         return GGML_T_Q8_0;
+    case GGML_T_Q4_K: case GGML_T_Q5_K: case GGML_T_Q6_K:
+        return GGML_T_Q8_K;
     case GGML_T_BF16:
         return GGML_T_BF16;
     default:
@@ -173,7 +175,8 @@ static int find(const gguf_file *g, const char *name, uint64_t ne0, uint64_t ne1
                        name, (unsigned long long)t->ne[0], (unsigned long long)t->ne[1], t->n_dims,
                        (unsigned long long)ne0, (unsigned long long)(ne1 ? ne1 : 1));
     if (!gguf_type_supported(t->type))
-        return sv_fail(err, SV_EXIT_DATA, "tensor '%s' has type %s (%u): supported types are F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0 and Q5_1",
+        return sv_fail(err, SV_EXIT_DATA, "tensor '%s' has type %s (%u): supported types are F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, "
+                       "Q4_K, Q5_K and Q6_K",
                        name, gguf_type_name(t->type), t->type);
     *out = t;
     return 0;
@@ -491,6 +494,25 @@ void bert_act_round_ref(const float *src, float *dst, size_t n, uint32_t type)
             memcpy(&u, &src[i], 4);
             u = (u + 0x7fff + ((u >> 16) & 1)) & 0xffff0000u;
             memcpy(&dst[i], &u, 4);
+        }
+    } else if (type == GGML_T_Q8_K) { /* blocks of 256, float scale -max/127 (max signed) */
+        for (size_t b = 0; b + 256 <= n; b += 256) {
+            float amax = 0.0f, mx = 0.0f;
+            for (int i = 0; i < 256; i++)
+                if (fabsf(src[b + i]) > amax) {
+                    amax = fabsf(src[b + i]);
+                    mx = src[b + i];
+                }
+            if (amax == 0.0f) {
+                for (int i = 0; i < 256; i++)
+                    dst[b + i] = 0.0f;
+                continue;
+            }
+            float iscale = -127.0f / mx, d = 1.0f / iscale;
+            for (int i = 0; i < 256; i++) {
+                float q = nearbyintf(iscale * src[b + i]);
+                dst[b + i] = d * (q > 127.0f ? 127.0f : q);
+            }
         }
     } else if (type == GGML_T_Q8_0) {
         for (size_t b = 0; b + 32 <= n; b += 32) {

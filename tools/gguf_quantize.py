@@ -11,7 +11,62 @@ even. Standard library only; the metadata is copied byte for byte except general
 import array, math, struct, sys
 
 F32, F16, Q8_0, BF16 = 0, 1, 8, 30
-TYPE_ID = {"q4_0": 2, "q4_1": 3, "q5_0": 6, "q5_1": 7, "q8_0": 8, "bf16": 30}
+TYPE_ID = {"q4_0": 2, "q4_1": 3, "q5_0": 6, "q5_1": 7, "q8_0": 8, "q4_k": 12, "q5_k": 13, "q6_k": 14, "bf16": 30}
+
+
+def f16(x):
+    return struct.unpack("<e", struct.pack("<e", x))[0]
+
+
+def clamp_round(x, lo, hi):
+    return max(lo, min(hi, int(round(x))))
+
+
+def quant_superblock(blk, kind):
+    """One super-block of 256 floats as Q4_K, Q5_K or Q6_K. Not llama-quantize's search for the
+    best scales, just a valid encoding: llama.cpp decodes any valid block the same way, which is
+    all the tests need."""
+    if kind == "q6_k":
+        scales = [max(abs(x) for x in blk[j:j + 16]) / 31.0 for j in range(0, 256, 16)]
+        d = f16(max(scales) / 127.0)
+        sc = [clamp_round(x / d, 0, 127) if d else 0 for x in scales]
+        q = []
+        for i, x in enumerate(blk):
+            step = d * sc[i // 16]
+            q.append(clamp_round(x / step, -32, 31) + 32 if step else 32)
+        ql, qh = bytearray(128), bytearray(64)
+        for h in range(2):
+            for l in range(32):
+                q1, q2, q3, q4 = (q[128 * h + 32 * k + l] for k in range(4))
+                ql[64 * h + l] = (q1 & 15) | (q3 & 15) << 4
+                ql[64 * h + l + 32] = (q2 & 15) | (q4 & 15) << 4
+                qh[32 * h + l] = (q1 >> 4) | (q2 >> 4) << 2 | (q3 >> 4) << 4 | (q4 >> 4) << 6
+        return bytes(ql) + bytes(qh) + struct.pack("<16b", *sc) + struct.pack("<e", d)
+    nmax = 15 if kind == "q4_k" else 31
+    subs = [blk[j:j + 32] for j in range(0, 256, 32)]
+    mins = [-min(min(b), 0.0) for b in subs]
+    scales = [(max(b) + m) / nmax for b, m in zip(subs, mins)]
+    d, dmin = f16(max(scales) / 63.0), f16(max(mins) / 63.0)
+    sc = [clamp_round(x / d, 0, 63) if d else 0 for x in scales]
+    mn = [clamp_round(x / dmin, 0, 63) if dmin else 0 for x in mins]
+    q = []
+    for j, b in enumerate(subs):
+        step = d * sc[j]
+        q.extend(clamp_round((x + dmin * mn[j]) / step, 0, nmax) if step else 0 for x in b)
+    packed = bytearray(12)
+    for j in range(4):
+        packed[j] = (sc[j] & 63) | (sc[j + 4] >> 4) << 6
+        packed[j + 4] = (mn[j] & 63) | (mn[j + 4] >> 4) << 6
+        packed[j + 8] = (sc[j + 4] & 15) | (mn[j + 4] & 15) << 4
+    qs = bytearray(128)
+    qh = bytearray(32)
+    for s in range(4):
+        for l in range(32):
+            lo, hi = q[64 * s + l], q[64 * s + 32 + l]
+            qs[32 * s + l] = (lo & 15) | (hi & 15) << 4
+            qh[l] |= (lo >> 4 & 1) << (2 * s) | (hi >> 4 & 1) << (2 * s + 1)
+    head = struct.pack("<ee", d, dmin) + bytes(packed)
+    return head + (bytes(qh) if kind == "q5_k" else b"") + bytes(qs)
 
 
 def trunc(x):
@@ -55,13 +110,15 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("src")
     ap.add_argument("dst")
-    ap.add_argument("--type", choices=["q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "bf16", "keep", "mix"], default="q8_0",
+    ap.add_argument("--type", choices=["q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "bf16", "keep", "mix", "kmix"],
+                    default="q8_0",
                     help="mix: attn_v BF16, attn_q/k/output Q4_0, ffn_up Q5_0, ffn_down Q5_1, token_embd Q4_1 "
-                         "(per-tensor types, as real K-quant files mix them)")
+                         "(per-tensor types, as real K-quant files mix them); kmix: attn_q/k and ffn_up "
+                         "Q4_K, attn_output and token_embd Q5_K, attn_v and ffn_down Q6_K (rows of 256k)")
     ap.add_argument("--fuse-qkv", action="store_true")
     args = ap.parse_args()
     src, dst = args.src, args.dst
-    file_type = {"q8_0": 7, "q4_0": 2, "q4_1": 3, "q5_0": 8, "q5_1": 9, "bf16": 32, "keep": None, "mix": 2}[args.type]
+    file_type = {"q8_0": 7, "q4_0": 2, "q4_1": 3, "q5_0": 8, "q5_1": 9, "bf16": 32, "keep": None, "mix": 2, "kmix": 15}[args.type]
     buf = open(src, "rb").read()
     pos = 0
 
@@ -150,12 +207,18 @@ def main():
         if kind == "mix":
             kind = ("bf16" if b"attn_v" in name else "q5_0" if b"ffn_up" in name else
                     "q5_1" if b"ffn_down" in name else "q4_1" if name == b"token_embd.weight" else "q4_0")
-        quant = kind != "keep" and len(dims) == 2 and name not in (b"position_embd.weight", b"token_types.weight") and dims[0] % 32 == 0
+        elif kind == "kmix":
+            kind = ("q6_k" if (b"attn_v" in name or b"ffn_down" in name) else
+                    "q5_k" if (b"attn_output" in name or name == b"token_embd.weight") else "q4_k")
+        block = 256 if kind.endswith("_k") else 32
+        quant = kind != "keep" and len(dims) == 2 and name not in (b"position_embd.weight", b"token_types.weight") and dims[0] % block == 0
         if quant:
             vals = array.array("f", raw) if typ == F32 else array.array("f", struct.unpack("<%de" % n, raw))
             if kind == "bf16":
                 bits = array.array("I", vals.tobytes())
                 raw = array.array("H", [((b + 0x7fff + ((b >> 16) & 1)) >> 16) & 0xffff for b in bits]).tobytes()
+            elif block == 256:
+                raw = b"".join(quant_superblock(vals[i:i + 256], kind) for i in range(0, n, 256))
             else:
                 raw = b"".join(quant_block(vals[i:i + 32], kind) for i in range(0, n, 32))
             typ = TYPE_ID[kind]

@@ -41,7 +41,7 @@ PY
 expect_exit 3 "$SAMPLEVEC" embed-text hi --provider gguf --model llama.gguf
 expect_grep err.txt "architecture 'gpt2' is not supported"
 expect_exit 3 "$SAMPLEVEC" embed-text hi --provider gguf --model q81.gguf
-expect_grep err.txt "tensor 'blk.0.ffn_up.weight' has type Q8_1 \(9\): supported types are F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0 and Q5_1"
+expect_grep err.txt "tensor 'blk.0.ffn_up.weight' has type Q8_1 \(9\): supported types are F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K and Q6_K"
 
 # embed-text works for the other providers too (lexical needs no key or network).
 expect_exit 0 "$SAMPLEVEC" embed-text "warm pad" "dusty kick" --provider lexical --json

@@ -8,7 +8,7 @@ fx=$BUILD_DIR/gguf-fixtures
 if "$SRC_DIR/tools/gguf_fixtures.sh" "$fx" 2>err.txt; then pass; else fail "fixtures: $(cat err.txt)"; finish; fi
 data=$SRC_DIR/tests/data/gguf
 
-for m in tiny tiny-f16 tiny-bf16 tiny-qkv tiny-cls small-q8_0 small-q4_0 small-q4_1 small-q5_0 small-q5_1 small-mix; do
+for m in tiny tiny-f16 tiny-bf16 tiny-qkv tiny-cls small-q8_0 small-q4_0 small-q4_1 small-q5_0 small-q5_1 small-mix k256-kmix; do
   if python3 "$SRC_DIR/tools/check_golden.py" "$SAMPLEVEC" "$fx/$m.gguf" "$data/$m.json" --min-cos 0.9999 \
        >check.txt 2>check_err.txt; then pass; else fail "$m against llama.cpp:"; cat check_err.txt >&2; fi
   grep -E "worst cosine" check_err.txt | sed "s/^/$m: /"
