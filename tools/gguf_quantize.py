@@ -4,7 +4,7 @@ llama-quantize does for BERT: token_embd and the linear layers; position_embd, t
 1-D tensors stay as they are), and/or Q, K, V fused into one attn_qkv tensor per layer (the
 layout some converters write; llama.cpp reads both).
 
-usage: gguf_quantize.py IN.gguf OUT.gguf [--type q8_0|bf16|keep] [--fuse-qkv]
+usage: gguf_quantize.py IN.gguf OUT.gguf [--type TYPE] [--fuse-qkv] [--drop-key KEY]...
 Q8_0 block (ggml quantize_row_q8_0_ref): 32 values x, d = max|x| / 127 stored as f16,
 q = round-half-away(x / d) as int8. BF16: the top 16 bits of the float32, rounded to nearest
 even. Standard library only; the metadata is copied byte for byte except general.file_type."""
@@ -116,6 +116,7 @@ def main():
                          "(per-tensor types, as real K-quant files mix them); kmix: attn_q/k and ffn_up "
                          "Q4_K, attn_output and token_embd Q5_K, attn_v and ffn_down Q6_K (rows of 256k)")
     ap.add_argument("--fuse-qkv", action="store_true")
+    ap.add_argument("--drop-key", action="append", default=[], help="leave this metadata key out (repeatable)")
     args = ap.parse_args()
     src, dst = args.src, args.dst
     file_type = {"q8_0": 7, "q4_0": 2, "q4_1": 3, "q5_0": 8, "q5_1": 9, "bf16": 32, "keep": None, "mix": 2, "kmix": 15}[args.type]
@@ -162,7 +163,8 @@ def main():
             raw = struct.pack("<Q", len(key)) + key + struct.pack("<II", 4, file_type)
         if key == b"general.alignment":
             alignment = struct.unpack("<I", buf[pos - 4:pos])[0]
-        kvs.append(raw)
+        if key.decode() not in args.drop_key:
+            kvs.append(raw)
     infos = []
     for _ in range(n_t):
         name = string()
@@ -227,7 +229,7 @@ def main():
         off += (len(raw) + alignment - 1) // alignment * alignment
 
     with open(dst, "wb") as f:
-        f.write(b"GGUF" + struct.pack("<IQQ", version, n_t, n_kv))
+        f.write(b"GGUF" + struct.pack("<IQQ", version, n_t, len(kvs)))
         for raw in kvs:
             f.write(raw)
         for name, dims, typ, o in out_infos:

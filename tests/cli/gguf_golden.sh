@@ -33,6 +33,16 @@ cp out.txt short.json
 same=$(python3 -c 'import json,sys; a=json.load(open("long.json"))["results"][0]["embedding"]; b=json.load(open("short.json"))["results"][0]["embedding"]; print(a==b)')
 expect_eq "$same" True "truncated vector equals the vector of its first 126 tokens"
 
+# A file without the normalizer keys (converted before they existed) lowercases and strips
+# accents, as llama.cpp does by default.
+python3 "$SRC_DIR/tools/gguf_quantize.py" "$fx/tiny.gguf" nonorm.gguf --type keep \
+  --drop-key tokenizer.ggml.normalizer.lowercase --drop-key tokenizer.ggml.normalizer.strip_accents
+expect_exit 0 "$SAMPLEVEC" tokenize "Café HELLO Naïve" --model nonorm.gguf
+cp out.txt nonorm.txt
+expect_exit 0 "$SAMPLEVEC" tokenize "Café HELLO Naïve" --model "$fx/tiny.gguf"
+expect_eq "$(cat nonorm.txt)" "$(cat out.txt)" "no normalizer keys: same ids as lowercase+strip"
+expect_grep out.txt '^101 1522 936 '
+
 # SAMPLEVEC_MODEL stands in for --model; the model id is file name + content hash.
 SAMPLEVEC_MODEL=$fx/tiny.gguf expect_exit 0 "$SAMPLEVEC" embed-text hello --provider gguf --json
 expect_grep out.txt '"model":"tiny.gguf#[0-9a-f]{16}","dims":32'
