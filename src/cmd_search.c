@@ -34,7 +34,11 @@ static const char search_help[] =
     "                         C#m = Dbm (enharmonics match)\n"
     "  --library PATH         sample manager database (default ./sp404_samples.db): locates the\n"
     "                         default store, and tells an unembedded sample from an unknown one\n"
+    "  --base-url URL         OpenAI-compatible server of the store's provider, when not the\n"
+    "                         default ($OPENAI_BASE_URL or the provider's own)\n"
     "  --min-similarity X     drop results below X (-1..1)\n"
+    "  --model PATH           where the store's model is, for `search` on a store embedded with\n"
+    "                         --provider gguf (default $SAMPLEVEC_MODEL); must be the same model\n"
     "  --mood NAME            primary or secondary mood, case-insensitive\n"
     "  --no-cache             do not keep STORE.vcache (the flat copy of the vectors that makes\n"
     "                         cold searches fast); scan a private copy instead\n"
@@ -46,12 +50,13 @@ static const char search_help[] =
     "3 store unreadable, empty or unreachable.\n";
 
 enum {
-    OPT_BPM = 256, OPT_GENRE, OPT_HELP, OPT_JSON, OPT_KEY, OPT_LIBRARY, OPT_MIN_SIMILARITY, OPT_MOOD,
-    OPT_NO_CACHE, OPT_STORE,
+    OPT_BASE_URL = 256, OPT_BPM, OPT_GENRE, OPT_HELP, OPT_JSON, OPT_KEY, OPT_LIBRARY, OPT_MIN_SIMILARITY,
+    OPT_MODEL, OPT_MOOD, OPT_NO_CACHE, OPT_STORE,
 };
 
 /* Alphasorted. */
 static const struct option search_table[] = {
+    {"base-url", required_argument, NULL, OPT_BASE_URL},
     {"bpm", required_argument, NULL, OPT_BPM},
     {"genre", required_argument, NULL, OPT_GENRE},
     {"help", no_argument, NULL, OPT_HELP},
@@ -59,6 +64,7 @@ static const struct option search_table[] = {
     {"key", required_argument, NULL, OPT_KEY},
     {"library", required_argument, NULL, OPT_LIBRARY},
     {"min-similarity", required_argument, NULL, OPT_MIN_SIMILARITY},
+    {"model", required_argument, NULL, OPT_MODEL},
     {"mood", required_argument, NULL, OPT_MOOD},
     {"no-cache", no_argument, NULL, OPT_NO_CACHE},
     {"store", required_argument, NULL, OPT_STORE},
@@ -166,7 +172,7 @@ static void explain_missing(int64_t id, const char *library_path, const char *st
 
 static int run(const char *command, int argc, char **argv)
 {
-    const char *library_path = LOCATIONS_DEFAULT_LIBRARY, *store_loc = NULL;
+    const char *library_path = LOCATIONS_DEFAULT_LIBRARY, *store_loc = NULL, *model = NULL, *base_url = NULL;
     int json = 0, use_cache = 1, c;
     char err[SV_ERR_LEN];
     searcher_query q;
@@ -177,6 +183,8 @@ static int run(const char *command, int argc, char **argv)
         const char *param = NULL;
         switch (c) {
         case 'k': param = "k"; break;
+        case OPT_BASE_URL: base_url = optarg; break;
+        case OPT_MODEL: model = optarg; break;
         case OPT_BPM: param = "bpm"; break;
         case OPT_GENRE: param = "genre"; break;
         case OPT_HELP: fputs(search_help, stdout); return SV_EXIT_OK;
@@ -221,6 +229,7 @@ static int run(const char *command, int argc, char **argv)
     searcher *s = searcher_open(store_loc, use_cache, &rc, err);
     if (!s)
         goto done;
+    searcher_set_provider(s, model, base_url);
     if (strcmp(command, "search") == 0)
         rc = searcher_search(s, arg, &q, &res, err);
     else

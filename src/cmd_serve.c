@@ -44,8 +44,10 @@ static const char serve_help[] =
     "options:\n"
     "  --allow-origin ORIGIN  send Access-Control-Allow-Origin: ORIGIN so a browser page from\n"
     "                         ORIGIN (e.g. http://localhost:3000) may call the API (default: none)\n"
+    "  --base-url URL         OpenAI-compatible server of the store's provider (see search --help)\n"
     "  --host ADDR            IPv4 address to listen on (default 127.0.0.1, loopback only)\n"
     "  --library PATH         sample manager database; locates the default store\n"
+    "  --model PATH           the .gguf file of a store embedded with --provider gguf\n"
     "  --no-cache             keep the vector cache in a private temporary file\n"
     "  --port P               TCP port (default 8404; 0 = any free port, printed on stderr)\n"
     "  --store PATH|URL       vector store (default: $TURSO_DATABASE_URL, else samplevec.db next\n"
@@ -55,14 +57,19 @@ static const char serve_help[] =
     "exit codes: 0 stopped by SIGINT/SIGTERM, 2 usage error or the port is taken,\n"
     "3 store unreadable, empty or unreachable.\n";
 
-enum { OPT_ALLOW_ORIGIN = 256, OPT_HELP, OPT_HOST, OPT_LIBRARY, OPT_NO_CACHE, OPT_PORT, OPT_STORE };
+enum {
+    OPT_ALLOW_ORIGIN = 256, OPT_BASE_URL, OPT_HELP, OPT_HOST, OPT_LIBRARY, OPT_MODEL, OPT_NO_CACHE, OPT_PORT,
+    OPT_STORE,
+};
 
 /* Alphasorted. */
 static const struct option serve_table[] = {
     {"allow-origin", required_argument, NULL, OPT_ALLOW_ORIGIN},
+    {"base-url", required_argument, NULL, OPT_BASE_URL},
     {"help", no_argument, NULL, OPT_HELP},
     {"host", required_argument, NULL, OPT_HOST},
     {"library", required_argument, NULL, OPT_LIBRARY},
+    {"model", required_argument, NULL, OPT_MODEL},
     {"no-cache", no_argument, NULL, OPT_NO_CACHE},
     {"port", required_argument, NULL, OPT_PORT},
     {"store", required_argument, NULL, OPT_STORE},
@@ -240,6 +247,8 @@ static void serve_one(int fd, searcher *sr, const char *allow_origin)
             continue;
         if (got <= 0)
             return; /* closed, timed out or interrupted before a full head: nothing to answer */
+        if (ui_now() - t0 > 5.0)
+            return; /* a head trickled in byte by byte: same limit as one silent read */
         len += (size_t)got;
         head[len] = '\0';
         if (strstr(head, "\r\n\r\n") || strstr(head, "\n\n"))
@@ -277,7 +286,7 @@ reply:
 int cmd_serve(int argc, char **argv)
 {
     const char *library_path = LOCATIONS_DEFAULT_LIBRARY, *store_loc = NULL, *host = "127.0.0.1";
-    const char *allow_origin = NULL;
+    const char *allow_origin = NULL, *model = NULL, *base_url = NULL;
     int use_cache = 1, c;
     int64_t port = 8404;
     opterr = 0;
@@ -289,9 +298,11 @@ int cmd_serve(int argc, char **argv)
                 return msg_usage("serve", "option --allow-origin: '%s' contains a line break", optarg);
             allow_origin = optarg;
             break;
+        case OPT_BASE_URL: base_url = optarg; break;
         case OPT_HELP: fputs(serve_help, stdout); return SV_EXIT_OK;
         case OPT_HOST: host = optarg; break;
         case OPT_LIBRARY: library_path = optarg; break;
+        case OPT_MODEL: model = optarg; break;
         case OPT_NO_CACHE: use_cache = 0; break;
         case OPT_PORT:
             if (cliopt_int("serve", "port", optarg, 0, 65535, &port))
@@ -323,6 +334,7 @@ int cmd_serve(int argc, char **argv)
         msg_error("%s", err);
         return rc;
     }
+    searcher_set_provider(sr, model, base_url);
     /* Map the cache now, so the first request is as fast as the rest. */
     searcher_query warm;
     searcher_query_init(&warm);

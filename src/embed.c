@@ -576,8 +576,8 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     if (rc == SV_EXIT_INTERRUPTED && cp.total_processed == 0)
-        snprintf(err, SV_ERR_LEN, "interrupted before the first batch was stored; nothing was "
-                                  "recorded, so run the same command again");
+        snprintf(err, SV_ERR_LEN, "interrupted before the first batch was stored, so nothing was "
+                                  "recorded: run the command again (--resume works too)");
     else if (rc == SV_EXIT_INTERRUPTED)
         snprintf(err, SV_ERR_LEN,
                  "interrupted: progress saved to %s after sample %lld; run again with --resume "

@@ -311,8 +311,12 @@ static void *scan_run(void *arg)
             const veccache_row *row = &vc->rows[r];
             if (!row_passes(sh->cf, row))
                 continue;
-            float dot = sh->dot(sh->query, vc->vectors + r * dims, dims);
-            double sim = (double)dot * sh->query_inv_norm * row->inv_norm;
+            /* A zero (or non-finite, cached as zero) vector on either side: similarity 0. */
+            double sim = 0.0;
+            if (row->inv_norm != 0.0 && sh->query_inv_norm != 0.0) {
+                float dot = sh->dot(sh->query, vc->vectors + r * dims, dims);
+                sim = (double)dot * sh->query_inv_norm * row->inv_norm;
+            }
             /* Rounding can carry an identical vector a hair past 1. */
             if (sim > 1.0)
                 sim = 1.0;
@@ -379,7 +383,7 @@ int search_top_k(const veccache *vc, const float *query, const search_filter *f,
     double sq = 0;
     for (int i = 0; i < vc->dims; i++)
         sq += (double)query[i] * query[i];
-    sh->query_inv_norm = sq > 0 ? 1.0 / sqrt(sq) : 0.0;
+    sh->query_inv_norm = (sq > 0 && isfinite(sq)) ? 1.0 / sqrt(sq) : 0.0;
     sh->cf = &cf;
     sh->dot = distance_dot_pick(NULL);
     sh->n_chunks = (vc->n + SEARCH_CHUNK_ROWS - 1) / SEARCH_CHUNK_ROWS;

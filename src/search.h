@@ -1,8 +1,8 @@
 /* search: exact top-k by cosine similarity, with filters applied before scoring.
  *
  * similarity = cos(query, v) = (query · v) / (||query|| ||v||), 1 = same direction;
- * distance   = 1 - similarity (libSQL's vector_distance_cos). An all-zero stored vector has
- * similarity 0. Results: similarity descending, ties by sample_id ascending, at most k:
+ * distance   = 1 - similarity (libSQL's vector_distance_cos). An all-zero (or non-finite)
+ * vector on either side has similarity 0. Results: similarity descending, ties by sample_id ascending, at most k:
  * exactly the first k of a brute-force scan over the samples that pass the filter.
  *
  * The local engine scans a veccache (contiguous vectors + metadata): the filter is tested

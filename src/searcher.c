@@ -15,7 +15,14 @@ struct searcher {
     veccache *vc;     /* NULL for stores with a knn op */
     int use_cache;
     float *query;     /* meta.dims floats */
+    const char *model_location, *base_url; /* searcher_set_provider; NULL = defaults */
 };
+
+void searcher_set_provider(searcher *s, const char *model, const char *base_url)
+{
+    s->model_location = model;
+    s->base_url = base_url;
+}
 
 void searcher_query_init(searcher_query *q)
 {
@@ -154,14 +161,26 @@ static int embed_query(searcher *s, const char *text, char err[SV_ERR_LEN])
         provider_config cfg;
         memset(&cfg, 0, sizeof cfg);
         cfg.name = s->meta.provider;
-        cfg.model = s->meta.model;
+        /* A GGUF model id names the file but is no path: the provider then falls back to
+         * SAMPLEVEC_MODEL unless --model gave the file. */
+        cfg.model = s->model_location ? s->model_location
+                    : strcmp(s->meta.provider, "gguf") == 0 ? NULL
+                                                            : s->meta.model;
+        cfg.base_url = s->base_url;
         cfg.dims = s->meta.dims;
         cfg.batch_size = 1;
         cfg.concurrency = 1;
         cfg.max_retries = 3;
         cfg.threads = 1;
-        if (!(s->prov = provider_open(&cfg, &rc, err)))
-            return rc;
+        char why[SV_ERR_LEN];
+        if (!(s->prov = provider_open(&cfg, &rc, why)))
+            return sv_fail(err, rc, "cannot embed the query with the store's provider %s, model %s: %s",
+                           s->meta.provider, s->meta.model, why);
+        if (strcmp(s->prov->model, s->meta.model) != 0)
+            return sv_fail(err, SV_EXIT_USAGE,
+                           "the store was embedded with model '%s' but the query would be embedded "
+                           "with '%s': pass the same --model as 'samplevec embed' got",
+                           s->meta.model, s->prov->model);
         if (s->prov->dims != s->meta.dims)
             return sv_fail(err, SV_EXIT_DATA, "provider %s gives %d dims; the store holds %d",
                            s->meta.provider, s->prov->dims, s->meta.dims);

@@ -41,6 +41,13 @@ int searcher_query_set(searcher_query *q, const char *name, const char *value, c
 searcher *searcher_open(const char *location, int use_cache, int *exit_code, char err[SV_ERR_LEN]);
 void searcher_free(searcher *s); /* NULL is a no-op */
 
+/* Where the store's provider finds its model, when the stored model id is not enough: a GGUF
+ * store records "<file>#<hash>", not a path, so `search` needs --model PATH (or
+ * SAMPLEVEC_MODEL); an OpenAI-compatible server other than the default needs its base URL.
+ * Either may be NULL. The provider opened from them must report the store's model id, else
+ * the query fails with SV_EXIT_USAGE naming both. Strings are borrowed. */
+void searcher_set_provider(searcher *s, const char *model, const char *base_url);
+
 /* The store's claim (provider, model, dims, rows). */
 const store_meta *searcher_meta(const searcher *s);
 

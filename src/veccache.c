@@ -1,9 +1,11 @@
 #include "veccache.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +17,12 @@
 #include "musical_key.h"
 
 #define VC_MAGIC "SVVCACH1"
-#define VC_VERSION 1u
+#define VC_VERSION 2u
 #define VC_HEADER_LEN 4096u
 #define VC_MAX_DIMS 65536
+/* The row section holds int64 and double fields: it starts on a 64-byte boundary whatever
+ * n × dims × 4 is (odd dims × odd n would otherwise leave it 4-byte aligned). */
+#define VC_ALIGN(x) (((x) + 63u) & ~(uint64_t)63u)
 
 typedef struct vc_header {
     char magic[8];
@@ -73,6 +78,8 @@ struct veccache_builder {
     uint32_t *genres, *moods;
     size_t n_genres, genres_cap, n_moods, moods_cap;
     intern genre_set, mood_set, key_set;
+    float *zeros;          /* dims zeros, stored instead of a non-finite vector */
+    size_t non_finite;     /* rows stored as zeros */
 };
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -168,6 +175,35 @@ static uint32_t make_mood(veccache_builder *b, uint32_t off)
     return (uint32_t)b->n_moods++;
 }
 
+/* Removes "<path>.tmp.<pid>" files whose writer is gone (killed mid-build): each can be as
+ * large as the store's vectors. */
+static void remove_orphans(const char *path)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+    if (slash && slash == path)
+        snprintf(dir, sizeof dir, "/");
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    size_t blen = strlen(base);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, base, blen) != 0 || strncmp(e->d_name + blen, ".tmp.", 5) != 0)
+            continue;
+        char *end;
+        long pid = strtol(e->d_name + blen + 5, &end, 10);
+        if (*end || pid <= 0 || pid == (long)getpid() || !(kill((pid_t)pid, 0) != 0 && errno == ESRCH))
+            continue;
+        char victim[PATH_MAX + 256];
+        snprintf(victim, sizeof victim, "%s/%s", dir, e->d_name);
+        unlink(victim);
+    }
+    closedir(d);
+}
+
 veccache_builder *veccache_builder_new(const char *path, int dims, char err[SV_ERR_LEN])
 {
     if (dims <= 0 || dims > VC_MAX_DIMS) {
@@ -182,6 +218,7 @@ veccache_builder *veccache_builder_new(const char *path, int dims, char err[SV_E
     b->dims = dims;
     b->last_id = INT64_MIN;
     if (path) {
+        remove_orphans(path);
         size_t len = strlen(path) + 32;
         b->path = strdup(path);
         b->tmp_path = malloc(len);
@@ -224,15 +261,25 @@ int veccache_builder_add(veccache_builder *b, const store_scan_row *row, char er
                        (long long)row->sample_id);
     if (grow((void **)&b->rows, &b->rows_cap, b->n + 1, sizeof *b->rows) != 0)
         return sv_fail(err, SV_EXIT_DATA, "out of memory");
-    if (fwrite(row->vector, sizeof(float), (size_t)b->dims, b->f) != (size_t)b->dims)
+    double sq = 0;
+    for (int i = 0; i < b->dims; i++)
+        sq += (double)row->vector[i] * row->vector[i];
+    const float *v = row->vector;
+    if (!isfinite(sq)) {
+        /* NaN/Inf (another program wrote the store): kept as all-zero, similarity 0, so one
+         * bad row cannot poison the ranking of the others. */
+        if (!b->zeros && !(b->zeros = calloc((size_t)b->dims, sizeof(float))))
+            return sv_fail(err, SV_EXIT_DATA, "out of memory");
+        v = b->zeros;
+        sq = 0;
+        b->non_finite++;
+    }
+    if (fwrite(v, sizeof(float), (size_t)b->dims, b->f) != (size_t)b->dims)
         return sv_fail(err, SV_EXIT_DATA, "cannot write vector cache: %s", strerror(errno));
 
     veccache_row *r = &b->rows[b->n];
     memset(r, 0, sizeof *r);
     r->sample_id = row->sample_id;
-    double sq = 0;
-    for (int i = 0; i < b->dims; i++)
-        sq += (double)row->vector[i] * row->vector[i];
     r->inv_norm = sq > 0 ? 1.0 / sqrt(sq) : 0.0;
     r->bpm = row->has_bpm ? row->bpm : NAN;
     r->title = row->title ? blob_add(b, row->title) : VECCACHE_NONE;
@@ -268,6 +315,7 @@ void veccache_builder_free(veccache_builder *b)
     free(b->blob);
     free(b->genres);
     free(b->moods);
+    free(b->zeros);
     intern *sets[] = {&b->genre_set, &b->mood_set, &b->key_set};
     for (size_t i = 0; i < 3; i++) {
         free(sets[i]->keys);
@@ -307,8 +355,8 @@ static int vc_validate(veccache *vc, int dims, const char *fingerprint, const ch
     uint64_t row_bytes = (uint64_t)dims * sizeof(float);
     if (h->vectors_off != VC_HEADER_LEN || h->n > (len - VC_HEADER_LEN) / row_bytes)
         return sv_fail(err, -1, "bad vector section");
-    uint64_t end = h->vectors_off + h->n * row_bytes;
-    if (h->rows_off != end || h->n > (len - end) / sizeof(veccache_row))
+    uint64_t end = VC_ALIGN(h->vectors_off + h->n * row_bytes);
+    if (h->rows_off != end || end > len || h->n > (len - end) / sizeof(veccache_row))
         return sv_fail(err, -1, "bad row section");
     end += h->n * sizeof(veccache_row);
     if (h->genres_off != end || h->n_genres > (len - end) / 4)
@@ -421,7 +469,8 @@ veccache *veccache_builder_finish(veccache_builder *b, const char *fingerprint, 
     h.n_moods = (uint32_t)b->n_moods;
     h.n = b->n;
     h.vectors_off = VC_HEADER_LEN;
-    h.rows_off = h.vectors_off + (uint64_t)b->n * (uint64_t)b->dims * sizeof(float);
+    uint64_t vectors_end = h.vectors_off + (uint64_t)b->n * (uint64_t)b->dims * sizeof(float);
+    h.rows_off = VC_ALIGN(vectors_end);
     h.genres_off = h.rows_off + (uint64_t)b->n * sizeof(veccache_row);
     h.moods_off = h.genres_off + (uint64_t)b->n_genres * 4;
     h.strings_off = h.moods_off + (uint64_t)b->n_moods * 4;
@@ -431,7 +480,9 @@ veccache *veccache_builder_finish(veccache_builder *b, const char *fingerprint, 
     snprintf(h.provider, sizeof h.provider, "%s", provider ? provider : "");
     snprintf(h.model, sizeof h.model, "%s", model ? model : "");
 
-    if (write_at(b->f, b->rows, sizeof *b->rows, b->n) != 0 ||
+    static const char pad[64];
+    if (write_at(b->f, pad, 1, (size_t)(h.rows_off - vectors_end)) != 0 ||
+        write_at(b->f, b->rows, sizeof *b->rows, b->n) != 0 ||
         write_at(b->f, b->genres, sizeof *b->genres, b->n_genres) != 0 ||
         write_at(b->f, b->moods, sizeof *b->moods, b->n_moods) != 0 ||
         write_at(b->f, b->blob, 1, b->blob_len) != 0 || fseek(b->f, 0, SEEK_SET) != 0 ||
@@ -453,6 +504,8 @@ veccache *veccache_builder_finish(veccache_builder *b, const char *fingerprint, 
     vc = vc_map(fd, b->dims, NULL, provider, model, why);
     if (!vc)
         sv_fail(err, SV_EXIT_DATA, "vector cache just written is unreadable: %s", why);
+    else
+        vc->non_finite = b->non_finite;
 done:
     veccache_builder_free(b);
     return vc;
@@ -544,5 +597,8 @@ veccache *veccache_for_store(store *s, const store_meta *meta, int use_file, int
     }
     if (rebuilt)
         *rebuilt = 1;
+    if (vc->non_finite)
+        msg_warn("store %s: %zu stored vectors hold NaN or Inf; they rank as similarity 0 "
+                 "(re-embed them)", s->location, vc->non_finite);
     return vc;
 }

@@ -5,6 +5,7 @@
  * File layout (native little-endian, x86-64; every offset from the file start):
  *   [0, 4096)   header: veccache_header below, zero-padded
  *   vectors     n × dims float32, row r at vectors_off + r*dims*4 (vectors_off = 4096)
+ *   (zero padding to the next multiple of 64 bytes)
  *   rows        n × veccache_row, ascending sample_id
  *   genres      n_genres × uint32 string offsets   (distinct genre values)
  *   moods       n_moods × uint32 string offsets    (distinct mood_primary/secondary values)
@@ -47,6 +48,8 @@ typedef struct veccache {
     uint32_t n_genres, n_moods;
     const char *strings;        /* strings_len bytes */
     size_t strings_len;
+    size_t non_finite;          /* rows whose stored vector held NaN/Inf, cached as all-zero
+                                   (set by veccache_builder_finish; 0 after veccache_open) */
     /* private */
     void *map;
     size_t map_len;
@@ -61,8 +64,9 @@ int64_t veccache_find(const veccache *vc, int64_t sample_id);
  * (a cache nobody else will reuse, e.g. when the store's directory is read-only). */
 typedef struct veccache_builder veccache_builder;
 veccache_builder *veccache_builder_new(const char *path, int dims, char err[SV_ERR_LEN]);
-/* Copies what it needs from row (row->vector has dims floats). Returns 0 or SV_EXIT_DATA
- * (ids out of order, write error). */
+/* Copies what it needs from row (row->vector has dims floats; one holding NaN or Inf is
+ * cached as all-zero, i.e. similarity 0, and counted in non_finite). Returns 0 or
+ * SV_EXIT_DATA (ids out of order, write error). */
 int veccache_builder_add(veccache_builder *b, const store_scan_row *row, char err[SV_ERR_LEN]);
 /* Writes the file stamped with fingerprint/provider/model, maps it and frees b (always, even
  * on failure). NULL on failure with err. */

@@ -90,6 +90,9 @@ static double ref_cos(const float *a, const float *b, int dims)
         na += (double)a[i] * a[i];
         nb += (double)b[i] * b[i];
     }
+    /* Non-finite vectors count as all-zero: similarity 0 (documented in veccache.h). */
+    if (!isfinite(na) || !isfinite(nb))
+        return 0.0;
     return (na > 0 && nb > 0) ? d / sqrt(na) / sqrt(nb) : 0.0;
 }
 
@@ -267,6 +270,8 @@ int main(void)
             memcpy(v, vecs + (i - 1) * DIMS, DIMS * sizeof *v); /* duplicate of the previous row */
         if (i == 17)
             memset(v, 0, DIMS * sizeof *v);
+        if (i == 29)
+            v[3] = NAN; /* written by some other program */
         id += 1 + (int64_t)pick(3);
         size_t kk = pick(sizeof KEYS / sizeof *KEYS);
         snprintf(titles[i], sizeof titles[i], "sample %lld", (long long)id);
@@ -281,6 +286,8 @@ int main(void)
     if (!vc)
         return check_summary();
     CHECK(vc->n == N);
+    CHECK(vc->non_finite == 1);
+    CHECK(vc->rows[29].inv_norm == 0.0);
     CHECK(vc->n_genres == 5);  /* "Hip Hop" and "hip hop" are distinct values */
     CHECK(veccache_find(vc, rows[100].id) == 100);
     CHECK(veccache_find(vc, rows[N - 1].id + 1) == -1);
@@ -418,14 +425,35 @@ int main(void)
     }
     veccache_free(vc);
 
+    /* Odd dims × odd row count: the row section stays aligned (UBSan checks in the sanitizer
+     * build), and the tail of every vector goes through the kernels' scalar path. */
+    {
+        veccache *odd = build(rows, 5, 7, NULL, "fp-odd");
+        CHECK(odd != NULL && ((uintptr_t)odd->rows % 8) == 0);
+        search_filter f = {0};
+        search_results got = {0};
+        CHECK(odd && search_top_k(odd, rows[2].v, &f, 5, 1, &got, err) == 0 && got.n == 5);
+        CHECK(got.n == 5 && got.hits[0].sample_id == rows[2].id);
+        search_results_clear(&got);
+        veccache_free(odd);
+    }
+
     /* 7. The cache file: reused when current, refused when stale or damaged. */
     {
         char dir[] = "/tmp/samplevec-test-search-XXXXXX";
         CHECK(mkdtemp(dir) != NULL);
-        char path[256];
+        char path[256], orphan[300], live[300];
         snprintf(path, sizeof path, "%s/store.db.vcache", dir);
+        /* A build killed midway left its temporary file; a live writer's is left alone. */
+        snprintf(orphan, sizeof orphan, "%s.tmp.%d", path, 999999999);
+        snprintf(live, sizeof live, "%s.tmp.%d", path, (int)getppid());
+        fclose(fopen(orphan, "w"));
+        fclose(fopen(live, "w"));
         veccache *a = build(rows, 500, DIMS, path, "gen-A");
         CHECK(a != NULL);
+        CHECK(access(orphan, F_OK) != 0);
+        CHECK(access(live, F_OK) == 0);
+        unlink(live);
         veccache *b = veccache_open(path, DIMS, "gen-A", "lexical", "lexical-v1", err);
         CHECK(b != NULL);
         CHECK(b && b->n == 500 && memcmp(b->vectors, a->vectors, 500 * DIMS * sizeof(float)) == 0);
@@ -442,7 +470,7 @@ int main(void)
         CHECK(stat(path, &st) == 0);
         int fd = open(path, O_RDWR);
         uint32_t huge = 0x7ffffff0u;
-        off_t row0 = 4096 + (off_t)500 * DIMS * 4;
+        off_t row0 = (4096 + (off_t)500 * DIMS * 4 + 63) / 64 * 64;
         CHECK(pwrite(fd, &huge, 4, row0 + (off_t)offsetof(veccache_row, genre)) == 4);
         CHECK(veccache_open(path, DIMS, "gen-A", "lexical", "lexical-v1", err) == NULL);
         CHECK(strstr(err, "bad row") != NULL);
