@@ -28,7 +28,7 @@ typedef struct bert_info {
     int vocab;
     int pooling;                         /* 1 mean, 2 cls, 3 last */
     float eps;
-    uint32_t weight_type;                /* ggml type of the linear weights (F32, F16, Q8_0 ...) */
+    uint32_t weight_type;                /* ggml type of blk.0.attn_output.weight (F32, F16, Q8_0 ...) */
 } bert_info;
 
 /* Validates architecture, hyper-parameters and every tensor (name, shape, type) and loads the
@@ -37,9 +37,9 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN]);
 void bert_free(bert_model *m); /* NULL is a no-op */
 const bert_info *bert_get_info(const bert_model *m);
 
-/* Working buffers for batches of up to max_tokens tokens (sum over texts) and texts of up to
- * max_len tokens, for `threads` threads. Grows in place when a batch needs more.
- * NULL on out of memory. */
+/* Working buffers for the forward pass, empty at first: bert_embed_batch sizes them for its
+ * batch (total tokens, longest text, threads) and reuses them for every batch that fits, so
+ * a run allocates only when a batch is larger than all before it. NULL on out of memory. */
 bert_workspace *bert_workspace_new(void);
 void bert_workspace_free(bert_workspace *ws); /* NULL is a no-op */
 
