@@ -14,6 +14,8 @@
 
 #include "gemm.h"
 
+#define BERT_MAX_ROT 1024 /* nomic-bert rotated dims per head we accept (real models: 64) */
+
 typedef struct bert_layer {
     float *wqkv, *bqkv; /* [3H][H], [3H]: Q, K, V rows stacked, so one product makes all three */
     float *wo, *bo;     /* [H][H], [H] */
@@ -23,7 +25,8 @@ typedef struct bert_layer {
     float *ln2_w, *ln2_b; /* layer_output_norm [H] */
     /* How llama.cpp rounds each product's input for the file's weight type (act_for_weight):
      * Q, K, V, output, up, down. Real quantized files mix types per tensor. */
-    uint32_t act_q, act_k, act_v, act_o, act_up, act_down;
+    uint32_t act_q, act_k, act_v, act_o, act_up, act_down, act_gate;
+    float *wgate;       /* nomic-bert: ffn_gate [F][H]; NULL for bert */
 } bert_layer;
 
 struct bert_model {
@@ -35,6 +38,9 @@ struct bert_model {
     bert_layer *layers;          /* info.layers */
     float *arena;                /* every float above, one allocation */
     const gemm_kernels *gemm;
+    int nomic;                   /* nomic-bert: RoPE instead of position_embd, SwiGLU FFN */
+    int n_rot;                   /* nomic-bert: rotated dims per head (even) */
+    float rope_base;             /* nomic-bert: rope.freq_base */
 };
 
 /* The rounding llama.cpp's CPU backend applies to a product's activations for weights of
@@ -63,6 +69,7 @@ struct bert_workspace {
     float *tmp;     /* [T][H] */
     float *ffn;     /* [T][F] */
     float *xq;      /* [T][H] a linear layer's input rounded as llama.cpp rounds it (see act_round) */
+    float *gate;    /* [T][F] nomic-bert's gate product; NULL for bert */
     float *scores;  /* threads × [len][len] attention probabilities, one block per thread */
     size_t *start;  /* texts + 1 token offsets */
 };
@@ -144,16 +151,24 @@ static void gelu_row(float *y, size_t n)
 
 /* ------------------------------------------------------------------ loading */
 
-static int get_u32(const gguf_file *g, const char *key, uint32_t lo, uint32_t hi, uint32_t *out,
-                   char err[SV_ERR_LEN])
+/* "<arch>.<suffix>", the per-architecture metadata key. */
+static const char *akey(const char *arch, const char *suffix, char buf[96])
 {
-    int r = gguf_get_u32(g, key, out);
+    snprintf(buf, 96, "%s.%s", arch, suffix);
+    return buf;
+}
+
+static int get_u32(const gguf_file *g, const char *arch, const char *suffix, uint32_t lo, uint32_t hi,
+                   uint32_t *out, char err[SV_ERR_LEN])
+{
+    char key[96];
+    int r = gguf_get_u32(g, akey(arch, suffix, key), out);
     if (r == 0)
-        return sv_fail(err, SV_EXIT_DATA, "architecture 'bert': required metadata %s is missing", key);
+        return sv_fail(err, SV_EXIT_DATA, "architecture '%s': required metadata %s is missing", arch, key);
     if (r < 0)
-        return sv_fail(err, SV_EXIT_DATA, "architecture 'bert': metadata %s is not an unsigned integer", key);
+        return sv_fail(err, SV_EXIT_DATA, "architecture '%s': metadata %s is not an unsigned integer", arch, key);
     if (*out < lo || *out > hi)
-        return sv_fail(err, SV_EXIT_DATA, "architecture 'bert': %s = %u is out of range (%u..%u)", key, *out, lo, hi);
+        return sv_fail(err, SV_EXIT_DATA, "architecture '%s': %s = %u is out of range (%u..%u)", arch, key, *out, lo, hi);
     return 0;
 }
 
@@ -165,13 +180,13 @@ static int find(const gguf_file *g, const char *name, uint64_t ne0, uint64_t ne1
     *out = NULL;
     if (!t) {
         if (required)
-            return sv_fail(err, SV_EXIT_DATA, "architecture 'bert': tensor '%s' is missing", name);
+            return sv_fail(err, SV_EXIT_DATA, "tensor '%s' is missing", name);
         return 0;
     }
     uint32_t want_dims = ne1 ? 2 : 1;
     if (t->n_dims != want_dims || t->ne[0] != ne0 || (ne1 && t->ne[1] != ne1))
         return sv_fail(err, SV_EXIT_DATA,
-                       "tensor '%s' has shape [%llu, %llu] (%u dims), want [%llu, %llu] from the bert.* metadata",
+                       "tensor '%s' has shape [%llu, %llu] (%u dims), want [%llu, %llu] from the model's metadata",
                        name, (unsigned long long)t->ne[0], (unsigned long long)t->ne[1], t->n_dims,
                        (unsigned long long)ne0, (unsigned long long)(ne1 ? ne1 : 1));
     if (!gguf_type_supported(t->type))
@@ -199,43 +214,60 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
     int rc;
     if (gguf_get_str(g, "general.architecture", &arch) <= 0)
         return sv_fail(err, SV_EXIT_DATA, "no general.architecture string in the file");
-    if (!(arch.len == 4 && memcmp(arch.ptr, "bert", 4) == 0))
+    int nomic = arch.len == 10 && memcmp(arch.ptr, "nomic-bert", 10) == 0;
+    if (!(arch.len == 4 && memcmp(arch.ptr, "bert", 4) == 0) && !nomic)
         return sv_fail(err, SV_EXIT_DATA,
-                       "architecture '%s' is not supported: only 'bert' encoders (all-MiniLM, bge, e5, gte ...) are",
+                       "architecture '%s' is not supported: only 'bert' (all-MiniLM, bge, e5, gte ...) and "
+                       "'nomic-bert' encoders are",
                        gguf_str_print(arch, buf, sizeof buf));
+    const char *A = nomic ? "nomic-bert" : "bert";
+    char key[96];
 
     bert_model *m = calloc(1, sizeof *m);
     if (!m)
         return sv_fail(err, SV_EXIT_DATA, "out of memory");
     bert_info *in = &m->info;
     uint32_t H, F, NL, NH, CTX, pooling = 1;
-    if ((rc = get_u32(g, "bert.embedding_length", 1, 16384, &H, err)) ||
-        (rc = get_u32(g, "bert.feed_forward_length", 1, 65536, &F, err)) ||
-        (rc = get_u32(g, "bert.block_count", 1, 256, &NL, err)) ||
-        (rc = get_u32(g, "bert.attention.head_count", 1, 1024, &NH, err)) ||
-        (rc = get_u32(g, "bert.context_length", 2, 1u << 16, &CTX, err)))
+    if ((rc = get_u32(g, A, "embedding_length", 1, 16384, &H, err)) ||
+        (rc = get_u32(g, A, "feed_forward_length", 1, 65536, &F, err)) ||
+        (rc = get_u32(g, A, "block_count", 1, 256, &NL, err)) ||
+        (rc = get_u32(g, A, "attention.head_count", 1, 1024, &NH, err)) ||
+        (rc = get_u32(g, A, "context_length", 2, 1u << 16, &CTX, err)))
         goto fail;
     if (H % NH) {
-        rc = sv_fail(err, SV_EXIT_DATA, "architecture 'bert': embedding_length %u is not divisible by head_count %u", H, NH);
+        rc = sv_fail(err, SV_EXIT_DATA, "architecture '%s': embedding_length %u is not divisible by head_count %u", A, H, NH);
         goto fail;
     }
-    int r = gguf_get_f32(g, "bert.attention.layer_norm_epsilon", &in->eps);
+    int r = gguf_get_f32(g, akey(A, "attention.layer_norm_epsilon", key), &in->eps);
     if (r <= 0 || !(in->eps > 0.0f && in->eps < 1.0f)) {
-        rc = sv_fail(err, SV_EXIT_DATA, "architecture 'bert': bert.attention.layer_norm_epsilon is %s",
-                     r == 0 ? "missing" : "not a float in (0, 1)");
+        rc = sv_fail(err, SV_EXIT_DATA, "architecture '%s': %s is %s", A, key, r == 0 ? "missing" : "not a float in (0, 1)");
         goto fail;
     }
     int causal = 0;
-    if (gguf_get_bool(g, "bert.attention.causal", &causal) < 0 || causal) {
-        rc = sv_fail(err, SV_EXIT_DATA, "architecture 'bert': bert.attention.causal must be false for an encoder");
+    if (gguf_get_bool(g, akey(A, "attention.causal", key), &causal) < 0 || causal) {
+        rc = sv_fail(err, SV_EXIT_DATA, "architecture '%s': %s must be false for an encoder", A, key);
         goto fail;
     }
     /* Absent pooling_type: mean, the sentence-transformers default for these models. */
-    r = gguf_get_u32(g, "bert.pooling_type", &pooling);
+    r = gguf_get_u32(g, akey(A, "pooling_type", key), &pooling);
     if (r < 0 || (pooling != 1 && pooling != 2 && pooling != 3)) {
-        rc = sv_fail(err, SV_EXIT_DATA,
-                     "architecture 'bert': bert.pooling_type %u is not supported (1 mean, 2 cls, 3 last)", pooling);
+        rc = sv_fail(err, SV_EXIT_DATA, "architecture '%s': %s %u is not supported (1 mean, 2 cls, 3 last)", A, key,
+                     pooling);
         goto fail;
+    }
+    if (nomic) {
+        /* RoPE (NEOX layout) over the first n_rot dims of each head, llama.cpp's defaults:
+         * freq_base 10000, n_rot = the head size. */
+        uint32_t n_rot = H / NH;
+        m->rope_base = 10000.0f;
+        if (gguf_get_f32(g, akey(A, "rope.freq_base", key), &m->rope_base) < 0 || !(m->rope_base > 1.0f) ||
+            gguf_get_u32(g, akey(A, "rope.dimension_count", key), &n_rot) < 0 || n_rot % 2 || n_rot > H / NH ||
+            n_rot == 0 || n_rot > BERT_MAX_ROT) {
+            rc = sv_fail(err, SV_EXIT_DATA, "architecture '%s': bad rope.freq_base or rope.dimension_count", A);
+            goto fail;
+        }
+        m->n_rot = (int)n_rot;
+        m->nomic = 1;
     }
     in->hidden = (int)H;
     in->ffn = (int)F;
@@ -257,13 +289,13 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
         goto fail;
     in->vocab = (int)te->ne[1];
 
-    const gguf_tensor *tt = gguf_find_tensor(g, "token_types.weight"), *pe, *lnw, *lnb;
+    const gguf_tensor *tt = gguf_find_tensor(g, "token_types.weight"), *pe = NULL, *lnw, *lnb;
     if (tt && (tt->n_dims != 2 || tt->ne[0] != H)) {
         rc = sv_fail(err, SV_EXIT_DATA, "tensor 'token_types.weight' must be [hidden=%u, types]", H);
         goto fail;
     }
     if ((tt && (rc = find(g, "token_types.weight", H, tt->ne[1], 1, &tt, err))) ||
-        (rc = find(g, "position_embd.weight", H, CTX, 1, &pe, err)) ||
+        (!nomic && (rc = find(g, "position_embd.weight", H, CTX, 1, &pe, err))) ||
         (rc = find(g, "token_embd_norm.weight", H, 0, 1, &lnw, err)) ||
         (rc = find(g, "token_embd_norm.bias", H, 0, 1, &lnb, err)))
         goto fail;
@@ -271,8 +303,8 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
     /* One arena for all float weights: sizes are bounded by the checks above (H <= 2^14,
      * F <= 2^16, layers <= 256, ctx <= 2^16), so nothing here overflows size_t. */
     size_t h = H, f = F;
-    size_t per_layer = 3 * h * h + 3 * h + h * h + h + 2 * h + f * h + f + h * f + h + 2 * h;
-    size_t total = h + (size_t)CTX * h + 2 * h + per_layer * NL;
+    size_t per_layer = 3 * h * h + 3 * h + h * h + h + 2 * h + f * h + f + h * f + h + 2 * h + (nomic ? f * h : 0);
+    size_t total = h + (nomic ? 0 : (size_t)CTX * h) + 2 * h + per_layer * NL;
     m->arena = malloc(total * sizeof(float));
     m->layers = calloc(NL, sizeof *m->layers);
     if (!m->arena || !m->layers) {
@@ -283,8 +315,10 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
 #define TAKE(n) (p += (n), p - (n))
     m->type0 = TAKE(h);
     load_into(tt, m->type0, h); /* only row 0: llama.cpp hard-codes sentence A */
-    m->pos = TAKE((size_t)CTX * h);
-    load_into(pe, m->pos, (size_t)CTX * h);
+    if (!nomic) {
+        m->pos = TAKE((size_t)CTX * h);
+        load_into(pe, m->pos, (size_t)CTX * h);
+    }
     m->emb_ln_w = TAKE(h);
     load_into(lnw, m->emb_ln_w, h);
     m->emb_ln_b = TAKE(h);
@@ -318,8 +352,14 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
                 load_into(b, L->bqkv + k * h, h);
             }
         }
-        if (gguf_find_tensor(g, NAME("ffn_gate.weight"))) {
-            rc = sv_fail(err, SV_EXIT_DATA, "tensor '%s': gated feed-forward layers are not supported (plain bert only)", name);
+        if (nomic) { /* SwiGLU: down(silu(gate x) * up x), no FFN biases (llama.cpp ignores any) */
+            if ((rc = find(g, NAME("ffn_gate.weight"), H, F, 1, &t, err)))
+                goto fail;
+            L->wgate = TAKE(f * h);
+            load_into(t, L->wgate, f * h);
+            L->act_gate = act_for_weight(t->type);
+        } else if (gguf_find_tensor(g, NAME("ffn_gate.weight"))) {
+            rc = sv_fail(err, SV_EXIT_DATA, "tensor '%s': a gated feed-forward layer in a plain 'bert' model", name);
             goto fail;
         }
         struct {
@@ -345,7 +385,7 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
             if ((rc = find(g, name, plan[k].ne0, plan[k].ne1, plan[k].required, &t, err)))
                 goto fail;
             *plan[k].dst = TAKE(plan[k].n);
-            load_into(t, *plan[k].dst, plan[k].n);
+            load_into(nomic && (k == 5 || k == 7) ? NULL : t, *plan[k].dst, plan[k].n);
             if (k == 0)
                 in->weight_type = t->type;
             if (t && plan[k].ne1) /* a weight matrix */
@@ -395,6 +435,7 @@ void bert_workspace_free(bert_workspace *ws)
     free(ws->tmp);
     free(ws->ffn);
     free(ws->xq);
+    free(ws->gate);
     free(ws->scores);
     free(ws->start);
     free(ws);
@@ -403,24 +444,26 @@ void bert_workspace_free(bert_workspace *ws)
 /* Grows the buffers to hold the batch; a no-op when they already do (the common case once the
  * first batch of the largest shape has run). */
 static int workspace_fit(bert_workspace *ws, const bert_info *in, size_t tokens, size_t len, size_t threads,
-                         size_t texts)
+                         size_t texts, int gated)
 {
     size_t h = (size_t)in->hidden, f = (size_t)in->ffn;
-    if (tokens > ws->cap_tokens) {
+    if (tokens > ws->cap_tokens || (gated && !ws->gate)) {
         free(ws->x);
         free(ws->qkv);
         free(ws->attn);
         free(ws->tmp);
         free(ws->ffn);
         free(ws->xq);
+        free(ws->gate);
         ws->xq = malloc(tokens * h * sizeof(float));
+        ws->gate = gated ? malloc(tokens * f * sizeof(float)) : NULL;
         ws->x = malloc(tokens * h * sizeof(float));
         ws->qkv = malloc(tokens * 3 * h * sizeof(float));
         ws->attn = malloc(tokens * h * sizeof(float));
         ws->tmp = malloc(tokens * h * sizeof(float));
         ws->ffn = malloc(tokens * f * sizeof(float));
         ws->cap_tokens = tokens;
-        if (!ws->x || !ws->qkv || !ws->attn || !ws->tmp || !ws->ffn || !ws->xq) {
+        if (!ws->x || !ws->qkv || !ws->attn || !ws->tmp || !ws->ffn || !ws->xq || (gated && !ws->gate)) {
             ws->cap_tokens = 0;
             return -1;
         }
@@ -708,6 +751,38 @@ static void attention_pair(fwd_ctx *c, size_t text, int head, float *S)
           (int)H);
 }
 
+/* nomic-bert's rotary position embedding on the Q and K of token rows [r0, r1), llama.cpp's
+ * NEOX layout: dims i and i + n_rot/2 of each head rotate by pos · base^(-2i/n_rot), the angle
+ * stepped by repeated multiplication in float as ggml's rope cache does. */
+static void rope_rows(fwd_ctx *c, size_t r0, size_t r1)
+{
+    const bert_model *m = c->m;
+    size_t H = (size_t)m->info.hidden, heads = (size_t)m->info.heads, d = H / heads, half = (size_t)m->n_rot / 2;
+    float cs[2 * BERT_MAX_ROT / 2]; /* cos, sin per rotated pair, for the current position */
+    float theta_scale = powf(m->rope_base, -2.0f / (float)m->n_rot);
+    size_t text = 0;
+    for (size_t t = r0; t < r1; t++) {
+        while (t >= c->ws->start[text + 1])
+            text++;
+        float theta = (float)(t - c->ws->start[text]);
+        for (size_t i = 0; i < half; i++) {
+            cs[2 * i] = cosf(theta);
+            cs[2 * i + 1] = sinf(theta);
+            theta *= theta_scale;
+        }
+        float *row = c->ws->qkv + t * 3 * H;
+        for (size_t part = 0; part < 2; part++) /* Q, then K */
+            for (size_t h = 0; h < heads; h++) {
+                float *v = row + part * H + h * d;
+                for (size_t i = 0; i < half; i++) {
+                    float x0 = v[i], x1 = v[i + half];
+                    v[i] = x0 * cs[2 * i] - x1 * cs[2 * i + 1];
+                    v[i + half] = x0 * cs[2 * i + 1] + x1 * cs[2 * i];
+                }
+            }
+    }
+}
+
 static void forward(fwd_ctx *c, int ith)
 {
     const bert_model *m = c->m;
@@ -727,9 +802,14 @@ static void forward(fwd_ctx *c, int ith)
         size_t pos = t - ws->start[text];
         float *x = ws->x + t * H;
         gguf_dequantize(m->tok_embd, (uint64_t)c->ids[text][pos] * H, H, x);
-        const float *pe = m->pos + pos * H;
-        for (size_t i = 0; i < H; i++)
-            x[i] += m->type0[i] + pe[i];
+        if (m->pos) {
+            const float *pe = m->pos + pos * H;
+            for (size_t i = 0; i < H; i++)
+                x[i] += m->type0[i] + pe[i];
+        } else { /* nomic-bert: positions enter through RoPE */
+            for (size_t i = 0; i < H; i++)
+                x[i] += m->type0[i];
+        }
         layer_norm(x, H, m->emb_ln_w, m->emb_ln_b, in->eps);
     }
 
@@ -752,6 +832,8 @@ static void forward(fwd_ctx *c, int ith)
                       ws->qkv + r0 * 3 * H + (size_t)part * H, (int)(3 * H));
             }
             add_bias_rows(ws->qkv + r0 * 3 * H, R, 3 * H, 3 * H, L->bqkv);
+            if (m->nomic)
+                rope_rows(c, r0, r1);
         }
         pthread_barrier_wait(&c->barrier);
         size_t pairs = c->n * (size_t)in->heads;
@@ -782,7 +864,19 @@ static void forward(fwd_ctx *c, int ith)
             }
             k->nt((int)R, (int)F, (int)H, 1.0f, tin, (int)H, L->wup, (int)H, 0.0f, ffn, (int)F);
             add_bias_rows(ffn, R, F, F, L->bup);
-            gelu_row(ffn, R * F);
+            if (m->nomic) { /* ffn = silu(tmp Wgate^T) * up */
+                float *gate = ws->gate + r0 * F;
+                const float *gin = tmp;
+                if (L->act_gate != GGML_T_F32) {
+                    act_round(tmp, ws->xq + r0 * H, R * H, L->act_gate);
+                    gin = ws->xq + r0 * H;
+                }
+                k->nt((int)R, (int)F, (int)H, 1.0f, gin, (int)H, L->wgate, (int)H, 0.0f, gate, (int)F);
+                for (size_t i = 0; i < R * F; i++)
+                    ffn[i] *= gate[i] / (1.0f + expf(-gate[i])); /* ggml_silu_f32 */
+            } else {
+                gelu_row(ffn, R * F);
+            }
             if (L->act_down != GGML_T_F32)
                 act_round(ffn, ffn, R * F, L->act_down);
             /* x = LN2(ffn Wdown^T + bdown + tmp) */
@@ -856,7 +950,7 @@ int bert_embed_batch(const bert_model *m, bert_workspace *ws, int threads, const
         threads = 1;
     if (threads > 256)
         threads = 256;
-    if (workspace_fit(ws, in, tokens, maxlen, (size_t)threads, n))
+    if (workspace_fit(ws, in, tokens, maxlen, (size_t)threads, n, m->nomic))
         return sv_fail(err, SV_EXIT_FAILED, "out of memory for a batch of %zu tokens", tokens);
     ws->start[0] = 0;
     for (size_t s = 0; s < n; s++)

@@ -1,5 +1,5 @@
-/* bert: the forward pass of llama.cpp's `bert` architecture (BERT, MiniLM, bge, e5, gte ...),
- * many texts per pass.
+/* bert: the forward pass of llama.cpp's `bert` architecture (BERT, MiniLM, bge, e5, gte ...)
+ * and of `nomic-bert` (nomic-embed-text), many texts per pass.
  *
  * Per text of L tokens ([CLS] ... [SEP], L <= context length), H = hidden, F = feed-forward:
  *   x = LN(tok_embd[id] + token_types[0] + position_embd[pos])          (L × H)
@@ -7,6 +7,8 @@
  *              x = LN1(o + x); x = LN2(GELU(x Wup^T + b) Wdown^T + b + x)
  *   pooled = mean over all L tokens (pooling_type 1), token 0 (2, CLS) or token L-1 (3, last)
  * GELU is llama.cpp's: tanh approximation through an fp16 lookup table. Output is L2-normalised.
+ * nomic-bert differs in two places: no position table, instead Q and K rotate by position
+ * (RoPE, NEOX layout), and the feed-forward is x = LN2(Wdown (silu(Wgate x) * Wup x) + x).
  *
  * A batch packs its texts back to back (no padding: attention runs per text over its own
  * length, which is the padding mask). Weights are dequantized to float32 once at load;

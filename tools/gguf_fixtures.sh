@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the GGUF test fixtures into DIR (idempotent): tiny (F32), tiny-f16, tiny-bf16,
-# tiny-qkv (Q, K, V fused into attn_qkv), tiny-cls (CLS pooling), and small-{q8_0,q4_0,q4_1,
+# tiny-qkv (Q, K, V fused into attn_qkv), tiny-nomic (nomic-bert: RoPE, SwiGLU), tiny-cls (CLS pooling), and small-{q8_0,q4_0,q4_1,
 # q5_0,q5_1,mix} (mix: a different type per tensor kind, attn_v BF16), and k256-kmix (hidden 256:
 # Q4_K, Q5_K and Q6_K tensors)
 # (hidden 128: llama.cpp's Q8_0 path gives wrong vectors for texts over ~20 tokens when the
@@ -39,3 +39,4 @@ for t in q4_0 q4_1 q5_0 q5_1 mix; do q small-$t small --type $t; done
 q k256-kmix k256 --type kmix
 q tiny-bf16 tiny --type bf16
 q tiny-qkv tiny --type keep --fuse-qkv
+q tiny-nomic tiny --type keep --to-nomic

@@ -117,6 +117,9 @@ def main():
                          "Q4_K, attn_output and token_embd Q5_K, attn_v and ffn_down Q6_K (rows of 256k)")
     ap.add_argument("--fuse-qkv", action="store_true")
     ap.add_argument("--drop-key", action="append", default=[], help="leave this metadata key out (repeatable)")
+    ap.add_argument("--to-nomic", action="store_true",
+                    help="make a nomic-bert file: bert.* keys renamed, rope.freq_base 1000, no position_embd, "
+                         "Q/K/V fused, a random ffn_gate per layer (seed 7)")
     args = ap.parse_args()
     src, dst = args.src, args.dst
     file_type = {"q8_0": 7, "q4_0": 2, "q4_1": 3, "q5_0": 8, "q5_1": 9, "bf16": 32, "keep": None, "mix": 2, "kmix": 15}[args.type]
@@ -163,8 +166,16 @@ def main():
             raw = struct.pack("<Q", len(key)) + key + struct.pack("<II", 4, file_type)
         if key == b"general.alignment":
             alignment = struct.unpack("<I", buf[pos - 4:pos])[0]
+        if args.to_nomic and key.startswith(b"bert."):
+            nk = b"nomic-bert." + key[5:]
+            raw = struct.pack("<Q", len(nk)) + nk + raw[8 + len(key):]
+        if args.to_nomic and key == b"general.architecture":
+            raw = struct.pack("<Q", len(key)) + key + struct.pack("<IQ", 8, 10) + b"nomic-bert"
         if key.decode() not in args.drop_key:
             kvs.append(raw)
+    if args.to_nomic:
+        nk = b"nomic-bert.rope.freq_base"
+        kvs.append(struct.pack("<Q", len(nk)) + nk + struct.pack("<If", 6, 1000.0))
     infos = []
     for _ in range(n_t):
         name = string()
@@ -181,6 +192,23 @@ def main():
             n *= d
         size = n * (4 if typ == F32 else 2)
         tensors.append((name, dims, typ, buf[data_start + toff:data_start + toff + size]))
+    if args.to_nomic:
+        import random
+        rng = random.Random(7)
+        out = []
+        for t in tensors:
+            if t[0] == b"position_embd.weight":
+                continue
+            out.append(t)
+            parts = t[0].split(b".")
+            if len(parts) == 4 and parts[2] == b"ffn_up" and parts[3] == b"weight":
+                h, f = t[1]
+                a = math.sqrt(3.0 / h)  # uniform with std 1/sqrt(h)
+                gate = array.array("f", [rng.uniform(-a, a) for _ in range(h * f)])
+                out.append((b".".join(parts[:2] + [b"ffn_gate", b"weight"]), [h, f], F32, gate.tobytes()))
+        tensors = out
+        n_t = len(tensors)
+        args.fuse_qkv = True
     if args.fuse_qkv:
         by = {t[0]: t for t in tensors}
         fused = []
@@ -229,7 +257,7 @@ def main():
         off += (len(raw) + alignment - 1) // alignment * alignment
 
     with open(dst, "wb") as f:
-        f.write(b"GGUF" + struct.pack("<IQQ", version, n_t, len(kvs)))
+        f.write(b"GGUF" + struct.pack("<IQQ", version, len(out_infos), len(kvs)))
         for raw in kvs:
             f.write(raw)
         for name, dims, typ, o in out_infos:

@@ -8,7 +8,7 @@ fx=$BUILD_DIR/gguf-fixtures
 if "$SRC_DIR/tools/gguf_fixtures.sh" "$fx" 2>err.txt; then pass; else fail "fixtures: $(cat err.txt)"; finish; fi
 data=$SRC_DIR/tests/data/gguf
 
-for m in tiny tiny-f16 tiny-bf16 tiny-qkv tiny-cls small-q8_0 small-q4_0 small-q4_1 small-q5_0 small-q5_1 small-mix k256-kmix; do
+for m in tiny tiny-f16 tiny-bf16 tiny-qkv tiny-nomic tiny-cls small-q8_0 small-q4_0 small-q4_1 small-q5_0 small-q5_1 small-mix k256-kmix; do
   if python3 "$SRC_DIR/tools/check_golden.py" "$SAMPLEVEC" "$fx/$m.gguf" "$data/$m.json" --min-cos 0.9999 \
        >check.txt 2>check_err.txt; then pass; else fail "$m against llama.cpp:"; cat check_err.txt >&2; fi
   grep -E "worst cosine" check_err.txt | sed "s/^/$m: /"
@@ -42,6 +42,10 @@ cp out.txt nonorm.txt
 expect_exit 0 "$SAMPLEVEC" tokenize "Café HELLO Naïve" --model "$fx/tiny.gguf"
 expect_eq "$(cat nonorm.txt)" "$(cat out.txt)" "no normalizer keys: same ids as lowercase+strip"
 expect_grep out.txt '^101 1522 936 '
+
+# tokenize reads the context length under the file's architecture (nomic-bert.context_length).
+expect_exit 0 "$SAMPLEVEC" tokenize "$long" --model "$fx/tiny-nomic.gguf" --json
+expect_grep out.txt '"tokens":128,"truncated":true,"context_length":128'
 
 # SAMPLEVEC_MODEL stands in for --model; the model id is file name + content hash.
 SAMPLEVEC_MODEL=$fx/tiny.gguf expect_exit 0 "$SAMPLEVEC" embed-text hello --provider gguf --json
