@@ -9,7 +9,7 @@ secs=${1:-120}
 out=$here/build/fuzz
 mkdir -p "$out/corpus" "$out/artifacts"
 "$here/tools/gguf_fixtures.sh" "$here/build/gguf-fixtures"
-for f in tiny small-q8_0 small-mix k256-kmix; do cp -n "$here/build/gguf-fixtures/$f.gguf" "$out/corpus/" 2>/dev/null || true; done
+for f in tiny tiny-nomic small-q8_0 small-mix k256-kmix; do cp -n "$here/build/gguf-fixtures/$f.gguf" "$out/corpus/" 2>/dev/null || true; done
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE \
   $(pkg-config --cflags openblas libutf8proc) -I"$here/src" \
   "$here/tests/fuzz/fuzz_gguf.c" "$here"/src/{gguf,wordpiece,bert,gemm,hash,msg}.c \
