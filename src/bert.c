@@ -268,6 +268,7 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
         }
         m->n_rot = (int)n_rot;
         m->nomic = 1;
+        in->gated = 1;
     }
     in->hidden = (int)H;
     in->ffn = (int)F;
@@ -417,7 +418,7 @@ const bert_info *bert_get_info(const bert_model *m) { return &m->info; }
 double bert_flops(const bert_info *in, size_t len)
 {
     double h = in->hidden, f = in->ffn, L = (double)len;
-    double per_layer = 2.0 * L * (4.0 * h * h + 2.0 * h * f) + 4.0 * L * L * h;
+    double per_layer = 2.0 * L * (4.0 * h * h + (in->gated ? 3.0 : 2.0) * h * f) + 4.0 * L * L * h;
     return per_layer * in->layers;
 }
 

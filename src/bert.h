@@ -29,6 +29,7 @@ typedef struct bert_info {
     int hidden, ffn, layers, heads, ctx; /* ctx = bert.context_length (max tokens per text) */
     int vocab;
     int pooling;                         /* 1 mean, 2 cls, 3 last */
+    int gated;                           /* 1 for nomic-bert (SwiGLU: a third FFN matrix) */
     float eps;
     uint32_t weight_type;                /* ggml type of blk.0.attn_output.weight (F32, F16, Q8_0 ...) */
 } bert_info;
