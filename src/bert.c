@@ -415,12 +415,6 @@ void bert_free(bert_model *m)
 
 const bert_info *bert_get_info(const bert_model *m) { return &m->info; }
 
-double bert_flops(const bert_info *in, size_t len)
-{
-    double h = in->hidden, f = in->ffn, L = (double)len;
-    double per_layer = 2.0 * L * (4.0 * h * h + (in->gated ? 3.0 : 2.0) * h * f) + 4.0 * L * L * h;
-    return per_layer * in->layers;
-}
 
 /* ------------------------------------------------------------------ workspace */
 

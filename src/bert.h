@@ -52,9 +52,6 @@ void bert_workspace_free(bert_workspace *ws); /* NULL is a no-op */
 int bert_embed_batch(const bert_model *m, bert_workspace *ws, int threads, const int32_t *const *ids,
                      const size_t *lens, size_t n, float *out, char err[SV_ERR_LEN]);
 
-/* FLOPs one forward pass of a text of len tokens costs (multiply-adds × 2), for the bench. */
-double bert_flops(const bert_info *info, size_t len);
-
 /* GELU, tanh approximation (the function llama.cpp tabulates), and what the forward pass
  * applies: that function through the fp16 table. For tests. */
 float bert_gelu_ref(float x);
