@@ -5,7 +5,7 @@
 # off and auto (its best setting on CPU). samplevec: `embed-text --repeat 3`, likewise the
 # median of 3 runs after a warm-up, all texts in one call (sorted by length, batched).
 # Also GFLOP/s from the model shape, against the machine's FMA peak (bench/peak_flops.c,
-# best of 3: this VM's clock and neighbours are noisy).
+# median of 5: this VM's clock and neighbours are noisy).
 #
 #   bench/gguf.sh                    # minilm shape (all-MiniLM-L6-v2), F32, 64 texts, 2 threads
 #   WEIGHTS=f16 bench/gguf.sh        # F16 (or q8_0) weights; THREADS=1 N=32 also work
@@ -48,6 +48,7 @@ ref_run() { # FLASH → "texts/s tokens/s"
     python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["texts_per_s"], d["tokens_per_s"])'
 }
 
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 read -r l_off_tx l_off_tok < <(ref_run off)        # also writes the texts
 read -r s1_tx s1_tok tokens < <(sv_run)
 read -r l_on_tx l_on_tok < <(ref_run auto)
@@ -57,8 +58,7 @@ sv_tok=$(awk "BEGIN { print ($s1_tok > $s2_tok) ? $s1_tok : $s2_tok }")
 best_tx=$(awk "BEGIN { print ($l_off_tx > $l_on_tx) ? $l_off_tx : $l_on_tx }")
 
 gcc -O2 -o "$work/peak_flops" "$here/bench/peak_flops.c" -lpthread
-peak=0
-for _ in 1 2 3; do p=$("$work/peak_flops" "$THREADS"); peak=$(awk "BEGIN { print ($p > $peak) ? $p : $peak }"); done
+peak=$(for _ in 1 2 3 4 5; do "$work/peak_flops" "$THREADS"; done | sort -n | sed -n 3p) # median of 5
 # FLOPs per pass over the texts: per layer 2·L·(4H² + 2HF) for the products + 4·L²·H for attention
 gflop=$(python3 - "$work/texts.json" "$model" "$bin" <<'PY'
 import json, subprocess, sys
@@ -71,14 +71,14 @@ for t in texts:
 print(total / 1e9)
 PY
 )
-sv_gf=$(awk "BEGIN { printf \"%.1f\", $gflop * $sv_tx / $N }")
-l_gf=$(awk "BEGIN { printf \"%.1f\", $gflop * $best_tx / $N }")
+gf() { awk "BEGIN { printf \"%.1f\", $gflop * $1 / $N }"; }
+pct() { awk "BEGIN { printf \"%.0f\", 100 * $(gf "$1") / $peak }"; }
 
 echo "minilm shape (H384 L6 A12 FF1536), $WEIGHTS, $N texts, $tokens tokens, $THREADS threads; $(date -u +%FT%TZ)"
 printf '%-34s %9s %10s %8s %8s\n' "" "texts/s" "tokens/s" "GFLOP/s" "% peak"
-printf '%-34s %9s %10s %8s %8s\n' "llama.cpp, flash attention off" "$l_off_tx" "$l_off_tok" "" ""
-printf '%-34s %9s %10s %8s %8s\n' "llama.cpp, flash attention auto" "$l_on_tx" "$l_on_tok" "$l_gf" "$(awk "BEGIN { printf \"%.0f\", 100 * $l_gf / $peak }")"
-printf '%-34s %9s %10s %8s %8s\n' "samplevec (best of 2 medians)" "$sv_tx" "$sv_tok" "$sv_gf" "$(awk "BEGIN { printf \"%.0f\", 100 * $sv_gf / $peak }")"
+printf '%-34s %9s %10s %8s %8s\n' "llama.cpp, flash attention off" "$l_off_tx" "$l_off_tok" "$(gf "$l_off_tx")" "$(pct "$l_off_tx")"
+printf '%-34s %9s %10s %8s %8s\n' "llama.cpp, flash attention auto" "$l_on_tx" "$l_on_tok" "$(gf "$l_on_tx")" "$(pct "$l_on_tx")"
+printf '%-34s %9s %10s %8s %8s\n' "samplevec (best of 2 medians)" "$sv_tx" "$sv_tok" "$(gf "$sv_tx")" "$(pct "$sv_tx")"
 echo "samplevec medians: $s1_tx and $s2_tx texts/s"
 echo "ratio samplevec / llama.cpp best setting: $(awk "BEGIN { printf \"%.2f\", $sv_tx / $best_tx }")x"
-echo "machine FMA peak on $THREADS threads: $peak GFLOP/s (best of 3)"
+echo "machine FMA peak on $THREADS threads: $peak GFLOP/s (median of 5); load average before: $load0, after: $(cut -d' ' -f1-3 /proc/loadavg)"

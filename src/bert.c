@@ -14,6 +14,8 @@
 
 #include "gemm.h"
 
+#define BERT_MAX_ROT 1024 /* nomic-bert rotated dims per head we accept (real models: 64) */
+
 typedef struct bert_layer {
     float *wqkv, *bqkv; /* [3H][H], [3H]: Q, K, V rows stacked, so one product makes all three */
     float *wo, *bo;     /* [H][H], [H] */
@@ -21,6 +23,10 @@ typedef struct bert_layer {
     float *wup, *bup;   /* [F][H], [F] */
     float *wdown, *bdown; /* [H][F], [H] */
     float *ln2_w, *ln2_b; /* layer_output_norm [H] */
+    /* How llama.cpp rounds each product's input for the file's weight type (act_for_weight):
+     * Q, K, V, output, up, down. Real quantized files mix types per tensor. */
+    uint32_t act_q, act_k, act_v, act_o, act_up, act_down, act_gate;
+    float *wgate;       /* nomic-bert: ffn_gate [F][H]; NULL for bert */
 } bert_layer;
 
 struct bert_model {
@@ -32,8 +38,28 @@ struct bert_model {
     bert_layer *layers;          /* info.layers */
     float *arena;                /* every float above, one allocation */
     const gemm_kernels *gemm;
-    uint32_t act_type;           /* F16/Q8_0: round linear inputs as llama.cpp does; else F32 */
+    int nomic;                   /* nomic-bert: RoPE instead of position_embd, SwiGLU FFN */
+    int n_rot;                   /* nomic-bert: rotated dims per head (even) */
+    float rope_base;             /* nomic-bert: rope.freq_base */
 };
+
+/* The rounding llama.cpp's CPU backend applies to a product's activations for weights of
+ * type t: the Q4/Q5/Q8 block types multiply against activations quantized to Q8_0 (Q8_1 for
+ * Q4_1/Q5_1: the same values plus a precomputed sum), BF16 against BF16; F32 and F16 (see
+ * act_round) against float32. */
+static uint32_t act_for_weight(uint32_t t)
+{
+    switch (t) {
+    case GGML_T_Q4_0: case GGML_T_Q4_1: case GGML_T_Q5_0: case GGML_T_Q5_1: case GGML_T_Q8_0:
+        return GGML_T_Q8_0;
+    case GGML_T_Q4_K: case GGML_T_Q5_K: case GGML_T_Q6_K:
+        return GGML_T_Q8_K;
+    case GGML_T_BF16:
+        return GGML_T_BF16;
+    default:
+        return GGML_T_F32;
+    }
+}
 
 struct bert_workspace {
     size_t cap_tokens, cap_len, cap_threads, cap_texts;
@@ -43,6 +69,7 @@ struct bert_workspace {
     float *tmp;     /* [T][H] */
     float *ffn;     /* [T][F] */
     float *xq;      /* [T][H] a linear layer's input rounded as llama.cpp rounds it (see act_round) */
+    float *gate;    /* [T][F] nomic-bert's gate product; NULL for bert */
     float *scores;  /* threads × [len][len] attention probabilities, one block per thread */
     size_t *start;  /* texts + 1 token offsets */
 };
@@ -58,14 +85,16 @@ float bert_gelu_ref(float x)
     return 0.5f * x * (1.0f + tanhf(k * x * (1.0f + 0.044715f * x * x)));
 }
 
-static int has_f16c; /* set once by gelu_init, read-only afterwards */
+static int has_f16c, has_avx2, has_fma; /* set once by gelu_init, read-only afterwards */
 
 static void gelu_init(void)
 {
 #if defined(__x86_64__)
     /* clang 14 lacks __builtin_cpu_supports("f16c"): ask CPUID leaf 1 (ECX bit 29) directly. */
     unsigned a, b, c, d;
-    has_f16c = __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29)) && __builtin_cpu_supports("avx2");
+    has_avx2 = __builtin_cpu_supports("avx2");
+    has_fma = has_avx2 && __builtin_cpu_supports("fma");
+    has_f16c = __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29)) && has_avx2;
 #endif
     for (uint32_t i = 0; i < 65536; i++) {
         float f = gguf_f16_to_f32((uint16_t)i);
@@ -94,17 +123,14 @@ float bert_gelu(float x)
 __attribute__((target("avx2,f16c"))) static void gelu_row_f16c(float *y, size_t n)
 {
     size_t i = 0;
+    const __m256 lo = _mm256_set1_ps(-10.0f), hi = _mm256_set1_ps(10.0f);
     for (; i + 8 <= n; i += 8) {
         __m256 v = _mm256_loadu_ps(y + i);
         __m128i h = _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-        uint16_t hb[8];
-        float r[8];
-        _mm_storeu_si128((__m128i *)hb, h);
-        for (int k = 0; k < 8; k++) {
-            float x = y[i + k];
-            r[k] = x <= -10.0f ? 0.0f : x >= 10.0f ? x : gelu_table[hb[k]];
-        }
-        _mm256_storeu_ps(y + i, _mm256_loadu_ps(r));
+        __m256 g = _mm256_i32gather_ps(gelu_table, _mm256_cvtepu16_epi32(h), 4);
+        g = _mm256_blendv_ps(g, v, _mm256_cmp_ps(v, hi, _CMP_GE_OQ));            /* x >= 10: x */
+        g = _mm256_andnot_ps(_mm256_cmp_ps(v, lo, _CMP_LE_OQ), g);               /* x <= -10: 0 */
+        _mm256_storeu_ps(y + i, g);
     }
     for (; i < n; i++)
         y[i] = gelu_lookup(y[i]);
@@ -125,16 +151,24 @@ static void gelu_row(float *y, size_t n)
 
 /* ------------------------------------------------------------------ loading */
 
-static int get_u32(const gguf_file *g, const char *key, uint32_t lo, uint32_t hi, uint32_t *out,
-                   char err[SV_ERR_LEN])
+/* "<arch>.<suffix>", the per-architecture metadata key. */
+static const char *akey(const char *arch, const char *suffix, char buf[96])
 {
-    int r = gguf_get_u32(g, key, out);
+    snprintf(buf, 96, "%s.%s", arch, suffix);
+    return buf;
+}
+
+static int get_u32(const gguf_file *g, const char *arch, const char *suffix, uint32_t lo, uint32_t hi,
+                   uint32_t *out, char err[SV_ERR_LEN])
+{
+    char key[96];
+    int r = gguf_get_u32(g, akey(arch, suffix, key), out);
     if (r == 0)
-        return sv_fail(err, SV_EXIT_DATA, "architecture 'bert': required metadata %s is missing", key);
+        return sv_fail(err, SV_EXIT_DATA, "architecture '%s': required metadata %s is missing", arch, key);
     if (r < 0)
-        return sv_fail(err, SV_EXIT_DATA, "architecture 'bert': metadata %s is not an unsigned integer", key);
+        return sv_fail(err, SV_EXIT_DATA, "architecture '%s': metadata %s is not an unsigned integer", arch, key);
     if (*out < lo || *out > hi)
-        return sv_fail(err, SV_EXIT_DATA, "architecture 'bert': %s = %u is out of range (%u..%u)", key, *out, lo, hi);
+        return sv_fail(err, SV_EXIT_DATA, "architecture '%s': %s = %u is out of range (%u..%u)", arch, key, *out, lo, hi);
     return 0;
 }
 
@@ -146,17 +180,18 @@ static int find(const gguf_file *g, const char *name, uint64_t ne0, uint64_t ne1
     *out = NULL;
     if (!t) {
         if (required)
-            return sv_fail(err, SV_EXIT_DATA, "architecture 'bert': tensor '%s' is missing", name);
+            return sv_fail(err, SV_EXIT_DATA, "tensor '%s' is missing", name);
         return 0;
     }
     uint32_t want_dims = ne1 ? 2 : 1;
     if (t->n_dims != want_dims || t->ne[0] != ne0 || (ne1 && t->ne[1] != ne1))
         return sv_fail(err, SV_EXIT_DATA,
-                       "tensor '%s' has shape [%llu, %llu] (%u dims), want [%llu, %llu] from the bert.* metadata",
+                       "tensor '%s' has shape [%llu, %llu] (%u dims), want [%llu, %llu] from the model's metadata",
                        name, (unsigned long long)t->ne[0], (unsigned long long)t->ne[1], t->n_dims,
                        (unsigned long long)ne0, (unsigned long long)(ne1 ? ne1 : 1));
     if (!gguf_type_supported(t->type))
-        return sv_fail(err, SV_EXIT_DATA, "tensor '%s' has type %s (%u): supported types are F32, F16, BF16 and Q8_0",
+        return sv_fail(err, SV_EXIT_DATA, "tensor '%s' has type %s (%u): supported types are F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, "
+                       "Q4_K, Q5_K and Q6_K",
                        name, gguf_type_name(t->type), t->type);
     *out = t;
     return 0;
@@ -179,43 +214,61 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
     int rc;
     if (gguf_get_str(g, "general.architecture", &arch) <= 0)
         return sv_fail(err, SV_EXIT_DATA, "no general.architecture string in the file");
-    if (!(arch.len == 4 && memcmp(arch.ptr, "bert", 4) == 0))
+    int nomic = arch.len == 10 && memcmp(arch.ptr, "nomic-bert", 10) == 0;
+    if (!(arch.len == 4 && memcmp(arch.ptr, "bert", 4) == 0) && !nomic)
         return sv_fail(err, SV_EXIT_DATA,
-                       "architecture '%s' is not supported: only 'bert' encoders (all-MiniLM, bge, e5, gte ...) are",
+                       "architecture '%s' is not supported: only 'bert' (all-MiniLM, bge, e5, gte ...) and "
+                       "'nomic-bert' encoders are",
                        gguf_str_print(arch, buf, sizeof buf));
+    const char *A = nomic ? "nomic-bert" : "bert";
+    char key[96];
 
     bert_model *m = calloc(1, sizeof *m);
     if (!m)
         return sv_fail(err, SV_EXIT_DATA, "out of memory");
     bert_info *in = &m->info;
     uint32_t H, F, NL, NH, CTX, pooling = 1;
-    if ((rc = get_u32(g, "bert.embedding_length", 1, 16384, &H, err)) ||
-        (rc = get_u32(g, "bert.feed_forward_length", 1, 65536, &F, err)) ||
-        (rc = get_u32(g, "bert.block_count", 1, 256, &NL, err)) ||
-        (rc = get_u32(g, "bert.attention.head_count", 1, 1024, &NH, err)) ||
-        (rc = get_u32(g, "bert.context_length", 2, 1u << 16, &CTX, err)))
+    if ((rc = get_u32(g, A, "embedding_length", 1, 16384, &H, err)) ||
+        (rc = get_u32(g, A, "feed_forward_length", 1, 65536, &F, err)) ||
+        (rc = get_u32(g, A, "block_count", 1, 256, &NL, err)) ||
+        (rc = get_u32(g, A, "attention.head_count", 1, 1024, &NH, err)) ||
+        (rc = get_u32(g, A, "context_length", 2, 1u << 16, &CTX, err)))
         goto fail;
     if (H % NH) {
-        rc = sv_fail(err, SV_EXIT_DATA, "architecture 'bert': embedding_length %u is not divisible by head_count %u", H, NH);
+        rc = sv_fail(err, SV_EXIT_DATA, "architecture '%s': embedding_length %u is not divisible by head_count %u", A, H, NH);
         goto fail;
     }
-    int r = gguf_get_f32(g, "bert.attention.layer_norm_epsilon", &in->eps);
+    int r = gguf_get_f32(g, akey(A, "attention.layer_norm_epsilon", key), &in->eps);
     if (r <= 0 || !(in->eps > 0.0f && in->eps < 1.0f)) {
-        rc = sv_fail(err, SV_EXIT_DATA, "architecture 'bert': bert.attention.layer_norm_epsilon is %s",
-                     r == 0 ? "missing" : "not a float in (0, 1)");
+        rc = sv_fail(err, SV_EXIT_DATA, "architecture '%s': %s is %s", A, key, r == 0 ? "missing" : "not a float in (0, 1)");
         goto fail;
     }
     int causal = 0;
-    if (gguf_get_bool(g, "bert.attention.causal", &causal) < 0 || causal) {
-        rc = sv_fail(err, SV_EXIT_DATA, "architecture 'bert': bert.attention.causal must be false for an encoder");
+    if (gguf_get_bool(g, akey(A, "attention.causal", key), &causal) < 0 || causal) {
+        rc = sv_fail(err, SV_EXIT_DATA, "architecture '%s': %s must be false for an encoder", A, key);
         goto fail;
     }
     /* Absent pooling_type: mean, the sentence-transformers default for these models. */
-    r = gguf_get_u32(g, "bert.pooling_type", &pooling);
+    r = gguf_get_u32(g, akey(A, "pooling_type", key), &pooling);
     if (r < 0 || (pooling != 1 && pooling != 2 && pooling != 3)) {
-        rc = sv_fail(err, SV_EXIT_DATA,
-                     "architecture 'bert': bert.pooling_type %u is not supported (1 mean, 2 cls, 3 last)", pooling);
+        rc = sv_fail(err, SV_EXIT_DATA, "architecture '%s': %s %u is not supported (1 mean, 2 cls, 3 last)", A, key,
+                     pooling);
         goto fail;
+    }
+    if (nomic) {
+        /* RoPE (NEOX layout) over the first n_rot dims of each head, llama.cpp's defaults:
+         * freq_base 10000, n_rot = the head size. */
+        uint32_t n_rot = H / NH;
+        m->rope_base = 10000.0f;
+        if (gguf_get_f32(g, akey(A, "rope.freq_base", key), &m->rope_base) < 0 || !(m->rope_base > 1.0f) ||
+            gguf_get_u32(g, akey(A, "rope.dimension_count", key), &n_rot) < 0 || n_rot % 2 || n_rot > H / NH ||
+            n_rot == 0 || n_rot > BERT_MAX_ROT) {
+            rc = sv_fail(err, SV_EXIT_DATA, "architecture '%s': bad rope.freq_base or rope.dimension_count", A);
+            goto fail;
+        }
+        m->n_rot = (int)n_rot;
+        m->nomic = 1;
+        in->gated = 1;
     }
     in->hidden = (int)H;
     in->ffn = (int)F;
@@ -237,13 +290,13 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
         goto fail;
     in->vocab = (int)te->ne[1];
 
-    const gguf_tensor *tt = gguf_find_tensor(g, "token_types.weight"), *pe, *lnw, *lnb;
+    const gguf_tensor *tt = gguf_find_tensor(g, "token_types.weight"), *pe = NULL, *lnw, *lnb;
     if (tt && (tt->n_dims != 2 || tt->ne[0] != H)) {
         rc = sv_fail(err, SV_EXIT_DATA, "tensor 'token_types.weight' must be [hidden=%u, types]", H);
         goto fail;
     }
     if ((tt && (rc = find(g, "token_types.weight", H, tt->ne[1], 1, &tt, err))) ||
-        (rc = find(g, "position_embd.weight", H, CTX, 1, &pe, err)) ||
+        (!nomic && (rc = find(g, "position_embd.weight", H, CTX, 1, &pe, err))) ||
         (rc = find(g, "token_embd_norm.weight", H, 0, 1, &lnw, err)) ||
         (rc = find(g, "token_embd_norm.bias", H, 0, 1, &lnb, err)))
         goto fail;
@@ -251,8 +304,8 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
     /* One arena for all float weights: sizes are bounded by the checks above (H <= 2^14,
      * F <= 2^16, layers <= 256, ctx <= 2^16), so nothing here overflows size_t. */
     size_t h = H, f = F;
-    size_t per_layer = 3 * h * h + 3 * h + h * h + h + 2 * h + f * h + f + h * f + h + 2 * h;
-    size_t total = h + (size_t)CTX * h + 2 * h + per_layer * NL;
+    size_t per_layer = 3 * h * h + 3 * h + h * h + h + 2 * h + f * h + f + h * f + h + 2 * h + (nomic ? f * h : 0);
+    size_t total = h + (nomic ? 0 : (size_t)CTX * h) + 2 * h + per_layer * NL;
     m->arena = malloc(total * sizeof(float));
     m->layers = calloc(NL, sizeof *m->layers);
     if (!m->arena || !m->layers) {
@@ -263,8 +316,10 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
 #define TAKE(n) (p += (n), p - (n))
     m->type0 = TAKE(h);
     load_into(tt, m->type0, h); /* only row 0: llama.cpp hard-codes sentence A */
-    m->pos = TAKE((size_t)CTX * h);
-    load_into(pe, m->pos, (size_t)CTX * h);
+    if (!nomic) {
+        m->pos = TAKE((size_t)CTX * h);
+        load_into(pe, m->pos, (size_t)CTX * h);
+    }
     m->emb_ln_w = TAKE(h);
     load_into(lnw, m->emb_ln_w, h);
     m->emb_ln_b = TAKE(h);
@@ -283,6 +338,7 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
                 goto fail;
             load_into(t, L->wqkv, 3 * h * h);
             load_into(b, L->bqkv, 3 * h);
+            L->act_q = L->act_k = L->act_v = act_for_weight(t->type);
         } else {
             static const char *const qkv[3] = {"q", "k", "v"};
             for (int k = 0; k < 3; k++) {
@@ -290,14 +346,21 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
                 if ((rc = find(g, name, H, H, 1, &t, err)))
                     goto fail;
                 load_into(t, L->wqkv + k * h * h, h * h);
+                *(k == 0 ? &L->act_q : k == 1 ? &L->act_k : &L->act_v) = act_for_weight(t->type);
                 snprintf(name, sizeof name, "blk.%u.attn_%s.bias", l, qkv[k]);
                 if ((rc = find(g, name, H, 0, 0, &b, err)))
                     goto fail;
                 load_into(b, L->bqkv + k * h, h);
             }
         }
-        if (gguf_find_tensor(g, NAME("ffn_gate.weight"))) {
-            rc = sv_fail(err, SV_EXIT_DATA, "tensor '%s': gated feed-forward layers are not supported (plain bert only)", name);
+        if (nomic) { /* SwiGLU: down(silu(gate x) * up x), no FFN biases (llama.cpp ignores any) */
+            if ((rc = find(g, NAME("ffn_gate.weight"), H, F, 1, &t, err)))
+                goto fail;
+            L->wgate = TAKE(f * h);
+            load_into(t, L->wgate, f * h);
+            L->act_gate = act_for_weight(t->type);
+        } else if (gguf_find_tensor(g, NAME("ffn_gate.weight"))) {
+            rc = sv_fail(err, SV_EXIT_DATA, "tensor '%s': a gated feed-forward layer in a plain 'bert' model", name);
             goto fail;
         }
         struct {
@@ -323,19 +386,16 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
             if ((rc = find(g, name, plan[k].ne0, plan[k].ne1, plan[k].required, &t, err)))
                 goto fail;
             *plan[k].dst = TAKE(plan[k].n);
-            load_into(t, *plan[k].dst, plan[k].n);
+            load_into(nomic && (k == 5 || k == 7) ? NULL : t, *plan[k].dst, plan[k].n);
             if (k == 0)
                 in->weight_type = t->type;
+            if (t && plan[k].ne1) /* a weight matrix */
+                *(k == 0 ? &L->act_o : k == 4 ? &L->act_up : &L->act_down) = act_for_weight(t->type);
         }
 #undef NAME
     }
 #undef TAKE
     m->gemm = gemm_select();
-    /* One rounding for all layers, keyed on the linear weights' type (uniform in real files);
-     * Q8_0 rounding needs every linear input row to be whole blocks. */
-    m->act_type = GGML_T_F32;
-    if (in->weight_type == GGML_T_Q8_0 && H % 32 == 0 && F % 32 == 0)
-        m->act_type = in->weight_type;
     pthread_once(&gelu_once, gelu_init);
     *out = m;
     return 0;
@@ -355,12 +415,6 @@ void bert_free(bert_model *m)
 
 const bert_info *bert_get_info(const bert_model *m) { return &m->info; }
 
-double bert_flops(const bert_info *in, size_t len)
-{
-    double h = in->hidden, f = in->ffn, L = (double)len;
-    double per_layer = 2.0 * L * (4.0 * h * h + 2.0 * h * f) + 4.0 * L * L * h;
-    return per_layer * in->layers;
-}
 
 /* ------------------------------------------------------------------ workspace */
 
@@ -376,6 +430,7 @@ void bert_workspace_free(bert_workspace *ws)
     free(ws->tmp);
     free(ws->ffn);
     free(ws->xq);
+    free(ws->gate);
     free(ws->scores);
     free(ws->start);
     free(ws);
@@ -384,24 +439,26 @@ void bert_workspace_free(bert_workspace *ws)
 /* Grows the buffers to hold the batch; a no-op when they already do (the common case once the
  * first batch of the largest shape has run). */
 static int workspace_fit(bert_workspace *ws, const bert_info *in, size_t tokens, size_t len, size_t threads,
-                         size_t texts)
+                         size_t texts, int gated)
 {
     size_t h = (size_t)in->hidden, f = (size_t)in->ffn;
-    if (tokens > ws->cap_tokens) {
+    if (tokens > ws->cap_tokens || (gated && !ws->gate)) {
         free(ws->x);
         free(ws->qkv);
         free(ws->attn);
         free(ws->tmp);
         free(ws->ffn);
         free(ws->xq);
+        free(ws->gate);
         ws->xq = malloc(tokens * h * sizeof(float));
+        ws->gate = gated ? malloc(tokens * f * sizeof(float)) : NULL;
         ws->x = malloc(tokens * h * sizeof(float));
         ws->qkv = malloc(tokens * 3 * h * sizeof(float));
         ws->attn = malloc(tokens * h * sizeof(float));
         ws->tmp = malloc(tokens * h * sizeof(float));
         ws->ffn = malloc(tokens * f * sizeof(float));
         ws->cap_tokens = tokens;
-        if (!ws->x || !ws->qkv || !ws->attn || !ws->tmp || !ws->ffn || !ws->xq) {
+        if (!ws->x || !ws->qkv || !ws->attn || !ws->tmp || !ws->ffn || !ws->xq || (gated && !ws->gate)) {
             ws->cap_tokens = 0;
             return -1;
         }
@@ -430,17 +487,71 @@ static int workspace_fit(bert_workspace *ws, const bert_info *in, size_t tokens,
 /* ------------------------------------------------------------------ forward */
 
 /* llama.cpp's CPU backend multiplies a Q8_0 weight with activations quantized to Q8_0
- * (blocks of 32, scale max|x|/127 in f16, round to nearest even). Doing the same to a linear
- * layer's input before the float32 product brings samplevec closer to llama.cpp on Q8_0 files:
- * worst cosine over the golden texts 0.999954 → 0.999987 (tests/data/gguf/small-q8_0.json).
- * The F16 branch is kept for experiments but not used: rounding activations to f16 moved the
- * F16 fixture further from llama.cpp (0.999999999 → 0.99999994), so its prebuilt backend does
- * not do that on this CPU. dst may equal src; n is a multiple of 32 for Q8_0. */
-static void act_round(const float *src, float *dst, size_t n, uint32_t type)
+ * (blocks of 32, scale max|x|/127 in f16, round to nearest even), and a BF16 weight with
+ * activations rounded to BF16. Doing the same to a linear layer's input before the float32
+ * product brings samplevec closer to llama.cpp (worst cosine over the golden texts: Q8_0
+ * 0.999954 → 0.999987, BF16 0.9999946 → 0.999999999; tests/data/gguf/). The F16 branch is not
+ * used: rounding activations to f16 moved the F16 fixture further from llama.cpp
+ * (0.999999999 → 0.99999994), so its prebuilt backend does not do that on this CPU.
+ * dst may equal src; n is a multiple of 32 for Q8_0. */
+#if defined(__x86_64__)
+/* The Q8_0 rounding with AVX2: the scalar loop called nearbyintf per element (baseline x86-64
+ * has no vector round) and cost more than a third of a Q8_0 forward pass. Same results: the
+ * same max, the same 127/amax, the same round-to-nearest-even. */
+__attribute__((target("avx2"))) static void act_round_q8_avx2(const float *src, float *dst, size_t n)
+{
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    for (size_t b = 0; b + 32 <= n; b += 32) {
+        __m256 v[4], mx = _mm256_setzero_ps();
+        for (int k = 0; k < 4; k++) {
+            v[k] = _mm256_loadu_ps(src + b + 8 * k);
+            mx = _mm256_max_ps(mx, _mm256_andnot_ps(sign, v[k]));
+        }
+        float m8[8], amax = 0.0f;
+        _mm256_storeu_ps(m8, mx);
+        for (int i = 0; i < 8; i++)
+            amax = m8[i] > amax ? m8[i] : amax;
+        float d = amax / 127.0f, id = amax != 0.0f ? 127.0f / amax : 0.0f;
+        __m256 vid = _mm256_set1_ps(id), vdh = _mm256_set1_ps(gguf_f16_to_f32(gguf_f32_to_f16(d)));
+        for (int k = 0; k < 4; k++) {
+            __m256 q = _mm256_round_ps(_mm256_mul_ps(v[k], vid), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+            _mm256_storeu_ps(dst + b + 8 * k, _mm256_mul_ps(q, vdh));
+        }
+    }
+}
+#endif
+
+void bert_act_round_ref(const float *src, float *dst, size_t n, uint32_t type)
 {
     if (type == GGML_T_F16) {
         for (size_t i = 0; i < n; i++)
             dst[i] = gguf_f16_to_f32(gguf_f32_to_f16(src[i]));
+    } else if (type == GGML_T_BF16) { /* round to nearest even at bit 16 */
+        for (size_t i = 0; i < n; i++) {
+            uint32_t u;
+            memcpy(&u, &src[i], 4);
+            u = (u + 0x7fff + ((u >> 16) & 1)) & 0xffff0000u;
+            memcpy(&dst[i], &u, 4);
+        }
+    } else if (type == GGML_T_Q8_K) { /* blocks of 256, float scale -max/127 (max signed) */
+        for (size_t b = 0; b + 256 <= n; b += 256) {
+            float amax = 0.0f, mx = 0.0f;
+            for (int i = 0; i < 256; i++)
+                if (fabsf(src[b + i]) > amax) {
+                    amax = fabsf(src[b + i]);
+                    mx = src[b + i];
+                }
+            if (amax == 0.0f) {
+                for (int i = 0; i < 256; i++)
+                    dst[b + i] = 0.0f;
+                continue;
+            }
+            float iscale = -127.0f / mx, d = 1.0f / iscale;
+            for (int i = 0; i < 256; i++) {
+                float q = nearbyintf(iscale * src[b + i]);
+                dst[b + i] = d * (q > 127.0f ? 127.0f : q);
+            }
+        }
     } else if (type == GGML_T_Q8_0) {
         for (size_t b = 0; b + 32 <= n; b += 32) {
             float amax = 0.0f;
@@ -474,6 +585,29 @@ typedef struct fwd_ctx {
 
 /* y = LN(y) * w + b over rows of n floats, as ggml_norm: mean, then variance of the centred
  * values, both accumulated in double. */
+static void act_round(const float *src, float *dst, size_t n, uint32_t type)
+{
+#if defined(__x86_64__)
+    if (type == GGML_T_Q8_0 && has_avx2) {
+        act_round_q8_avx2(src, dst, n);
+        return;
+    }
+#endif
+    bert_act_round_ref(src, dst, n, type);
+}
+
+void bert_act_round(const float *src, float *dst, size_t n, uint32_t type)
+{
+    pthread_once(&gelu_once, gelu_init); /* the CPU feature flags */
+    act_round(src, dst, n, type);
+}
+
+void bert_gelu_row(float *y, size_t n)
+{
+    pthread_once(&gelu_once, gelu_init);
+    gelu_row(y, n);
+}
+
 static void layer_norm(float *y, size_t n, const float *w, const float *b, float eps)
 {
     double sum = 0.0;
@@ -500,6 +634,102 @@ static void add_bias_rows(float *y, size_t rows, size_t n, size_t ld, const floa
     }
 }
 
+void bert_softmax_row_ref(float *row, size_t n)
+{
+    float mx = row[0], sum = 0.0f;
+    for (size_t j = 1; j < n; j++)
+        mx = row[j] > mx ? row[j] : mx;
+    for (size_t j = 0; j < n; j++) {
+        row[j] = expf(row[j] - mx);
+        sum += row[j];
+    }
+    float inv = 1.0f / sum;
+    for (size_t j = 0; j < n; j++)
+        row[j] *= inv;
+}
+
+#if defined(__x86_64__)
+/* exp for x <= 0 (softmax arguments), 8 lanes: 2^n · p(r), n = round(x·log2 e), r = x − n·ln 2
+ * in two parts, p the degree-6 Taylor polynomial of e^r on |r| <= ln2/2 (relative error below
+ * 2e-7, within the golden tolerance by four orders). x below -87 is clamped (e^-87 ~ 1.6e-38). */
+__attribute__((target("avx2,fma"))) static inline __m256 exp256_nonpos(__m256 x)
+{
+    x = _mm256_max_ps(x, _mm256_set1_ps(-87.0f));
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.0f / 720.0f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+/* The softmax row with AVX2: glibc expf per element plus the scalar loops were a third of the
+ * time for 512-token texts (perf, minilm, 16 texts). */
+__attribute__((target("avx2,fma"))) static void softmax_row_avx2(float *row, size_t n)
+{
+    size_t j = 0;
+    __m256 vmx = _mm256_set1_ps(row[0]);
+    for (; j + 8 <= n; j += 8)
+        vmx = _mm256_max_ps(vmx, _mm256_loadu_ps(row + j));
+    float m8[8], mx = row[0];
+    _mm256_storeu_ps(m8, vmx);
+    for (int k = 0; k < 8; k++)
+        mx = m8[k] > mx ? m8[k] : mx;
+    for (; j < n; j++)
+        mx = row[j] > mx ? row[j] : mx;
+    __m256 vm = _mm256_set1_ps(mx), vs = _mm256_setzero_ps();
+    for (j = 0; j + 8 <= n; j += 8) {
+        __m256 e = exp256_nonpos(_mm256_sub_ps(_mm256_loadu_ps(row + j), vm));
+        _mm256_storeu_ps(row + j, e);
+        vs = _mm256_add_ps(vs, e);
+    }
+    float s8[8], sum = 0.0f;
+    _mm256_storeu_ps(s8, vs);
+    for (int k = 0; k < 8; k++)
+        sum += s8[k];
+    if (j < n) { /* the tail through the same approximation, padded with -inf → 0 */
+        float t[8];
+        for (int k = 0; k < 8; k++)
+            t[k] = j + (size_t)k < n ? row[j + k] - mx : -1e30f;
+        __m256 e = exp256_nonpos(_mm256_loadu_ps(t));
+        _mm256_storeu_ps(t, e);
+        for (size_t k = 0; j + k < n; k++) {
+            row[j + k] = t[k];
+            sum += t[k];
+        }
+    }
+    __m256 vinv = _mm256_set1_ps(1.0f / sum);
+    for (j = 0; j + 8 <= n; j += 8)
+        _mm256_storeu_ps(row + j, _mm256_mul_ps(_mm256_loadu_ps(row + j), vinv));
+    for (; j < n; j++)
+        row[j] *= 1.0f / sum;
+}
+#endif
+
+static void softmax_row(float *row, size_t n)
+{
+#if defined(__x86_64__)
+    if (has_fma) {
+        softmax_row_avx2(row, n);
+        return;
+    }
+#endif
+    bert_softmax_row_ref(row, n);
+}
+
+void bert_softmax_row(float *row, size_t n)
+{
+    pthread_once(&gelu_once, gelu_init); /* the CPU feature flags */
+    softmax_row(row, n);
+}
+
 static void attention_pair(fwd_ctx *c, size_t text, int head, float *S)
 {
     const bert_info *in = &c->m->info;
@@ -510,20 +740,42 @@ static void attention_pair(fwd_ctx *c, size_t text, int head, float *S)
     const float *K = Q + H, *V = Q + 2 * H;
     float scale = 1.0f / sqrtf((float)d);
     k->nt((int)L, (int)L, (int)d, scale, Q, (int)(3 * H), K, (int)(3 * H), 0.0f, S, (int)L);
-    for (size_t i = 0; i < L; i++) {
-        float *row = S + i * L, mx = row[0], sum = 0.0f;
-        for (size_t j = 1; j < L; j++)
-            mx = row[j] > mx ? row[j] : mx;
-        for (size_t j = 0; j < L; j++) {
-            row[j] = expf(row[j] - mx);
-            sum += row[j];
-        }
-        float inv = 1.0f / sum;
-        for (size_t j = 0; j < L; j++)
-            row[j] *= inv;
-    }
+    for (size_t i = 0; i < L; i++)
+        softmax_row(S + i * L, L);
     k->nn((int)L, (int)d, (int)L, 1.0f, S, (int)L, V, (int)(3 * H), 0.0f, c->ws->attn + t0 * H + (size_t)head * d,
           (int)H);
+}
+
+/* nomic-bert's rotary position embedding on the Q and K of token rows [r0, r1), llama.cpp's
+ * NEOX layout: dims i and i + n_rot/2 of each head rotate by pos · base^(-2i/n_rot), the angle
+ * stepped by repeated multiplication in float as ggml's rope cache does. */
+static void rope_rows(fwd_ctx *c, size_t r0, size_t r1)
+{
+    const bert_model *m = c->m;
+    size_t H = (size_t)m->info.hidden, heads = (size_t)m->info.heads, d = H / heads, half = (size_t)m->n_rot / 2;
+    float cs[2 * BERT_MAX_ROT / 2]; /* cos, sin per rotated pair, for the current position */
+    float theta_scale = powf(m->rope_base, -2.0f / (float)m->n_rot);
+    size_t text = 0;
+    for (size_t t = r0; t < r1; t++) {
+        while (t >= c->ws->start[text + 1])
+            text++;
+        float theta = (float)(t - c->ws->start[text]);
+        for (size_t i = 0; i < half; i++) {
+            cs[2 * i] = cosf(theta);
+            cs[2 * i + 1] = sinf(theta);
+            theta *= theta_scale;
+        }
+        float *row = c->ws->qkv + t * 3 * H;
+        for (size_t part = 0; part < 2; part++) /* Q, then K */
+            for (size_t h = 0; h < heads; h++) {
+                float *v = row + part * H + h * d;
+                for (size_t i = 0; i < half; i++) {
+                    float x0 = v[i], x1 = v[i + half];
+                    v[i] = x0 * cs[2 * i] - x1 * cs[2 * i + 1];
+                    v[i + half] = x0 * cs[2 * i + 1] + x1 * cs[2 * i];
+                }
+            }
+    }
 }
 
 static void forward(fwd_ctx *c, int ith)
@@ -545,23 +797,38 @@ static void forward(fwd_ctx *c, int ith)
         size_t pos = t - ws->start[text];
         float *x = ws->x + t * H;
         gguf_dequantize(m->tok_embd, (uint64_t)c->ids[text][pos] * H, H, x);
-        const float *pe = m->pos + pos * H;
-        for (size_t i = 0; i < H; i++)
-            x[i] += m->type0[i] + pe[i];
+        if (m->pos) {
+            const float *pe = m->pos + pos * H;
+            for (size_t i = 0; i < H; i++)
+                x[i] += m->type0[i] + pe[i];
+        } else { /* nomic-bert: positions enter through RoPE */
+            for (size_t i = 0; i < H; i++)
+                x[i] += m->type0[i];
+        }
         layer_norm(x, H, m->emb_ln_w, m->emb_ln_b, in->eps);
     }
 
     for (int l = 0; l < in->layers; l++) {
         const bert_layer *L = &m->layers[l];
         if (R) {
-            const float *xin = ws->x + r0 * H;
-            if (m->act_type != GGML_T_F32) {
-                act_round(xin, ws->xq + r0 * H, R * H, m->act_type);
-                xin = ws->xq + r0 * H;
+            /* One product for Q, K and V when they round their input alike (the usual case),
+             * else one each. Q8_0 rounding needs whole blocks: the weight's type guarantees
+             * H % 32 == 0 (row length is a block multiple). */
+            uint32_t acts[3] = {L->act_q, L->act_k, L->act_v};
+            int fused = acts[0] == acts[1] && acts[1] == acts[2];
+            for (int part = 0; part < (fused ? 1 : 3); part++) {
+                const float *xin = ws->x + r0 * H;
+                if (acts[part] != GGML_T_F32) {
+                    act_round(xin, ws->xq + r0 * H, R * H, acts[part]);
+                    xin = ws->xq + r0 * H;
+                }
+                size_t cols = fused ? 3 * H : H;
+                k->nt((int)R, (int)cols, (int)H, 1.0f, xin, (int)H, L->wqkv + (size_t)part * H * H, (int)H, 0.0f,
+                      ws->qkv + r0 * 3 * H + (size_t)part * H, (int)(3 * H));
             }
-            k->nt((int)R, (int)(3 * H), (int)H, 1.0f, xin, (int)H, L->wqkv, (int)H, 0.0f,
-                  ws->qkv + r0 * 3 * H, (int)(3 * H));
             add_bias_rows(ws->qkv + r0 * 3 * H, R, 3 * H, 3 * H, L->bqkv);
+            if (m->nomic)
+                rope_rows(c, r0, r1);
         }
         pthread_barrier_wait(&c->barrier);
         size_t pairs = c->n * (size_t)in->heads;
@@ -578,21 +845,35 @@ static void forward(fwd_ctx *c, int ith)
             float *x = ws->x + r0 * H, *tmp = ws->tmp + r0 * H, *ffn = ws->ffn + r0 * F;
             /* tmp = attn Wo^T + x, then + bo; x = LN1(tmp) */
             memcpy(tmp, x, R * H * sizeof(float));
-            act_round(ws->attn + r0 * H, ws->attn + r0 * H, R * H, m->act_type);
+            if (L->act_o != GGML_T_F32)
+                act_round(ws->attn + r0 * H, ws->attn + r0 * H, R * H, L->act_o);
             k->nt((int)R, (int)H, (int)H, 1.0f, ws->attn + r0 * H, (int)H, L->wo, (int)H, 1.0f, tmp, (int)H);
             add_bias_rows(tmp, R, H, H, L->bo);
             for (size_t r = 0; r < R; r++)
                 layer_norm(tmp + r * H, H, L->ln1_w, L->ln1_b, in->eps);
             /* ffn = GELU(tmp Wup^T + bup) */
             const float *tin = tmp;
-            if (m->act_type != GGML_T_F32) {
-                act_round(tmp, ws->xq + r0 * H, R * H, m->act_type);
+            if (L->act_up != GGML_T_F32) {
+                act_round(tmp, ws->xq + r0 * H, R * H, L->act_up);
                 tin = ws->xq + r0 * H;
             }
             k->nt((int)R, (int)F, (int)H, 1.0f, tin, (int)H, L->wup, (int)H, 0.0f, ffn, (int)F);
             add_bias_rows(ffn, R, F, F, L->bup);
-            gelu_row(ffn, R * F);
-            act_round(ffn, ffn, R * F, m->act_type);
+            if (m->nomic) { /* ffn = silu(tmp Wgate^T) * up */
+                float *gate = ws->gate + r0 * F;
+                const float *gin = tmp;
+                if (L->act_gate != GGML_T_F32) {
+                    act_round(tmp, ws->xq + r0 * H, R * H, L->act_gate);
+                    gin = ws->xq + r0 * H;
+                }
+                k->nt((int)R, (int)F, (int)H, 1.0f, gin, (int)H, L->wgate, (int)H, 0.0f, gate, (int)F);
+                for (size_t i = 0; i < R * F; i++)
+                    ffn[i] *= gate[i] / (1.0f + expf(-gate[i])); /* ggml_silu_f32 */
+            } else {
+                gelu_row(ffn, R * F);
+            }
+            if (L->act_down != GGML_T_F32)
+                act_round(ffn, ffn, R * F, L->act_down);
             /* x = LN2(ffn Wdown^T + bdown + tmp) */
             memcpy(x, tmp, R * H * sizeof(float));
             k->nt((int)R, (int)H, (int)F, 1.0f, ffn, (int)F, L->wdown, (int)F, 1.0f, x, (int)H);
@@ -664,7 +945,7 @@ int bert_embed_batch(const bert_model *m, bert_workspace *ws, int threads, const
         threads = 1;
     if (threads > 256)
         threads = 256;
-    if (workspace_fit(ws, in, tokens, maxlen, (size_t)threads, n))
+    if (workspace_fit(ws, in, tokens, maxlen, (size_t)threads, n, m->nomic))
         return sv_fail(err, SV_EXIT_FAILED, "out of memory for a batch of %zu tokens", tokens);
     ws->start[0] = 0;
     for (size_t s = 0; s < n; s++)

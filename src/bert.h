@@ -1,5 +1,5 @@
-/* bert: the forward pass of llama.cpp's `bert` architecture (BERT, MiniLM, bge, e5, gte ...),
- * many texts per pass.
+/* bert: the forward pass of llama.cpp's `bert` architecture (BERT, MiniLM, bge, e5, gte ...)
+ * and of `nomic-bert` (nomic-embed-text), many texts per pass.
  *
  * Per text of L tokens ([CLS] ... [SEP], L <= context length), H = hidden, F = feed-forward:
  *   x = LN(tok_embd[id] + token_types[0] + position_embd[pos])          (L × H)
@@ -7,6 +7,8 @@
  *              x = LN1(o + x); x = LN2(GELU(x Wup^T + b) Wdown^T + b + x)
  *   pooled = mean over all L tokens (pooling_type 1), token 0 (2, CLS) or token L-1 (3, last)
  * GELU is llama.cpp's: tanh approximation through an fp16 lookup table. Output is L2-normalised.
+ * nomic-bert differs in two places: no position table, instead Q and K rotate by position
+ * (RoPE, NEOX layout), and the feed-forward is x = LN2(Wdown (silu(Wgate x) * Wup x) + x).
  *
  * A batch packs its texts back to back (no padding: attention runs per text over its own
  * length, which is the padding mask). Weights are dequantized to float32 once at load;
@@ -27,8 +29,9 @@ typedef struct bert_info {
     int hidden, ffn, layers, heads, ctx; /* ctx = bert.context_length (max tokens per text) */
     int vocab;
     int pooling;                         /* 1 mean, 2 cls, 3 last */
+    int gated;                           /* 1 for nomic-bert (SwiGLU: a third FFN matrix) */
     float eps;
-    uint32_t weight_type;                /* ggml type of the linear weights (F32, F16, Q8_0 ...) */
+    uint32_t weight_type;                /* ggml type of blk.0.attn_output.weight (F32, F16, Q8_0 ...) */
 } bert_info;
 
 /* Validates architecture, hyper-parameters and every tensor (name, shape, type) and loads the
@@ -37,9 +40,9 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN]);
 void bert_free(bert_model *m); /* NULL is a no-op */
 const bert_info *bert_get_info(const bert_model *m);
 
-/* Working buffers for batches of up to max_tokens tokens (sum over texts) and texts of up to
- * max_len tokens, for `threads` threads. Grows in place when a batch needs more.
- * NULL on out of memory. */
+/* Working buffers for the forward pass, empty at first: bert_embed_batch sizes them for its
+ * batch (total tokens, longest text, threads) and reuses them for every batch that fits, so
+ * a run allocates only when a batch is larger than all before it. NULL on out of memory. */
 bert_workspace *bert_workspace_new(void);
 void bert_workspace_free(bert_workspace *ws); /* NULL is a no-op */
 
@@ -49,12 +52,20 @@ void bert_workspace_free(bert_workspace *ws); /* NULL is a no-op */
 int bert_embed_batch(const bert_model *m, bert_workspace *ws, int threads, const int32_t *const *ids,
                      const size_t *lens, size_t n, float *out, char err[SV_ERR_LEN]);
 
-/* FLOPs one forward pass of a text of len tokens costs (multiply-adds × 2), for the bench. */
-double bert_flops(const bert_info *info, size_t len);
-
 /* GELU, tanh approximation (the function llama.cpp tabulates), and what the forward pass
  * applies: that function through the fp16 table. For tests. */
 float bert_gelu_ref(float x);
 float bert_gelu(float x);
+/* Softmax of row[0..n) in place: the forward pass's (AVX2+FMA when the CPU has them) and its
+ * scalar reference twin (glibc expf). */
+void bert_softmax_row(float *row, size_t n);
+void bert_softmax_row_ref(float *row, size_t n);
+/* GELU over a row as the forward pass applies it (AVX2 gather when available); bert_gelu is
+ * its scalar twin. */
+void bert_gelu_row(float *y, size_t n);
+/* A linear layer's input rounded as llama.cpp rounds it for weights of `type` (Q8_0 blocks,
+ * BF16; F32 copies): the forward pass's version (AVX2 for Q8_0) and the scalar twin. */
+void bert_act_round(const float *src, float *dst, size_t n, uint32_t type);
+void bert_act_round_ref(const float *src, float *dst, size_t n, uint32_t type);
 
 #endif

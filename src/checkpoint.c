@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
+
 #define CHECKPOINT_VERSION 1
 #define CHECKPOINT_MAX_BYTES (256u << 20) /* a progress file larger than this is not ours */
 
@@ -56,43 +58,6 @@ int checkpoint_add_failure(checkpoint *cp, int64_t sample_id, const char *error)
     return 0;
 }
 
-static char *read_file(const char *path, size_t *len, int *missing)
-{
-    *missing = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        *missing = errno == ENOENT;
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n + 4096 + 1 > cap) {
-            if (cap >= CHECKPOINT_MAX_BYTES)
-                goto fail;
-            cap = cap ? cap * 2 : 8192;
-            char *grown = realloc(buf, cap);
-            if (!grown)
-                goto fail;
-            buf = grown;
-        }
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f))
-        goto fail;
-    fclose(f);
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-fail:
-    fclose(f);
-    free(buf);
-    return NULL;
-}
-
 static int corrupt(const char *path, char err[SV_ERR_LEN], const char *why)
 {
     return sv_fail(err, SV_EXIT_DATA,
@@ -130,13 +95,12 @@ int checkpoint_load(const char *path, checkpoint *cp, char err[SV_ERR_LEN])
 {
     checkpoint_init(cp);
     size_t len = 0;
-    int missing = 0;
-    char *text = read_file(path, &len, &missing);
+    char *text = fileio_read_all(path, CHECKPOINT_MAX_BYTES, &len);
     if (!text) {
-        if (missing)
+        if (errno == ENOENT)
             return 1;
         return sv_fail(err, SV_EXIT_DATA, "cannot read progress file %s: %s", path,
-                       strerror(errno ? errno : EIO));
+                       strerror(errno));
     }
     cJSON *root = cJSON_ParseWithLength(text, len);
     free(text);

@@ -76,8 +76,15 @@ int cmd_tokenize(int argc, char **argv)
         sv_fail(err, rc, "model file '%s': %s", model, inner);
         goto cleanup;
     }
-    if (gguf_get_u32(g, "bert.context_length", &ctx) < 0 || ctx < 2) {
-        rc = sv_fail(err, SV_EXIT_DATA, "model file '%s': bert.context_length is not an integer >= 2", model);
+    gguf_str arch = {"bert", 4};
+    char key[96];
+    if (gguf_get_str(g, "general.architecture", &arch) < 0 || arch.len > 40) {
+        rc = sv_fail(err, SV_EXIT_DATA, "model file '%s': general.architecture is not a short string", model);
+        goto cleanup;
+    }
+    snprintf(key, sizeof key, "%.*s.context_length", (int)arch.len, arch.ptr);
+    if (gguf_get_u32(g, key, &ctx) < 0 || ctx < 2) {
+        rc = sv_fail(err, SV_EXIT_DATA, "model file '%s': %s is not an integer >= 2", model, key);
         goto cleanup;
     }
     if (gguf_get_i32_array(g, "tokenizer.ggml.token_type", &types, &ntypes) < 0) {

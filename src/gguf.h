@@ -30,11 +30,19 @@ enum gguf_vtype {
     GGUF_T_U64 = 10, GGUF_T_I64 = 11, GGUF_T_F64 = 12,
 };
 
-/* The ggml tensor types this reader can dequantize (others are only size-checked). */
+/* ggml tensor types named here: the ones this reader dequantizes (others are only size-checked). */
 enum gguf_ggml_type {
     GGML_T_F32 = 0,
     GGML_T_F16 = 1,
+    GGML_T_Q4_0 = 2, /* blocks of 32: f16 d + 16 bytes of nibbles; x = d * (q - 8) */
+    GGML_T_Q4_1 = 3, /* f16 d, f16 m + nibbles; x = d * q + m */
+    GGML_T_Q5_0 = 6, /* f16 d + u32 of 5th bits + nibbles; x = d * (q - 16) */
+    GGML_T_Q5_1 = 7, /* f16 d, f16 m + u32 of 5th bits + nibbles; x = d * q + m */
     GGML_T_Q8_0 = 8, /* blocks of 32: f16 scale d + 32 int8; x = d * q */
+    GGML_T_Q4_K = 12, /* super-blocks of 256: 8 × 32 with 6-bit scales and mins, 4-bit q */
+    GGML_T_Q5_K = 13, /* the same with 5-bit q */
+    GGML_T_Q6_K = 14, /* 16 × 16 with int8 scales, 6-bit q */
+    GGML_T_Q8_K = 15, /* activations only: float d, 256 int8 (llama.cpp's K-quant products) */
     GGML_T_BF16 = 30,
 };
 

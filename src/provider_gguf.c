@@ -143,13 +143,42 @@ static void gguf_provider_free(provider *base)
 
 static const provider_vtable gguf_vt = {gguf_embed, gguf_count_tokens, gguf_provider_free};
 
+/* 1 if s is a stored model id, "<file name>#<16 hex digits>", and not a path that exists. */
+static int is_model_id(const char *s, size_t *name_len)
+{
+    const char *h = strrchr(s, '#');
+    if (!h || strlen(h + 1) != 16 || strchr(s, '/') || access(s, F_OK) == 0)
+        return 0;
+    for (int i = 1; i <= 16; i++)
+        if (!strchr("0123456789abcdef", h[i]))
+            return 0;
+    *name_len = (size_t)(h - s);
+    return 1;
+}
+
 provider *provider_gguf_open(const provider_config *cfg, int *exit_code, char err[SV_ERR_LEN])
 {
-    const char *path = cfg->model && *cfg->model ? cfg->model : getenv("SAMPLEVEC_MODEL");
+    const char *env = getenv("SAMPLEVEC_MODEL");
+    const char *path = cfg->model && *cfg->model ? cfg->model : env;
+    const char *want_id = NULL; /* set when asked for a stored model id (search does that) */
+    char local[PROVIDER_MODEL_LEN];
+    size_t name_len;
     if (!path || !*path) {
         *exit_code = sv_fail(err, SV_EXIT_USAGE,
                              "provider gguf needs a model file: pass --model PATH.gguf or set SAMPLEVEC_MODEL");
         return NULL;
+    }
+    if (is_model_id(path, &name_len)) {
+        /* The store names its model by file name and content hash; the file itself is
+         * $SAMPLEVEC_MODEL, else that file name in the current directory. The hash is checked
+         * below, so a different file under the same name is refused. */
+        want_id = path;
+        if (env && *env) {
+            path = env;
+        } else {
+            snprintf(local, sizeof local, "%.*s", (int)name_len, want_id);
+            path = local;
+        }
     }
     gguf_provider *p = calloc(1, sizeof *p);
     if (!p) {
@@ -157,7 +186,12 @@ provider *provider_gguf_open(const provider_config *cfg, int *exit_code, char er
         return NULL;
     }
     char inner[SV_ERR_LEN];
-    int rc = gguf_open(path, &p->file, err);
+    int rc = gguf_open(path, &p->file, inner);
+    if (rc && want_id)
+        sv_fail(err, rc, "the store was embedded with model '%s': set SAMPLEVEC_MODEL to that .gguf file (%s)",
+                want_id, inner);
+    else if (rc)
+        memcpy(err, inner, SV_ERR_LEN);
     if (!rc && (rc = wordpiece_from_gguf(p->file, &p->wp, inner)))
         sv_fail(err, rc, "model file '%s': %s", path, inner);
     if (!rc && (rc = bert_load(p->file, &p->model, inner)))
@@ -194,6 +228,14 @@ provider *provider_gguf_open(const provider_config *cfg, int *exit_code, char er
     const char *file = slash ? slash + 1 : path;
     snprintf(p->base.model, sizeof p->base.model, "%.200s#%016llx", file,
              (unsigned long long)file_hash(bytes, size));
+    if (want_id && strcmp(want_id, p->base.model) != 0) {
+        *exit_code = sv_fail(err, SV_EXIT_USAGE,
+                             "the store was embedded with model '%s' but '%s' is '%s': set SAMPLEVEC_MODEL to the "
+                             "model file the store was embedded with",
+                             want_id, path, p->base.model);
+        gguf_provider_free(&p->base);
+        return NULL;
+    }
     p->base.dims = in->hidden;
     p->base.usd_per_mtok = 0.0;
     p->base.tokens_exact = 1;

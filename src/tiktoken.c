@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base64.h"
+#include "fileio.h"
 
 #ifndef SAMPLEVEC_VOCAB_PATH
 #define SAMPLEVEC_VOCAB_PATH "build/vocab/cl100k_base.json"
@@ -239,46 +240,17 @@ static char *rewrite_pattern(const char *pat)
     return out;
 }
 
+/* A vocabulary is a few MB; refuse anything huge. */
+#define VOCAB_MAX_BYTES ((size_t)64 << 20)
+
 static char *read_file(const char *path, size_t *len, char err[SV_ERR_LEN])
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        sv_fail(err, SV_EXIT_DATA, "cannot open tokenizer vocabulary %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n + 65536 + 1 > cap) {
-            cap = cap ? cap * 2 : 1 << 21;
-            if (cap > (size_t)64 << 20) { /* a vocabulary is a few MB; refuse anything huge */
-                sv_fail(err, SV_EXIT_DATA, "tokenizer vocabulary %s is larger than 64 MiB", path);
-                goto fail;
-            }
-            char *grown = realloc(buf, cap);
-            if (!grown) {
-                sv_fail(err, SV_EXIT_DATA, "out of memory reading %s", path);
-                goto fail;
-            }
-            buf = grown;
-        }
-        size_t got = fread(buf + n, 1, 65536, f);
-        n += got;
-        if (got < 65536)
-            break;
-    }
-    if (ferror(f)) {
-        sv_fail(err, SV_EXIT_DATA, "cannot read %s", path);
-        goto fail;
-    }
-    fclose(f);
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-fail:
-    fclose(f);
-    free(buf);
-    return NULL;
+    char *text = fileio_read_all(path, VOCAB_MAX_BYTES, len);
+    if (!text && errno == EFBIG)
+        sv_fail(err, SV_EXIT_DATA, "tokenizer vocabulary %s is larger than 64 MiB", path);
+    else if (!text)
+        sv_fail(err, SV_EXIT_DATA, "cannot read tokenizer vocabulary %s: %s", path, strerror(errno));
+    return text;
 }
 
 tiktoken *tiktoken_load(const char *path, char err[SV_ERR_LEN])

@@ -112,7 +112,9 @@ int wordpiece_from_gguf(const gguf_file *g, wordpiece **out, char err[SV_ERR_LEN
         return sv_fail(err, SV_EXIT_DATA, "tokenizer.ggml.tokens is %s", r == 0 ? "missing" : "not an array of strings");
     /* llama.cpp's WPM defaults when the keys are absent: [UNK] 100, [CLS] 101, [SEP] 102. */
     uint32_t unk = 100, cls = 101, sep = 102;
-    int lowercase = 0, strip = -1;
+    /* llama.cpp's defaults when the keys are absent (files converted before they existed):
+     * lowercase on, strip_accents following lowercase. */
+    int lowercase = 1, strip = -1;
     if (gguf_get_u32(g, "tokenizer.ggml.unknown_token_id", &unk) < 0 ||
         gguf_get_u32(g, "tokenizer.ggml.bos_token_id", &cls) < 0 ||
         gguf_get_u32(g, "tokenizer.ggml.seperator_token_id", &sep) < 0 ||

@@ -13,7 +13,7 @@ python3 - "$ref/samples/texts.json" "$out/texts_extra.json" "$models/texts.json"
 import json, sys
 json.dump(json.load(open(sys.argv[1])) + json.load(open(sys.argv[2])), open(sys.argv[3], "w"), ensure_ascii=False)
 PY
-for m in tiny tiny-f16 small-q8_0; do
+for m in tiny tiny-f16 tiny-bf16 tiny-qkv tiny-nomic tiny-cls small-q8_0 small-q4_0 small-q4_1 small-q5_0 small-q5_1 small-mix k256-kmix; do
   (cd "$ref" && node embed_ref.mjs "$models/$m.gguf" "$models/texts.json" --digits 8 --out "$models/$m.ref.json")
   # keep what the tests read: text, input ids, vector; plus the provenance
   python3 - "$models/$m.ref.json" "$out/$m.json" <<'PY'

@@ -19,4 +19,17 @@ PY
 expect_eq "$norms" "60 True" "60 unit-length 32-dim vectors stored"
 SAMPLEVEC_MODEL=$fx/tiny.gguf expect_exit 0 "$SAMPLEVEC" embed --all --library lib.db --store store.db --provider gguf --json
 expect_grep out.txt '"skipped": *60|"total_skipped": *60'
+
+# search embeds the query with the store's model: SAMPLEVEC_MODEL or --model gives the file, and
+# its id (name + content hash) must be the store's.
+SAMPLEVEC_MODEL=$fx/tiny.gguf expect_exit 0 "$SAMPLEVEC" search "dusty kick" --library lib.db --store store.db -k 3 --json
+n=$(python3 -c 'import json; print(len(json.load(open("out.txt"))))')
+expect_eq "$n" 3 "three results"
+cp out.txt env.json
+expect_exit 0 "$SAMPLEVEC" search "dusty kick" --library lib.db --store store.db -k 3 --json --model "$fx/tiny.gguf"
+cmp -s out.txt env.json && pass || fail "--model and SAMPLEVEC_MODEL give different results"
+expect_exit 2 "$SAMPLEVEC" search "dusty kick" --library lib.db --store store.db
+expect_grep err.txt "needs a model file: pass --model PATH.gguf or set SAMPLEVEC_MODEL"
+SAMPLEVEC_MODEL=$fx/tiny-f16.gguf expect_exit 2 "$SAMPLEVEC" search "dusty kick" --library lib.db --store store.db
+expect_grep err.txt "embedded with model 'tiny.gguf#[0-9a-f]{16}' but the query would be embedded with 'tiny-f16.gguf#[0-9a-f]{16}'"
 finish

@@ -32,16 +32,16 @@ import sys
 b = open(sys.argv[1], "rb").read()
 open("llama.gguf", "wb").write(b.replace(b"general.architecture\x08\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00bert",
                                                       b"general.architecture\x08\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00gpt2", 1))
-# blk.0.ffn_up.weight: type F32 (0) -> Q4_0 (2); its byte size shrinks so the file still parses
+# blk.0.ffn_up.weight: type F32 (0) -> Q8_1 (9); its byte size shrinks so the file still parses
 name = b"blk.0.ffn_up.weight"
 i = b.index(name) + len(name) + 4 + 16
-q = bytearray(b); q[i:i + 4] = (2).to_bytes(4, "little")
-open("q40.gguf", "wb").write(bytes(q))
+q = bytearray(b); q[i:i + 4] = (9).to_bytes(4, "little")
+open("q81.gguf", "wb").write(bytes(q))
 PY
 expect_exit 3 "$SAMPLEVEC" embed-text hi --provider gguf --model llama.gguf
 expect_grep err.txt "architecture 'gpt2' is not supported"
-expect_exit 3 "$SAMPLEVEC" embed-text hi --provider gguf --model q40.gguf
-expect_grep err.txt "tensor 'blk.0.ffn_up.weight' has type Q4_0 \(2\): supported types are F32, F16, BF16 and Q8_0"
+expect_exit 3 "$SAMPLEVEC" embed-text hi --provider gguf --model q81.gguf
+expect_grep err.txt "tensor 'blk.0.ffn_up.weight' has type Q8_1 \(9\): supported types are F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K and Q6_K"
 
 # embed-text works for the other providers too (lexical needs no key or network).
 expect_exit 0 "$SAMPLEVEC" embed-text "warm pad" "dusty kick" --provider lexical --json

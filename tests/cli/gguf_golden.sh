@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # The GGUF encoder against llama.cpp: token ids identical and cosine >= 0.9999 on every golden
-# text (tests/data/gguf/*.json, made by tools/make_goldens.sh with the real llama.cpp) for an
-# F32, an F16 and a Q8_0 model; truncation of over-long text; SAMPLEVEC_MODEL.
+# text (tests/data/gguf/*.json, made by tools/make_goldens.sh with the real llama.cpp) for F32,
+# F16, BF16 and Q8_0 models, fused QKV and CLS pooling; the scalar GEMM twin on one of them;
+# truncation of over-long text; SAMPLEVEC_MODEL.
 . "$(dirname "$0")/lib.sh"
 fx=$BUILD_DIR/gguf-fixtures
 if "$SRC_DIR/tools/gguf_fixtures.sh" "$fx" 2>err.txt; then pass; else fail "fixtures: $(cat err.txt)"; finish; fi
 data=$SRC_DIR/tests/data/gguf
 
-for m in tiny tiny-f16 small-q8_0; do
+for m in tiny tiny-f16 tiny-bf16 tiny-qkv tiny-nomic tiny-cls small-q8_0 small-q4_0 small-q4_1 small-q5_0 small-q5_1 small-mix k256-kmix; do
   if python3 "$SRC_DIR/tools/check_golden.py" "$SAMPLEVEC" "$fx/$m.gguf" "$data/$m.json" --min-cos 0.9999 \
        >check.txt 2>check_err.txt; then pass; else fail "$m against llama.cpp:"; cat check_err.txt >&2; fi
   grep -E "worst cosine" check_err.txt | sed "s/^/$m: /"
 done
+
+# The scalar reference GEMM gives the same answers through the whole forward pass.
+if SAMPLEVEC_GEMM=ref python3 "$SRC_DIR/tools/check_golden.py" "$SAMPLEVEC" "$fx/tiny.gguf" "$data/tiny.json" \
+     --min-cos 0.9999 >check.txt 2>check_err.txt; then pass; else fail "SAMPLEVEC_GEMM=ref:"; cat check_err.txt >&2; fi
 
 # Over-long text: cut to the context (128 for tiny) keeping [SEP]; its vector is that of the
 # first 126 words ("the" is one token each), which the golden file holds for 125 words + cut.
@@ -27,6 +32,20 @@ expect_exit 0 "$SAMPLEVEC" embed-text "$short" --provider gguf --model "$fx/tiny
 cp out.txt short.json
 same=$(python3 -c 'import json,sys; a=json.load(open("long.json"))["results"][0]["embedding"]; b=json.load(open("short.json"))["results"][0]["embedding"]; print(a==b)')
 expect_eq "$same" True "truncated vector equals the vector of its first 126 tokens"
+
+# A file without the normalizer keys (converted before they existed) lowercases and strips
+# accents, as llama.cpp does by default.
+python3 "$SRC_DIR/tools/gguf_quantize.py" "$fx/tiny.gguf" nonorm.gguf --type keep \
+  --drop-key tokenizer.ggml.normalizer.lowercase --drop-key tokenizer.ggml.normalizer.strip_accents
+expect_exit 0 "$SAMPLEVEC" tokenize "Café HELLO Naïve" --model nonorm.gguf
+cp out.txt nonorm.txt
+expect_exit 0 "$SAMPLEVEC" tokenize "Café HELLO Naïve" --model "$fx/tiny.gguf"
+expect_eq "$(cat nonorm.txt)" "$(cat out.txt)" "no normalizer keys: same ids as lowercase+strip"
+expect_grep out.txt '^101 1522 936 '
+
+# tokenize reads the context length under the file's architecture (nomic-bert.context_length).
+expect_exit 0 "$SAMPLEVEC" tokenize "$long" --model "$fx/tiny-nomic.gguf" --json
+expect_grep out.txt '"tokens":128,"truncated":true,"context_length":128'
 
 # SAMPLEVEC_MODEL stands in for --model; the model id is file name + content hash.
 SAMPLEVEC_MODEL=$fx/tiny.gguf expect_exit 0 "$SAMPLEVEC" embed-text hello --provider gguf --json

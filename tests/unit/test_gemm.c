@@ -72,5 +72,52 @@ int main(void)
     CHECK(worst < 2e-3);
     CHECK(bert_gelu(-12.0f) == 0.0f && bert_gelu(12.5f) == 12.5f);
     CHECK_NEAR(bert_gelu(1.0f), 0.841192f, 1e-3);
+
+    /* Softmax: the vector row against the expf twin, odd lengths, tails, huge spreads. */
+    static const size_t lens[] = {1, 2, 7, 8, 9, 31, 33, 170, 512};
+    double sworst = 0.0;
+    unsigned seed = 7;
+    for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+        size_t n = lens[li];
+        float a[512], b[512];
+        for (size_t j = 0; j < n; j++)
+            a[j] = b[j] = 30.0f * frand(&seed) + (j == n / 2 ? 100.0f : 0.0f) * (li % 2);
+        bert_softmax_row(a, n);
+        bert_softmax_row_ref(b, n);
+        double sum = 0.0;
+        for (size_t j = 0; j < n; j++) {
+            double d = fabs((double)a[j] - b[j]) / (b[j] + 1e-30);
+            sworst = b[j] > 1e-30 && d > sworst ? d : sworst;
+            sum += a[j];
+        }
+        CHECK_NEAR(sum, 1.0, 1e-5);
+    }
+    CHECK(sworst < 1e-5); /* relative, per probability */
+
+    /* GELU row (vector gather) equals the scalar lookup exactly, including ±10 and the tail. */
+    float g[203], h[203];
+    for (int i = 0; i < 203; i++)
+        g[i] = h[i] = -12.0f + 0.1185f * (float)i + 0.0f;
+    g[5] = h[5] = -10.0f;
+    g[190] = h[190] = 10.0f;
+    bert_gelu_row(g, 203);
+    int same = 1;
+    for (int i = 0; i < 203; i++)
+        same &= g[i] == bert_gelu(h[i]);
+    CHECK(same);
+
+    /* Q8_0 and BF16 activation rounding: vector path equals the scalar twin bit for bit. */
+    float x[96], a[96], b[96];
+    for (int i = 0; i < 96; i++)
+        x[i] = 3.0f * frand(&seed) * (i < 32 ? 0.0f : 1.0f) + (i == 70 ? 50.0f : 0.0f); /* a zero block */
+    bert_act_round(x, a, 96, 8);
+    bert_act_round_ref(x, b, 96, 8);
+    CHECK(memcmp(a, b, sizeof a) == 0);
+    CHECK(a[0] == 0.0f && fabsf(a[70] - x[70]) <= x[70] / 1024.0f); /* zero block; the max to f16 scale */
+    CHECK(fabsf(a[71] - x[71]) <= 50.0f / 127.0f / 2.0f * 1.01f);
+    bert_act_round(x, a, 96, 30);
+    uint32_t bits;
+    memcpy(&bits, &a[40], 4);
+    CHECK((bits & 0xffff) == 0 && fabsf(a[40] - x[40]) <= fabsf(x[40]) / 256.0f);
     return check_summary();
 }
