@@ -13,9 +13,12 @@
  * today stays comparable with one computed next year: the recipe is versioned in the model id.
  */
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <utf8proc.h>
 
 #include "provider.h"
@@ -27,6 +30,7 @@
 #define SEED_UNIGRAM 0x9e3779b97f4a7c15ULL
 #define SEED_BIGRAM 0xc2b2ae3d27d4eb4fULL
 #define SEED_TRIGRAM 0x165667b19e3779f9ULL
+#define LEXICAL_MAX_THREADS 64
 #define MAX_WORD_CODEPOINTS 64 /* longer runs (base64 junk, URLs) are cut: they carry no vibe */
 
 typedef struct feature_slot {
@@ -35,14 +39,20 @@ typedef struct feature_slot {
     uint32_t count;
 } feature_slot;
 
-typedef struct lexical_provider {
-    provider base;
-    feature_slot *slots; /* open-addressing table, cap slots, reused across texts */
+/* One thread's scratch space: an open-addressing table of the features of the text at hand. */
+typedef struct feature_table {
+    feature_slot *slots; /* cap slots, reused across texts */
     size_t cap;
     size_t *used;        /* indices of occupied slots, n_used of them (≤ cap / 2): clearing
                             and summing touch only these, so one huge text does not make
                             every later text pay for a huge table */
     size_t n_used;
+} feature_table;
+
+typedef struct lexical_provider {
+    provider base;
+    feature_table *tables; /* n_tables, one per worker thread */
+    int n_tables;
 } lexical_provider;
 
 static uint64_t mix64(uint64_t x)
@@ -64,12 +74,12 @@ static uint64_t hash_codepoints(uint64_t seed, const int32_t *cp, size_t n)
 }
 
 /* Grows the table so that `needed` features fit at ≤ 50% load. Returns 0 or -1. */
-static int ensure_capacity(lexical_provider *lp, size_t needed)
+static int ensure_capacity(feature_table *ft, size_t needed)
 {
     size_t want = 64;
     while (want < needed * 2)
         want *= 2;
-    if (want <= lp->cap)
+    if (want <= ft->cap)
         return 0;
     feature_slot *slots = calloc(want, sizeof *slots);
     size_t *used = malloc(want / 2 * sizeof *used);
@@ -78,22 +88,22 @@ static int ensure_capacity(lexical_provider *lp, size_t needed)
         free(used);
         return -1;
     }
-    free(lp->slots);
-    free(lp->used);
-    lp->slots = slots;
-    lp->used = used;
-    lp->n_used = 0; /* the fresh table is already empty */
-    lp->cap = want;
+    free(ft->slots);
+    free(ft->used);
+    ft->slots = slots;
+    ft->used = used;
+    ft->n_used = 0; /* the fresh table is already empty */
+    ft->cap = want;
     return 0;
 }
 
-static void add_feature(lexical_provider *lp, uint64_t hash, float weight)
+static void add_feature(feature_table *ft, uint64_t hash, float weight)
 {
     if (hash == 0)
         hash = 1;
-    size_t mask = lp->cap - 1;
+    size_t mask = ft->cap - 1;
     for (size_t i = hash & mask;; i = (i + 1) & mask) {
-        feature_slot *s = &lp->slots[i];
+        feature_slot *s = &ft->slots[i];
         if (s->hash == hash) {
             s->count++;
             return;
@@ -102,19 +112,19 @@ static void add_feature(lexical_provider *lp, uint64_t hash, float weight)
             s->hash = hash;
             s->weight = weight;
             s->count = 1;
-            lp->used[lp->n_used++] = i;
+            ft->used[ft->n_used++] = i;
             return;
         }
     }
 }
 
 /* Features of one word (codepoints already lower-cased). */
-static void add_word(lexical_provider *lp, const int32_t *word, size_t n, uint64_t *prev_hash)
+static void add_word(feature_table *ft, const int32_t *word, size_t n, uint64_t *prev_hash)
 {
     uint64_t h = hash_codepoints(SEED_UNIGRAM, word, n);
-    add_feature(lp, h, WEIGHT_UNIGRAM);
+    add_feature(ft, h, WEIGHT_UNIGRAM);
     if (*prev_hash)
-        add_feature(lp, mix64(*prev_hash * 31 + h + SEED_BIGRAM), WEIGHT_BIGRAM);
+        add_feature(ft, mix64(*prev_hash * 31 + h + SEED_BIGRAM), WEIGHT_BIGRAM);
     *prev_hash = h;
 
     int32_t padded[MAX_WORD_CODEPOINTS + 2];
@@ -122,7 +132,7 @@ static void add_word(lexical_provider *lp, const int32_t *word, size_t n, uint64
     memcpy(padded + 1, word, n * sizeof *word);
     padded[n + 1] = '>';
     for (size_t i = 0; i + 3 <= n + 2; i++)
-        add_feature(lp, hash_codepoints(SEED_TRIGRAM, padded + i, 3), WEIGHT_TRIGRAM);
+        add_feature(ft, hash_codepoints(SEED_TRIGRAM, padded + i, 3), WEIGHT_TRIGRAM);
 }
 
 /* Word iterator: the next run of letters, digits and combining marks, lower-cased, into
@@ -174,25 +184,25 @@ static word_iter word_iter_of(const char *text)
 
 /* Embeds one text into out[dims]; returns the number of words (the provider's "tokens"),
  * or -1 when out of memory. */
-static int64_t embed_one(lexical_provider *lp, const char *text, float *out, int dims)
+static int64_t embed_one(feature_table *ft, const char *text, float *out, int dims)
 {
     /* Every byte starts at most one word and each word of n codepoints adds ≤ n + 2 features. */
-    if (ensure_capacity(lp, 3 * strlen(text) + 8) != 0)
+    if (ensure_capacity(ft, 3 * strlen(text) + 8) != 0)
         return -1;
-    for (size_t i = 0; i < lp->n_used; i++)
-        lp->slots[lp->used[i]].hash = 0;
-    lp->n_used = 0;
+    for (size_t i = 0; i < ft->n_used; i++)
+        ft->slots[ft->used[i]].hash = 0;
+    ft->n_used = 0;
 
     int32_t word[MAX_WORD_CODEPOINTS];
     int64_t words = 0;
     uint64_t prev_hash = 0;
     word_iter it = word_iter_of(text);
     for (size_t wlen; (wlen = next_word(&it, word)) > 0; words++)
-        add_word(lp, word, wlen, &prev_hash);
+        add_word(ft, word, wlen, &prev_hash);
 
     memset(out, 0, (size_t)dims * sizeof *out);
-    for (size_t i = 0; i < lp->n_used; i++) {
-        const feature_slot *s = &lp->slots[lp->used[i]];
+    for (size_t i = 0; i < ft->n_used; i++) {
+        const feature_slot *s = &ft->slots[ft->used[i]];
         float value = s->weight * (1.0f + logf((float)s->count));
         size_t bucket = (size_t)(s->hash % (uint64_t)dims);
         out[bucket] += (s->hash >> 63) ? -value : value;
@@ -208,18 +218,70 @@ static int64_t embed_one(lexical_provider *lp, const char *text, float *out, int
     return words;
 }
 
+/* A chunk is shared among worker threads, each claiming the next text with an atomic counter
+ * (texts vary from 300 to 2,500 bytes, so fixed slices would leave a core idle). */
+typedef struct embed_job {
+    lexical_provider *lp;
+    const char *const *texts;
+    size_t n;
+    float *vectors;
+    provider_text_result *results;
+    _Alignas(64) atomic_size_t next; /* own cache line: every worker hits it */
+    atomic_int out_of_memory;
+} embed_job;
+
+typedef struct embed_worker {
+    embed_job *job;
+    feature_table *table;
+    pthread_t thread;
+} embed_worker;
+
+static void *embed_worker_run(void *arg)
+{
+    embed_worker *w = arg;
+    embed_job *job = w->job;
+    int dims = job->lp->base.dims;
+    for (size_t i; (i = atomic_fetch_add(&job->next, 1)) < job->n;) {
+        int64_t words = embed_one(w->table, job->texts[i], job->vectors + i * (size_t)dims, dims);
+        if (words < 0)
+            atomic_store(&job->out_of_memory, 1);
+        job->results[i].tokens = words < 0 ? 0 : words;
+    }
+    return NULL;
+}
+
+/* Texts per worker below which threads cost more than they save. */
+#define TEXTS_PER_WORKER_MIN 16
+
 static int lexical_embed(provider *p, const char *const *texts, size_t n, float *vectors,
                          provider_text_result *results, int64_t *billed_tokens, char err[SV_ERR_LEN])
 {
     lexical_provider *lp = (lexical_provider *)p;
     *billed_tokens = -1;
-    for (size_t i = 0; i < n; i++) {
-        int64_t words = embed_one(lp, texts[i], vectors + i * (size_t)p->dims, p->dims);
-        if (words < 0)
-            return sv_fail(err, SV_EXIT_DATA, "out of memory embedding a %zu-byte text",
-                           strlen(texts[i]));
-        results[i].tokens = words;
+    embed_job job = {.lp = lp, .texts = texts, .n = n, .vectors = vectors, .results = results};
+    atomic_init(&job.next, 0);
+    atomic_init(&job.out_of_memory, 0);
+    int workers = lp->n_tables;
+    if ((size_t)workers > n / TEXTS_PER_WORKER_MIN)
+        workers = (int)(n / TEXTS_PER_WORKER_MIN);
+    if (workers < 1)
+        workers = 1;
+    embed_worker w[LEXICAL_MAX_THREADS];
+    int started = 0;
+    for (int t = 1; t < workers; t++) {
+        w[t].job = &job;
+        w[t].table = &lp->tables[t];
+        if (pthread_create(&w[t].thread, NULL, embed_worker_run, &w[t]) != 0)
+            break;
+        started = t;
     }
+    w[0].job = &job;
+    w[0].table = &lp->tables[0];
+    embed_worker_run(&w[0]);
+    for (int t = 1; t <= started; t++)
+        pthread_join(w[t].thread, NULL);
+    if (atomic_load(&job.out_of_memory))
+        return sv_fail(err, SV_EXIT_DATA, "out of memory embedding a chunk of %zu texts", n);
     return 0;
 }
 
@@ -237,8 +299,11 @@ static int64_t lexical_count_tokens(provider *p, const char *text)
 static void lexical_free(provider *p)
 {
     lexical_provider *lp = (lexical_provider *)p;
-    free(lp->slots);
-    free(lp->used);
+    for (int t = 0; t < lp->n_tables; t++) {
+        free(lp->tables[t].slots);
+        free(lp->tables[t].used);
+    }
+    free(lp->tables);
     free(lp);
 }
 
@@ -259,7 +324,18 @@ provider *provider_lexical_open(const provider_config *cfg, int *exit_code, char
                              "option --dims: %d is out of range for 'lexical' (8..65536)", dims);
         return NULL;
     }
+    int threads = cfg->threads > 0 ? cfg->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads < 1)
+        threads = 1;
+    if (threads > LEXICAL_MAX_THREADS)
+        threads = LEXICAL_MAX_THREADS;
     lexical_provider *lp = calloc(1, sizeof *lp);
+    if (lp && !(lp->tables = calloc((size_t)threads, sizeof *lp->tables))) {
+        free(lp);
+        lp = NULL;
+    }
+    if (lp)
+        lp->n_tables = threads;
     if (!lp) {
         *exit_code = sv_fail(err, SV_EXIT_DATA, "out of memory");
         return NULL;

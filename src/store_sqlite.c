@@ -276,14 +276,6 @@ static int sqlite_upsert(store *base, const store_row *rows, size_t n, char err[
             return rc;
         }
     }
-    /* A generation number lets derived caches (search) notice any change cheaply. */
-    if ((rc = exec_sql(s,
-                       "INSERT INTO samplevec_meta(key, value) VALUES('generation', 1)"
-                       " ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
-                       err))) {
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        return rc;
-    }
     if ((rc = exec_sql(s, "COMMIT", err))) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         return rc;
