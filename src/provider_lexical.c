@@ -55,6 +55,22 @@ typedef struct lexical_provider {
     int n_tables;
 } lexical_provider;
 
+/* 1 + ln(tf). Counts are small: a table for them saves a logf per feature. */
+#define TF_TABLE_SIZE 64
+static float tf_table[TF_TABLE_SIZE];
+static pthread_once_t tf_table_once = PTHREAD_ONCE_INIT;
+
+static void tf_table_init(void)
+{
+    for (int i = 1; i < TF_TABLE_SIZE; i++)
+        tf_table[i] = 1.0f + logf((float)i);
+}
+
+static float sublinear_tf(uint32_t count)
+{
+    return count < TF_TABLE_SIZE ? tf_table[count] : 1.0f + logf((float)count);
+}
+
 static uint64_t mix64(uint64_t x)
 {
     x ^= x >> 30;
@@ -203,7 +219,7 @@ static int64_t embed_one(feature_table *ft, const char *text, float *out, int di
     memset(out, 0, (size_t)dims * sizeof *out);
     for (size_t i = 0; i < ft->n_used; i++) {
         const feature_slot *s = &ft->slots[ft->used[i]];
-        float value = s->weight * (1.0f + logf((float)s->count));
+        float value = s->weight * sublinear_tf(s->count);
         size_t bucket = (size_t)(s->hash % (uint64_t)dims);
         out[bucket] += (s->hash >> 63) ? -value : value;
     }
@@ -329,6 +345,7 @@ provider *provider_lexical_open(const provider_config *cfg, int *exit_code, char
         threads = 1;
     if (threads > LEXICAL_MAX_THREADS)
         threads = LEXICAL_MAX_THREADS;
+    pthread_once(&tf_table_once, tf_table_init);
     lexical_provider *lp = calloc(1, sizeof *lp);
     if (lp && !(lp->tables = calloc((size_t)threads, sizeof *lp->tables))) {
         free(lp);
