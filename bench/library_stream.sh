@@ -20,7 +20,7 @@ calc() { awk "BEGIN { print $* }"; }
 
 # The reader bench program, compiled against the same core library the binary uses.
 cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$here/src" "$here/bench/library_stream.c" "$core" \
-  $(pkg-config --libs sqlite3 libcjson libcurl libutf8proc libpcre2-8) -lm -lpthread -o library_stream
+  $(pkg-config --libs sqlite3 libcjson libcurl libutf8proc libpcre2-8 openblas) -lm -lpthread -o library_stream
 
 rm -f "lib-$N.db"
 t0=$(now)

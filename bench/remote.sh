@@ -73,7 +73,7 @@ tk="$here/build/npm/tiktoken/node_modules/tiktoken"
 if [ -f "$vocab" ] && [ -d "$tk" ] && [ -f "$here/build/libsamplevec_core.a" ]; then
   # shellcheck disable=SC2046
   cc -O2 -std=c11 -D_GNU_SOURCE -I"$here/src" "$here/bench/tokcount.c" "$here/build/libsamplevec_core.a" \
-    $(pkg-config --cflags --libs libpcre2-8 libcjson libcurl sqlite3 libutf8proc) -lm -lpthread -o tokcount
+    $(pkg-config --cflags --libs libpcre2-8 libcjson libcurl sqlite3 libutf8proc openblas) -lm -lpthread -o tokcount
   rounds=5
   read -r c_tokens c_s < <(./tokcount "$vocab" texts.jsonl "$rounds")
   read -r js_tokens js_s < <(node -e "

@@ -35,7 +35,7 @@ fi
 # the bench driver links the same core library the binary uses
 cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$here/src" "$here/bench/turso_bench.c" \
   "$here/build/libsamplevec_core.a" \
-  $(pkg-config --libs sqlite3 libcurl libcjson libutf8proc libpcre2-8) -lpthread -lm \
+  $(pkg-config --libs sqlite3 libcurl libcjson libutf8proc libpcre2-8 openblas) -lpthread -lm \
   -o "$work/turso_bench"
 drv=$work/turso_bench
 sv=$here/build/samplevec
