@@ -11,7 +11,10 @@
 typedef struct sqlite_store {
     store base;
     sqlite3 *db;
-    sqlite3_stmt *lookup_stmt;  /* prepared once, reused per id */
+    sqlite3 *lookup_db;         /* a second, read-only connection for lookups: in WAL mode it
+                                   reads the last commit while db writes the next one, so the
+                                   pipeline can look a chunk up during the previous write */
+    sqlite3_stmt *lookup_stmt;  /* on lookup_db, prepared once, reused per id */
     sqlite3_stmt *upsert_stmt;
     unsigned char *blob;        /* dims*4 bytes, encode buffer for upserts */
     float *vector;              /* dims floats, decode buffer for scans */
@@ -203,11 +206,20 @@ static int sqlite_lookup(store *base, const int64_t *ids, size_t n, store_lookup
                          char err[SV_ERR_LEN])
 {
     sqlite_store *s = (sqlite_store *)base;
-    /* Prepared here on first use, so a dry run can look up without claiming the store. */
+    /* Opened and prepared on first use, so a dry run can look up without claiming the store. */
+    if (!s->lookup_db) {
+        if (sqlite3_open_v2(s->base.location, &s->lookup_db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+            return sv_fail(err, SV_EXIT_DATA, "store %s: cannot open it for lookups: %s",
+                           s->base.location,
+                           s->lookup_db ? sqlite3_errmsg(s->lookup_db) : "out of memory");
+        sqlite3_busy_timeout(s->lookup_db, 10000);
+    }
     if (!s->lookup_stmt &&
-        sqlite3_prepare_v3(s->db, "SELECT source_hash, model FROM sample_embeddings WHERE sample_id=?",
-                           -1, SQLITE_PREPARE_PERSISTENT, &s->lookup_stmt, NULL) != SQLITE_OK)
-        return db_fail(s, err, "cannot prepare lookup");
+        sqlite3_prepare_v3(s->lookup_db,
+                           "SELECT source_hash, model FROM sample_embeddings WHERE sample_id=?", -1,
+                           SQLITE_PREPARE_PERSISTENT, &s->lookup_stmt, NULL) != SQLITE_OK)
+        return sv_fail(err, SV_EXIT_DATA, "store %s: cannot prepare lookup: %s", s->base.location,
+                       sqlite3_errmsg(s->lookup_db));
     for (size_t i = 0; i < n; i++) {
         memset(&out[i], 0, sizeof out[i]);
         sqlite3_bind_int64(s->lookup_stmt, 1, ids[i]);
@@ -219,9 +231,10 @@ static int sqlite_lookup(store *base, const int64_t *ids, size_t n, store_lookup
             snprintf(out[i].source_hash, sizeof out[i].source_hash, "%s", hash ? (const char *)hash : "");
             snprintf(out[i].model, sizeof out[i].model, "%s", model ? (const char *)model : "");
         }
-        sqlite3_reset(s->lookup_stmt);
+        sqlite3_reset(s->lookup_stmt); /* ends the read: the WAL is never pinned */
         if (step != SQLITE_ROW && step != SQLITE_DONE)
-            return db_fail(s, err, "lookup failed");
+            return sv_fail(err, SV_EXIT_DATA, "store %s: lookup failed: %s", s->base.location,
+                           sqlite3_errmsg(s->lookup_db));
     }
     return 0;
 }
@@ -373,6 +386,7 @@ static void sqlite_close(store *base)
     sqlite_store *s = (sqlite_store *)base;
     sqlite3_finalize(s->lookup_stmt);
     sqlite3_finalize(s->upsert_stmt);
+    sqlite3_close(s->lookup_db);
     sqlite3_close(s->db);
     free(s->blob);
     free(s->vector);
@@ -392,6 +406,7 @@ store *store_sqlite_open(const char *path, int must_exist, int *exit_code, char 
         return NULL;
     }
     s->base.vt = &sqlite_vtable;
+    s->base.concurrent_lookup = 1; /* lookups have their own connection */
     snprintf(s->base.location, sizeof s->base.location, "%s", path);
     int flags = SQLITE_OPEN_READWRITE | (must_exist ? 0 : SQLITE_OPEN_CREATE);
     if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
