@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,30 +116,43 @@ int checkpoint_load(const char *path, checkpoint *cp, char err[SV_ERR_LEN])
         rc = corrupt(path, err, "not a JSON object");
         goto done;
     }
-    for (int i = 0; i < 9; i++)
-        if (get_number(root, nums[i], &v[i]) != 0) {
-            char why[96];
+    for (int i = 0; i < 9; i++) {
+        char why[96];
+        if (get_number(root, nums[i], &v[i]) != 0)
             snprintf(why, sizeof why, "\"%s\" is not a number", nums[i]);
+        else if (!(fabs(v[i]) <= 9007199254740992.0)) /* 2^53: exact in a double; NaN fails too */
+            snprintf(why, sizeof why, "\"%s\" is out of range", nums[i]);
+        else
+            continue;
+        rc = corrupt(path, err, why);
+        goto done;
+    }
+    const char *required[] = {"last_processed_id", "started_at"};
+    for (int i = 0; i < 2; i++)
+        if (!cJSON_GetObjectItemCaseSensitive(root, required[i])) {
+            char why[96];
+            snprintf(why, sizeof why, "\"%s\" is missing", required[i]);
             rc = corrupt(path, err, why);
             goto done;
         }
-    if (!cJSON_GetObjectItemCaseSensitive(root, "last_processed_id") ||
-        !cJSON_GetObjectItemCaseSensitive(root, "started_at")) {
-        rc = corrupt(path, err, "\"last_processed_id\" or \"started_at\" is missing");
-        goto done;
-    }
     if (v[0] > CHECKPOINT_VERSION) {
         rc = corrupt(path, err, "written by a newer samplevec");
         goto done;
     }
-    if (get_string(root, "provider", cp->provider, sizeof cp->provider) ||
-        get_string(root, "model", cp->model, sizeof cp->model) ||
-        get_string(root, "store", cp->store, sizeof cp->store) ||
-        get_string(root, "started_at", cp->started_at, sizeof cp->started_at) ||
-        get_string(root, "updated_at", cp->updated_at, sizeof cp->updated_at)) {
-        rc = corrupt(path, err, "a text field is not a string");
-        goto done;
-    }
+    struct { const char *key; char *out; size_t cap; } texts[] = {
+        {"provider", cp->provider, sizeof cp->provider},
+        {"model", cp->model, sizeof cp->model},
+        {"store", cp->store, sizeof cp->store},
+        {"started_at", cp->started_at, sizeof cp->started_at},
+        {"updated_at", cp->updated_at, sizeof cp->updated_at},
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        if (get_string(root, texts[i].key, texts[i].out, texts[i].cap)) {
+            char why[96];
+            snprintf(why, sizeof why, "\"%s\" is not a string", texts[i].key);
+            rc = corrupt(path, err, why);
+            goto done;
+        }
     cp->dims = (int)v[1];
     cp->last_processed_id = (int64_t)v[2];
     cp->total_processed = (int64_t)v[3];
@@ -158,9 +172,11 @@ int checkpoint_load(const char *path, checkpoint *cp, char err[SV_ERR_LEN])
     {
         double id;
         char error[SV_ERR_LEN], ts[32];
-        if (!cJSON_IsObject(f) || get_number(f, "sample_id", &id) ||
+        if (!cJSON_IsObject(f) || get_number(f, "sample_id", &id) || !(fabs(id) <= 9007199254740992.0) ||
             get_string(f, "error", error, sizeof error) || get_string(f, "timestamp", ts, sizeof ts)) {
-            rc = corrupt(path, err, "a \"failures\" entry is malformed");
+            char why[96];
+            snprintf(why, sizeof why, "\"failures\" entry %zu is malformed", cp->n_failures);
+            rc = corrupt(path, err, why);
             goto done;
         }
         if (checkpoint_add_failure(cp, (int64_t)id, error) != 0) {

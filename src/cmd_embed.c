@@ -236,7 +236,11 @@ int cmd_embed(int argc, char **argv)
         if (json)
             print_json(&r, o.dry_run);
     }
-    if (rc == SV_EXIT_FAILED)
+    if (rc == SV_EXIT_FAILED && r.earlier_failed)
+        msg_warn("%lld sample(s) failed in the earlier runs of this job (reasons in %s); --resume "
+                 "does not go back to them: run without --resume to retry them",
+                 (long long)r.earlier_failed, o.progress);
+    if (rc == SV_EXIT_FAILED && r.n_failed_ids)
         msg_warn("%zu sample(s) failed; reasons are in %s; fix them and rerun to retry only those",
                  r.n_failed_ids, o.progress);
     else if (rc == SV_EXIT_INTERRUPTED)

@@ -39,7 +39,7 @@ typedef struct status_counts {
 
 static int count_against_store(library *lib, store *st, status_counts *n, char err[SV_ERR_LEN])
 {
-    library_cursor *cur = library_cursor_new(lib, NULL, 0, err);
+    library_cursor *cur = library_cursor_new(lib, NULL, INT64_MIN, err);
     if (!cur)
         return SV_EXIT_DATA;
     int64_t ids[STATUS_CHUNK];

@@ -110,9 +110,12 @@ static int chunk_fill(chunk *c, size_t want, library_cursor *cur, int64_t *budge
             return got;
         if (s->malformed_fields)
             (*warnings)++;
-        if (!(c->texts[c->n] = source_text_build(s)))
+        if (!(c->texts[c->n] = source_text_build(s))) {
+            int64_t id = s->id;
+            library_sample_clear(s); /* not yet counted in c->n, so chunk_empty would miss it */
             return sv_fail(err, SV_EXIT_DATA, "out of memory building source text of sample %lld",
-                           (long long)s->id);
+                           (long long)id);
+        }
         hash_source_hex(c->texts[c->n], c->hashes[c->n]);
         c->n++;
         if (*budget > 0)
@@ -168,7 +171,7 @@ static void panel(const embed_options *o, const provider *p, const char *mode)
 static int dry_run(const embed_options *o, library *lib, provider *p, store *st, embed_report *r,
                    char err[SV_ERR_LEN])
 {
-    library_cursor *cur = library_cursor_new(lib, o->selection, 0, err);
+    library_cursor *cur = library_cursor_new(lib, o->selection, INT64_MIN, err);
     if (!cur)
         return SV_EXIT_DATA;
     chunk c;
@@ -368,7 +371,10 @@ static int run_chunks(const embed_options *o, library *lib, provider *p, store *
         return rc;
     if (o->limit > 0 && total > o->limit)
         total = o->limit;
-    library_cursor *cur = library_cursor_new(lib, o->selection, cp->last_processed_id, err);
+    /* A fresh run starts before every id (ids may be 0 or negative); a resumed one after the
+     * last settled sample. */
+    int64_t after = cp->total_processed > 0 ? cp->last_processed_id : INT64_MIN;
+    library_cursor *cur = library_cursor_new(lib, o->selection, after, err);
     if (!cur)
         return SV_EXIT_DATA;
     /* A commit (store transaction + progress file) costs a few fsyncs, so fast providers get
@@ -407,14 +413,16 @@ static int run_chunks(const embed_options *o, library *lib, provider *p, store *
         which ^= 1;
         if ((rc = chunk_fill(c, want, cur, &budget, &r->warnings, err)) || c->n == 0)
             break;
+        library_cursor_pause(cur); /* never hold the application's database for a whole run */
         /* Lookups run only while no write is in flight, unless the store allows them beside
          * one (Turso): then this chunk is looked up and embedded while the previous one is
          * being written, and the two costs overlap instead of adding up. */
         if (writing && !st->concurrent_lookup) {
+            chunk *done_chunk = writing;
+            writing = NULL; /* settled at most once, whatever happens next */
             if ((rc = write_wait(&w, err)) ||
-                (rc = chunk_settle(writing, p, o, cp, r, &totals, &bar, err)))
+                (rc = chunk_settle(done_chunk, p, o, cp, r, &totals, &bar, err)))
                 break;
-            writing = NULL;
             if (interrupted)
                 break;
         }
@@ -423,10 +431,11 @@ static int run_chunks(const embed_options *o, library *lib, provider *p, store *
         if ((rc = chunk_embed(c, p, st->dims, err)))
             break;
         if (writing) { /* checkpoints stay in order: the previous chunk settles first */
+            chunk *done_chunk = writing;
+            writing = NULL; /* settled at most once, whatever happens next */
             if ((rc = write_wait(&w, err)) ||
-                (rc = chunk_settle(writing, p, o, cp, r, &totals, &bar, err)))
+                (rc = chunk_settle(done_chunk, p, o, cp, r, &totals, &bar, err)))
                 break;
-            writing = NULL;
             if (interrupted)
                 break;
         }
@@ -449,7 +458,7 @@ static int run_chunks(const embed_options *o, library *lib, provider *p, store *
     r->tokens = totals.any_billed ? totals.billed_sum + (r->tokens_counted - totals.counted_billed)
                                   : r->tokens_counted;
     r->cost_usd = pricing_cost_usd(r->tokens, p->usd_per_mtok);
-    if (!rc && interrupted) {
+    if (rc == SV_EXIT_INTERRUPTED || (!rc && interrupted)) { /* the pipeline's or a provider's */
         r->interrupted = 1;
         rc = SV_EXIT_INTERRUPTED;
     } else if (!rc) {
@@ -505,7 +514,7 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
     if (o->dry_run) {
         panel(o, p, "dry run (estimate only, nothing is written)");
         /* Skips are counted against an existing local store of the same model only. */
-        if (!store_is_remote(o->store) && access(o->store, F_OK) == 0) {
+        if (!o->reset && !store_is_remote(o->store) && access(o->store, F_OK) == 0) {
             store_meta m;
             int code;
             char serr[SV_ERR_LEN];
@@ -537,6 +546,14 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
                      "progress file %s is for model '%s' (%d dims), this run uses '%s' (%d dims): "
                      "resume with the same --provider/--model/--dims, or start over with --reset",
                      o->progress, cp.model, cp.dims, p->model, p->dims);
+        goto done;
+    }
+    if (o->resume && loaded == 0 && cp.store[0] && strcmp(cp.store, st->location) != 0) {
+        rc = sv_fail(err, SV_EXIT_USAGE,
+                     "progress file %s belongs to store %s, this run writes to %s: resume with "
+                     "--store %s, pass another --progress-file, or drop --resume (a plain run "
+                     "skips what the store already holds)",
+                     o->progress, cp.store, st->location, cp.store);
         goto done;
     }
     if (!o->resume || loaded == 1) {
@@ -577,6 +594,10 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     rc = run_chunks(o, lib, p, st, &cp, r, err);
+    /* A resumed job is only done when the samples its earlier runs failed are too: --resume
+     * never goes back to them (a plain rerun retries them), so say so through the exit code. */
+    if (!rc && o->resume && cp.n_failures > r->n_failed_ids)
+        r->earlier_failed = (int64_t)(cp.n_failures - r->n_failed_ids);
     if (rc == SV_EXIT_DATA && store_is_remote(o->store)) {
         /* a server that stays away: say what is safe and how to finish */
         size_t len = strlen(err);
@@ -596,7 +617,7 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
                  "to finish",
                  o->progress, (long long)cp.last_processed_id);
 done:
-    if (!rc && r->failed)
+    if (!rc && (r->failed || r->earlier_failed))
         rc = SV_EXIT_FAILED;
     r->elapsed_s = ui_now() - started;
     checkpoint_clear(&cp);

@@ -50,6 +50,7 @@ typedef struct embed_report {
     size_t n_failed_ids;
     double elapsed_s;
     int interrupted;
+    int64_t earlier_failed;    /* --resume: samples the continued job's earlier runs failed */
 } embed_report;
 
 /* Runs the pipeline. Returns an exit code (msg.h): 0, 1 (some failed), 2, 3 or 130; on 2/3

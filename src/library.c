@@ -456,6 +456,21 @@ int library_cursor_next(library_cursor *cur, library_sample *out, char err[SV_ER
     }
 }
 
+void library_cursor_pause(library_cursor *cur)
+{
+    if (!cur || !cur->bound)
+        return;
+    sqlite3_reset(cur->stmt); /* ends the read transaction: the application may write now */
+    cur->bound = 0;
+    idspec_range *r = &cur->ranges[cur->next_range - 1];
+    if (cur->have_last && cur->last_id >= r->lo) {
+        if (cur->last_id >= r->hi)
+            return; /* that range is finished; the next call starts the following one */
+        r->lo = cur->last_id + 1;
+    }
+    cur->next_range--; /* the next call re-binds the rest of this range */
+}
+
 static void free_strv(char **v, size_t n)
 {
     for (size_t i = 0; i < n; i++)

@@ -61,6 +61,10 @@ library_cursor *library_cursor_new(library *lib, const idspec *sel, int64_t afte
 /* 1 = *out filled (caller clears it with library_sample_clear), 0 = end, SV_EXIT_DATA = error. */
 int library_cursor_next(library_cursor *cur, library_sample *out, char err[SV_ERR_LEN]);
 void library_cursor_free(library_cursor *cur); /* NULL is a no-op */
+/* Ends the cursor's read transaction so that the application can write to its database while
+ * a long run waits on a provider; the next library_cursor_next carries on after the last
+ * sample returned. */
+void library_cursor_pause(library_cursor *cur);
 
 /* Frees what *s owns and zeroes it. */
 void library_sample_clear(library_sample *s);

@@ -208,10 +208,14 @@ static int sqlite_lookup(store *base, const int64_t *ids, size_t n, store_lookup
     sqlite_store *s = (sqlite_store *)base;
     /* Opened and prepared on first use, so a dry run can look up without claiming the store. */
     if (!s->lookup_db) {
-        if (sqlite3_open_v2(s->base.location, &s->lookup_db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-            return sv_fail(err, SV_EXIT_DATA, "store %s: cannot open it for lookups: %s",
-                           s->base.location,
-                           s->lookup_db ? sqlite3_errmsg(s->lookup_db) : "out of memory");
+        if (sqlite3_open_v2(s->base.location, &s->lookup_db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+            int rc = sv_fail(err, SV_EXIT_DATA, "store %s: cannot open it for lookups: %s",
+                             s->base.location,
+                             s->lookup_db ? sqlite3_errmsg(s->lookup_db) : "out of memory");
+            sqlite3_close(s->lookup_db); /* a later lookup tries again */
+            s->lookup_db = NULL;
+            return rc;
+        }
         sqlite3_busy_timeout(s->lookup_db, 10000);
     }
     if (!s->lookup_stmt &&

@@ -35,4 +35,8 @@ expect_eq "$(json_field skipped out.txt)" 20 "dry run counts stored samples as s
 expect_eq "$(json_field successful out.txt)" 100 "and the rest as to embed"
 expect_eq "$(json_field cost_usd out.txt)" 0 "lexical costs nothing"
 expect_eq "$(sha256sum samplevec.db | cut -d' ' -f1)" "$sum" "dry run left the store untouched"
+# with --reset every sample would be embedded again, so none counts as skipped
+expect_exit 0 sv embed --all --dry-run --reset --library lib.db --json
+expect_eq "$(json_field skipped out.txt)" 0 "dry run with --reset skips nothing"
+expect_eq "$(json_field successful out.txt)" 120 "dry run with --reset embeds all"
 finish

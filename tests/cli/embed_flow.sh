@@ -46,6 +46,15 @@ expect_exit 0 sv embed --all --library lib.db --json
 expect_eq "$(json_field successful out.txt)" 10 "ten new samples embedded"
 expect_eq "$(sqlite3 samplevec.db 'SELECT count(*) FROM sample_embeddings')" 310 "no duplicates"
 
+# ids 0 and below are samples like any other
+sqlite3 lib.db "INSERT INTO samples(id, user_id, title, file_path) VALUES (0, 1, 'Zero Loop', '/z0.wav'), (-5, 1, 'Minus Five Loop', '/m5.wav')"
+expect_exit 0 sv embed --all --library lib.db --json
+expect_eq "$(json_field successful out.txt)" 2 "ids 0 and -5 embedded"
+expect_exit 0 sv embed --sample-ids 0 --library lib.db --store zero.db --json
+expect_eq "$(sqlite3 zero.db 'SELECT group_concat(sample_id) FROM sample_embeddings')" "0" "--sample-ids 0 selects sample 0"
+sqlite3 lib.db "DELETE FROM samples WHERE id <= 0"
+sqlite3 samplevec.db "DELETE FROM sample_embeddings WHERE sample_id <= 0"
+
 # selections and limits into a separate store
 expect_exit 0 sv embed --sample-ids 1-10,20,25-26 --library lib.db --store sel.db --json
 expect_eq "$(sqlite3 sel.db 'SELECT group_concat(sample_id) FROM (SELECT sample_id FROM sample_embeddings ORDER BY 1)')" "1,2,3,4,5,6,7,8,9,10,20,25,26" "--sample-ids picks exactly those"

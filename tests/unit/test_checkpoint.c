@@ -77,6 +77,8 @@ static void test_corrupt_file_is_refused_and_kept(void)
                            "[1,2,3]",
                            "{\"last_processed_id\": \"twelve\", \"started_at\": \"x\"}",
                            "{\"last_processed_id\": 1, \"started_at\": \"x\", \"failures\": [{\"sample_id\": \"a\"}]}",
+                           "{\"last_processed_id\": 1e300, \"started_at\": \"x\"}",
+                           "{\"started_at\": \"x\"}",
                            ""};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         write_text(path, cases[i]);

@@ -129,6 +129,31 @@ int main(void)
     CHECK(cp.n_failures == 1 && cp.failures[0].sample_id == 3);
     checkpoint_clear(&cp);
 
+    /* --resume continues a job whose earlier run failed samples: it does not go back to them,
+     * so the job still ends with exit 1 and says how many. */
+    calls = 0;
+    fatal_on_call = 0;
+    {
+        provider fake = {.vt = &fake_vt, .name = "fake", .model = "fake-1", .dims = DIMS,
+                         .usd_per_mtok = 0.02, .tokens_exact = 1, .chunk_size = 3};
+        embed_options first = {.library = lib, .store = store, .progress = progress, .reset = 1,
+                               .limit = 6};
+        CHECK(embed_run_with(&first, &fake, &r, err) == SV_EXIT_FAILED); /* 3 and 5 fail */
+        CHECK(r.failed == 2);
+        embed_report_clear(&r);
+        embed_options rest = {.library = lib, .store = store, .progress = progress, .resume = 1};
+        CHECK(embed_run_with(&rest, &fake, &r, err) == SV_EXIT_FAILED);
+        CHECK(r.total == 4 && r.failed == 1 && r.earlier_failed == 2); /* 7 fails now */
+        embed_report_clear(&r);
+        /* a progress file of another store is refused, naming both */
+        char other[256];
+        snprintf(other, sizeof other, "%s/other.db", dir);
+        embed_options elsewhere = {.library = lib, .store = other, .progress = progress, .resume = 1};
+        CHECK(embed_run_with(&elsewhere, &fake, &r, err) == SV_EXIT_USAGE);
+        CHECK(strstr(err, "store.db") && strstr(err, "other.db"));
+        embed_report_clear(&r);
+    }
+
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
