@@ -98,8 +98,9 @@ int cmd_demo_library(int argc, char **argv)
             path = a;
         }
     }
-    if (!path)
-        return msg_usage("demo-library", "missing PATH (e.g. samplevec demo-library sp404_samples.db)");
+    if (!path || !*path)
+        return msg_usage("demo-library", "%s PATH (e.g. samplevec demo-library sp404_samples.db)",
+                         path ? "empty" : "missing");
 
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -29,8 +29,8 @@ static const char embed_help[] =
     "  --progress-file PATH   checkpoint (default: STORE.progress.json)\n"
     "\n"
     "how:\n"
-    "  --provider NAME        lexical (default, offline), openai, openrouter\n"
-    "  --model ID             model id (provider's default otherwise)\n"
+    "  --provider NAME        lexical (default, offline), openai, openrouter, gguf\n"
+    "  --model ID             model id (provider's default otherwise); for gguf the .gguf path\n"
     "  --dims N               vector dimensions (lexical default 1536)\n"
     "  --batch-size N         samples per request and per commit (default 100)\n"
     "  --concurrency N        requests in flight for remote providers (default 4)\n"
@@ -192,7 +192,7 @@ int cmd_embed(int argc, char **argv)
         return msg_usage("embed", "option --reset: cannot be combined with --resume");
     if (!provider_known(o.provider.name))
         return msg_usage("embed", "option --provider: unknown provider '%s' (use lexical, openai, "
-                                  "openrouter)",
+                                  "openrouter, gguf)",
                          o.provider.name);
 
     char err[SV_ERR_LEN];

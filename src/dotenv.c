@@ -53,9 +53,9 @@ static void load_dotenv(void)
             continue;
         *eq = '\0';
         char *key = trim(s), *value = trim(eq + 1);
-        size_t len = strlen(value);
-        if (len >= 2 && (value[0] == '"' || value[0] == '\'') && value[len - 1] == value[0]) {
-            value[len - 1] = '\0';
+        char *close = (value[0] == '"' || value[0] == '\'') ? strchr(value + 1, value[0]) : NULL;
+        if (close) { /* KEY="value"  # comment: the value is what the quotes hold */
+            *close = '\0';
             value++;
         } else {
             char *hash = strstr(value, " #"); /* unquoted trailing comment */

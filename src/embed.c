@@ -207,7 +207,12 @@ static int dry_run(const embed_options *o, library *lib, provider *p, store *st,
                 continue;
             }
             r->successful++;
-            r->tokens_counted += provider_count_tokens(p, c.texts[i]);
+            int64_t tokens = provider_count_tokens(p, c.texts[i]);
+            if (p->max_input_tokens > 0 && tokens > p->max_input_tokens) {
+                tokens = p->max_input_tokens; /* cut before it is sent: that is what it costs */
+                r->truncated++;
+            }
+            r->tokens_counted += tokens;
         }
         chunk_empty(&c);
     }

@@ -211,8 +211,9 @@ void hrana_scrub(const hrana_client *c, char *s)
 static void scrubbed_excerpt(const hrana_client *c, const char *src, size_t len, char *out,
                              size_t outcap)
 {
-    size_t tl = c->token ? strlen(c->token) : 0;
-    size_t take = len < outcap - 1 + tl ? len : outcap - 1 + tl;
+    /* The whole text is scrubbed before it is cut: each "***" shortens it, which can pull a
+     * later copy of the token inside the cut (bodies are capped by hrana's response limit). */
+    size_t take = len;
     char *tmp = malloc(take + 1);
     if (!tmp) {
         out[0] = '\0';

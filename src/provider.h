@@ -54,7 +54,8 @@ typedef struct provider_vtable {
      * failure that must stop the run. */
     int (*embed)(provider *p, const char *const *texts, size_t n, float *vectors,
                  provider_text_result *results, int64_t *billed_tokens, char err[SV_ERR_LEN]);
-    /* Tokens `text` would cost; works offline. */
+    /* Tokens `text` holds; works offline. May exceed provider->max_input_tokens (the text
+     * would then be cut to that many before it is sent). */
     int64_t (*count_tokens)(provider *p, const char *text);
     void (*free)(provider *p);
 } provider_vtable;
@@ -67,6 +68,7 @@ struct provider {
     double usd_per_mtok;             /* price per 10^6 tokens (0 for local providers) */
     int tokens_exact;                /* 1 if count_tokens is the real tokenizer */
     size_t chunk_size;               /* texts the pipeline should hand over at once */
+    int64_t max_input_tokens;        /* longer texts are cut to this many tokens; 0 = no limit */
 };
 
 /* Opens the provider named by cfg->name. NULL on failure with err filled and *exit_code set

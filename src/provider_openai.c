@@ -24,6 +24,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -114,21 +115,23 @@ static double unit_random(openai_provider *op)
     return (x >> 8) / 16777216.0;
 }
 
-/* Removes every occurrence of the key and anything shaped like a secret key ("sk-" followed by
- * 8+ key characters, as OpenAI and OpenRouter keys are, masked or not) from s, in place. */
-static void scrub(char *s, size_t cap, const char *key)
+/* Copies at most max_chars characters of src into out (cap bytes), replacing every occurrence
+ * of the key and anything shaped like a secret key ("sk-" followed by 8+ key characters, as
+ * OpenAI and OpenRouter keys are, masked or not) with "[redacted]". The source is matched
+ * before anything is cut, so no prefix of a key survives a cut. */
+static void scrub_excerpt(const char *src, size_t max_chars, const char *key, char *out, size_t cap)
 {
     static const char mark[] = "[redacted]";
     char tmp[SV_ERR_LEN];
     size_t klen = key ? strlen(key) : 0;
     size_t o = 0;
-    for (size_t i = 0; s[i] && o + sizeof mark < sizeof tmp;) {
+    for (size_t i = 0; src[i] && o < max_chars && o + sizeof mark < sizeof tmp;) {
         size_t skip = 0;
-        if (klen >= 4 && strncmp(s + i, key, klen) == 0)
+        if (klen >= 4 && strncmp(src + i, key, klen) == 0)
             skip = klen;
-        else if (strncmp(s + i, "sk-", 3) == 0) {
+        else if (strncmp(src + i, "sk-", 3) == 0) {
             size_t j = i + 3;
-            while (s[j] && (isalnum((unsigned char)s[j]) || s[j] == '-' || s[j] == '_' || s[j] == '*' || s[j] == '.'))
+            while (src[j] && (isalnum((unsigned char)src[j]) || src[j] == '-' || src[j] == '_' || src[j] == '*' || src[j] == '.'))
                 j++;
             if (j - i >= 11)
                 skip = j - i;
@@ -138,12 +141,18 @@ static void scrub(char *s, size_t cap, const char *key)
             o += sizeof mark - 1;
             i += skip;
         } else {
-            unsigned char c = (unsigned char)s[i++];
+            unsigned char c = (unsigned char)src[i++];
             tmp[o++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
         }
     }
     tmp[o] = '\0';
-    snprintf(s, cap, "%s", tmp);
+    snprintf(out, cap, "%s", tmp);
+}
+
+/* scrub_excerpt in place. */
+static void scrub(char *s, size_t cap, const char *key)
+{
+    scrub_excerpt(s, SIZE_MAX, key, s, cap);
 }
 
 /* The server's error message (OpenAI's {"error":{"message"}}, else the body's start), scrubbed. */
@@ -158,14 +167,13 @@ static void api_message(const openai_provider *op, const http_response *r, char 
         if (!m)
             m = cJSON_GetObjectItemCaseSensitive(j, "message");
         if (cJSON_IsString(m))
-            snprintf(out, cap, "%.300s", m->valuestring);
+            scrub_excerpt(m->valuestring, 300, op->key, out, cap);
         else
-            snprintf(out, cap, "%.160s", r->body);
+            scrub_excerpt(r->body, 160, op->key, out, cap);
         cJSON_Delete(j);
     }
     if (!out[0])
         snprintf(out, cap, "no message");
-    scrub(out, cap, op->key);
 }
 
 /* The request parameter an error names (OpenAI's error.param), e.g. "input" or "dimensions";
@@ -787,8 +795,7 @@ static int64_t openai_count_tokens(provider *p, const char *text)
     free(clean);
     if (oom)
         return pricing_estimate_tokens(text);
-    /* A longer text is cut to the limit before it is sent, so that is what it costs. */
-    return (int64_t)(n > TIKTOKEN_EMBED_MAX_TOKENS ? TIKTOKEN_EMBED_MAX_TOKENS : n);
+    return (int64_t)n; /* limit + 1 at most: enough to tell that the text will be cut */
 }
 
 static void wipe_free(char *s)
@@ -896,8 +903,23 @@ provider *provider_openai_open(const provider_config *cfg, int *exit_code, char 
     int official = strstr(base, "://api.openai.com") || strstr(base, "://openrouter.ai");
     openai_provider *op = NULL;
 
-    if (strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0) {
-        *exit_code = sv_fail(err, SV_EXIT_USAGE, "base URL '%s' must start with http:// or https://", base);
+    if (cfg->base_url && !*cfg->base_url) {
+        *exit_code = sv_fail(err, SV_EXIT_USAGE, "option --base-url: the URL is empty");
+        return NULL;
+    }
+    /* Checked before the URL is ever shown: it may carry credentials (user:pass@). */
+    size_t scheme = strncmp(base, "http://", 7) == 0 ? 7 : strncmp(base, "https://", 8) == 0 ? 8 : 0;
+    if (!scheme) {
+        *exit_code = sv_fail(err, SV_EXIT_USAGE,
+                             "base URL must start with http:// or https:// (it starts with '%.*s')",
+                             (int)strcspn(base, ":/@"), base);
+        return NULL;
+    }
+    if (base[scheme] == '\0' || base[scheme] == '/' || base[scheme] == '@' ||
+        strpbrk(base, "?#")) {
+        *exit_code = sv_fail(err, SV_EXIT_USAGE,
+                             "base URL needs a host and no query or fragment, like "
+                             "http://localhost:11434/v1");
         return NULL;
     }
     if (strlen(model) >= PROVIDER_MODEL_LEN || !*model) {
@@ -973,6 +995,7 @@ provider *provider_openai_open(const provider_config *cfg, int *exit_code, char 
                      "SAMPLEVEC_TIKTOKEN at a cl100k_base file)",
                      terr);
         op->base.tokens_exact = op->tk != NULL;
+        op->base.max_input_tokens = op->tk ? TIKTOKEN_EMBED_MAX_TOKENS : 0; /* cut only when counted */
     }
     if (cfg->offline)
         return &op->base; /* no key, no URL needed: count_tokens only */

@@ -82,6 +82,18 @@ static int table_exists(sqlite_store *s, const char *name)
     return found;
 }
 
+static int has_any_table(sqlite_store *s)
+{
+    sqlite3_stmt *st;
+    int found = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    found = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return found;
+}
+
 static void meta_read_text(sqlite_store *s, const char *key, char *out, size_t cap)
 {
     sqlite3_stmt *st;
@@ -423,9 +435,16 @@ store *store_sqlite_open(const char *path, int must_exist, int *exit_code, char 
     /* Checked before any pragma: switching a database to WAL writes to it, and the
      * application's database must never be written. */
     if (table_exists(s, "samples") && !table_exists(s, "sample_embeddings")) {
-        *exit_code = sv_fail(err, SV_EXIT_USAGE,
+        *exit_code = sv_fail(err, SV_EXIT_DATA,
                              "store %s looks like a sample library (it has a 'samples' table): "
                              "samplevec keeps vectors in a file of its own; pass another --store",
+                             path);
+        goto fail;
+    }
+    if (!table_exists(s, "samplevec_meta") && has_any_table(s)) {
+        *exit_code = sv_fail(err, SV_EXIT_DATA,
+                             "store %s is a SQLite database of something else (no samplevec_meta "
+                             "table): samplevec does not touch it; pass another --store path",
                              path);
         goto fail;
     }

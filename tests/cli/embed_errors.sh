@@ -43,7 +43,7 @@ expect_exit 0 sv embed --all --reset --library lib.db
 expect_grep samplevec.db.progress.json '"finished":[[:space:]]*true'
 
 # the application's database is refused as a store
-expect_exit 2 sv embed --all --library lib.db --store lib.db
+expect_exit 3 sv embed --all --library lib.db --store lib.db
 expect_grep err.txt "samples"
 
 expect_exit 0 sv --help

@@ -85,6 +85,8 @@ sqlite3 long.db "UPDATE samples SET title = replace(hex(zeroblob(12000)), '00', 
 expect_exit 0 sv embed --sample-ids 1-5 --library long.db --store long.sv.db --provider openai --base-url "$FAKE_URL" --json
 expect_eq "$(json_field truncated out.txt)" 1 "one text truncated"
 expect_eq "$(json_field successful out.txt)" 5 "the long one stored too"
+expect_exit 0 sv embed --sample-ids 1-5 --library long.db --store long.dry.db --provider openai --dry-run --json
+expect_eq "$(json_field truncated out.txt)" 1 "the dry run counts the cut too"
 expect_grep err.txt "Truncated: 1"
 
 # 6. fatal errors stop the run with the checkpoint intact and say why, without the key.

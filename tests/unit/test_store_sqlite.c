@@ -100,7 +100,20 @@ static void test_refuses_a_sample_library(void)
     sqlite3_exec(db, "CREATE TABLE samples(id INTEGER PRIMARY KEY, title TEXT)", NULL, NULL, NULL);
     sqlite3_close(db);
     CHECK(store_open(path, 0, &code, err) == NULL);
-    CHECK(code == SV_EXIT_USAGE && strstr(err, "samples"));
+    CHECK(code == SV_EXIT_DATA && strstr(err, "samples"));
+    /* another application's database is refused and left exactly as it was */
+    snprintf(path, sizeof path, "%s/other.db", dir);
+    sqlite3_open(path, &db);
+    sqlite3_exec(db, "CREATE TABLE foo(x)", NULL, NULL, NULL);
+    sqlite3_close(db);
+    CHECK(store_open(path, 1, &code, err) == NULL);
+    CHECK(code == SV_EXIT_DATA && strstr(err, "something else"));
+    sqlite3_open(path, &db);
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL);
+    CHECK(sqlite3_step(st) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "delete") == 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
     snprintf(path, sizeof path, "%s/missing.db", dir);
     CHECK(store_open(path, 1, &code, err) == NULL);
     CHECK(code == SV_EXIT_DATA && strstr(err, "missing.db"));
