@@ -267,6 +267,33 @@ static int write_wait(write_job *w, char err[SV_ERR_LEN])
     return w->rc;
 }
 
+/* Everything a run carries from one chunk to the next. */
+typedef struct run_state {
+    const embed_options *o;
+    provider *p;
+    checkpoint *cp;
+    embed_report *r;
+    struct run_totals *totals;
+    ui_progress *bar;
+    write_job w;
+    chunk *writing; /* embedded, its rows being committed by w; NULL when none */
+} run_state;
+
+static int chunk_settle(chunk *c, const provider *p, const embed_options *o, checkpoint *cp,
+                        embed_report *r, struct run_totals *t, ui_progress *bar,
+                        char err[SV_ERR_LEN]);
+
+/* Waits for the write in flight, if any, and settles its chunk: exactly once, whatever fails. */
+static int settle_previous(run_state *rs, char err[SV_ERR_LEN])
+{
+    chunk *c = rs->writing;
+    if (!c)
+        return 0;
+    rs->writing = NULL;
+    int rc = write_wait(&rs->w, err);
+    return rc ? rc : chunk_settle(c, rs->p, rs->o, rs->cp, rs->r, rs->totals, rs->bar, err);
+}
+
 /* Looks the chunk's ids up and lists the samples to embed (not stored with this hash+model). */
 static int chunk_plan(chunk *c, store *st, const provider *p, int64_t *ids, char err[SV_ERR_LEN])
 {
@@ -314,16 +341,18 @@ static int chunk_embed(chunk *c, provider *p, int store_dims, char err[SV_ERR_LE
     return 0;
 }
 
-typedef struct run_totals {
+typedef struct run_totals run_totals;
+struct run_totals {
     int64_t billed_sum;     /* API usage over chunks that reported it */
     int64_t counted_billed; /* our count over those same chunks */
     int any_billed;
-} run_totals;
+};
 
 /* After the chunk's rows are committed: count it in the report, then record it in the progress
  * file. Only here does anything about the chunk become "done". */
 static int chunk_settle(chunk *c, const provider *p, const embed_options *o, checkpoint *cp,
-                        embed_report *r, run_totals *t, ui_progress *bar, char err[SV_ERR_LEN])
+                        embed_report *r, struct run_totals *t, ui_progress *bar,
+                        char err[SV_ERR_LEN])
 {
     int64_t tokens = 0;
     for (size_t k = 0; k < c->n_todo; k++) {
@@ -394,8 +423,8 @@ static int run_chunks(const embed_options *o, library *lib, provider *p, store *
     size_t want = p->chunk_size;
     int64_t *ids = malloc(group_max * sizeof *ids);
     chunk buf[2];
-    write_job w;
-    memset(&w, 0, sizeof w);
+    run_state rs;
+    memset(&rs, 0, sizeof rs);
     int ok0 = chunk_init(&buf[0], group_max, p->dims) == 0;
     int ok1 = chunk_init(&buf[1], group_max, p->dims) == 0;
     if (!ok0 || !ok1 || !ids) {
@@ -409,7 +438,12 @@ static int run_chunks(const embed_options *o, library *lib, provider *p, store *
         bar.done = total;
     int64_t budget = o->limit > 0 ? o->limit : -1;
     run_totals totals = {0, 0, 0};
-    chunk *writing = NULL; /* embedded, its rows being committed by w */
+    rs.o = o;
+    rs.p = p;
+    rs.cp = cp;
+    rs.r = r;
+    rs.totals = &totals;
+    rs.bar = &bar;
     int which = 0;
 
     while (!interrupted) {
@@ -420,44 +454,28 @@ static int run_chunks(const embed_options *o, library *lib, provider *p, store *
             break;
         library_cursor_pause(cur); /* never hold the application's database for a whole run */
         /* Lookups run only while no write is in flight, unless the store allows them beside
-         * one (Turso): then this chunk is looked up and embedded while the previous one is
-         * being written, and the two costs overlap instead of adding up. */
-        if (writing && !st->concurrent_lookup) {
-            chunk *done_chunk = writing;
-            writing = NULL; /* settled at most once, whatever happens next */
-            if ((rc = write_wait(&w, err)) ||
-                (rc = chunk_settle(done_chunk, p, o, cp, r, &totals, &bar, err)))
-                break;
-            if (interrupted)
-                break;
-        }
+         * one (its own connection, or Turso): then this chunk is looked up and embedded while
+         * the previous one is being written, and the two costs overlap instead of adding up. */
+        if (!st->concurrent_lookup && ((rc = settle_previous(&rs, err)) || interrupted))
+            break;
         if ((rc = chunk_plan(c, st, p, ids, err)))
             break;
         if ((rc = chunk_embed(c, p, st->dims, err)))
             break;
-        if (writing) { /* checkpoints stay in order: the previous chunk settles first */
-            chunk *done_chunk = writing;
-            writing = NULL; /* settled at most once, whatever happens next */
-            if ((rc = write_wait(&w, err)) ||
-                (rc = chunk_settle(done_chunk, p, o, cp, r, &totals, &bar, err)))
-                break;
-            if (interrupted)
-                break;
-        }
-        write_start(&w, st, c);
-        writing = c;
+        /* checkpoints stay in order: the previous chunk settles first */
+        if ((rc = settle_previous(&rs, err)) || interrupted)
+            break;
+        write_start(&rs.w, st, c);
+        rs.writing = c;
         if (ui_now() - cycle_start < COMMIT_TARGET_S && want < group_max)
             want = want * 2 < group_max ? want * 2 : group_max;
     }
-    if (writing) { /* the last write, or the one in flight when something stopped the run */
-        char werr[SV_ERR_LEN];
-        int wrc = write_wait(&w, werr);
-        if (!wrc)
-            wrc = chunk_settle(writing, p, o, cp, r, &totals, &bar, werr);
-        if (wrc && !rc) {
-            rc = wrc;
-            memcpy(err, werr, SV_ERR_LEN);
-        }
+    /* the last write, or the one in flight when something stopped the run */
+    char werr[SV_ERR_LEN];
+    int wrc = settle_previous(&rs, werr);
+    if (wrc && !rc) {
+        rc = wrc;
+        memcpy(err, werr, SV_ERR_LEN);
     }
     ui_progress_finish(&bar);
     r->tokens = totals.any_billed ? totals.billed_sum + (r->tokens_counted - totals.counted_billed)
