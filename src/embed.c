@@ -168,6 +168,8 @@ static void panel(const embed_options *o, const provider *p, const char *mode)
 
 /* Dry run: count what a real run would embed and what it would cost. Nothing is written and
  * no network is used; a local store that already exists is read to count skips. */
+static int chunk_plan(chunk *c, store *st, const provider *p, int64_t *ids, char err[SV_ERR_LEN]);
+
 static int dry_run(const embed_options *o, library *lib, provider *p, store *st, embed_report *r,
                    char err[SV_ERR_LEN])
 {
@@ -177,37 +179,21 @@ static int dry_run(const embed_options *o, library *lib, provider *p, store *st,
     chunk c;
     int rc = 0;
     int64_t budget = o->limit > 0 ? o->limit : -1;
-    if (chunk_init(&c, p->chunk_size, 1) != 0) {
+    int64_t *ids = malloc(p->chunk_size * sizeof *ids);
+    if (chunk_init(&c, p->chunk_size, 1) != 0 || !ids) {
         rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
         goto done;
     }
     for (;;) {
         if ((rc = chunk_fill(&c, c.cap, cur, &budget, &r->warnings, err)) || c.n == 0)
             break;
-        for (size_t i = 0; i < c.n; i++)
-            memset(&c.stored[i], 0, sizeof c.stored[i]);
-        if (st) {
-            int64_t *ids = malloc(c.n * sizeof *ids);
-            if (!ids) {
-                rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
-                break;
-            }
-            for (size_t i = 0; i < c.n; i++)
-                ids[i] = c.samples[i].id;
-            rc = store_lookup_ids(st, ids, c.n, c.stored, err);
-            free(ids);
-            if (rc)
-                break;
-        }
-        for (size_t i = 0; i < c.n; i++) {
-            r->total++;
-            if (c.stored[i].present && strcmp(c.stored[i].source_hash, c.hashes[i]) == 0 &&
-                strcmp(c.stored[i].model, p->model) == 0) {
-                r->skipped++;
-                continue;
-            }
-            r->successful++;
-            int64_t tokens = provider_count_tokens(p, c.texts[i]);
+        if ((rc = chunk_plan(&c, st, p, ids, err)))
+            break;
+        r->total += (int64_t)c.n;
+        r->skipped += (int64_t)(c.n - c.n_todo);
+        r->successful += (int64_t)c.n_todo;
+        for (size_t t = 0; t < c.n_todo; t++) {
+            int64_t tokens = provider_count_tokens(p, c.todo_texts[t]);
             if (p->max_input_tokens > 0 && tokens > p->max_input_tokens) {
                 tokens = p->max_input_tokens; /* cut before it is sent: that is what it costs */
                 r->truncated++;
@@ -220,6 +206,7 @@ static int dry_run(const embed_options *o, library *lib, provider *p, store *st,
     r->cost_usd = pricing_cost_usd(r->tokens, p->usd_per_mtok);
 done:
     chunk_free(&c);
+    free(ids);
     library_cursor_free(cur);
     return rc;
 }
@@ -294,12 +281,14 @@ static int settle_previous(run_state *rs, char err[SV_ERR_LEN])
     return rc ? rc : chunk_settle(c, rs->p, rs->o, rs->cp, rs->r, rs->totals, rs->bar, err);
 }
 
-/* Looks the chunk's ids up and lists the samples to embed (not stored with this hash+model). */
+/* Looks the chunk's ids up and lists the samples to embed (not stored with this hash+model).
+ * Without a store (a dry run with none yet) every sample is to embed. */
 static int chunk_plan(chunk *c, store *st, const provider *p, int64_t *ids, char err[SV_ERR_LEN])
 {
     for (size_t i = 0; i < c->n; i++)
         ids[i] = c->samples[i].id;
-    int rc = store_lookup_ids(st, ids, c->n, c->stored, err);
+    memset(c->stored, 0, c->n * sizeof *c->stored);
+    int rc = st ? store_lookup_ids(st, ids, c->n, c->stored, err) : 0;
     if (rc)
         return rc;
     for (size_t i = 0; i < c->n; i++) {
