@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "msg.h"
 
@@ -24,4 +25,12 @@ int cliopt_bad_option(const char *command, int result, char **argv)
     if (result == ':')
         return msg_usage(command, "option %s: needs a value", opt);
     return msg_usage(command, "option %s: unknown option", opt);
+}
+
+int cliopt_not_directory(const char *command, const char *name, const char *path)
+{
+    struct stat st;
+    if (path && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return msg_usage(command, "option --%s: '%s' is a directory: give a file path", name, path);
+    return 0;
 }

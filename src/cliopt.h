@@ -14,4 +14,8 @@ int cliopt_int(const char *command, const char *name, const char *value, int64_t
  * short-option string) and returns SV_EXIT_USAGE. */
 int cliopt_bad_option(const char *command, int result, char **argv);
 
+/* SV_EXIT_USAGE with "option --name: 'path' is a directory: give a file path" when path is an
+ * existing directory; 0 otherwise (a missing file is for the caller to judge). */
+int cliopt_not_directory(const char *command, const char *name, const char *path);
+
 #endif

@@ -9,6 +9,7 @@
 #include "embed.h"
 #include "locations.h"
 #include "msg.h"
+#include "store.h"
 #include "ui.h"
 
 static const char embed_help[] =
@@ -213,6 +214,11 @@ int cmd_embed(int argc, char **argv)
         o.progress = progress;
     }
 
+    if ((!store_is_remote(o.store) && (rc = cliopt_not_directory("embed", "store", o.store))) ||
+        (rc = cliopt_not_directory("embed", "progress-file", o.progress))) {
+        idspec_free(selection);
+        return rc;
+    }
     embed_report r;
     rc = embed_run(&o, &r, err);
     if (rc == SV_EXIT_OK || rc == SV_EXIT_FAILED || rc == SV_EXIT_INTERRUPTED) {

@@ -117,6 +117,9 @@ int cmd_status(int argc, char **argv)
     }
 
     int rc = 0;
+    if ((!store_is_remote(store_loc) && (rc = cliopt_not_directory("status", "store", store_loc))) ||
+        (rc = cliopt_not_directory("status", "progress-file", progress)))
+        return rc;
     store *st = NULL;
     store_meta meta;
     memset(&meta, 0, sizeof meta);

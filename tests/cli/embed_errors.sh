@@ -46,6 +46,13 @@ expect_grep samplevec.db.progress.json '"finished":[[:space:]]*true'
 expect_exit 3 sv embed --all --library lib.db --store lib.db
 expect_grep err.txt "samples"
 
+# a directory where a file belongs is named as such
+mkdir -p adir
+expect_exit 2 sv embed --all --library lib.db --store adir
+expect_grep err.txt "'adir' is a directory"
+expect_exit 2 sv embed --all --library lib.db --progress-file adir
+expect_grep err.txt "progress-file: 'adir' is a directory"
+
 expect_exit 0 sv --help
 expect_grep out.txt "embed"
 expect_exit 0 sv embed --help
