@@ -940,8 +940,8 @@ provider *provider_openai_open(const provider_config *cfg, int *exit_code, char 
     }
     if (!cfg->offline && official && !key) {
         *exit_code = sv_fail(err, SV_EXIT_USAGE,
-                             "%s is not set: export it or add %s=... to ./.env (or use --dry-run "
-                             "for an estimate without a key)",
+                             "%s is not set: export it or add %s=... to ./.env ('samplevec embed "
+                             "--dry-run' estimates the cost without a key)",
                              key_var, key_var);
         return NULL;
     }
