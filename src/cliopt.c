@@ -1,6 +1,7 @@
 #include "cliopt.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -33,4 +34,13 @@ int cliopt_not_directory(const char *command, const char *name, const char *path
     if (path && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
         return msg_usage(command, "option --%s: '%s' is a directory: give a file path", name, path);
     return 0;
+}
+
+void cliopt_print_json(cJSON *o)
+{
+    char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+    if (text)
+        puts(text);
+    cJSON_free(text);
+    cJSON_Delete(o);
 }

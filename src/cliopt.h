@@ -1,7 +1,9 @@
-/* cliopt: small helpers every command's option parsing shares (getopt_long underneath). */
+/* cliopt: small helpers every command shares: option parsing (getopt_long underneath) and
+ * the --json output. */
 #ifndef SAMPLEVEC_CLIOPT_H
 #define SAMPLEVEC_CLIOPT_H
 
+#include <cjson/cJSON.h>
 #include <getopt.h>
 #include <stdint.h>
 
@@ -17,5 +19,8 @@ int cliopt_bad_option(const char *command, int result, char **argv);
 /* SV_EXIT_USAGE with "option --name: 'path' is a directory: give a file path" when path is an
  * existing directory; 0 otherwise (a missing file is for the caller to judge). */
 int cliopt_not_directory(const char *command, const char *name, const char *path);
+
+/* Prints o on one line to stdout and deletes it (--json output). */
+void cliopt_print_json(cJSON *o);
 
 #endif

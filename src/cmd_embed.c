@@ -110,11 +110,7 @@ static void print_json(const embed_report *r, int dry_run)
     cJSON_AddNumberToObject(o, "truncated", (double)r->truncated);
     cJSON_AddNumberToObject(o, "warnings", (double)r->warnings);
     cJSON_AddBoolToObject(o, "interrupted", r->interrupted);
-    char *text = cJSON_PrintUnformatted(o);
-    if (text)
-        printf("%s\n", text);
-    cJSON_free(text);
-    cJSON_Delete(o);
+    cliopt_print_json(o);
 }
 
 int cmd_embed(int argc, char **argv)

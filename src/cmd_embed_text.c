@@ -143,11 +143,7 @@ int cmd_embed_text(int argc, char **argv)
             }
             cJSON_AddItemToArray(arr, r);
         }
-        char *s = cJSON_PrintUnformatted(o);
-        if (s)
-            puts(s);
-        free(s);
-        cJSON_Delete(o);
+        cliopt_print_json(o);
     } else {
         for (size_t i = 0; i < n; i++) {
             if (res[i].error)

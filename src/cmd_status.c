@@ -173,11 +173,7 @@ int cmd_status(int argc, char **argv)
         } else {
             cJSON_AddNullToObject(o, "last_run");
         }
-        char *text = cJSON_PrintUnformatted(o);
-        if (text)
-            printf("%s\n", text);
-        cJSON_free(text);
-        cJSON_Delete(o);
+        cliopt_print_json(o);
     } else {
         printf("library   %s\n", library_path);
         printf("store     %s\n", store_loc);

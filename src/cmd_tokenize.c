@@ -109,11 +109,7 @@ int cmd_tokenize(int argc, char **argv)
         cJSON_AddNumberToObject(o, "tokens", (double)n);
         cJSON_AddBoolToObject(o, "truncated", truncated);
         cJSON_AddNumberToObject(o, "context_length", ctx);
-        char *s = cJSON_PrintUnformatted(o);
-        if (s)
-            puts(s);
-        free(s);
-        cJSON_Delete(o);
+        cliopt_print_json(o);
     } else {
         for (size_t i = 0; i < n; i++)
             printf("%s%d", i ? " " : "", ids[i]);

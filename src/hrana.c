@@ -889,12 +889,7 @@ int hrana_run(hrana_client *c, hrana_call *calls, size_t n, char err[SV_ERR_LEN]
             for (size_t w = 0; w < n_waiting && !retrying; w++)
                 retrying = jobs[waiting[w]].call->attempts > 0;
             if (retrying) {
-                hrana_scrub(c, last_msg);
-                rc = sv_fail(err, SV_EXIT_INTERRUPTED,
-                             "interrupted while Turso store %s was unreachable (last error: "
-                             "%.300s)",
-                             c->url, last_msg);
-                goto cleanup;
+                goto interrupted;
             }
         }
         /* start what is due, in order, up to max_inflight */
@@ -917,12 +912,7 @@ int hrana_run(hrana_client *c, hrana_call *calls, size_t n, char err[SV_ERR_LEN]
                 if (jobs[waiting[w]].next_ms < soonest)
                     soonest = jobs[waiting[w]].next_ms;
             if (sleep_ms(c, soonest - now_ms())) {
-                hrana_scrub(c, last_msg);
-                rc = sv_fail(err, SV_EXIT_INTERRUPTED,
-                             "interrupted while Turso store %s was unreachable (last error: "
-                             "%.300s)",
-                             c->url, last_msg);
-                goto cleanup;
+                goto interrupted;
             }
             continue;
         }
@@ -963,6 +953,12 @@ int hrana_run(hrana_client *c, hrana_call *calls, size_t n, char err[SV_ERR_LEN]
         if (rc)
             goto cleanup;
     }
+    goto cleanup;
+interrupted:
+    hrana_scrub(c, last_msg);
+    rc = sv_fail(err, SV_EXIT_INTERRUPTED,
+                 "interrupted while Turso store %s was unreachable (last error: %.300s)", c->url,
+                 last_msg);
 cleanup:
     if (inflight > 0) {
         /* a failed run abandons its other transfers (every request is safe to have happened
