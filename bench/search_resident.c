@@ -86,14 +86,14 @@ int main(int argc, char **argv)
     }
     int64_t rows = searcher_meta(s)->rows;
     int dims = searcher_meta(s)->dims;
-    search_results res = {0};
+    query_results res = {0};
     int found;
     /* Warm-up: maps (or builds) the cache; not timed. */
     if (searcher_similar(s, 1, &q, &res, &found, err) != 0) {
         fprintf(stderr, "search_resident: %s\n", err);
         return 3;
     }
-    search_results_clear(&res);
+    query_results_clear(&res);
 
     /* The floor: stream the cache's vector section (exactly the bytes a query scans) with
      * one core. Measured between the queries, so both see the same machine load. */
@@ -123,7 +123,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "search_resident: query %lld failed: %s\n", (long long)id, rc ? err : "no result");
             return 3;
         }
-        search_results_clear(&res);
+        query_results_clear(&res);
         t0 = now();
         sink += avx512 ? stream_sum_avx512(vec, nfloats) : stream_sum_scalar(vec, nfloats);
         f[i] = now() - t0;

@@ -1,4 +1,7 @@
-/* msg: diagnostics on stderr with a "samplevec: " prefix, and the exit codes.
+/* Layer base/ (docs/architecture.md): plumbing every other layer may use; it includes nothing
+ * of samplevec's. This header is its centre: every module reports through it.
+ *
+ * msg: diagnostics on stderr with a "samplevec: " prefix, and the exit codes.
  *
  * Exit codes (stable, documented in the README):
  *   0   SV_EXIT_OK           everything asked for was done

@@ -113,6 +113,50 @@ static void print_json(const embed_report *r, int dry_run)
     cliopt_print_json(o);
 }
 
+/* ---- the pipeline's observer: the configuration panel and the live bar (ui.h) ---- */
+
+static void show_plan(void *ctx, const embed_plan *pl)
+{
+    (void)ctx;
+    char dims[32], batch[64];
+    snprintf(dims, sizeof dims, "%d", pl->dims);
+    snprintf(batch, sizeof batch, "%zu samples per commit", pl->chunk_size);
+    ui_config_row rows[] = {
+        {"Mode", pl->mode},         {"Library", pl->library}, {"Store", pl->store},
+        {"Provider", pl->provider}, {"Model", pl->model},     {"Dimensions", dims},
+        {"Batch", batch},           {"Progress file", pl->progress},
+    };
+    ui_config_panel("samplevec embed", rows, (int)(sizeof rows / sizeof rows[0]) - (pl->dry_run ? 1 : 0));
+}
+
+static void bar_copy(ui_progress *bar, const embed_progress *p)
+{
+    bar->done = p->done;
+    bar->total = p->total;
+    bar->stored = p->stored;
+    bar->failed = p->failed;
+    bar->skipped = p->skipped;
+    bar->cost_usd = p->cost_usd;
+}
+
+static void bar_start(void *ctx, const embed_progress *p)
+{
+    ui_progress_start(ctx, p->total);
+    bar_copy(ctx, p);
+}
+
+static void bar_advance(void *ctx, const embed_progress *p)
+{
+    bar_copy(ctx, p);
+    ui_progress_update(ctx);
+}
+
+static void bar_finish(void *ctx, const embed_progress *p)
+{
+    bar_copy(ctx, p);
+    ui_progress_finish(ctx);
+}
+
 int cmd_embed(int argc, char **argv)
 {
     embed_options o;
@@ -215,6 +259,10 @@ int cmd_embed(int argc, char **argv)
         idspec_free(selection);
         return rc;
     }
+    ui_progress bar;
+    memset(&bar, 0, sizeof bar);
+    embed_observer shown = {&bar, show_plan, bar_start, bar_advance, bar_finish};
+    o.observer = &shown;
     embed_report r;
     rc = embed_run(&o, &r, err);
     if (rc == SV_EXIT_OK || rc == SV_EXIT_FAILED || rc == SV_EXIT_INTERRUPTED) {

@@ -121,12 +121,12 @@ static void print_cell_pad(const char *s, int width, int pad)
 
 static void print_cell(const char *s, int width) { print_cell_pad(s, width, 1); }
 
-static void print_table(const search_results *r)
+static void print_table(const query_results *r)
 {
     printf("%4s  %10s  %8s  %-36s  %-14s  %6s  %-9s  %s\n", "rank", "similarity", "id", "title", "genre",
            "bpm", "key", "mood");
     for (size_t i = 0; i < r->n; i++) {
-        const search_hit *h = &r->hits[i];
+        const query_hit *h = &r->hits[i];
         printf("%4zu  %10.4f  %8lld  ", i + 1, h->similarity, (long long)h->sample_id);
         print_cell(h->title, 36);
         fputs("  ", stdout);
@@ -225,7 +225,7 @@ static int run(const char *command, int argc, char **argv)
     }
 
     int rc = 0, found = 1;
-    search_results res = {0};
+    query_results res = {0};
     searcher *s = searcher_open(store_loc, use_cache, &rc, err);
     if (!s)
         goto done;
@@ -260,7 +260,7 @@ static int run(const char *command, int argc, char **argv)
 done:
     if (rc && found)
         msg_error("%s", err);
-    search_results_clear(&res);
+    query_results_clear(&res);
     searcher_free(s);
     return rc;
 }

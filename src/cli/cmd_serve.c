@@ -25,9 +25,9 @@
 #include "cliopt.h"
 #include "commands.h"
 #include "locations.h"
+#include "monotime.h"
 #include "msg.h"
 #include "searcher.h"
-#include "ui.h"
 
 #define SERVE_HEAD_MAX 16384
 
@@ -180,7 +180,7 @@ static void route(searcher *sr, char *target, response *r)
     }
 
     int rc, found = 1;
-    search_results res = {0};
+    query_results res = {0};
     if (is_search) {
         if (!text || !text[strspn(text, " \t\r\n")]) {
             set_error(r, 400, "q: missing or empty; describe a sound, e.g. /search?q=dark+moody+hip+hop");
@@ -201,7 +201,7 @@ static void route(searcher *sr, char *target, response *r)
         if (!rc && !found) {
             snprintf(msg, sizeof msg, "sample %lld has no embedding in the store", id);
             set_error(r, 404, msg);
-            search_results_clear(&res);
+            query_results_clear(&res);
             return;
         }
     }
@@ -211,7 +211,7 @@ static void route(searcher *sr, char *target, response *r)
         r->body = search_results_json(&res);
         r->status = r->body ? 200 : 500;
     }
-    search_results_clear(&res);
+    query_results_clear(&res);
 }
 
 static void send_all(int fd, const char *p, size_t n)
@@ -232,7 +232,7 @@ static void serve_one(int fd, searcher *sr, const char *allow_origin)
     char head[SERVE_HEAD_MAX + 1];
     size_t len = 0;
     response r = {500, NULL};
-    double t0 = ui_now();
+    double t0 = monotime_now();
     /* A slow or silent client cannot hold the server for more than this. */
     struct timeval tv = {5, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -247,7 +247,7 @@ static void serve_one(int fd, searcher *sr, const char *allow_origin)
             continue;
         if (got <= 0)
             return; /* closed, timed out or interrupted before a full head: nothing to answer */
-        if (ui_now() - t0 > 5.0)
+        if (monotime_now() - t0 > 5.0)
             return; /* a head trickled in byte by byte: same limit as one silent read */
         len += (size_t)got;
         head[len] = '\0';
@@ -266,7 +266,7 @@ static void serve_one(int fd, searcher *sr, const char *allow_origin)
     char logged[200];
     snprintf(logged, sizeof logged, "%.199s", target);
     route(sr, target, &r);
-    msg_info("GET %s → %d (%.1f ms)", logged, r.status, (ui_now() - t0) * 1000);
+    msg_info("GET %s → %d (%.1f ms)", logged, r.status, (monotime_now() - t0) * 1000);
 reply:
     if (!r.body)
         r.body = strdup("{\"error\":\"out of memory\"}");
@@ -339,13 +339,13 @@ int cmd_serve(int argc, char **argv)
     searcher_query warm;
     searcher_query_init(&warm);
     warm.k = 1;
-    search_results none = {0};
+    query_results none = {0};
     int found;
     if ((rc = searcher_similar(sr, -1, &warm, &none, &found, err))) {
         msg_error("%s", err);
         goto done;
     }
-    search_results_clear(&none);
+    query_results_clear(&none);
 
     lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;

@@ -1,4 +1,6 @@
-/* commands: one entry point per subcommand; each parses its own options and returns an exit
+/* Layer cli/ (docs/architecture.md): the commands and the terminal; builds on every layer.
+ *
+ * commands: one entry point per subcommand; each parses its own options and returns an exit
  * code (msg.h). main.c only dispatches. */
 #ifndef SAMPLEVEC_COMMANDS_H
 #define SAMPLEVEC_COMMANDS_H

@@ -6,15 +6,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "monotime.h"
+
 #define TTY_REDRAW_S 0.1  /* ≤ 10 redraws per second */
 #define PLAIN_LINE_S 5.0  /* a plain progress line every few seconds */
-
-double ui_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int ui_is_tty(void) { return isatty(STDERR_FILENO); }
 
@@ -90,13 +85,13 @@ void ui_progress_start(ui_progress *p, int64_t total)
 {
     memset(p, 0, sizeof *p);
     p->total = total;
-    p->started = ui_now();
+    p->started = monotime_now();
     p->last_draw = 0;
 }
 
 static void draw(ui_progress *p, int final)
 {
-    double now = ui_now(), elapsed = now - p->started;
+    double now = monotime_now(), elapsed = now - p->started;
     double rate = elapsed > 0 ? (double)p->done / elapsed : 0;
     double pct = p->total > 0 ? 100.0 * (double)p->done / (double)p->total : 100.0;
     char eta[32], el[32];
@@ -133,7 +128,7 @@ static void draw(ui_progress *p, int final)
 
 void ui_progress_update(ui_progress *p)
 {
-    double now = ui_now();
+    double now = monotime_now();
     double every = ui_is_tty() ? TTY_REDRAW_S : PLAIN_LINE_S;
     if (p->last_draw == 0 && !ui_is_tty())
         p->last_draw = now; /* the first plain line after PLAIN_LINE_S, not at once */

@@ -15,8 +15,8 @@ typedef struct ui_progress {
     int64_t done, total;   /* samples settled / to settle this run */
     int64_t stored, failed, skipped;
     double cost_usd;
-    double started;        /* ui_now() at start */
-    double last_draw;      /* ui_now() of the last redraw or line */
+    double started;        /* monotime_now() at start */
+    double last_draw;      /* monotime_now() of the last redraw or line */
     int spinner;
     int drawn;             /* a bar is on screen */
 } ui_progress;
@@ -33,8 +33,6 @@ typedef struct ui_summary {
     int64_t truncated;     /* texts cut to the model's limit */
 } ui_summary;
 
-/* Monotonic seconds. */
-double ui_now(void);
 /* 1 when stderr is a terminal (bars, panels, box drawing); 0 otherwise. */
 int ui_is_tty(void);
 /* 1 when colour may be used: a TTY and NO_COLOR unset or empty. */

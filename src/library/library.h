@@ -1,4 +1,6 @@
-/* library: reads the sample manager's SQLite database (sp404_samples.db), read-only, streaming.
+/* Layer library/ (docs/architecture.md): the sample manager's data, read-only; builds on base/.
+ *
+ * library: reads the sample manager's SQLite database (sp404_samples.db), read-only, streaming.
  *
  * Tables read (the application's SQLAlchemy models):
  *   samples(id INTEGER PRIMARY KEY, user_id, title NOT NULL, file_path NOT NULL, file_size,

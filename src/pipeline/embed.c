@@ -10,10 +10,10 @@
 #include "checkpoint.h"
 #include "hash.h"
 #include "library.h"
+#include "monotime.h"
 #include "pricing.h"
 #include "source_text.h"
 #include "store.h"
-#include "ui.h"
 #include "vecblob.h"
 
 #define COMMIT_TARGET_S 0.25          /* aim for a commit every quarter second or slower */
@@ -153,18 +153,22 @@ static void fill_row(store_row *row, const library_sample *s, const char *text, 
     row->has_energy = s->has_energy;
 }
 
-static void panel(const embed_options *o, const provider *p, const char *mode)
+static void tell_plan(const embed_options *o, const provider *p, const char *mode)
 {
-    char dims[32], batch[64];
-    snprintf(dims, sizeof dims, "%d", p->dims);
-    snprintf(batch, sizeof batch, "%zu samples per commit", p->chunk_size);
-    ui_config_row rows[] = {
-        {"Mode", mode},         {"Library", o->library}, {"Store", o->store},
-        {"Provider", p->name},  {"Model", p->model},     {"Dimensions", dims},
-        {"Batch", batch},       {"Progress file", o->progress},
-    };
-    ui_config_panel("samplevec embed", rows, (int)(sizeof rows / sizeof rows[0]) - (o->dry_run ? 1 : 0));
+    const embed_observer *ob = o->observer;
+    if (!ob || !ob->plan)
+        return;
+    embed_plan plan = {mode,    o->library, o->store, o->progress, p->name,
+                       p->model, p->dims,   p->chunk_size, o->dry_run};
+    ob->plan(ob->ctx, &plan);
 }
+
+/* Calls the observer's callback `cb` (start, advance or finish) when it has one. */
+#define TELL(o, cb, bar)                                                                     \
+    do {                                                                                     \
+        if ((o)->observer && (o)->observer->cb)                                              \
+            (o)->observer->cb((o)->observer->ctx, (bar));                                    \
+    } while (0)
 
 /* Dry run: count what a real run would embed and what it would cost. Nothing is written and
  * no network is used; a local store that already exists is read to count skips. */
@@ -261,13 +265,13 @@ typedef struct run_state {
     checkpoint *cp;
     embed_report *r;
     struct run_totals *totals;
-    ui_progress *bar;
+    embed_progress *bar;
     write_job w;
     chunk *writing; /* embedded, its rows being committed by w; NULL when none */
 } run_state;
 
 static int chunk_settle(chunk *c, const provider *p, const embed_options *o, checkpoint *cp,
-                        embed_report *r, struct run_totals *t, ui_progress *bar,
+                        embed_report *r, struct run_totals *t, embed_progress *bar,
                         char err[SV_ERR_LEN]);
 
 /* Waits for the write in flight, if any, and settles its chunk: exactly once, whatever fails. */
@@ -340,7 +344,7 @@ struct run_totals {
 /* After the chunk's rows are committed: count it in the report, then record it in the progress
  * file. Only here does anything about the chunk become "done". */
 static int chunk_settle(chunk *c, const provider *p, const embed_options *o, checkpoint *cp,
-                        embed_report *r, struct run_totals *t, ui_progress *bar,
+                        embed_report *r, struct run_totals *t, embed_progress *bar,
                         char err[SV_ERR_LEN])
 {
     int64_t tokens = 0;
@@ -380,7 +384,7 @@ static int chunk_settle(chunk *c, const provider *p, const embed_options *o, che
     bar->failed = r->failed;
     bar->skipped = r->skipped;
     bar->cost_usd += cost;
-    ui_progress_update(bar);
+    TELL(o, advance, bar);
     chunk_empty(c);
     return 0;
 }
@@ -420,11 +424,13 @@ static int run_chunks(const embed_options *o, library *lib, provider *p, store *
         rc = sv_fail(err, SV_EXIT_DATA, "out of memory for a chunk of %zu samples", group_max);
         goto done;
     }
-    ui_progress bar;
-    ui_progress_start(&bar, total);
+    embed_progress bar;
+    memset(&bar, 0, sizeof bar);
+    bar.total = total;
     bar.done = o->resume ? cp->total_processed : 0;
     if (bar.done > total)
         bar.done = total;
+    TELL(o, start, &bar);
     int64_t budget = o->limit > 0 ? o->limit : -1;
     run_totals totals = {0, 0, 0};
     rs.o = o;
@@ -436,7 +442,7 @@ static int run_chunks(const embed_options *o, library *lib, provider *p, store *
     int which = 0;
 
     while (!interrupted) {
-        double cycle_start = ui_now();
+        double cycle_start = monotime_now();
         chunk *c = &buf[which];
         which ^= 1;
         if ((rc = chunk_fill(c, want, cur, &budget, &r->warnings, err)) || c->n == 0)
@@ -456,7 +462,7 @@ static int run_chunks(const embed_options *o, library *lib, provider *p, store *
             break;
         write_start(&rs.w, st, c);
         rs.writing = c;
-        if (ui_now() - cycle_start < COMMIT_TARGET_S && want < group_max)
+        if (monotime_now() - cycle_start < COMMIT_TARGET_S && want < group_max)
             want = want * 2 < group_max ? want * 2 : group_max;
     }
     /* the last write, or the one in flight when something stopped the run */
@@ -466,7 +472,7 @@ static int run_chunks(const embed_options *o, library *lib, provider *p, store *
         rc = wrc;
         memcpy(err, werr, SV_ERR_LEN);
     }
-    ui_progress_finish(&bar);
+    TELL(o, finish, &bar);
     r->tokens = totals.any_billed ? totals.billed_sum + (r->tokens_counted - totals.counted_billed)
                                   : r->tokens_counted;
     r->cost_usd = pricing_cost_usd(r->tokens, p->usd_per_mtok);
@@ -504,7 +510,7 @@ int embed_run(const embed_options *o, embed_report *r, char err[SV_ERR_LEN])
 int embed_run_with(const embed_options *o, provider *p, embed_report *r, char err[SV_ERR_LEN])
 {
     memset(r, 0, sizeof *r);
-    double started = ui_now();
+    double started = monotime_now();
     int rc = 0;
     store *st = NULL;
     checkpoint cp;
@@ -524,7 +530,7 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
     r->tokens_estimated = !p->tokens_exact;
 
     if (o->dry_run) {
-        panel(o, p, "dry run (estimate only, nothing is written)");
+        tell_plan(o, p, "dry run (estimate only, nothing is written)");
         /* Skips are counted against an existing local store of the same model only. */
         if (!o->reset && !store_is_remote(o->store) && access(o->store, F_OK) == 0) {
             store_meta m;
@@ -596,7 +602,7 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
     snprintf(cp.store, sizeof cp.store, "%s", st->location);
     cp.dims = p->dims;
     cp.finished = 0;
-    panel(o, p, o->resume ? "resume" : "embed");
+    tell_plan(o, p, o->resume ? "resume" : "embed");
 
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
@@ -631,7 +637,7 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
 done:
     if (!rc && (r->failed || r->earlier_failed))
         rc = SV_EXIT_FAILED;
-    r->elapsed_s = ui_now() - started;
+    r->elapsed_s = monotime_now() - started;
     checkpoint_clear(&cp);
     store_close(st);
     library_close(lib);

@@ -1,4 +1,7 @@
-/* embed: the pipeline. library → source text → provider → validate → store → checkpoint.
+/* Layer pipeline/ (docs/architecture.md): the embed run; builds on store/ and beneath, and
+ * shows nothing itself (embed_observer).
+ *
+ * embed: the pipeline. library → source text → provider → validate → store → checkpoint.
  *
  * Per chunk of provider->chunk_size samples (in samples.id order):
  *   1. source texts and their hashes are built;
@@ -20,6 +23,34 @@
 #include "msg.h"
 #include "provider.h"
 
+/* What a run is about to do, for whoever shows it (the CLI draws it as a panel). Borrowed for
+ * the duration of the callback. */
+typedef struct embed_plan {
+    const char *mode;          /* "embed", "resume", or the dry run's description */
+    const char *library, *store, *progress;
+    const char *provider, *model;
+    int dims;
+    size_t chunk_size;         /* samples per provider call */
+    int dry_run;
+} embed_plan;
+
+/* Where a run stands: counts of this run's samples. */
+typedef struct embed_progress {
+    int64_t done, total;       /* settled / to settle (done starts at the resumed total) */
+    int64_t stored, failed, skipped;
+    double cost_usd;
+} embed_progress;
+
+/* The pipeline tells an observer what it does and never draws anything itself, so it runs the
+ * same under a terminal, a test or a server. Every callback may be NULL. */
+typedef struct embed_observer {
+    void *ctx;
+    void (*plan)(void *ctx, const embed_plan *plan);
+    void (*start)(void *ctx, const embed_progress *p);  /* before the first chunk */
+    void (*advance)(void *ctx, const embed_progress *p); /* after each settled chunk */
+    void (*finish)(void *ctx, const embed_progress *p); /* after the last one, or a stop */
+} embed_observer;
+
 typedef struct embed_options {
     const char *library;       /* sample manager database, opened read-only */
     const char *store;         /* store location (path or URL) */
@@ -31,6 +62,7 @@ typedef struct embed_options {
     int dry_run;               /* estimate only: no network, nothing written */
     provider_config provider;
     int vector_index;          /* create the store's ANN index after prepare (Turso only) */
+    const embed_observer *observer; /* NULL = nothing is shown */
 } embed_options;
 
 typedef struct embed_report {

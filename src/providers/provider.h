@@ -1,4 +1,6 @@
-/* provider: turns a batch of texts into vectors. One interface, one file per provider.
+/* Layer providers/ (docs/architecture.md): texts → vectors; builds on providers/gguf/ and base/.
+ *
+ * provider: turns a batch of texts into vectors. One interface, one file per provider.
  *
  * A provider is opened from a provider_config; the embed pipeline hands it chunks of up to
  * batch_size × concurrency texts (provider->chunk_size) and commits each chunk to the store.

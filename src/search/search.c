@@ -23,84 +23,13 @@
 
 /* ---- results ---- */
 
-/* A copy of s that is valid UTF-8 (every invalid byte becomes U+FFFD), so that the JSON both
- * `--json` and `serve` print stays parseable whatever bytes the library holds. */
-static char *dup_or_null(const char *s, int *oom)
-{
-    if (!s)
-        return NULL;
-    size_t len = strlen(s);
-    char *d = malloc(len * 3 + 1); /* worst case: every byte replaced by 3 */
-    if (!d) {
-        *oom = 1;
-        return NULL;
-    }
-    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
-    size_t o = 0;
-    while (*p) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t n = utf8proc_iterate(p, -1, &cp);
-        if (n <= 0) {
-            memcpy(d + o, "\xef\xbf\xbd", 3);
-            o += 3;
-            p++;
-        } else {
-            memcpy(d + o, p, (size_t)n);
-            o += (size_t)n;
-            p += n;
-        }
-    }
-    d[o] = '\0';
-    return d;
-}
-
-int search_results_append(search_results *r, int64_t sample_id, double similarity, const char *title,
-                          const char *genre, int has_bpm, double bpm, const char *musical_key,
-                          const char *mood_primary)
-{
-    if (r->n == r->cap) {
-        size_t nc = r->cap ? r->cap * 2 : 16;
-        search_hit *h = realloc(r->hits, nc * sizeof *h);
-        if (!h)
-            return -1;
-        r->hits = h;
-        r->cap = nc;
-    }
-    search_hit *h = &r->hits[r->n];
-    memset(h, 0, sizeof *h);
-    int oom = 0;
-    h->sample_id = sample_id;
-    h->similarity = similarity;
-    h->distance = 1.0 - similarity;
-    h->title = dup_or_null(title, &oom);
-    h->genre = dup_or_null(genre, &oom);
-    h->musical_key = dup_or_null(musical_key, &oom);
-    h->mood_primary = dup_or_null(mood_primary, &oom);
-    h->has_bpm = has_bpm;
-    h->bpm = has_bpm ? bpm : 0;
-    r->n++; /* counted even on failure so that clear frees what was copied */
-    return oom ? -1 : 0;
-}
-
-void search_results_clear(search_results *r)
-{
-    for (size_t i = 0; i < r->n; i++) {
-        free(r->hits[i].title);
-        free(r->hits[i].genre);
-        free(r->hits[i].musical_key);
-        free(r->hits[i].mood_primary);
-    }
-    free(r->hits);
-    memset(r, 0, sizeof *r);
-}
-
-char *search_results_json(const search_results *r)
+char *search_results_json(const query_results *r)
 {
     cJSON *arr = cJSON_CreateArray();
     if (!arr)
         return NULL;
     for (size_t i = 0; i < r->n; i++) {
-        const search_hit *h = &r->hits[i];
+        const query_hit *h = &r->hits[i];
         cJSON *o = cJSON_CreateObject();
         if (!o || !cJSON_AddItemToArray(arr, o))
             goto oom;
@@ -123,12 +52,7 @@ oom:
 
 /* ---- filters ---- */
 
-int search_filter_key_matches(const search_filter *f, const char *musical_key)
-{
-    return !f->has_key || musical_key_parse(musical_key) == f->key;
-}
-
-int search_parse_bpm(const char *text, search_filter *f, char err[SV_ERR_LEN])
+int search_parse_bpm(const char *text, query_filter *f, char err[SV_ERR_LEN])
 {
     const char *hint = "write MIN-MAX, e.g. 85-95 (or 85- / -95 for one bound)";
     double lo = 0, hi = SEARCH_BPM_NO_MAX;
@@ -169,12 +93,12 @@ done:
 
 /* The filter against one cache: string conditions resolved once to per-dictionary flags. */
 typedef struct compiled_filter {
-    const search_filter *f;
+    const query_filter *f;
     unsigned char *genre_ok; /* n_genres flags, NULL = no genre condition */
     unsigned char *mood_ok;  /* n_moods flags, NULL = no mood condition */
 } compiled_filter;
 
-static int compile_filter(const veccache *vc, const search_filter *f, compiled_filter *cf)
+static int compile_filter(const veccache *vc, const query_filter *f, compiled_filter *cf)
 {
     memset(cf, 0, sizeof *cf);
     cf->f = f;
@@ -201,7 +125,7 @@ static void compiled_filter_clear(compiled_filter *cf)
 
 static inline int row_passes(const compiled_filter *cf, const veccache_row *r)
 {
-    const search_filter *f = cf->f;
+    const query_filter *f = cf->f;
     if (f->has_exclude && r->sample_id == f->exclude_id)
         return 0;
     /* NaN (no BPM) fails both comparisons. */
@@ -300,7 +224,7 @@ static void *scan_run(void *arg)
     scan_worker *w = arg;
     scan_shared *sh = w->sh;
     const veccache *vc = sh->vc;
-    const search_filter *f = sh->cf->f;
+    const query_filter *f = sh->cf->f;
     const size_t dims = (size_t)vc->dims;
     size_t c;
     while ((c = atomic_fetch_add_explicit(&sh->next_chunk, 1, memory_order_relaxed)) < sh->n_chunks) {
@@ -352,8 +276,8 @@ static int pick_threads(const veccache *vc, int threads)
     return nth;
 }
 
-int search_top_k(const veccache *vc, const float *query, const search_filter *f, size_t k,
-                 int threads, search_results *out, char err[SV_ERR_LEN])
+int search_top_k(const veccache *vc, const float *query, const query_filter *f, size_t k,
+                 int threads, query_results *out, char err[SV_ERR_LEN])
 {
     int rc = 0;
     compiled_filter cf;
@@ -426,7 +350,7 @@ int search_top_k(const veccache *vc, const float *query, const search_filter *f,
         const char *mood = row->mood_primary == VECCACHE_NONE ? NULL
                                                                : veccache_str(vc, vc->moods[row->mood_primary]);
         const char *genre = row->genre == VECCACHE_NONE ? NULL : veccache_str(vc, vc->genres[row->genre]);
-        if (search_results_append(out, row->sample_id, all[i].sim, veccache_str(vc, row->title), genre,
+        if (query_results_append(out, row->sample_id, all[i].sim, veccache_str(vc, row->title), genre,
                                   !isnan(row->bpm), row->bpm, veccache_str(vc, row->musical_key), mood) != 0) {
             rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
             goto cleanup;

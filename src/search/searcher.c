@@ -206,7 +206,7 @@ static int embed_query(searcher *s, const char *text, char err[SV_ERR_LEN])
     return 0;
 }
 
-int searcher_search(searcher *s, const char *text, const searcher_query *q, search_results *out,
+int searcher_search(searcher *s, const char *text, const searcher_query *q, query_results *out,
                     char err[SV_ERR_LEN])
 {
     int rc;
@@ -221,11 +221,11 @@ int searcher_search(searcher *s, const char *text, const searcher_query *q, sear
     return search_top_k(s->vc, s->query, &q->filter, q->k, 0, out, err);
 }
 
-int searcher_similar(searcher *s, int64_t sample_id, const searcher_query *q, search_results *out,
+int searcher_similar(searcher *s, int64_t sample_id, const searcher_query *q, query_results *out,
                      int *found, char err[SV_ERR_LEN])
 {
     int rc;
-    search_filter f = q->filter;
+    query_filter f = q->filter;
     f.has_exclude = 1;
     f.exclude_id = sample_id;
     *found = 0;

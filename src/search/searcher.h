@@ -1,4 +1,6 @@
-/* searcher: one open store ready to answer `search` and `similar` (the CLI opens one per
+/* Layer search/ (docs/architecture.md): queries over a store; builds on store/ and beneath.
+ *
+ * searcher: one open store ready to answer `search` and `similar` (the CLI opens one per
  * run; `serve` keeps one for its lifetime). It holds the store, the store's own provider (the
  * query is embedded with the model the vectors were made with) and, for stores without a knn
  * op, the vector cache, re-checked against the store's fingerprint before every query.
@@ -26,7 +28,7 @@
 typedef struct searcher searcher;
 
 typedef struct searcher_query {
-    search_filter filter; /* strings borrowed from the caller */
+    query_filter filter; /* strings borrowed from the caller */
     size_t k;
 } searcher_query;
 
@@ -52,11 +54,11 @@ void searcher_set_provider(searcher *s, const char *model, const char *base_url)
 const store_meta *searcher_meta(const searcher *s);
 
 /* Top-k for text, embedded with the store's provider. 0 or an SV_EXIT_* code. */
-int searcher_search(searcher *s, const char *text, const searcher_query *q, search_results *out,
+int searcher_search(searcher *s, const char *text, const searcher_query *q, query_results *out,
                     char err[SV_ERR_LEN]);
 /* Top-k like sample_id, which is left out. *found = 0 (and 0 returned) when the store has no
  * vector for it. */
-int searcher_similar(searcher *s, int64_t sample_id, const searcher_query *q, search_results *out,
+int searcher_similar(searcher *s, int64_t sample_id, const searcher_query *q, query_results *out,
                      int *found, char err[SV_ERR_LEN]);
 
 #endif

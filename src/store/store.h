@@ -1,4 +1,7 @@
-/* store: where vectors live. One interface, two implementations (SQLite file, Turso over HTTP);
+/* Layer store/ (docs/architecture.md): where vectors live; builds on providers/, library/ and
+ * base/, and never on search/ (the k-NN types it shares with search are in query.h).
+ *
+ * store: where vectors live. One interface, two implementations (SQLite file, Turso over HTTP);
  * nothing above this header knows which one it talks to.
  *
  * Schema (identical in both):
@@ -23,6 +26,7 @@
 #include "hash.h"
 #include "msg.h"
 #include "provider.h"
+#include "query.h"
 
 typedef struct store_row {
     int64_t sample_id;
@@ -61,10 +65,6 @@ typedef int (*store_scan_fn)(const store_scan_row *row, void *ctx);
 
 typedef struct store store;
 
-/* search.h; forward-declared so that this header does not depend on it. */
-struct search_filter;
-struct search_results;
-
 #define STORE_FINGERPRINT_LEN 128
 
 typedef struct store_vtable {
@@ -95,21 +95,21 @@ typedef struct store_vtable {
     int (*fingerprint)(store *s, char out[STORE_FINGERPRINT_LEN], char err[SV_ERR_LEN]);
 
     /* Exact k-NN run by the store itself (Turso: on the server). NULL = search runs its own
-     * engine over scan. Contract (the local engine's, see search.h):
+     * engine over scan. Contract (query.h; search's local engine keeps the same one):
      *   query    dims floats; or NULL = the stored vector of sample query_id (set *found = 0
      *            and return 0 when no row has that id; else *found = 1)
-     *   filter   every set condition must hold (search_filter documents each); filters apply
+     *   filter   every set condition must hold (query_filter documents each); filters apply
      *            before ranking, never to a fetched top-k; filter->exclude_id is never returned
      *   ranking  similarity = 1 - vector_distance_cos(vibe_vector, query) (cosine similarity),
      *            descending, ties by sample_id ascending; at most k rows, fewer when fewer match;
      *            rows below filter->min_similarity (when has_min_similarity) are dropped
-     *   out      appended with search_results_append, in rank order
+     *   out      appended with query_results_append, in rank order
      * In SQL: ... WHERE <filters> ORDER BY vector_distance_cos(vibe_vector, vector32(?)) ASC,
      * sample_id ASC LIMIT k. For the key filter (spellings vary: "Am", "A minor", "8A") select
-     * the DISTINCT musical_key values, keep those for which search_filter_key_matches() is
+     * the DISTINCT musical_key values, keep those for which query_filter_key_matches() is
      * true, and filter with musical_key IN (those values). Returns 0 or an SV_EXIT_* code. */
-    int (*knn)(store *s, const float *query, int64_t query_id, const struct search_filter *filter,
-               size_t k, struct search_results *out, int *found, char err[SV_ERR_LEN]);
+    int (*knn)(store *s, const float *query, int64_t query_id, const query_filter *filter,
+               size_t k, query_results *out, int *found, char err[SV_ERR_LEN]);
 } store_vtable;
 
 struct store {

@@ -26,7 +26,7 @@
 #include "distance.h"
 #include "dotenv.h"
 #include "hrana.h"
-#include "search.h"
+#include "query.h"
 #include "store.h"
 #include "store_turso.h"
 #include "vecblob.h"
@@ -664,7 +664,7 @@ static int fetch_vector(turso_store *s, int64_t id, int *found, char err[SV_ERR_
 
 /* The stored musical_key values that pass f's key condition, as text args appended to b
  * ("?, ?" into sql). Returns the count, or -1 with err. */
-static int matching_keys(turso_store *s, const search_filter *f, hrana_body *args, hrana_body *sql,
+static int matching_keys(turso_store *s, const query_filter *f, hrana_body *args, hrana_body *sql,
                          int first_arg, char err[SV_ERR_LEN])
 {
     hrana_body b;
@@ -682,7 +682,7 @@ static int matching_keys(turso_store *s, const search_filter *f, hrana_body *arg
         const cJSON *row;
         cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(res, "rows")) {
             const char *key = hrana_value_text(cJSON_GetArrayItem(row, 0));
-            if (!key || !search_filter_key_matches(f, key))
+            if (!key || !query_filter_key_matches(f, key))
                 continue;
             hrana_arg_text(args, first_arg || n > 0, key);
             hrana_body_cstr(sql, n ? ", ?" : "?");
@@ -731,8 +731,8 @@ static int cmp_hit(const void *a, const void *b)
  * answer to the last bit. If a row past the candidates could still beat the k-th (its server
  * distance is within KNN_SERVER_EPS), k' doubles and the query runs again. Plus a round trip
  * for the stored vector (`similar`) and one for the key spellings (--key). */
-static int turso_knn(store *base, const float *query, int64_t query_id, const search_filter *f,
-                     size_t k, search_results *out, int *found, char err[SV_ERR_LEN])
+static int turso_knn(store *base, const float *query, int64_t query_id, const query_filter *f,
+                     size_t k, query_results *out, int *found, char err[SV_ERR_LEN])
 {
     turso_store *s = (turso_store *)base;
     int rc = 0;
@@ -888,7 +888,7 @@ static int turso_knn(store *base, const float *query, int64_t query_id, const se
                 const cJSON *r = hits[i].row;
                 double bpm = 0;
                 int has_bpm = hrana_value_float(cJSON_GetArrayItem(r, 4), &bpm) == 0;
-                if (search_results_append(out, hits[i].id, hits[i].sim, opt_text(r, 2),
+                if (query_results_append(out, hits[i].id, hits[i].sim, opt_text(r, 2),
                                           opt_text(r, 3), has_bpm, bpm, opt_text(r, 5),
                                           opt_text(r, 6))) {
                     rc = sv_fail(err, SV_EXIT_DATA, "out of memory");

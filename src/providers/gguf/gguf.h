@@ -1,4 +1,7 @@
-/* gguf: a reader for GGUF v2/v3 model files (llama.cpp's format) that treats the file as hostile.
+/* Layer providers/gguf/ (docs/architecture.md): in-process model engines (reader, tokenizers,
+ * forward passes, kernels); builds on base/ only, and knows nothing of provider.h.
+ *
+ * gguf: a reader for GGUF v2/v3 model files (llama.cpp's format) that treats the file as hostile.
  *
  * The format, all integers little-endian:
  *   1. magic "GGUF", u32 version (2 or 3), u64 n_tensors, u64 n_kv

@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "../check.h"
+#include "check.h"
 #include "distance.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;

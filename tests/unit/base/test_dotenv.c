@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../check.h"
+#include "check.h"
 #include "dotenv.h"
 
 int main(void)

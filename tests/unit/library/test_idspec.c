@@ -1,5 +1,5 @@
 /* idspec: parsing, merging, membership, and the error text for each kind of bad part. */
-#include "../check.h"
+#include "check.h"
 #include "idspec.h"
 
 #include <stdlib.h>

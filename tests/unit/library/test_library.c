@@ -1,5 +1,5 @@
 /* library: schema checks, read-only access, streaming order, selections, resume, tolerant JSON. */
-#include "../check.h"
+#include "check.h"
 #include "fixture.h"
 #include "library.h"
 

@@ -1,5 +1,5 @@
 /* musical_key: every spelling the app (and people) write lands on one code. */
-#include "../check.h"
+#include "check.h"
 #include "musical_key.h"
 
 #define C_MAJ 0

@@ -1,5 +1,5 @@
 /* source_text: golden texts in the sample manager's exact format. */
-#include "../check.h"
+#include "check.h"
 #include "fixture.h"
 #include "library.h"
 #include "source_text.h"

@@ -5,7 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../check.h"
+#include "check.h"
 #include "checkpoint.h"
 
 static char dir[] = "/tmp/sv_checkpoint_XXXXXX";

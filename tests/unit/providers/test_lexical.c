@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../check.h"
+#include "check.h"
 #include "provider.h"
 
 static double cosine(const float *a, const float *b, int n)

@@ -1,4 +1,4 @@
-#include "../check.h"
+#include "check.h"
 #include "pricing.h"
 
 int main(void)

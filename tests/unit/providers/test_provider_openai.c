@@ -10,7 +10,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "../check.h"
+#include "check.h"
 #include "fake_server.h"
 #include "http.h"
 #include "provider.h"

@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "base64.h"
-#include "../check.h"
+#include "check.h"
 #include "tiktoken.h"
 
 static unsigned char *unhex(const char *h, size_t *n)

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../check.h"
+#include "check.h"
 #include "musical_key.h"
 #include "search.h"
 #include "veccache.h"
@@ -119,7 +119,7 @@ static size_t ref_search(const ref_row *rows, size_t n, int dims, const float *q
 
 /* The engine's answer equals the reference's first k, allowing only near-ties (within TOL)
  * to swap. Returns the number of mismatching checks. */
-static int compare(const search_results *got, const ref_hit *ref, size_t m, size_t k, const char *what)
+static int compare(const query_results *got, const ref_hit *ref, size_t m, size_t k, const char *what)
 {
     int bad = 0;
     size_t want = m < k ? m : k;
@@ -128,7 +128,7 @@ static int compare(const search_results *got, const ref_hit *ref, size_t m, size
         return 1;
     }
     for (size_t i = 0; i < got->n; i++) {
-        const search_hit *h = &got->hits[i];
+        const query_hit *h = &got->hits[i];
         int found = 0;
         for (size_t j = 0; j < m; j++)
             if (ref[j].id == h->sample_id) {
@@ -149,7 +149,7 @@ static int compare(const search_results *got, const ref_hit *ref, size_t m, size
         if (fabs(h->distance - (1.0 - h->similarity)) > 1e-12)
             bad++;
         if (i > 0) {
-            const search_hit *p = &got->hits[i - 1];
+            const query_hit *p = &got->hits[i - 1];
             if (!(p->similarity > h->similarity || (p->similarity == h->similarity && p->sample_id < h->sample_id)))
                 bad++, fprintf(stderr, "%s: rank %zu out of order\n", what, i);
         }
@@ -157,7 +157,7 @@ static int compare(const search_results *got, const ref_hit *ref, size_t m, size
     return bad;
 }
 
-static void to_search_filter(const ref_filter *rf, search_filter *f, const char *key_text)
+static void to_search_filter(const ref_filter *rf, query_filter *f, const char *key_text)
 {
     memset(f, 0, sizeof *f);
     if (rf->has_bpm) {
@@ -309,9 +309,9 @@ int main(void)
             rf.exclude = rows[r].id;
         }
         size_t k = (size_t[]){1, 5, 10, 50, 4000}[pick(5)];
-        search_filter f;
+        query_filter f;
         to_search_filter(&rf, &f, rf.key >= 0 ? query_spelling(rf.key) : NULL);
-        search_results got = {0};
+        query_results got = {0};
         int rc = search_top_k(vc, q, &f, k, (int)(t % 3), &got, err);
         CHECK(rc == 0);
         size_t m = ref_search(rows, N, DIMS, q, &rf, ref);
@@ -320,7 +320,7 @@ int main(void)
         mismatches += compare(&got, ref, m, k, what);
         for (size_t i = 0; i < got.n; i++)
             exact_ids += got.hits[i].sample_id == ref[i].id, total_ids++;
-        search_results_clear(&got);
+        query_results_clear(&got);
     }
     CHECK(mismatches == 0);
     CHECK(total_ids > 1000);
@@ -330,46 +330,46 @@ int main(void)
     {
         size_t i = 5; /* rows 4 and 5 hold the same vector */
         memcpy(q, rows[i].v, sizeof q);
-        search_filter f = {0};
-        search_results got = {0};
+        query_filter f = {0};
+        query_results got = {0};
         CHECK(search_top_k(vc, q, &f, 3, 1, &got, err) == 0);
         CHECK(got.n == 3);
         CHECK(got.hits[0].sample_id == rows[4].id && got.hits[1].sample_id == rows[5].id);
         CHECK(got.hits[0].similarity == got.hits[1].similarity);
         CHECK(got.hits[0].similarity <= 1.0 && got.hits[0].similarity > 0.999999);
-        search_results_clear(&got);
+        query_results_clear(&got);
         /* similar to row 5 (excluded) puts row 4 first. */
         f.has_exclude = 1;
         f.exclude_id = rows[5].id;
         CHECK(search_top_k(vc, q, &f, 1, 1, &got, err) == 0);
         CHECK(got.n == 1 && got.hits[0].sample_id == rows[4].id);
-        search_results_clear(&got);
+        query_results_clear(&got);
     }
 
     /* 3. Threads: the same answer, bit for bit, from 1, 2, 3 and 7 threads. */
     {
         for (int d = 0; d < DIMS; d++)
             q[d] = (float)(unit() * 2 - 1);
-        search_filter f = {0};
-        search_results one = {0};
+        query_filter f = {0};
+        query_results one = {0};
         CHECK(search_top_k(vc, q, &f, 25, 1, &one, err) == 0);
         for (int th = 2; th <= 7; th += (th == 3 ? 4 : 1)) {
-            search_results many = {0};
+            query_results many = {0};
             CHECK(search_top_k(vc, q, &f, 25, th, &many, err) == 0);
             int same = many.n == one.n;
             for (size_t i = 0; same && i < one.n; i++)
                 same = one.hits[i].sample_id == many.hits[i].sample_id &&
                        one.hits[i].similarity == many.hits[i].similarity;
             CHECK(same);
-            search_results_clear(&many);
+            query_results_clear(&many);
         }
-        search_results_clear(&one);
+        query_results_clear(&one);
     }
 
     /* 4. Empty answers: k = 0, an impossible filter, a min similarity above 1. */
     {
-        search_filter f = {0};
-        search_results got = {0};
+        query_filter f = {0};
+        query_results got = {0};
         CHECK(search_top_k(vc, q, &f, 0, 0, &got, err) == 0 && got.n == 0);
         f.genre = "polka";
         CHECK(search_top_k(vc, q, &f, 10, 0, &got, err) == 0 && got.n == 0);
@@ -382,35 +382,35 @@ int main(void)
         memset(&f, 0, sizeof f);
         CHECK(search_top_k(vc, zero, &f, 3, 0, &got, err) == 0 && got.n == 3);
         CHECK(got.n == 3 && got.hits[0].sample_id == rows[0].id && got.hits[0].similarity == 0.0);
-        search_results_clear(&got);
+        query_results_clear(&got);
     }
 
     /* 5. JSON shape. */
     {
-        search_results r = {0};
-        CHECK(search_results_append(&r, 7, 0.75, "Dusty \"Keys\"", "Soul", 1, 92.5, "Am", NULL) == 0);
-        CHECK(search_results_append(&r, 9, 0.5, NULL, NULL, 0, 0, NULL, "dark") == 0);
+        query_results r = {0};
+        CHECK(query_results_append(&r, 7, 0.75, "Dusty \"Keys\"", "Soul", 1, 92.5, "Am", NULL) == 0);
+        CHECK(query_results_append(&r, 9, 0.5, NULL, NULL, 0, 0, NULL, "dark") == 0);
         char *j = search_results_json(&r);
         CHECK_STR_EQ(j, "[{\"sample_id\":7,\"title\":\"Dusty \\\"Keys\\\"\",\"similarity\":0.75,\"distance\":0.25,"
                         "\"genre\":\"Soul\",\"bpm\":92.5,\"musical_key\":\"Am\",\"mood_primary\":null},"
                         "{\"sample_id\":9,\"title\":null,\"similarity\":0.5,\"distance\":0.5,\"genre\":null,"
                         "\"bpm\":null,\"musical_key\":null,\"mood_primary\":\"dark\"}]");
         free(j);
-        search_results_clear(&r);
+        query_results_clear(&r);
     }
 
     /* Hostile bytes: invalid UTF-8 becomes U+FFFD, so the JSON stays valid. */
     {
-        search_results r = {0};
-        CHECK(search_results_append(&r, 1, 0.5, "bad \xff\xc3 bytes", "caf\xc3\xa9", 0, 0, NULL, NULL) == 0);
+        query_results r = {0};
+        CHECK(query_results_append(&r, 1, 0.5, "bad \xff\xc3 bytes", "caf\xc3\xa9", 0, 0, NULL, NULL) == 0);
         CHECK_STR_EQ(r.hits[0].title, "bad \xef\xbf\xbd\xef\xbf\xbd bytes");
         CHECK_STR_EQ(r.hits[0].genre, "caf\xc3\xa9");
-        search_results_clear(&r);
+        query_results_clear(&r);
     }
 
     /* 6. BPM ranges. */
     {
-        search_filter f = {0};
+        query_filter f = {0};
         CHECK(search_parse_bpm("85-95", &f, err) == 0 && f.has_bpm && f.bpm_min == 85 && f.bpm_max == 95);
         CHECK(search_parse_bpm("90", &f, err) == 0 && f.bpm_min == 90 && f.bpm_max == 90);
         CHECK(search_parse_bpm("120-", &f, err) == 0 && f.bpm_min == 120 && f.bpm_max > 1000);
@@ -430,11 +430,11 @@ int main(void)
     {
         veccache *odd = build(rows, 5, 7, NULL, "fp-odd");
         CHECK(odd != NULL && ((uintptr_t)odd->rows % 8) == 0);
-        search_filter f = {0};
-        search_results got = {0};
+        query_filter f = {0};
+        query_results got = {0};
         CHECK(odd && search_top_k(odd, rows[2].v, &f, 5, 1, &got, err) == 0 && got.n == 5);
         CHECK(got.n == 5 && got.hits[0].sample_id == rows[2].id);
-        search_results_clear(&got);
+        query_results_clear(&got);
         veccache_free(odd);
     }
 

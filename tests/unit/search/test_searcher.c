@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../check.h"
+#include "check.h"
 #include "fixture.h"
 #include "provider.h"
 #include "searcher.h"
@@ -108,7 +108,7 @@ static size_t reference(const char *path, const float *q, const char *where, ref
     return m;
 }
 
-static int same_ranking(const search_results *got, const ref_hit *ref, size_t m, size_t k, const char *what)
+static int same_ranking(const query_results *got, const ref_hit *ref, size_t m, size_t k, const char *what)
 {
     size_t want = m < k ? m : k;
     if (got->n != want) {
@@ -188,7 +188,7 @@ int main(void)
         }
         snprintf(k_text, sizeof k_text, "%d", (int[]){1, 7, 10, 2000}[next_u64() % 4]);
         CHECK(searcher_query_set(&q, "k", k_text, err) == 0);
-        search_results got = {0};
+        query_results got = {0};
         float qv[DIMS];
         char what[600];
         if (t % 2) {
@@ -215,7 +215,7 @@ int main(void)
         snprintf(what, sizeof what, "trial %d where %s k=%s", t, where, k_text);
         if (!same_ranking(&got, ref, m, q.k, what))
             ok = 0;
-        search_results_clear(&got);
+        query_results_clear(&got);
     }
     CHECK(ok);
 
@@ -225,11 +225,11 @@ int main(void)
     searcher *s2 = searcher_open(path, 1, &rc, err);
     searcher_query q;
     searcher_query_init(&q);
-    search_results got = {0};
+    query_results got = {0};
     int found = 0;
     CHECK(s2 && searcher_similar(s2, rows[0].sample_id, &q, &got, &found, err) == 0 && found);
     CHECK(inode_of(cache) == ino);
-    search_results_clear(&got);
+    query_results_clear(&got);
     searcher_free(s2);
 
     /* A write through the store: row 1 becomes a copy of row 0, so similar(row 0) must now put
@@ -240,7 +240,7 @@ int main(void)
     CHECK(searcher_similar(s, rows[0].sample_id, &q, &got, &found, err) == 0 && found);
     CHECK(got.n > 0 && got.hits[0].sample_id == rows[1].sample_id && got.hits[0].similarity > 0.99999);
     CHECK(inode_of(cache) != ino);
-    search_results_clear(&got);
+    query_results_clear(&got);
 
     /* Another writer (raw SQL, no samplevec code): the triggers still move the fingerprint. */
     ino = inode_of(cache);
@@ -253,7 +253,7 @@ int main(void)
     CHECK(searcher_similar(s, rows[0].sample_id, &q, &got, &found, err) == 0 && found);
     CHECK(got.n > 0 && got.hits[0].sample_id != rows[1].sample_id);
     CHECK(inode_of(cache) != ino);
-    search_results_clear(&got);
+    query_results_clear(&got);
     CHECK(searcher_similar(s, rows[1].sample_id, &q, &got, &found, err) == 0 && !found);
     searcher_free(s);
 
@@ -277,7 +277,7 @@ int main(void)
         size_t m = reference(path, vectors[0], where, ref);
         CHECK(same_ranking(&got, ref, m, q.k, "after damage"));
     }
-    search_results_clear(&got);
+    query_results_clear(&got);
     searcher_free(s);
 
     /* --no-cache: same answer, no file. */
@@ -285,7 +285,7 @@ int main(void)
     s = searcher_open(path, 0, &rc, err);
     CHECK(s && searcher_similar(s, rows[0].sample_id, &q, &got, &found, err) == 0 && found);
     CHECK(access(cache, F_OK) != 0);
-    search_results_clear(&got);
+    query_results_clear(&got);
     searcher_free(s);
 
     /* Parameter errors name the parameter and the value. */

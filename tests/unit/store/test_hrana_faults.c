@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../check.h"
+#include "check.h"
 #include "hrana.h"
 
 #define TOKEN "fake-T0KEN-42"

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../check.h"
+#include "check.h"
 #include "store.h"
 
 static char dir[] = "/tmp/sv_store_XXXXXX";

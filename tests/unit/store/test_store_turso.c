@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../check.h"
+#include "check.h"
 #include "hrana.h"
 #include "search.h"
 #include "store.h"
@@ -398,8 +398,8 @@ static void test_real_server(void)
             t.rows[i].vector = t.vecs[0];
         CHECK(store_prepare(st, "lexical", "lexical-v1", DIMS, 1, err) == 0);
         CHECK(store_upsert(st, t.rows, 100, err) == 0);
-        search_results res = {0};
-        search_filter none;
+        query_results res = {0};
+        query_filter none;
         memset(&none, 0, sizeof none);
         int found = 0;
         CHECK(st->vt->knn != NULL);
@@ -411,11 +411,11 @@ static void test_real_server(void)
                 CHECK(res.hits[i].sample_id == t.ids[i]);
                 CHECK(res.hits[i].similarity == res.hits[0].similarity);
             }
-            search_results_clear(&res);
+            query_results_clear(&res);
             /* similar to a sample that is not there */
             rc = st->vt->knn(st, NULL, 999999, &none, 5, &res, &found, err);
             CHECK(rc == 0 && found == 0 && res.n == 0);
-            search_results_clear(&res);
+            query_results_clear(&res);
         }
     }
     CHECK(store_prepare(st, "lexical", "lexical-v2", 2 * DIMS, 1, err) == 0);

@@ -1,7 +1,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "../check.h"
+#include "check.h"
 #include "vecblob.h"
 
 static void test_layout_is_little_endian_float32(void)

@@ -2,7 +2,7 @@
  * tolerance; the GELU lookup against the tanh formula it tabulates. */
 #include <stdlib.h>
 
-#include "../check.h"
+#include "check.h"
 #include "bert.h"
 #include "gemm.h"
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../check.h"
+#include "check.h"
 #include "bert.h"
 #include "gguf.h"
 #include "wordpiece.h"

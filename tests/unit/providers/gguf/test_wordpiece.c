@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../check.h"
+#include "check.h"
 #include "wordpiece.h"
 
 #define P "\xe2\x96\x81" /* U+2581, the word-initial marker */

@@ -1,0 +1,83 @@
+#include "query.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "musical_key.h"
+
+/* A copy of s that is valid UTF-8 (every invalid byte becomes U+FFFD), so that the JSON both
+ * `--json` and `serve` print stays parseable whatever bytes the library holds. */
+static char *dup_or_null(const char *s, int *oom)
+{
+    if (!s)
+        return NULL;
+    size_t len = strlen(s);
+    char *d = malloc(len * 3 + 1); /* worst case: every byte replaced by 3 */
+    if (!d) {
+        *oom = 1;
+        return NULL;
+    }
+    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+    size_t o = 0;
+    while (*p) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t n = utf8proc_iterate(p, -1, &cp);
+        if (n <= 0) {
+            memcpy(d + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            p++;
+        } else {
+            memcpy(d + o, p, (size_t)n);
+            o += (size_t)n;
+            p += n;
+        }
+    }
+    d[o] = '\0';
+    return d;
+}
+
+int query_results_append(query_results *r, int64_t sample_id, double similarity, const char *title,
+                          const char *genre, int has_bpm, double bpm, const char *musical_key,
+                          const char *mood_primary)
+{
+    if (r->n == r->cap) {
+        size_t nc = r->cap ? r->cap * 2 : 16;
+        query_hit *h = realloc(r->hits, nc * sizeof *h);
+        if (!h)
+            return -1;
+        r->hits = h;
+        r->cap = nc;
+    }
+    query_hit *h = &r->hits[r->n];
+    memset(h, 0, sizeof *h);
+    int oom = 0;
+    h->sample_id = sample_id;
+    h->similarity = similarity;
+    h->distance = 1.0 - similarity;
+    h->title = dup_or_null(title, &oom);
+    h->genre = dup_or_null(genre, &oom);
+    h->musical_key = dup_or_null(musical_key, &oom);
+    h->mood_primary = dup_or_null(mood_primary, &oom);
+    h->has_bpm = has_bpm;
+    h->bpm = has_bpm ? bpm : 0;
+    r->n++; /* counted even on failure so that clear frees what was copied */
+    return oom ? -1 : 0;
+}
+
+void query_results_clear(query_results *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        free(r->hits[i].title);
+        free(r->hits[i].genre);
+        free(r->hits[i].musical_key);
+        free(r->hits[i].mood_primary);
+    }
+    free(r->hits);
+    memset(r, 0, sizeof *r);
+}
+
+int query_filter_key_matches(const query_filter *f, const char *musical_key)
+{
+    return !f->has_key || musical_key_parse(musical_key) == f->key;
+}

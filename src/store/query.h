@@ -1,0 +1,53 @@
+/* query: what a k-nearest-neighbour query asks of the vectors and what it answers, shared by
+ * the stores that can run one themselves (store.h's knn op) and by search's own engine, so
+ * that the store layer never needs search.
+ *
+ * Ranking contract (both engines): similarity = cosine(query, v), descending, ties by
+ * sample_id ascending; every filter condition holds before ranking, never on a fetched top-k.
+ */
+#ifndef SAMPLEVEC_QUERY_H
+#define SAMPLEVEC_QUERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Every set condition must hold. Zero-initialised = no condition. */
+typedef struct query_filter {
+    int has_bpm;              /* bpm_min <= bpm <= bpm_max; rows without a BPM fail */
+    double bpm_min, bpm_max;
+    int has_key;              /* musical_key_parse(row's musical_key) == key (musical_key.h):
+                                 enharmonic and spelling variants match; unparsable keys fail */
+    int key;
+    const char *genre;        /* NULL = any; else ASCII case-insensitive equality with genre */
+    const char *mood;         /* NULL = any; else ASCII case-insensitive equality with
+                                 mood_primary or with mood_secondary */
+    int has_min_similarity;   /* similarity >= min_similarity */
+    double min_similarity;
+    int has_exclude;          /* sample_id != exclude_id (`similar` leaves the sample out) */
+    int64_t exclude_id;
+} query_filter;
+
+typedef struct query_hit {
+    int64_t sample_id;
+    double similarity, distance;
+    char *title, *genre, *musical_key, *mood_primary; /* owned; NULL = missing */
+    double bpm;                                      /* valid when has_bpm */
+    int has_bpm;
+} query_hit;
+
+typedef struct query_results {
+    query_hit *hits; /* n in rank order, cap allocated */
+    size_t n, cap;
+} query_results;
+
+/* Appends one hit, copying the strings; distance = 1 - similarity. 0, or -1 out of memory. */
+int query_results_append(query_results *r, int64_t sample_id, double similarity, const char *title,
+                          const char *genre, int has_bpm, double bpm, const char *musical_key,
+                          const char *mood_primary);
+/* Frees every hit and the array; leaves *r empty. */
+void query_results_clear(query_results *r);
+
+/* 1 if a stored musical_key value passes the filter's key condition (or there is none). */
+int query_filter_key_matches(const query_filter *f, const char *musical_key);
+
+#endif
