@@ -9,7 +9,6 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${SAMPLEVEC:-$here/build/samplevec}
-core=${CORE:-$here/build/libsamplevec_core.a}
 N=${N:-200000}
 RSS_SIZES=${RSS_SIZES:-"10000 $N"}
 work=${WORK:-$here/build/bench-library}
@@ -18,9 +17,9 @@ cd "$work"
 now() { date +%s.%N; }
 calc() { awk "BEGIN { print $* }"; }
 
-# The reader bench program, compiled against the same core library the binary uses.
-cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$here/src" "$here/bench/library_stream.c" "$core" \
-  $(pkg-config --libs sqlite3 libcjson libcurl libutf8proc libpcre2-8 openblas) -lm -lpthread -o library_stream
+# The reader bench program, linked against the same core the binary uses.
+cmake --build "$here/build" --target library_stream >/dev/null
+cp "$here/build/bench/library_stream" .
 
 rm -f "lib-$N.db"
 t0=$(now)

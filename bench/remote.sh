@@ -70,10 +70,8 @@ row packed "$pk_n" "$pk_s"
 # Token counter: C vs npm tiktoken on the texts the server received.
 vocab="$here/build/vocab/cl100k_base.json"
 tk="$here/build/npm/tiktoken/node_modules/tiktoken"
-if [ -f "$vocab" ] && [ -d "$tk" ] && [ -f "$here/build/libsamplevec_core.a" ]; then
-  # shellcheck disable=SC2046
-  cc -O2 -std=c11 -D_GNU_SOURCE -I"$here/src" "$here/bench/tokcount.c" "$here/build/libsamplevec_core.a" \
-    $(pkg-config --cflags --libs libpcre2-8 libcjson libcurl sqlite3 libutf8proc openblas) -lm -lpthread -o tokcount
+if [ -f "$vocab" ] && [ -d "$tk" ] && cmake --build "$here/build" --target tokcount >/dev/null; then
+  cp "$here/build/bench/tokcount" .
   rounds=5
   read -r c_tokens c_s < <(./tokcount "$vocab" texts.jsonl "$rounds")
   read -r js_tokens js_s < <(node -e "

@@ -12,7 +12,6 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${SAMPLEVEC:-$here/build/samplevec}
-core=${CORE:-$here/build/libsamplevec_core.a}
 N=${N:-100000}
 DIMS=${DIMS:-1536}
 QUERIES=${QUERIES:-30}
@@ -28,12 +27,9 @@ median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 [ -f "$vec0" ] || "$here/scripts/test-deps.sh"
 [ -f "$vec0" ] || { echo "bench/search.sh: sqlite-vec is needed (scripts/test-deps.sh could not install it)" >&2; exit 1; }
-# the same libraries CMake links the core with
-libs=$(pkg-config --libs sqlite3 libcjson libcurl libutf8proc libpcre2-8 openblas)
-for prog in tools/gen_store bench/search_resident; do
-  cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$here/src" "$here/$prog.c" "$core" $libs -lm -lpthread \
-    -o "$(basename "$prog")"
-done
+# the bench programs, linked against the same core the binary runs (bench/CMakeLists.txt)
+cmake --build "$here/build" --target gen_store search_resident >/dev/null
+cp "$here/build/bench/gen_store" "$here/build/bench/search_resident" .
 
 store="store-$N-$DIMS.db"
 if [ ! -f "$store" ]; then

@@ -32,11 +32,9 @@ if [ ! -x "$here/build/samplevec" ]; then
   cmake -S "$here" -B "$here/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$here/build" -j2 >/dev/null
 fi
-# the bench driver links the same core library the binary uses
-cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$here/src" "$here/bench/turso_bench.c" \
-  "$here/build/libsamplevec_core.a" \
-  $(pkg-config --libs sqlite3 libcurl libcjson libutf8proc libpcre2-8 openblas) -lpthread -lm \
-  -o "$work/turso_bench"
+# the bench driver links the same core the binary uses (bench/CMakeLists.txt)
+cmake --build "$here/build" --target turso_bench >/dev/null
+cp "$here/build/bench/turso_bench" "$work/turso_bench"
 drv=$work/turso_bench
 sv=$here/build/samplevec
 . "$here/tests/turso_server.sh"
