@@ -53,15 +53,23 @@ expect_grep out.txt '"model":"tiny.gguf#[0-9a-f]{16}","dims":32'
 SAMPLEVEC_MODEL=$fx/tiny.gguf expect_exit 0 "$SAMPLEVEC" tokenize "Hello, World" --json
 expect_grep out.txt '"pieces":\["\[CLS\]","he","##ll","##o",",","world","\[SEP\]"\]'
 # Threads split the rows differently (BLAS may sum a row tail in another order): same vectors
-# to float rounding.
+# to float rounding. On F32 that is ~1e-7; a Q8_0 model rounds its activations to 8 bits per
+# block of 32 as llama.cpp does, so a last-bit difference in a block's largest value moves the
+# whole block's scale: measured 1.7e-6 below 1 at worst (threads 1 against 3, this text set).
 texts=("one text" "and another, longer text with more words in it" "x")
-expect_exit 0 "$SAMPLEVEC" embed-text "${texts[@]}" --provider gguf --model "$fx/small-q8_0.gguf" --threads 1 --json
-cp out.txt t1.json
-expect_exit 0 "$SAMPLEVEC" embed-text "${texts[@]}" --provider gguf --model "$fx/small-q8_0.gguf" --threads 3 --json
-cp out.txt t3.json
-cos=$(python3 -c '
-import json
+threads_agree() { # MODEL TOLERANCE
+  expect_exit 0 "$SAMPLEVEC" embed-text "${texts[@]}" --provider gguf --model "$1" --threads 1 --json
+  cp out.txt t1.json
+  expect_exit 0 "$SAMPLEVEC" embed-text "${texts[@]}" --provider gguf --model "$1" --threads 3 --json
+  cp out.txt t3.json
+  cos=$(python3 -c '
+import json, math, sys
 a=json.load(open("t1.json"))["results"]; b=json.load(open("t3.json"))["results"]
-print(min(sum(x*y for x,y in zip(p["embedding"],q["embedding"])) for p,q in zip(a,b)) > 0.999999)')
-expect_eq "$cos" True "--threads 1 and --threads 3 agree to 1e-6"
+def cos(p, q): return sum(x*y for x,y in zip(p,q)) / math.sqrt(sum(x*x for x in p) * sum(y*y for y in q))
+assert len(a) == len(b) == 3
+print(min(cos(p["embedding"], q["embedding"]) for p,q in zip(a,b)) > 1 - float(sys.argv[1]))' "$2")
+  expect_eq "$cos" True "$(basename "$1"): --threads 1 and --threads 3 agree to $2"
+}
+threads_agree "$fx/small.gguf" 1e-6
+threads_agree "$fx/small-q8_0.gguf" 1e-5
 finish
