@@ -19,7 +19,7 @@ int main(int argc, char **argv)
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     library *lib = library_open(argv[1], err);
-    library_cursor *cur = lib ? library_cursor_new(lib, NULL, 0, err) : NULL;
+    library_cursor *cur = lib ? library_cursor_new(lib, NULL, NULL, err) : NULL;
     if (!cur) {
         fprintf(stderr, "%s\n", err);
         library_close(lib);

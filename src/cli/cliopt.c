@@ -44,3 +44,15 @@ void cliopt_print_json(cJSON *o)
     cJSON_free(text);
     cJSON_Delete(o);
 }
+
+cJSON *cliopt_json_int(int64_t v)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%lld", (long long)v);
+    return cJSON_CreateRaw(text);
+}
+
+void cliopt_json_add_int(cJSON *o, const char *name, int64_t v)
+{
+    cJSON_AddItemToObject(o, name, cliopt_json_int(v));
+}

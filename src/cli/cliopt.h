@@ -20,6 +20,12 @@ int cliopt_bad_option(const char *command, int result, char **argv);
  * existing directory; 0 otherwise (a missing file is for the caller to judge). */
 int cliopt_not_directory(const char *command, const char *name, const char *path);
 
+/* A JSON integer exact over the whole int64 range (cJSON's numbers are doubles, which round
+ * ids above 2^53). NULL when out of memory. */
+cJSON *cliopt_json_int(int64_t v);
+/* Adds name: v to o as cliopt_json_int does. */
+void cliopt_json_add_int(cJSON *o, const char *name, int64_t v);
+
 /* Prints o on one line to stdout and deletes it (--json output). */
 void cliopt_print_json(cJSON *o);
 

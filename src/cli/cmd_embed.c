@@ -14,14 +14,15 @@
 
 static const char embed_help[] =
     "usage: samplevec embed (--all | --sample-ids SPEC) [OPTIONS]\n"
+    "       samplevec embed --resume [OPTIONS]\n"
     "\n"
     "Embeds samples of the sample manager's library into the store. Samples whose stored\n"
     "vector was made from the same source text by the same model are skipped.\n"
     "\n"
     "selection:\n"
     "  --all                  every sample in the library\n"
-    "  --sample-ids SPEC      ids and ranges, e.g. 1,5,10-20,100-200\n"
-    "  --limit N              consider at most N samples (after --resume's position)\n"
+    "  --sample-ids SPEC      ids and ranges, e.g. 1,5,10-20,100-200 (negative: -10--5)\n"
+    "  --limit N              the job considers at most the first N samples of the selection\n"
     "\n"
     "where:\n"
     "  --library PATH         sample manager database (default ./sp404_samples.db), read-only\n"
@@ -45,7 +46,9 @@ static const char embed_help[] =
     "\n"
     "run control:\n"
     "  --dry-run              estimate tokens and cost; no network, nothing written\n"
-    "  --resume               continue after the progress file's last sample, keeping its totals\n"
+    "  --resume               continue the last run's job (alone: its selection and --limit from\n"
+    "                         the progress file), keeping its totals; another selection starts\n"
+    "                         a new job\n"
     "  --reset                drop the stored vectors and the progress file, then embed\n"
     "  --json                 print one JSON object with the results on stdout\n"
     "  --verbose              more diagnostics (never secrets)\n"
@@ -101,7 +104,7 @@ static void print_json(const embed_report *r, int dry_run)
     cJSON_AddNumberToObject(o, "dims", r->dims);
     cJSON *ids = cJSON_AddArrayToObject(o, "failed_ids");
     for (size_t i = 0; i < r->n_failed_ids; i++)
-        cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)r->failed_ids[i]));
+        cJSON_AddItemToArray(ids, cliopt_json_int(r->failed_ids[i]));
     cJSON_AddNumberToObject(o, "elapsed_s", r->elapsed_s);
     cJSON_AddStringToObject(o, "provider", r->provider);
     cJSON_AddBoolToObject(o, "dry_run", dry_run);
@@ -225,8 +228,10 @@ int cmd_embed(int argc, char **argv)
     }
     if (optind < argc)
         return msg_usage("embed", "unexpected argument '%s'", argv[optind]);
-    if (!all && !sample_ids)
-        return msg_usage("embed", "no samples selected: pass --all, or --sample-ids 1,5,10-20");
+    if (!all && !sample_ids && !o.resume)
+        return msg_usage("embed", "no samples selected: pass --all, or --sample-ids 1,5,10-20 "
+                                  "(or --resume to continue the last run)");
+    o.resume_selection = o.resume && !all && !sample_ids;
     if (all && sample_ids)
         return msg_usage("embed", "option --sample-ids: cannot be combined with --all");
     if (o.resume && o.reset)

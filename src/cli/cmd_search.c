@@ -212,8 +212,10 @@ static int run(const char *command, int argc, char **argv)
         char *end;
         errno = 0;
         long long v = strtoll(arg, &end, 10);
-        if (end == arg || *end || errno || v < 0)
-            return msg_usage(command, "'%s' is not a sample id (a whole number)", arg);
+        if (end == arg || *end || errno)
+            return msg_usage(command, "'%s' is not a sample id (a whole number; a negative one "
+                                      "after --, e.g. similar -- -5)",
+                             arg);
         sample_id = v;
     } else if (!arg[strspn(arg, " \t\r\n")]) {
         return msg_usage(command, "the search text is empty; describe a sound, e.g. \"dark moody hip hop\"");

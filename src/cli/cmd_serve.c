@@ -192,7 +192,7 @@ static void route(searcher *sr, char *target, response *r)
         char *end;
         errno = 0;
         long long id = strtoll(id_text, &end, 10);
-        if (end == id_text || *end || errno || id < 0) {
+        if (end == id_text || *end || errno) { /* any int64: samples.id may be negative */
             snprintf(msg, sizeof msg, "'%.64s' is not a sample id (a whole number)", id_text);
             set_error(r, 400, msg);
             return;

@@ -39,7 +39,7 @@ typedef struct status_counts {
 
 static int count_against_store(library *lib, store *st, status_counts *n, char err[SV_ERR_LEN])
 {
-    library_cursor *cur = library_cursor_new(lib, NULL, INT64_MIN, err);
+    library_cursor *cur = library_cursor_new(lib, NULL, NULL, err);
     if (!cur)
         return SV_EXIT_DATA;
     int64_t ids[STATUS_CHUNK];
@@ -165,7 +165,7 @@ int cmd_status(int argc, char **argv)
             cJSON_AddStringToObject(last, "started_at", cp.started_at);
             cJSON_AddStringToObject(last, "updated_at", cp.updated_at);
             cJSON_AddBoolToObject(last, "finished", cp.finished);
-            cJSON_AddNumberToObject(last, "last_processed_id", (double)cp.last_processed_id);
+            cliopt_json_add_int(last, "last_processed_id", cp.last_processed_id);
             cJSON_AddNumberToObject(last, "total_processed", (double)cp.total_processed);
             cJSON_AddNumberToObject(last, "total_failed", (double)cp.total_failed);
             cJSON_AddNumberToObject(last, "total_tokens", (double)cp.total_tokens);

@@ -3,41 +3,50 @@
  * Grammar (spaces around parts and around '-' are allowed):
  *   spec  := part (',' part)*
  *   part  := id | id '-' id
- *   id    := decimal digits, 0 .. INT64_MAX
+ *   id    := ['-'] decimal digits, INT64_MIN .. INT64_MAX (samples.id is any int64)
+ * A '-' that starts a part is a sign; the first '-' after that separates a range, so
+ * "-10--5" is -10..-5 and "-5-3" is -5..3.
  * Every error names the offending part as the user typed it, so `--sample-ids 1,abc` says
  * "'abc': not a number" rather than pointing at a column.
  */
 #include "idspec.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static int is_space(char c) { return c == ' ' || c == '\t'; }
 
-/* Parses the digits in [p, end) (already trimmed) into *out. The part is quoted in errors. */
+/* Parses an optionally negative decimal in [p, end) (already trimmed) into *out. The part is
+ * quoted in errors. */
 static int parse_id(const char *p, const char *end, const char *part, int part_len,
                     int64_t *out, char err[SV_ERR_LEN])
 {
     if (p == end)
         return sv_fail(err, SV_EXIT_USAGE, "'%.*s': missing number in range (write A-B, e.g. 10-20)",
                        part_len, part);
-    if (*p == '-' || *p == '+')
+    int negative = *p == '-';
+    if (negative)
+        p++;
+    if (p == end || *p == '-' || *p == '+' || is_space(*p))
         return sv_fail(err, SV_EXIT_USAGE,
-                       "'%.*s': sample ids are whole numbers of 0 or more, without a sign",
+                       "'%.*s': write a sample id as digits with at most one leading '-' "
+                       "(e.g. 7, -7, 10-20, -10--5)",
                        part_len, part);
-    uint64_t v = 0;
+    /* |INT64_MIN| = INT64_MAX + 1 fits a uint64 */
+    uint64_t limit = negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, v = 0;
     for (const char *q = p; q < end; q++) {
         if (*q < '0' || *q > '9')
             return sv_fail(err, SV_EXIT_USAGE,
                            "'%.*s': not a number (sample ids look like 1,5,10-20)", part_len, part);
         unsigned d = (unsigned)(*q - '0');
-        if (v > ((uint64_t)INT64_MAX - d) / 10)
-            return sv_fail(err, SV_EXIT_USAGE, "'%.*s': number too large (at most %lld)",
-                           part_len, part, (long long)INT64_MAX);
+        if (v > (limit - d) / 10)
+            return sv_fail(err, SV_EXIT_USAGE, "'%.*s': number out of range (%lld to %lld)",
+                           part_len, part, (long long)INT64_MIN, (long long)INT64_MAX);
         v = v * 10 + d;
     }
-    *out = (int64_t)v;
+    *out = negative ? (v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v) : (int64_t)v;
     return 0;
 }
 
@@ -131,6 +140,25 @@ idspec *idspec_parse(const char *text, char err[SV_ERR_LEN])
 fail:
     idspec_free(spec);
     return NULL;
+}
+
+char *idspec_format(const idspec *spec)
+{
+    /* a range is at most 2 × 20 digits, a dash and a comma */
+    size_t cap = spec->n * 44 + 1, len = 0;
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    out[0] = '\0';
+    for (size_t i = 0; i < spec->n; i++) {
+        const idspec_range *r = &spec->ranges[i];
+        int w = r->lo == r->hi
+                    ? snprintf(out + len, cap - len, "%s%lld", i ? "," : "", (long long)r->lo)
+                    : snprintf(out + len, cap - len, "%s%lld-%lld", i ? "," : "", (long long)r->lo,
+                               (long long)r->hi);
+        len += (size_t)w;
+    }
+    return out;
 }
 
 void idspec_free(idspec *spec)

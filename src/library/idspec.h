@@ -1,4 +1,4 @@
-/* idspec: a sample selection such as "1,5,10-20,100-200". */
+/* idspec: a sample selection such as "1,5,10-20,100-200" (ids may be negative: "-10--5"). */
 #ifndef SAMPLEVEC_IDSPEC_H
 #define SAMPLEVEC_IDSPEC_H
 
@@ -20,6 +20,10 @@ typedef struct idspec {
  * ("5-2": range runs backwards; "abc": not a number). */
 idspec *idspec_parse(const char *text, char err[SV_ERR_LEN]);
 void idspec_free(idspec *spec); /* NULL is a no-op */
+/* The canonical text of spec ("1,5,10-20": sorted, merged), which idspec_parse reads back to the
+ * same ranges; two selections are the same exactly when their texts are. Caller frees; NULL
+ * when out of memory. */
+char *idspec_format(const idspec *spec);
 int idspec_contains(const idspec *spec, int64_t id);
 
 #endif

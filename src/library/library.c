@@ -34,7 +34,7 @@ struct library {
 struct library_cursor {
     library *lib;
     sqlite3_stmt *stmt;
-    idspec_range *ranges; /* owned copy of the selection, clipped to ids > after_id */
+    idspec_range *ranges; /* owned copy of the selection, clipped to ids > *after_id */
     size_t n_ranges, next_range;
     int bound;            /* stmt is bound to ranges[next_range - 1] and may have rows */
     int64_t last_id;      /* duplicate-join guard: a row per sample even without UNIQUE */
@@ -158,15 +158,16 @@ void library_close(library *lib)
 
 int library_has_vibe(const library *lib) { return lib && lib->has_vibe; }
 
-/* The ranges to walk: sel clipped to ids > after_id, or one range for everything. Caller frees. */
-static idspec_range *clip_ranges(const idspec *sel, int64_t after_id, size_t *n_out)
+/* The ranges to walk: sel (or one range for every id) clipped to ids > *after_id when
+ * after_id is given. Caller frees. */
+static idspec_range *clip_ranges(const idspec *sel, const int64_t *after_id, size_t *n_out)
 {
     size_t n = sel ? sel->n : 1, w = 0;
     idspec_range *r = malloc((n ? n : 1) * sizeof *r);
     if (!r)
         return NULL;
-    int64_t min = after_id == INT64_MAX ? INT64_MAX : after_id + 1;
-    int empty = after_id == INT64_MAX; /* nothing can come after the largest id */
+    int64_t min = !after_id ? INT64_MIN : *after_id == INT64_MAX ? INT64_MAX : *after_id + 1;
+    int empty = after_id && *after_id == INT64_MAX; /* nothing comes after the largest id */
     for (size_t i = 0; i < n && !empty; i++) {
         idspec_range x = sel ? sel->ranges[i] : (idspec_range){INT64_MIN, INT64_MAX};
         if (x.hi < min)
@@ -208,7 +209,7 @@ cleanup:
     return rc;
 }
 
-library_cursor *library_cursor_new(library *lib, const idspec *sel, int64_t after_id,
+library_cursor *library_cursor_new(library *lib, const idspec *sel, const int64_t *after_id,
                                    char err[SV_ERR_LEN])
 {
     library_cursor *cur = calloc(1, sizeof *cur);

@@ -56,9 +56,10 @@ int library_has_vibe(const library *lib);
 /* Samples matching sel (NULL = all). Returns 0 or SV_EXIT_DATA. */
 int library_count(library *lib, const idspec *sel, int64_t *out, char err[SV_ERR_LEN]);
 
-/* Cursor over samples with id > after_id matching sel (NULL = all), in id order.
- * Memory stays bounded whatever the library size. */
-library_cursor *library_cursor_new(library *lib, const idspec *sel, int64_t after_id,
+/* Cursor over samples matching sel (NULL = all) in id order: every one when after_id is NULL,
+ * else those with id > *after_id. (A pointer, because no int64 can stand for "before the
+ * first": INT64_MIN is a valid samples.id.) Memory stays bounded whatever the library size. */
+library_cursor *library_cursor_new(library *lib, const idspec *sel, const int64_t *after_id,
                                    char err[SV_ERR_LEN]);
 /* 1 = *out filled (caller clears it with library_sample_clear), 0 = end, SV_EXIT_DATA = error. */
 int library_cursor_next(library_cursor *cur, library_sample *out, char err[SV_ERR_LEN]);

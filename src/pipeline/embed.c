@@ -47,8 +47,47 @@ typedef struct chunk {
     provider_text_result *results; /* cap; a failed sample's reason is results[t].error */
     store_row *rows;            /* cap */
     size_t n_rows;              /* rows to store */
+    size_t n_earlier;           /* samples an earlier run of the resumed job settled (stored
+                                   as they are, or failed): neither embedded nor counted */
     int64_t billed;             /* the API's usage for the chunk, -1 when it gave none */
 } chunk;
+
+/* The samples a run walks, and what an earlier run of the same job already settled. */
+typedef struct embed_job {
+    const idspec *selection;    /* NULL = every sample */
+    idspec *owned;              /* the selection read from the progress file (--resume alone) */
+    char *text;                 /* "all" or idspec_format(selection), owned */
+    int64_t limit;              /* samples the job considers in all; 0 = no limit */
+    int resumed;                /* continues the progress file's job */
+    int has_resume_point;       /* resumed after at least one settled chunk */
+    int64_t resume_point;       /* every selected id <= this was settled by an earlier run */
+    int64_t *earlier_failed;    /* sorted ids the earlier runs failed (--resume leaves them) */
+    size_t n_earlier_failed;
+} embed_job;
+
+static void embed_job_clear(embed_job *j)
+{
+    idspec_free(j->owned);
+    free(j->text);
+    free(j->earlier_failed);
+    memset(j, 0, sizeof *j);
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* 1 when an earlier run of the job settled sample id and this run must leave it: it is before
+ * the resume point and either stored as it is now, or failed then. */
+static int job_settled_earlier(const embed_job *j, int64_t id, int stored_current)
+{
+    if (!j->has_resume_point || id > j->resume_point)
+        return 0;
+    return stored_current ||
+           bsearch(&id, j->earlier_failed, j->n_earlier_failed, sizeof id, cmp_id) != NULL;
+}
 
 static int chunk_init(chunk *c, size_t cap, int dims)
 {
@@ -77,7 +116,7 @@ static void chunk_empty(chunk *c)
         c->texts[i] = NULL;
     }
     provider_results_clear(c->results, c->n_todo);
-    c->n = c->n_todo = c->n_rows = 0;
+    c->n = c->n_todo = c->n_rows = c->n_earlier = 0;
 }
 
 static void chunk_free(chunk *c)
@@ -172,17 +211,18 @@ static void tell_plan(const embed_options *o, const provider *p, const char *mod
 
 /* Dry run: count what a real run would embed and what it would cost. Nothing is written and
  * no network is used; a local store that already exists is read to count skips. */
-static int chunk_plan(chunk *c, store *st, const provider *p, int64_t *ids, char err[SV_ERR_LEN]);
+static int chunk_plan(chunk *c, store *st, const provider *p, const embed_job *job, int64_t *ids,
+                      char err[SV_ERR_LEN]);
 
-static int dry_run(const embed_options *o, library *lib, provider *p, store *st, embed_report *r,
+static int dry_run(const embed_job *job, library *lib, provider *p, store *st, embed_report *r,
                    char err[SV_ERR_LEN])
 {
-    library_cursor *cur = library_cursor_new(lib, o->selection, INT64_MIN, err);
+    library_cursor *cur = library_cursor_new(lib, job->selection, NULL, err);
     if (!cur)
         return SV_EXIT_DATA;
     chunk c;
     int rc = 0;
-    int64_t budget = o->limit > 0 ? o->limit : -1;
+    int64_t budget = job->limit > 0 ? job->limit : -1;
     int64_t *ids = malloc(p->chunk_size * sizeof *ids);
     if (chunk_init(&c, p->chunk_size, 1) != 0 || !ids) {
         rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
@@ -191,7 +231,7 @@ static int dry_run(const embed_options *o, library *lib, provider *p, store *st,
     for (;;) {
         if ((rc = chunk_fill(&c, c.cap, cur, &budget, &r->warnings, err)) || c.n == 0)
             break;
-        if ((rc = chunk_plan(&c, st, p, ids, err)))
+        if ((rc = chunk_plan(&c, st, p, job, ids, err)))
             break;
         r->total += (int64_t)c.n;
         r->skipped += (int64_t)(c.n - c.n_todo);
@@ -261,6 +301,7 @@ static int write_wait(write_job *w, char err[SV_ERR_LEN])
 /* Everything a run carries from one chunk to the next. */
 typedef struct run_state {
     const embed_options *o;
+    const embed_job *job;
     provider *p;
     checkpoint *cp;
     embed_report *r;
@@ -285,9 +326,11 @@ static int settle_previous(run_state *rs, char err[SV_ERR_LEN])
     return rc ? rc : chunk_settle(c, rs->p, rs->o, rs->cp, rs->r, rs->totals, rs->bar, err);
 }
 
-/* Looks the chunk's ids up and lists the samples to embed (not stored with this hash+model).
- * Without a store (a dry run with none yet) every sample is to embed. */
-static int chunk_plan(chunk *c, store *st, const provider *p, int64_t *ids, char err[SV_ERR_LEN])
+/* Looks the chunk's ids up and lists the samples to embed: those not stored with this hash and
+ * model, less those an earlier run of a resumed job settled (job_settled_earlier). Without a
+ * store (a dry run with none yet) every sample is to embed. */
+static int chunk_plan(chunk *c, store *st, const provider *p, const embed_job *job, int64_t *ids,
+                      char err[SV_ERR_LEN])
 {
     for (size_t i = 0; i < c->n; i++)
         ids[i] = c->samples[i].id;
@@ -295,9 +338,15 @@ static int chunk_plan(chunk *c, store *st, const provider *p, int64_t *ids, char
     int rc = st ? store_lookup_ids(st, ids, c->n, c->stored, err) : 0;
     if (rc)
         return rc;
+    c->n_todo = c->n_earlier = 0;
     for (size_t i = 0; i < c->n; i++) {
-        if (c->stored[i].present && strcmp(c->stored[i].source_hash, c->hashes[i]) == 0 &&
-            strcmp(c->stored[i].model, p->model) == 0)
+        int current = c->stored[i].present && strcmp(c->stored[i].source_hash, c->hashes[i]) == 0 &&
+                      strcmp(c->stored[i].model, p->model) == 0;
+        if (job_settled_earlier(job, c->samples[i].id, current)) {
+            c->n_earlier++;
+            continue;
+        }
+        if (current)
             continue;
         c->todo_index[c->n_todo] = i;
         c->todo_texts[c->n_todo++] = c->texts[i];
@@ -358,10 +407,12 @@ static int chunk_settle(chunk *c, const provider *p, const embed_options *o, che
         r->truncated += res->truncated;
         tokens += res->tokens;
     }
+    int64_t counted = (int64_t)(c->n - c->n_earlier); /* this run's samples */
+    int64_t skipped = counted - (int64_t)c->n_todo;
     r->successful += (int64_t)c->n_rows;
-    r->skipped += (int64_t)(c->n - c->n_todo);
+    r->skipped += skipped;
     r->tokens_counted += tokens;
-    r->total += (int64_t)c->n;
+    r->total += counted;
     if (c->billed >= 0) {
         t->any_billed = 1;
         t->billed_sum += c->billed;
@@ -369,17 +420,20 @@ static int chunk_settle(chunk *c, const provider *p, const embed_options *o, che
     }
     int64_t billed_tokens = c->billed >= 0 ? c->billed : tokens;
     double cost = pricing_cost_usd(billed_tokens, p->usd_per_mtok);
-    cp->last_processed_id = c->samples[c->n - 1].id;
-    cp->total_processed += (int64_t)c->n;
+    /* a resumed job walks its settled samples again (job_settled_earlier): the mark only moves on */
+    int64_t last = c->samples[c->n - 1].id;
+    if (cp->total_processed == 0 || last > cp->last_processed_id)
+        cp->last_processed_id = last;
+    cp->total_processed += counted;
     cp->total_successful += (int64_t)c->n_rows;
     cp->total_failed = (int64_t)cp->n_failures;
-    cp->total_skipped += (int64_t)(c->n - c->n_todo);
+    cp->total_skipped += skipped;
     cp->total_tokens += billed_tokens;
     cp->total_cost_usd += cost;
     int rc = checkpoint_save(o->progress, cp, err);
     if (rc)
         return rc;
-    bar->done += (int64_t)c->n;
+    bar->done += counted;
     bar->stored = r->successful;
     bar->failed = r->failed;
     bar->skipped = r->skipped;
@@ -389,19 +443,20 @@ static int chunk_settle(chunk *c, const provider *p, const embed_options *o, che
     return 0;
 }
 
-static int run_chunks(const embed_options *o, library *lib, provider *p, store *st, checkpoint *cp,
-                      embed_report *r, char err[SV_ERR_LEN])
+static int run_chunks(const embed_options *o, const embed_job *job, library *lib, provider *p,
+                      store *st, checkpoint *cp, embed_report *r, char err[SV_ERR_LEN])
 {
     int rc = 0;
     int64_t total = 0;
-    if ((rc = library_count(lib, o->selection, &total, err)))
+    if ((rc = library_count(lib, job->selection, &total, err)))
         return rc;
-    if (o->limit > 0 && total > o->limit)
-        total = o->limit;
-    /* A fresh run starts before every id (ids may be 0 or negative); a resumed one after the
-     * last settled sample. */
-    int64_t after = cp->total_processed > 0 ? cp->last_processed_id : INT64_MIN;
-    library_cursor *cur = library_cursor_new(lib, o->selection, after, err);
+    if (job->limit > 0 && total > job->limit)
+        total = job->limit;
+    /* Every run walks the whole selection from its first id, a resumed one too: the resume
+     * point only says which samples earlier runs settled (job_settled_earlier), so a sample
+     * before it that is not stored (added to the library since, or removed from the store) is
+     * embedded, never skipped. Walking what is stored costs a lookup per chunk. */
+    library_cursor *cur = library_cursor_new(lib, job->selection, NULL, err);
     if (!cur)
         return SV_EXIT_DATA;
     /* A commit (store transaction + progress file) costs a few fsyncs, so fast providers get
@@ -427,13 +482,16 @@ static int run_chunks(const embed_options *o, library *lib, provider *p, store *
     embed_progress bar;
     memset(&bar, 0, sizeof bar);
     bar.total = total;
-    bar.done = o->resume ? cp->total_processed : 0;
+    bar.done = job->resumed ? cp->total_processed : 0;
     if (bar.done > total)
         bar.done = total;
     TELL(o, start, &bar);
-    int64_t budget = o->limit > 0 ? o->limit : -1;
+    /* the limit counts the job's samples from its first id, the ones settled earlier too, so a
+     * resumed --limit N job ends where an uninterrupted one would */
+    int64_t budget = job->limit > 0 ? job->limit : -1;
     run_totals totals = {0, 0, 0};
     rs.o = o;
+    rs.job = job;
     rs.p = p;
     rs.cp = cp;
     rs.r = r;
@@ -453,7 +511,7 @@ static int run_chunks(const embed_options *o, library *lib, provider *p, store *
          * the previous one is being written, and the two costs overlap instead of adding up. */
         if (!st->concurrent_lookup && ((rc = settle_previous(&rs, err)) || interrupted))
             break;
-        if ((rc = chunk_plan(c, st, p, ids, err)))
+        if ((rc = chunk_plan(c, st, p, job, ids, err)))
             break;
         if ((rc = chunk_embed(c, p, st->dims, err)))
             break;
@@ -507,6 +565,63 @@ int embed_run(const embed_options *o, embed_report *r, char err[SV_ERR_LEN])
     return rc;
 }
 
+/* The job's selection and limit: the options', or the progress file's for --resume alone.
+ * 0, or SV_EXIT_USAGE / SV_EXIT_DATA with err. */
+static int job_select(const embed_options *o, const checkpoint *cp, int loaded, embed_job *job,
+                      char err[SV_ERR_LEN])
+{
+    memset(job, 0, sizeof *job);
+    job->selection = o->selection;
+    job->limit = o->limit;
+    if (o->resume_selection) {
+        if (loaded == 1)
+            return sv_fail(err, SV_EXIT_USAGE,
+                           "nothing to resume: there is no progress file at %s; pass --all or "
+                           "--sample-ids SPEC to say which samples to embed (or --progress-file "
+                           "PATH)",
+                           o->progress);
+        if (!cp->selection)
+            return sv_fail(err, SV_EXIT_USAGE,
+                           "progress file %s was written by an older samplevec and does not record "
+                           "which samples its run selected: resume with --all --resume or "
+                           "--sample-ids SPEC --resume",
+                           o->progress);
+        if (strcmp(cp->selection, CHECKPOINT_SELECTION_ALL) != 0) {
+            char why[SV_ERR_LEN];
+            if (!(job->owned = idspec_parse(cp->selection, why)))
+                return sv_fail(err, SV_EXIT_DATA,
+                               "progress file %s is corrupt (its \"selection\" '%.60s' is not a "
+                               "sample id list: %s): pass --all or --sample-ids with --resume, or "
+                               "--reset to start over",
+                               o->progress, cp->selection, why);
+            job->selection = job->owned;
+        }
+        if (!o->limit)
+            job->limit = cp->limit;
+    }
+    job->text = job->selection ? idspec_format(job->selection) : strdup(CHECKPOINT_SELECTION_ALL);
+    if (!job->text)
+        return sv_fail(err, SV_EXIT_DATA, "out of memory");
+    return 0;
+}
+
+/* Continues the loaded job, whose checks passed: what its earlier runs settled. */
+static int job_continue(embed_job *job, const checkpoint *cp, char err[SV_ERR_LEN])
+{
+    job->resumed = 1;
+    job->has_resume_point = cp->total_processed > 0;
+    job->resume_point = cp->last_processed_id;
+    if (cp->n_failures) {
+        if (!(job->earlier_failed = malloc(cp->n_failures * sizeof *job->earlier_failed)))
+            return sv_fail(err, SV_EXIT_DATA, "out of memory");
+        for (size_t i = 0; i < cp->n_failures; i++)
+            job->earlier_failed[i] = cp->failures[i].sample_id;
+        qsort(job->earlier_failed, cp->n_failures, sizeof *job->earlier_failed, cmp_id);
+        job->n_earlier_failed = cp->n_failures;
+    }
+    return 0;
+}
+
 int embed_run_with(const embed_options *o, provider *p, embed_report *r, char err[SV_ERR_LEN])
 {
     memset(r, 0, sizeof *r);
@@ -515,6 +630,8 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
     store *st = NULL;
     checkpoint cp;
     checkpoint_init(&cp);
+    embed_job job;
+    memset(&job, 0, sizeof job);
 
     library *lib = library_open(o->library, err);
     if (!lib)
@@ -529,6 +646,22 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
     r->dims = p->dims;
     r->tokens_estimated = !p->tokens_exact;
 
+    /* The progress file is read before anything is opened for writing: a --resume with
+     * nothing to resume, or a file that is no progress file, stops here with nothing created. */
+    int loaded = 1;
+    if (o->reset) {
+        if ((rc = checkpoint_check_replaceable(o->progress, err)))
+            goto done; /* --reset replaces only a progress file, never anything else */
+    } else if (!o->dry_run || o->resume_selection) {
+        loaded = checkpoint_load(o->progress, &cp, err);
+        if (loaded == SV_EXIT_DATA) {
+            rc = loaded;
+            goto done;
+        }
+    }
+    if ((rc = job_select(o, &cp, loaded, &job, err)))
+        goto done;
+
     if (o->dry_run) {
         tell_plan(o, p, "dry run (estimate only, nothing is written)");
         /* Skips are counted against an existing local store of the same model only. */
@@ -542,7 +675,7 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
                 st = NULL;
             }
         }
-        rc = dry_run(o, lib, p, st, r, err);
+        rc = dry_run(&job, lib, p, st, r, err);
         goto done;
     }
 
@@ -551,11 +684,6 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
     st->cancel = &interrupted; /* a remote store stops waiting out retries on Ctrl-C */
     if (o->reset && unlink(o->progress) != 0 && access(o->progress, F_OK) == 0) {
         rc = sv_fail(err, SV_EXIT_DATA, "cannot remove progress file %s for --reset", o->progress);
-        goto done;
-    }
-    int loaded = o->reset ? 1 : checkpoint_load(o->progress, &cp, err);
-    if (loaded == SV_EXIT_DATA) {
-        rc = loaded;
         goto done;
     }
     if (o->resume && loaded == 0 && cp.model[0] &&
@@ -574,16 +702,32 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
                      o->progress, cp.store, st->location, cp.store);
         goto done;
     }
-    if (!o->resume || loaded == 1) {
-        if (o->resume)
+    /* The job goes on only for the same selection (a version 1 file recorded none: taken as
+     * the same). Another selection is another job: its samples are all walked, and what is
+     * stored is skipped by hash, so nothing the earlier job never reached is left out. */
+    int same_job = o->resume && loaded == 0 && (!cp.selection || strcmp(cp.selection, job.text) == 0);
+    if (o->resume && loaded == 0 && !same_job)
+        msg_info("progress file %s is for the selection '%s', this run selects '%s': starting a "
+                 "new job over every selected sample (the ones already stored are skipped)",
+                 o->progress, cp.selection, job.text);
+    if (same_job) {
+        if ((rc = job_continue(&job, &cp, err)))
+            goto done;
+    } else {
+        if (o->resume && loaded == 1)
             msg_info("no progress file at %s: starting from the first sample", o->progress);
-        else if (loaded == 0 && !cp.finished)
+        else if (!o->resume && loaded == 0 && !cp.finished)
             msg_info("an earlier run stopped before the end (%s); this run skips what it stored "
                      "(--resume also keeps its totals)",
                      o->progress);
         checkpoint_clear(&cp);
         checkpoint_init(&cp);
     }
+    if (checkpoint_set_selection(&cp, job.text) != 0) {
+        rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
+        goto done;
+    }
+    cp.limit = job.limit;
     if ((rc = store_prepare(st, p->name, p->model, p->dims, o->reset, err)))
         goto done;
     if (o->vector_index) {
@@ -602,7 +746,7 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
     snprintf(cp.store, sizeof cp.store, "%s", st->location);
     cp.dims = p->dims;
     cp.finished = 0;
-    tell_plan(o, p, o->resume ? "resume" : "embed");
+    tell_plan(o, p, job.resumed ? "resume" : "embed");
 
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
@@ -611,10 +755,10 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
     interrupted = 0;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    rc = run_chunks(o, lib, p, st, &cp, r, err);
+    rc = run_chunks(o, &job, lib, p, st, &cp, r, err);
     /* A resumed job is only done when the samples its earlier runs failed are too: --resume
      * never goes back to them (a plain rerun retries them), so say so through the exit code. */
-    if (!rc && o->resume && cp.n_failures > r->n_failed_ids)
+    if (!rc && job.resumed && cp.n_failures > r->n_failed_ids)
         r->earlier_failed = (int64_t)(cp.n_failures - r->n_failed_ids);
     if (rc == SV_EXIT_DATA && store_is_remote(o->store)) {
         /* a server that stays away: say what is safe and how to finish */
@@ -639,6 +783,7 @@ done:
         rc = SV_EXIT_FAILED;
     r->elapsed_s = monotime_now() - started;
     checkpoint_clear(&cp);
+    embed_job_clear(&job);
     store_close(st);
     library_close(lib);
     return rc;

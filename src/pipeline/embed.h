@@ -12,6 +12,9 @@
  *   5. only then the progress file is replaced (last_processed_id = the chunk's last id).
  * So kill -9 anywhere loses at most the chunk in flight, and --resume (or a plain rerun,
  * which skips what is stored) redoes exactly that chunk.
+ * Every run walks its whole selection from the first id; a resumed job (--resume, same
+ * selection) leaves alone the samples before its resume point that earlier runs stored or
+ * failed, without counting them again, and embeds any there that is not stored.
  */
 #ifndef SAMPLEVEC_EMBED_H
 #define SAMPLEVEC_EMBED_H
@@ -56,8 +59,12 @@ typedef struct embed_options {
     const char *store;         /* store location (path or URL) */
     const char *progress;      /* progress file path */
     const idspec *selection;   /* NULL = every sample */
-    int64_t limit;             /* at most this many samples considered; 0 = no limit */
-    int resume;                /* continue after the progress file's last_processed_id */
+    int64_t limit;             /* the job considers at most this many samples, counted from
+                                  its first id (a resumed job included); 0 = no limit */
+    int resume;                /* continue the progress file's job (same selection): keep its
+                                  totals and failures; the samples it settled are not redone */
+    int resume_selection;      /* --resume alone: the selection is the progress file's, and so
+                                  is the limit unless one is given */
     int reset;                 /* drop stored vectors and the progress file first */
     int dry_run;               /* estimate only: no network, nothing written */
     provider_config provider;

@@ -1,6 +1,7 @@
 #include "search.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -34,7 +35,9 @@ char *search_results_json(const query_results *r)
         if (!o || !cJSON_AddItemToArray(arr, o))
             goto oom;
 #define ADD_STR(name, v) ((v) ? cJSON_AddStringToObject(o, name, v) : cJSON_AddNullToObject(o, name))
-        if (!cJSON_AddNumberToObject(o, "sample_id", (double)h->sample_id) || !ADD_STR("title", h->title) ||
+        char id[24]; /* raw: a cJSON number is a double, which rounds ids above 2^53 */
+        snprintf(id, sizeof id, "%lld", (long long)h->sample_id);
+        if (!cJSON_AddRawToObject(o, "sample_id", id) || !ADD_STR("title", h->title) ||
             !cJSON_AddNumberToObject(o, "similarity", h->similarity) ||
             !cJSON_AddNumberToObject(o, "distance", h->distance) || !ADD_STR("genre", h->genre) ||
             !(h->has_bpm ? cJSON_AddNumberToObject(o, "bpm", h->bpm) : cJSON_AddNullToObject(o, "bpm")) ||

@@ -253,7 +253,7 @@ fail:
 
 int veccache_builder_add(veccache_builder *b, const store_scan_row *row, char err[SV_ERR_LEN])
 {
-    if (row->sample_id <= b->last_id)
+    if (b->n > 0 && row->sample_id <= b->last_id) /* any id may come first, INT64_MIN too */
         return sv_fail(err, SV_EXIT_DATA, "vector cache: sample %lld after %lld (scan out of order)",
                        (long long)row->sample_id, (long long)b->last_id);
     if (!row->vector)

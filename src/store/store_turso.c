@@ -565,16 +565,17 @@ static int turso_scan(store *base, store_scan_fn fn, void *ctx, char err[SV_ERR_
     hrana_call call;
     memset(&call, 0, sizeof call);
     int64_t after = INT64_MIN;
+    int first = 1; /* the first page has no lower bound: INT64_MIN is a sample id too */
     char e[SV_ERR_LEN];
-    for (int stop = 0; !stop;) {
+    for (int stop = 0; !stop; first = 0) {
         hrana_body_reset(&b);
         hrana_body_cstr(&b, "{\"type\":\"execute\",\"stmt\":{\"sql\":");
         char sql[400];
         snprintf(sql, sizeof sql,
                  "SELECT sample_id, vibe_vector, title, genre, bpm, musical_key, mood_primary,"
-                 " mood_secondary, energy_level FROM sample_embeddings WHERE sample_id > ?"
+                 " mood_secondary, energy_level FROM sample_embeddings WHERE sample_id %s ?"
                  " ORDER BY sample_id LIMIT %d",
-                 SCAN_PAGE);
+                 first ? ">=" : ">", SCAN_PAGE);
         hrana_body_json_str(&b, sql);
         hrana_body_cstr(&b, ",\"args\":[");
         hrana_arg_int(&b, 0, after);

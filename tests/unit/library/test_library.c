@@ -10,7 +10,7 @@ static size_t stream_ids(library *lib, const idspec *sel, int64_t after_id, int6
                          size_t cap)
 {
     char err[SV_ERR_LEN] = "";
-    library_cursor *cur = library_cursor_new(lib, sel, after_id, err);
+    library_cursor *cur = library_cursor_new(lib, sel, &after_id, err);
     size_t n = 0;
     library_sample s;
     int r;
@@ -68,7 +68,7 @@ static void expect_open_error(const char *path, const char *frag1, const char *f
 static int get(library *lib, int64_t id, library_sample *s)
 {
     char err[SV_ERR_LEN] = "";
-    library_cursor *cur = library_cursor_new(lib, NULL, id - 1, err);
+    library_cursor *cur = library_cursor_new(lib, NULL, &(int64_t){id - 1}, err);
     int r = cur ? library_cursor_next(cur, s, err) : -1;
     library_cursor_free(cur);
     if (r == 1 && s->id == id)
@@ -115,6 +115,31 @@ int main(void)
     CHECK(!library_has_vibe(lib));
     library_close(lib);
     library_close(NULL);
+
+    /* --- the whole int64 range: INT64_MIN is a sample like any other --- */
+    p = fixture_db("edges.db", FIXTURE_SCHEMA
+        "INSERT INTO samples (id, user_id, title, file_path) VALUES (-9223372036854775808,1,'a','f'),"
+        "(9223372036854775807,1,'b','f'),(0,1,'c','f'),(-1,1,'d','f');");
+    lib = library_open(p, err);
+    CHECK(lib != NULL);
+    if (lib) {
+        library_cursor *cur = library_cursor_new(lib, NULL, NULL, err);
+        library_sample s;
+        int64_t seen[8];
+        size_t n = 0;
+        while (cur && n < 8 && library_cursor_next(cur, &s, err) == 1) {
+            seen[n++] = s.id;
+            library_sample_clear(&s);
+        }
+        library_cursor_free(cur);
+        CHECK(n == 4 && seen[0] == INT64_MIN && seen[1] == -1 && seen[2] == 0 && seen[3] == INT64_MAX);
+        expect_ids(lib, "-9223372036854775808--1", INT64_MIN, (const int64_t[]){-1}, 1);
+        idspec *all = idspec_parse("-9223372036854775808-9223372036854775807", err);
+        int64_t count = 0;
+        CHECK(all && library_count(lib, all, &count, err) == 0 && count == 4);
+        idspec_free(all);
+        library_close(lib);
+    }
 
     /* --- order, selections, after_id --- */
     p = fixture_db("order.db", FIXTURE_SCHEMA
@@ -278,7 +303,7 @@ int main(void)
     if (lib) {
         int64_t count = 0;
         CHECK(library_count(lib, NULL, &count, err) == 0 && count == 3000);
-        library_cursor *cur = library_cursor_new(lib, NULL, 0, err);
+        library_cursor *cur = library_cursor_new(lib, NULL, NULL, err);
         library_sample s;
         int64_t n = 0, prev = 0, with_vibe = 0, ordered = 1;
         while (cur && library_cursor_next(cur, &s, err) == 1) {
@@ -325,7 +350,7 @@ int main(void)
         CHECK(!library_has_vibe(lib));
         int64_t count = 0;
         CHECK(library_count(lib, NULL, &count, err) == 0 && count == 50);
-        library_cursor *cur = library_cursor_new(lib, NULL, 0, err);
+        library_cursor *cur = library_cursor_new(lib, NULL, NULL, err);
         library_sample s;
         int n = 0, clean = 1, expected = 1;
         while (cur && library_cursor_next(cur, &s, err) == 1) {

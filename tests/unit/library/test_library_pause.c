@@ -27,7 +27,7 @@ int main(void)
 
     idspec *sel = idspec_parse("1-5,8-12", err);
     library *lib = library_open(path, err);
-    library_cursor *cur = library_cursor_new(lib, sel, INT64_MIN, err);
+    library_cursor *cur = library_cursor_new(lib, sel, NULL, err);
     int64_t seen[16];
     int n = 0;
     library_sample s;

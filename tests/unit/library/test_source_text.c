@@ -21,7 +21,7 @@ static int read_one(const char *path, int64_t id, library_sample *out)
         fprintf(stderr, "open %s: %s\n", path, err);
         return 0;
     }
-    library_cursor *cur = library_cursor_new(lib, NULL, id - 1, err);
+    library_cursor *cur = library_cursor_new(lib, NULL, &(int64_t){id - 1}, err);
     if (cur)
         got = library_cursor_next(cur, out, err) == 1 && out->id == id;
     if (!got)

@@ -69,6 +69,56 @@ static void test_round_trip(void)
     CHECK(others == 0);
 }
 
+/* ids and counts are exact over the whole int64 range; the selection and limit round-trip */
+static void test_int64_and_selection(void)
+{
+    char path[256], err[SV_ERR_LEN];
+    snprintf(path, sizeof path, "%s/edges.json", dir);
+    int64_t ids[] = {INT64_MIN, INT64_MAX, 9007199254740993, 9007199254740991, -9007199254740993};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        checkpoint cp;
+        checkpoint_init(&cp);
+        cp.last_processed_id = ids[i];
+        cp.total_processed = INT64_MAX;
+        cp.limit = 9007199254740993;
+        CHECK(checkpoint_set_selection(&cp, "-9223372036854775808--5,7") == 0);
+        CHECK(checkpoint_add_failure(&cp, ids[i], "x") == 0);
+        CHECK(checkpoint_save(path, &cp, err) == 0);
+        checkpoint back;
+        CHECK(checkpoint_load(path, &back, err) == 0);
+        CHECK(back.last_processed_id == ids[i] && back.total_processed == INT64_MAX);
+        CHECK(back.limit == 9007199254740993 && back.n_failures == 1 &&
+              back.failures[0].sample_id == ids[i]);
+        CHECK_STR_EQ(back.selection, "-9223372036854775808--5,7");
+        checkpoint_clear(&back);
+        checkpoint_clear(&cp);
+    }
+    /* version 1 wrote doubles: whole ones up to 2^53 are read, the rest is corrupt */
+    write_text(path, "{\"version\": 1, \"last_processed_id\": 1234.0, \"started_at\": \"x\"}");
+    checkpoint cp;
+    CHECK(checkpoint_load(path, &cp, err) == 0 && cp.last_processed_id == 1234 && !cp.selection);
+    checkpoint_clear(&cp);
+    write_text(path, "{\"version\": 1, \"last_processed_id\": 9.2233720368547758e+18, \"started_at\": \"x\"}");
+    CHECK(checkpoint_load(path, &cp, err) == SV_EXIT_DATA && strstr(err, "last_processed_id"));
+    checkpoint_clear(&cp);
+    write_text(path, "{\"version\": 2, \"last_processed_id\": 12.5, \"started_at\": \"x\"}");
+    CHECK(checkpoint_load(path, &cp, err) == SV_EXIT_DATA && strstr(err, "last_processed_id"));
+    checkpoint_clear(&cp);
+    /* only a progress file may be replaced: not a text file, not a device */
+    CHECK(checkpoint_check_replaceable(path, err) == 0);
+    write_text(path, "{\"last_processed_id\": 12, \"star");
+    CHECK(checkpoint_check_replaceable(path, err) == 0); /* corrupt, but ours */
+    write_text(path, "shopping list: milk, eggs\n");
+    CHECK(checkpoint_check_replaceable(path, err) == SV_EXIT_DATA && strstr(err, "not a samplevec progress file"));
+    write_text(path, "{\"name\": \"package.json\"}");
+    CHECK(checkpoint_check_replaceable(path, err) == SV_EXIT_DATA);
+    CHECK(checkpoint_check_replaceable("/dev/null", err) == SV_EXIT_DATA && strstr(err, "not a regular file"));
+    CHECK(checkpoint_load("/dev/null", &cp, err) == SV_EXIT_DATA);
+    checkpoint_clear(&cp);
+    unlink(path);
+    CHECK(checkpoint_check_replaceable(path, err) == 0);
+}
+
 static void test_corrupt_file_is_refused_and_kept(void)
 {
     char path[256], err[SV_ERR_LEN];
@@ -130,6 +180,7 @@ int main(void)
     if (!mkdtemp(dir))
         return 1;
     test_round_trip();
+    test_int64_and_selection();
     test_corrupt_file_is_refused_and_kept();
     test_readers_see_whole_files();
     char cmd[300];
