@@ -8,7 +8,8 @@
  *   1   SV_EXIT_FAILED       the run finished but some samples failed
  *   2   SV_EXIT_USAGE        bad flag or value, unknown provider, provider not available
  *   3   SV_EXIT_DATA         library, store or progress file unreadable or of the wrong schema;
- *                            a remote store unreachable after retries
+ *                            a remote store unreachable after retries; the store is being
+ *                            written by another run
  *   130 SV_EXIT_INTERRUPTED  SIGINT/SIGTERM; the checkpoint was flushed first
  */
 #ifndef SAMPLEVEC_MSG_H

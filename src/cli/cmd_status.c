@@ -132,7 +132,7 @@ int cmd_status(int argc, char **argv)
         return SV_EXIT_DATA;
     }
     if (store_is_remote(store_loc) || access(store_loc, F_OK) == 0) {
-        if (!(st = store_open(store_loc, 1, &rc, err)) || (rc = store_meta_get(st, &meta, err)))
+        if (!(st = store_open(store_loc, STORE_READ_ONLY, &rc, err)) || (rc = store_meta_get(st, &meta, err)))
             goto done;
         if (!meta.dims) { /* an empty file: nothing embedded yet */
             store_close(st);

@@ -25,6 +25,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "sqlite_readonly.h"
+
 struct library {
     sqlite3 *db;
     char *path;
@@ -100,12 +102,19 @@ library *library_open(const char *path, char err[SV_ERR_LEN])
                 path);
         goto fail;
     }
-    /* READONLY: samplevec never writes to the application's database. No URI "immutable":
-     * the application may be writing while we read, and immutable would skip its locks. */
-    int orc = sqlite3_open_v2(path, &lib->db, SQLITE_OPEN_READONLY, NULL);
+    /* READONLY: samplevec never writes to the application's database. "immutable" only where
+     * nothing can write (sqlite_readonly.h): the application may be writing while we read,
+     * and immutable would skip its locks. */
+    char why[SV_ERR_LEN];
+    int immutable;
+    int orc = sqlite_readonly_open(path, &lib->db, &immutable, why);
     if (orc != SQLITE_OK) {
-        sv_fail(err, SV_EXIT_DATA, "cannot open library '%s': %s (check --library)", path,
-                lib->db ? sqlite3_errmsg(lib->db) : sqlite3_errstr(orc));
+        if ((orc & 0xff) == SQLITE_NOTADB)
+            sv_fail(err, SV_EXIT_DATA, "cannot read library '%s': %s (is it a SQLite database? "
+                                       "check --library)",
+                    path, why);
+        else
+            sv_fail(err, SV_EXIT_DATA, "cannot open library '%s': %s (check --library)", path, why);
         goto fail;
     }
     sqlite3_busy_timeout(lib->db, 5000);

@@ -669,7 +669,7 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
             store_meta m;
             int code;
             char serr[SV_ERR_LEN];
-            st = store_open(o->store, 1, &code, serr);
+            st = store_open(o->store, STORE_READ_ONLY, &code, serr);
             if (st && (store_meta_get(st, &m, serr) || strcmp(m.model, p->model) || m.dims != p->dims)) {
                 store_close(st);
                 st = NULL;
@@ -679,7 +679,7 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
         goto done;
     }
 
-    if (!(st = store_open(o->store, 0, &rc, err)))
+    if (!(st = store_open(o->store, STORE_READ_WRITE, &rc, err)))
         goto done;
     st->cancel = &interrupted; /* a remote store stops waiting out retries on Ctrl-C */
     if (o->reset && unlink(o->progress) != 0 && access(o->progress, F_OK) == 0) {

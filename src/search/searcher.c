@@ -105,7 +105,7 @@ searcher *searcher_open(const char *location, int use_cache, int *exit_code, cha
     }
     s->use_cache = use_cache;
     int rc;
-    if (!(s->st = store_open(location, 1, exit_code, err)))
+    if (!(s->st = store_open(location, STORE_READ_ONLY, exit_code, err)))
         goto fail;
     if ((rc = store_meta_get(s->st, &s->meta, err))) {
         *exit_code = rc;

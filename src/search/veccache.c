@@ -234,9 +234,15 @@ veccache_builder *veccache_builder_new(const char *path, int dims, char err[SV_E
                 close(fd);
             goto fail;
         }
-    } else if (!(b->f = tmpfile())) {
-        sv_fail(err, SV_EXIT_DATA, "cannot create a temporary vector cache: %s", strerror(errno));
-        goto fail;
+    } else {
+        /* In memory: where the store's directory (or /tmp) is read-only, search still works. */
+        int fd = memfd_create("samplevec-vcache", MFD_CLOEXEC);
+        if (fd >= 0 && !(b->f = fdopen(fd, "w+b")))
+            close(fd);
+        if (!b->f && !(b->f = tmpfile())) {
+            sv_fail(err, SV_EXIT_DATA, "cannot create a vector cache in memory: %s", strerror(errno));
+            goto fail;
+        }
     }
     /* Whole rows go to the kernel in one write. */
     setvbuf(b->f, NULL, _IOFBF, 1 << 20);

@@ -60,7 +60,7 @@ const char *veccache_str(const veccache *vc, uint32_t off);
 /* Row index of sample_id, or -1. */
 int64_t veccache_find(const veccache *vc, int64_t sample_id);
 
-/* Writing one: rows added in ascending sample_id order. path NULL = an unnamed temporary file
+/* Writing one: rows added in ascending sample_id order. path NULL = an unnamed file in memory
  * (a cache nobody else will reuse, e.g. when the store's directory is read-only). */
 typedef struct veccache_builder veccache_builder;
 veccache_builder *veccache_builder_new(const char *path, int dims, char err[SV_ERR_LEN]);

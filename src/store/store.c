@@ -1,6 +1,14 @@
 #include "store.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 int store_is_remote(const char *location)
 {
@@ -8,7 +16,7 @@ int store_is_remote(const char *location)
            strncmp(location, "http://", 7) == 0;
 }
 
-store *store_open(const char *location, int must_exist, int *exit_code, char err[SV_ERR_LEN])
+store *store_open(const char *location, store_mode mode, int *exit_code, char err[SV_ERR_LEN])
 {
     if (store_is_remote(location))
         return store_turso_open(location, exit_code, err);
@@ -21,7 +29,7 @@ store *store_open(const char *location, int must_exist, int *exit_code, char err
                              (int)scheme, location);
         return NULL;
     }
-    return store_sqlite_open(location, must_exist, exit_code, err);
+    return store_sqlite_open(location, mode, exit_code, err);
 }
 
 void store_close(store *s)
@@ -72,4 +80,134 @@ int store_fingerprint(store *s, char out[STORE_FINGERPRINT_LEN], char err[SV_ERR
     if (!s->vt->fingerprint)
         return 0;
     return s->vt->fingerprint(s, out, err);
+}
+
+/* ---- the writer lease ---- */
+
+static store_writer self_writer; /* run, pid, host, since: fixed for the process */
+
+void store_writer_self(store_writer *w)
+{
+    if (self_writer.pid != (long)getpid()) { /* first call, or a forked child */
+        memset(&self_writer, 0, sizeof self_writer);
+        unsigned char raw[16];
+        int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+        ssize_t got = fd >= 0 ? read(fd, raw, sizeof raw) : -1;
+        if (fd >= 0)
+            close(fd);
+        if (got != (ssize_t)sizeof raw) { /* no urandom: pid and clock still tell runs apart */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ (uint64_t)getpid() << 44;
+            for (size_t i = 0; i < sizeof raw; i++, x = x * 6364136223846793005u + 1442695040888963407u)
+                raw[i] = (unsigned char)(x >> 56);
+        }
+        for (size_t i = 0; i < sizeof raw; i++)
+            snprintf(self_writer.run + 2 * i, 3, "%02x", raw[i]);
+        self_writer.pid = (long)getpid();
+        if (gethostname(self_writer.host, sizeof self_writer.host - 1) != 0)
+            snprintf(self_writer.host, sizeof self_writer.host, "localhost");
+        for (char *c = self_writer.host; *c; c++)
+            if (*c == '|')
+                *c = '_';
+        time_t t = time(NULL);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(self_writer.since, sizeof self_writer.since, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    }
+    *w = self_writer;
+    w->expires = (int64_t)time(NULL) + STORE_WRITER_LEASE_S;
+}
+
+void store_writer_format(const store_writer *w, char out[STORE_WRITER_LEN])
+{
+    snprintf(out, STORE_WRITER_LEN, "%s|%ld|%s|%s|%" PRId64, w->run, w->pid, w->host, w->since,
+             w->expires);
+}
+
+int store_writer_parse(const char *text, store_writer *w)
+{
+    memset(w, 0, sizeof *w);
+    if (!text)
+        return -1;
+    const char *f[5];
+    size_t len[5];
+    const char *p = text;
+    for (int i = 0; i < 5; i++) {
+        const char *bar = strchr(p, '|');
+        f[i] = p;
+        len[i] = bar && i < 4 ? (size_t)(bar - p) : strlen(p);
+        if (i < 4 && !bar)
+            return -1;
+        p = bar ? bar + 1 : p + len[i];
+    }
+    if (len[0] == 0 || len[0] >= sizeof w->run || len[2] >= sizeof w->host || len[3] >= sizeof w->since)
+        return -1;
+    memcpy(w->run, f[0], len[0]);
+    memcpy(w->host, f[2], len[2]);
+    memcpy(w->since, f[3], len[3]);
+    char *end;
+    errno = 0;
+    w->pid = strtol(f[1], &end, 10);
+    if (end != f[1] + len[1] || errno || w->pid <= 0)
+        return -1;
+    w->expires = strtoll(f[4], &end, 10);
+    if (*end || errno)
+        return -1;
+    return 0;
+}
+
+int store_writer_is_mine(const char *text)
+{
+    store_writer me, w;
+    store_writer_self(&me);
+    return store_writer_parse(text, &w) == 0 && strcmp(w.run, me.run) == 0;
+}
+
+/* 1 when pid on this host is a live process named samplevec (a pid reused by another program
+ * is no writer). */
+static int samplevec_alive(long pid)
+{
+    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+        return 0;
+    char path[64], comm[64] = "";
+    snprintf(path, sizeof path, "/proc/%ld/comm", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 1; /* no /proc: alive is all we know */
+    int named = fgets(comm, sizeof comm, f) && strncmp(comm, "samplevec", 9) == 0;
+    fclose(f);
+    return named;
+}
+
+int store_writer_is_free(const char *text)
+{
+    store_writer me, w;
+    if (!text || store_writer_parse(text, &w) != 0)
+        return 1;
+    store_writer_self(&me);
+    if (strcmp(w.run, me.run) == 0)
+        return 1;
+    int64_t now = (int64_t)time(NULL);
+    if (strcmp(w.host, me.host) == 0) {
+        /* this host: the process itself says; its expiry only matters once its pid may have
+         * been reused by something that is not samplevec */
+        if (kill((pid_t)w.pid, 0) != 0 && errno == ESRCH)
+            return 1;
+        return now > w.expires && !samplevec_alive(w.pid);
+    }
+    return now > w.expires; /* another host: only the expiry can tell */
+}
+
+int store_writer_busy(const char *location, const char *text, char err[SV_ERR_LEN])
+{
+    store_writer w;
+    if (store_writer_parse(text, &w) != 0)
+        return sv_fail(err, SV_EXIT_DATA, "store %s is being written by another samplevec run",
+                       location);
+    return sv_fail(err, SV_EXIT_DATA,
+                   "store %s is being written by another samplevec run (pid %ld on host %s, "
+                   "since %s): one run writes a store at a time; wait for it to finish (or stop "
+                   "it), then run again. A run that died is noticed and its lease taken over",
+                   location, w.pid, w.host, w.since);
 }

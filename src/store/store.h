@@ -13,8 +13,25 @@
  *     model TEXT, dims INTEGER, source_hash TEXT,
  *     title TEXT, genre TEXT, bpm REAL, musical_key TEXT,
  *     mood_primary TEXT, mood_secondary TEXT, energy_level REAL)   -- search filters
- *   samplevec_meta(key TEXT PRIMARY KEY, value TEXT)  -- 'provider', 'model', 'dims'
+ *   samplevec_meta(key TEXT PRIMARY KEY, value TEXT)  -- 'provider', 'model', 'dims',
+ *                                                      -- 'writer' (the lease, below)
  * A store holds one provider/model/dims; store_prepare refuses another unless reset.
+ *
+ * Safety contract, which every implementation keeps (a third store too):
+ *   One writer at a time. prepare first takes the writer lease: the row
+ *   samplevec_meta('writer', store_writer_format(...)) = "RUN|PID|HOST|SINCE|EXPIRES". A row
+ *   of another run that is not stale (store_writer_is_stale: a dead process on this host, or
+ *   past its expiry) makes prepare fail at once with SV_EXIT_DATA and store_writer_busy's
+ *   message naming that run (pid, host, since when); reading the row and writing ours happen
+ *   in one transaction, or as a compare-and-set, so two runs cannot both win.
+ *   Every write checks, inside the transaction that writes the rows, that the lease is still
+ *   this run's and that the claim (model, dims) is the one prepare made, renews the lease's
+ *   expiry, and otherwise rolls back and fails with SV_EXIT_DATA. So rows of two dims can
+ *   never be mixed, even by a writer that bypassed the lease.
+ *   close releases the lease (deletes the row when it is still this run's). A run killed
+ *   without closing leaves the row; the next run recognises it as stale and takes over.
+ *   Readers (meta, lookup, scan, fingerprint, knn) take no lease and work during a run.
+ *   STORE_READ_ONLY opens create and modify nothing at all (store_mode).
  */
 #ifndef SAMPLEVEC_STORE_H
 #define SAMPLEVEC_STORE_H
@@ -64,6 +81,36 @@ typedef struct store_scan_row {
 typedef int (*store_scan_fn)(const store_scan_row *row, void *ctx);
 
 typedef struct store store;
+
+/* The writer lease (see the safety contract above). */
+#define STORE_WRITER_KEY "writer"
+#define STORE_WRITER_LEN 256    /* the formatted lease, NUL included */
+#define STORE_WRITER_LEASE_S 300 /* a lease not renewed for this long is stale; a run renews it
+                                   with every write */
+typedef struct store_writer {
+    char run[33];      /* random hex, one per process */
+    long pid;
+    char host[96];
+    char since[32];    /* ISO-8601 UTC, when the run took the lease */
+    int64_t expires;   /* Unix seconds */
+} store_writer;
+
+/* This process as a writer: its run token, pid, host, since = first call, expires = now +
+ * STORE_WRITER_LEASE_S. */
+void store_writer_self(store_writer *w);
+/* "RUN|PID|HOST|SINCE|EXPIRES" into out. */
+void store_writer_format(const store_writer *w, char out[STORE_WRITER_LEN]);
+/* Parses a formatted lease. 0, or -1 when text is not one (then treat the row as stale). */
+int store_writer_parse(const char *text, store_writer *w);
+/* 1 when the lease in text (a value of the 'writer' row, NULL = none) may be taken: none, not
+ * parseable, this run's own, a process on this host that is gone, or past its expiry (and on
+ * this host no samplevec process holds that pid). */
+int store_writer_is_free(const char *text);
+/* 1 when text is this process's lease. */
+int store_writer_is_mine(const char *text);
+/* SV_EXIT_DATA with "store X is being written by another samplevec run (pid P on host H since
+ * T) ..." for the lease in text. */
+int store_writer_busy(const char *location, const char *text, char err[SV_ERR_LEN]);
 
 #define STORE_FINGERPRINT_LEN 128
 
@@ -123,9 +170,20 @@ struct store {
     const volatile sig_atomic_t *cancel;
 };
 
-/* Opens `location`: a file path (SQLite, created if absent unless must_exist), or
- * libsql:// https:// http:// (Turso). NULL on failure with err and *exit_code set. */
-store *store_open(const char *location, int must_exist, int *exit_code, char err[SV_ERR_LEN]);
+/* How a command uses a store. */
+typedef enum store_mode {
+    /* search, similar, status, serve, a dry run: the store must exist, and nothing creates or
+     * modifies it (no schema, no pragma, no claim, no checkpoint of its WAL). prepare and
+     * upsert fail. A file store is read wherever it lies, a read-only filesystem included
+     * (sqlite_readonly.h). */
+    STORE_READ_ONLY,
+    /* embed: created (empty) if absent; prepare claims it, upsert writes */
+    STORE_READ_WRITE,
+} store_mode;
+
+/* Opens `location`: a file path (SQLite) or libsql:// https:// http:// (Turso), in `mode`.
+ * NULL on failure with err and *exit_code set. */
+store *store_open(const char *location, store_mode mode, int *exit_code, char err[SV_ERR_LEN]);
 void store_close(store *s); /* NULL is a no-op */
 
 int store_meta_get(store *s, store_meta *out, char err[SV_ERR_LEN]);
@@ -142,7 +200,7 @@ int store_fingerprint(store *s, char out[STORE_FINGERPRINT_LEN], char err[SV_ERR
 /* 1 if location names a remote (Turso/libSQL) store. */
 int store_is_remote(const char *location);
 
-store *store_sqlite_open(const char *path, int must_exist, int *exit_code, char err[SV_ERR_LEN]);
+store *store_sqlite_open(const char *path, store_mode mode, int *exit_code, char err[SV_ERR_LEN]);
 store *store_turso_open(const char *url, int *exit_code, char err[SV_ERR_LEN]);
 
 #endif

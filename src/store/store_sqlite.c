@@ -4,12 +4,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
+#include "sqlite_readonly.h"
 #include "store.h"
 #include "vecblob.h"
 
 typedef struct sqlite_store {
     store base;
+    store_mode mode;
+    int leased;                 /* this run holds the writer lease (store.h) */
+    char model[PROVIDER_MODEL_LEN]; /* the claim prepare made */
     sqlite3 *db;
     sqlite3 *lookup_db;         /* a second, read-only connection for lookups: in WAL mode it
                                    reads the last commit while db writes the next one, so the
@@ -164,28 +169,55 @@ static int prepare_statements(sqlite_store *s, char err[SV_ERR_LEN])
     return 0;
 }
 
+/* Takes the writer lease inside the caller's transaction (store.h's safety contract). */
+static int lease_take(sqlite_store *s, char err[SV_ERR_LEN])
+{
+    char held[STORE_WRITER_LEN], mine[STORE_WRITER_LEN];
+    int rc = exec_sql(s, "CREATE TABLE IF NOT EXISTS samplevec_meta (key TEXT PRIMARY KEY, value TEXT)", err);
+    if (rc)
+        return rc;
+    meta_read_text(s, STORE_WRITER_KEY, held, sizeof held);
+    if (!store_writer_is_free(held[0] ? held : NULL))
+        return store_writer_busy(s->base.location, held, err);
+    store_writer w;
+    store_writer_self(&w);
+    store_writer_format(&w, mine);
+    if ((rc = meta_write(s, STORE_WRITER_KEY, mine, err)))
+        return rc;
+    s->leased = 1;
+    return 0;
+}
+
 static int sqlite_prepare(store *base, const char *provider, const char *model, int dims,
                           int reset, char err[SV_ERR_LEN])
 {
     sqlite_store *s = (sqlite_store *)base;
-    store_meta m;
-    int rc = sqlite_meta(base, &m, err);
+    if (s->mode == STORE_READ_ONLY)
+        return sv_fail(err, SV_EXIT_DATA, "store %s is open read-only", base->location);
+    char sql[2048];
+    _Static_assert(sizeof(SCHEMA_SQL_FMT) + 16 < sizeof sql, "the schema fits the buffer");
+    /* One transaction: the lease, the claim check and the claim, so a second run can never
+     * slip in between them. */
+    int rc = exec_sql(s, "BEGIN IMMEDIATE", err);
     if (rc)
         return rc;
+    if ((rc = lease_take(s, err)))
+        goto rollback;
+    store_meta m;
+    if ((rc = sqlite_meta(base, &m, err)))
+        goto rollback;
     int claimed = m.model[0] != '\0';
     int same = claimed && strcmp(m.model, model) == 0 && m.dims == dims &&
                strcmp(m.provider, provider) == 0;
-    if (claimed && !same && !reset)
-        return sv_fail(err, SV_EXIT_USAGE,
-                       "store %s holds %s model '%s' (%d dims); this run asks for %s model '%s' "
-                       "(%d dims): use the same --provider/--model/--dims, another --store, or "
-                       "--reset to drop the %lld stored vectors",
-                       base->location, m.provider, m.model, m.dims, provider, model, dims,
-                       (long long)m.rows);
-    char sql[2048];
-    _Static_assert(sizeof(SCHEMA_SQL_FMT) + 16 < sizeof sql, "the schema fits the buffer");
-    if ((rc = exec_sql(s, "BEGIN IMMEDIATE", err)))
-        return rc;
+    if (claimed && !same && !reset) {
+        rc = sv_fail(err, SV_EXIT_USAGE,
+                     "store %s holds %s model '%s' (%d dims); this run asks for %s model '%s' "
+                     "(%d dims): use the same --provider/--model/--dims, another --store, or "
+                     "--reset to drop the %lld stored vectors",
+                     base->location, m.provider, m.model, m.dims, provider, model, dims,
+                     (long long)m.rows);
+        goto rollback;
+    }
     /* Reset drops the table, so the declared F32_BLOB(dims) always tells the truth. */
     if (reset && (rc = exec_sql(s, "DROP TABLE IF EXISTS sample_embeddings", err)))
         goto rollback;
@@ -202,6 +234,7 @@ static int sqlite_prepare(store *base, const char *provider, const char *model, 
     if ((rc = exec_sql(s, "COMMIT", err)))
         goto rollback;
     base->dims = dims;
+    snprintf(s->model, sizeof s->model, "%s", model);
     free(s->blob);
     free(s->vector);
     s->blob = malloc((size_t)dims * 4);
@@ -211,7 +244,37 @@ static int sqlite_prepare(store *base, const char *provider, const char *model, 
     return prepare_statements(s, err);
 rollback:
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    s->leased = 0; /* the lease row went with the transaction */
     return rc;
+}
+
+/* Inside an upsert's transaction: the lease is still this run's and the claim is the one
+ * prepare made; the lease's expiry moves on. 0, or SV_EXIT_DATA naming what changed. */
+static int lease_check_renew(sqlite_store *s, char err[SV_ERR_LEN])
+{
+    char held[STORE_WRITER_LEN], model[PROVIDER_MODEL_LEN], dims[32];
+    meta_read_text(s, STORE_WRITER_KEY, held, sizeof held);
+    meta_read_text(s, "model", model, sizeof model);
+    meta_read_text(s, "dims", dims, sizeof dims);
+    if (strcmp(model, s->model) != 0 || atoi(dims) != s->base.dims)
+        return sv_fail(err, SV_EXIT_DATA,
+                       "store %s was claimed for model '%s' (%s dims) by another run while this "
+                       "one writes '%s' (%d dims): nothing of this batch was stored; one run "
+                       "writes a store at a time",
+                       s->base.location, model, dims[0] ? dims : "?", s->model, s->base.dims);
+    if (!store_writer_is_mine(held)) {
+        if (!held[0])
+            return sv_fail(err, SV_EXIT_DATA,
+                           "store %s: this run's writer lease was removed by another program: "
+                           "nothing of this batch was stored; run again with --resume",
+                           s->base.location);
+        return store_writer_busy(s->base.location, held, err);
+    }
+    store_writer w;
+    store_writer_self(&w);
+    char mine[STORE_WRITER_LEN];
+    store_writer_format(&w, mine);
+    return meta_write(s, STORE_WRITER_KEY, mine, err);
 }
 
 static int sqlite_lookup(store *base, const int64_t *ids, size_t n, store_lookup *out,
@@ -220,14 +283,11 @@ static int sqlite_lookup(store *base, const int64_t *ids, size_t n, store_lookup
     sqlite_store *s = (sqlite_store *)base;
     /* Opened and prepared on first use, so a dry run can look up without claiming the store. */
     if (!s->lookup_db) {
-        if (sqlite3_open_v2(s->base.location, &s->lookup_db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-            int rc = sv_fail(err, SV_EXIT_DATA, "store %s: cannot open it for lookups: %s",
-                             s->base.location,
-                             s->lookup_db ? sqlite3_errmsg(s->lookup_db) : "out of memory");
-            sqlite3_close(s->lookup_db); /* a later lookup tries again */
-            s->lookup_db = NULL;
-            return rc;
-        }
+        char why[SV_ERR_LEN];
+        int immutable;
+        if (sqlite_readonly_open(s->base.location, &s->lookup_db, &immutable, why) != SQLITE_OK)
+            return sv_fail(err, SV_EXIT_DATA, "store %s: cannot open it for lookups: %s",
+                           s->base.location, why); /* a later lookup tries again */
         sqlite3_busy_timeout(s->lookup_db, 10000);
     }
     if (!s->lookup_stmt &&
@@ -272,8 +332,11 @@ static int sqlite_upsert(store *base, const store_row *rows, size_t n, char err[
     int rc = exec_sql(s, "BEGIN IMMEDIATE", err);
     if (rc)
         return rc;
-    char model[PROVIDER_MODEL_LEN];
-    meta_read_text(s, "model", model, sizeof model);
+    if ((rc = lease_check_renew(s, err))) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
+    const char *model = s->model;
     for (size_t i = 0; i < n; i++) {
         const store_row *r = &rows[i];
         vecblob_encode(r->vector, (size_t)base->dims, s->blob);
@@ -400,6 +463,16 @@ static int sqlite_fingerprint(store *base, char out[STORE_FINGERPRINT_LEN], char
 static void sqlite_close(store *base)
 {
     sqlite_store *s = (sqlite_store *)base;
+    if (s->leased) { /* release the lease, if it is still ours */
+        char held[STORE_WRITER_LEN];
+        if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) {
+            meta_read_text(s, STORE_WRITER_KEY, held, sizeof held);
+            if (store_writer_is_mine(held))
+                sqlite3_exec(s->db, "DELETE FROM samplevec_meta WHERE key = '" STORE_WRITER_KEY "'",
+                             NULL, NULL, NULL);
+            sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+        }
+    }
     sqlite3_finalize(s->lookup_stmt);
     sqlite3_finalize(s->upsert_stmt);
     sqlite3_close(s->lookup_db);
@@ -414,7 +487,7 @@ static const store_vtable sqlite_vtable = {sqlite_meta,   sqlite_prepare, sqlite
                                            NULL /* vector_index: no ANN index locally */,
                                            sqlite_fingerprint, NULL /* knn: search runs its own engine */};
 
-store *store_sqlite_open(const char *path, int must_exist, int *exit_code, char err[SV_ERR_LEN])
+store *store_sqlite_open(const char *path, store_mode mode, int *exit_code, char err[SV_ERR_LEN])
 {
     sqlite_store *s = calloc(1, sizeof *s);
     if (!s) {
@@ -423,12 +496,20 @@ store *store_sqlite_open(const char *path, int must_exist, int *exit_code, char 
     }
     s->base.vt = &sqlite_vtable;
     s->base.concurrent_lookup = 1; /* lookups have their own connection */
+    s->mode = mode;
     snprintf(s->base.location, sizeof s->base.location, "%s", path);
-    int flags = SQLITE_OPEN_READWRITE | (must_exist ? 0 : SQLITE_OPEN_CREATE);
-    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+    char why[SV_ERR_LEN];
+    int immutable = 0;
+    int orc = mode == STORE_READ_ONLY
+                  ? sqlite_readonly_open(path, &s->db, &immutable, why)
+                  : sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (mode == STORE_READ_WRITE && orc != SQLITE_OK)
+        snprintf(why, sizeof why, "%s", s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(orc));
+    if (orc != SQLITE_OK) {
+        int missing = mode == STORE_READ_ONLY && access(path, F_OK) != 0;
         *exit_code = sv_fail(err, SV_EXIT_DATA, "cannot open store %s: %s%s", path,
-                             s->db ? sqlite3_errmsg(s->db) : "out of memory",
-                             must_exist ? " (run 'samplevec embed' first to create it)" : "");
+                             missing ? "no such file" : why,
+                             missing ? " (run 'samplevec embed' first to create it)" : "");
         goto fail;
     }
     sqlite3_busy_timeout(s->db, 10000);
@@ -448,6 +529,8 @@ store *store_sqlite_open(const char *path, int must_exist, int *exit_code, char 
                              path);
         goto fail;
     }
+    if (mode == STORE_READ_ONLY)
+        return &s->base; /* no pragma: a reader changes nothing, not even the journal mode */
     char *msg = NULL;
     /* WAL: readers (search, status) never block the writer. synchronous=FULL: a commit is on
      * disk before upsert returns, so the checkpoint written after it never runs ahead of the

@@ -40,6 +40,7 @@ typedef struct turso_store {
     hrana_client *hc;
     char provider[32];
     char model[PROVIDER_MODEL_LEN]; /* the claim, written into every row */
+    int leased;                     /* this run took the writer lease (store.h) */
     int rows_per_request;           /* upsert rows per pipeline request */
     hrana_body *bodies;             /* n_bodies upsert request buffers, reused across calls */
     size_t n_bodies;
@@ -133,9 +134,12 @@ static int alloc_buffers(turso_store *s, int dims, char err[SV_ERR_LEN])
     return 0;
 }
 
-/* Reads key/value rows of a samplevec_meta SELECT into m. */
-static void read_meta_rows(const cJSON *res, store_meta *m)
+/* Reads key/value rows of a samplevec_meta SELECT into m, and the writer lease into writer
+ * (when not NULL; "" when there is none). */
+static void read_meta_rows(const cJSON *res, store_meta *m, char writer[STORE_WRITER_LEN])
 {
+    if (writer)
+        writer[0] = '\0';
     const cJSON *row;
     cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(res, "rows")) {
         const char *k = hrana_value_text(cJSON_GetArrayItem(row, 0));
@@ -148,8 +152,17 @@ static void read_meta_rows(const cJSON *res, store_meta *m)
             snprintf(m->model, sizeof m->model, "%s", v);
         else if (strcmp(k, "dims") == 0)
             m->dims = atoi(v);
+        else if (writer && strcmp(k, STORE_WRITER_KEY) == 0)
+            snprintf(writer, STORE_WRITER_LEN, "%s", v);
     }
 }
+
+/* A batch step that fails (NOT NULL constraint) unless `cond` holds: Hrana batches branch on
+ * a step's success, not on what a query returned, so a condition becomes a step that errors.
+ * The table exists by then (created earlier in the same batch). */
+#define GUARD_SQL(cond) \
+    "INSERT INTO sample_embeddings(sample_id, vibe_vector) SELECT 0, NULL WHERE NOT (" cond ")"
+#define META_VALUE(key) "(SELECT value FROM samplevec_meta WHERE key = '" key "')"
 
 /* ---------------------------------------------------------------- meta */
 
@@ -173,7 +186,7 @@ static int turso_meta(store *base, store_meta *out, char err[SV_ERR_LEN])
                          base->location, e);
         goto cleanup; /* a fresh database: unclaimed, empty */
     }
-    read_meta_rows(res, out);
+    read_meta_rows(res, out, NULL);
     res = hrana_execute_result(s->hc, &call, 1, e);
     if (!res) {
         if (!no_such_table(e))
@@ -225,7 +238,12 @@ static int turso_prepare(store *base, const char *provider, const char *model, i
                      base->location, e);
         goto cleanup;
     }
-    read_meta_rows(res, &m);
+    char held[STORE_WRITER_LEN];
+    read_meta_rows(res, &m, held);
+    if (!store_writer_is_free(held[0] ? held : NULL)) {
+        rc = store_writer_busy(base->location, held, err);
+        goto cleanup;
+    }
     int table_ok = hrana_execute_result(s->hc, &call, 2, e) != NULL;
     if (!table_ok && !no_such_table(e) && !reset) {
         rc = sv_fail(err, SV_EXIT_DATA,
@@ -269,11 +287,24 @@ static int turso_prepare(store *base, const char *provider, const char *model, i
     cond_ok(cond, sizeof cond, k - 1);
     step_open(&b, k++, cond, sql);
     step_close(&b);
-    const char *keys[3] = {"provider", "model", "dims"};
+    /* the lease, as a compare-and-set: only if the row is still what step 1 read */
+    cond_ok(cond, sizeof cond, k - 1);
+    int guard = k;
+    step_open(&b, k++, cond, GUARD_SQL(META_VALUE(STORE_WRITER_KEY) " IS ?"));
+    if (held[0])
+        hrana_arg_text(&b, 0, held);
+    else
+        hrana_arg_null(&b, 0);
+    step_close(&b);
+    store_writer me;
+    store_writer_self(&me);
+    char mine[STORE_WRITER_LEN];
+    store_writer_format(&me, mine);
+    const char *keys[4] = {"provider", "model", "dims", STORE_WRITER_KEY};
     char dims_text[32];
     snprintf(dims_text, sizeof dims_text, "%d", dims);
-    const char *values[3] = {provider, model, dims_text};
-    for (int i = 0; i < 3; i++) {
+    const char *values[4] = {provider, model, dims_text, mine};
+    for (int i = 0; i < 4; i++) {
         cond_ok(cond, sizeof cond, k - 1);
         step_open(&b, k++, cond, "INSERT OR REPLACE INTO samplevec_meta(key, value) VALUES(?, ?)");
         hrana_arg_text(&b, 0, keys[i]);
@@ -290,10 +321,18 @@ static int turso_prepare(store *base, const char *provider, const char *model, i
     hrana_body_cstr(&b, "]}}");
     if ((rc = run_one(s, &b, &call, err)))
         goto cleanup;
+    if (hrana_batch_ok(s->hc, &call, 0, guard - 1, e) == 0 && hrana_batch_ok(s->hc, &call, 0, guard, e)) {
+        rc = sv_fail(err, SV_EXIT_DATA,
+                     "store %s: another samplevec run took the writer lease at the same moment: "
+                     "one run writes a store at a time; run again once it is done",
+                     base->location);
+        goto cleanup;
+    }
     if (hrana_batch_ok(s->hc, &call, 0, commit, e)) {
         rc = sv_fail(err, SV_EXIT_DATA, "store %s: cannot create the schema: %s", base->location, e);
         goto cleanup;
     }
+    s->leased = 1;
     if ((rc = alloc_buffers(s, dims, err)))
         goto cleanup;
     base->dims = dims;
@@ -396,8 +435,10 @@ cleanup:
 
 /* ---------------------------------------------------------------- upsert */
 
-/* Appends the batch for rows[0..n) to b: BEGIN, upserts, generation, COMMIT, ROLLBACK.
- * Returns the COMMIT step's index. */
+/* Appends the batch for rows[0..n) to b: BEGIN, the lease and claim guard (step
+ * UPSERT_GUARD_STEP), the lease renewal, upserts, generation, COMMIT, ROLLBACK. Returns the
+ * COMMIT step's index. */
+#define UPSERT_GUARD_STEP 1
 static int build_upsert_batch(turso_store *s, hrana_body *b, const store_row *rows, size_t n)
 {
 #if !(defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
@@ -407,6 +448,27 @@ static int build_upsert_batch(turso_store *s, hrana_body *b, const store_row *ro
     int k = 0;
     hrana_body_cstr(b, "{\"type\":\"batch\",\"batch\":{\"steps\":[");
     step_open(b, k++, NULL, "BEGIN");
+    step_close(b);
+    /* step 1: the lease is this run's and the claim is prepare's, in this transaction; then
+     * the lease's expiry moves on (store.h's safety contract) */
+    store_writer me;
+    store_writer_self(&me);
+    char mine[STORE_WRITER_LEN], run[40], dims_text[32];
+    store_writer_format(&me, mine);
+    snprintf(run, sizeof run, "%s|", me.run);
+    snprintf(dims_text, sizeof dims_text, "%d", s->base.dims);
+    cond_ok(cond, sizeof cond, k - 1);
+    step_open(b, k++, cond,
+              GUARD_SQL(META_VALUE("model") " IS ? AND " META_VALUE("dims") " IS ? AND substr("
+                        META_VALUE(STORE_WRITER_KEY) ", 1, length(?)) = ?"));
+    hrana_arg_text(b, 0, s->model);
+    hrana_arg_text(b, 1, dims_text);
+    hrana_arg_text(b, 1, run);
+    hrana_arg_text(b, 1, run);
+    step_close(b);
+    cond_ok(cond, sizeof cond, k - 1);
+    step_open(b, k++, cond, "UPDATE samplevec_meta SET value = ? WHERE key = '" STORE_WRITER_KEY "'");
+    hrana_arg_text(b, 0, mine);
     step_close(b);
     for (size_t i = 0; i < n; i++) {
         const store_row *r = &rows[i];
@@ -523,6 +585,16 @@ static int turso_upsert(store *base, const store_row *rows, size_t n, char err[S
         goto cleanup;
     for (size_t q = 0; q < n_req; q++) {
         char e[SV_ERR_LEN];
+        if (hrana_batch_ok(s->hc, &calls[q], 0, 0, e) == 0 &&
+            hrana_batch_ok(s->hc, &calls[q], 0, UPSERT_GUARD_STEP, e)) {
+            rc = sv_fail(err, SV_EXIT_DATA,
+                         "store %s: the writer lease is no longer this run's, or the store was "
+                         "claimed for another model or dims by another run: nothing of samples "
+                         "%" PRId64 "..%" PRId64 " was stored; one run writes a store at a time",
+                         base->location, reqs[q].rows[0].sample_id,
+                         reqs[q].rows[reqs[q].n - 1].sample_id);
+            goto cleanup;
+        }
         if (hrana_batch_ok(s->hc, &calls[q], 0, reqs[q].commit, e)) {
             rc = sv_fail(err, SV_EXIT_DATA,
                          "store %s: the server rolled back samples %" PRId64 "..%" PRId64 ": %s",
@@ -913,9 +985,35 @@ cleanup:
 
 /* ---------------------------------------------------------------- open/close */
 
+/* Deletes the writer lease row if it is still this run's (one request, best effort: a lease
+ * left behind by a failed release is taken over once it expires). */
+static void lease_release(turso_store *s)
+{
+    store_writer me;
+    store_writer_self(&me);
+    char run[40];
+    snprintf(run, sizeof run, "%s|", me.run);
+    hrana_body b;
+    hrana_body_init(&b);
+    hrana_call call;
+    hrana_body_cstr(&b, "{\"type\":\"execute\",\"stmt\":{\"sql\":");
+    hrana_body_json_str(&b, "DELETE FROM samplevec_meta WHERE key = '" STORE_WRITER_KEY
+                            "' AND substr(value, 1, length(?)) = ?");
+    hrana_body_cstr(&b, ",\"args\":[");
+    hrana_arg_text(&b, 0, run);
+    hrana_arg_text(&b, 1, run);
+    hrana_body_cstr(&b, "]}}");
+    char err[SV_ERR_LEN];
+    run_one(s, &b, &call, err);
+    hrana_call_clear(&call);
+    hrana_body_free(&b);
+}
+
 static void turso_close(store *base)
 {
     turso_store *s = (turso_store *)base;
+    if (s->leased)
+        lease_release(s);
     hrana_client_free(s->hc);
     for (size_t q = 0; q < s->n_bodies; q++)
         hrana_body_free(&s->bodies[q]);

@@ -148,7 +148,7 @@ int main(void)
     static ref_hit ref[N];
 
     /* An empty store: a clear message, exit code 3. */
-    store *st = store_open(path, 0, &rc, err);
+    store *st = store_open(path, STORE_READ_WRITE, &rc, err);
     CHECK(st != NULL);
     CHECK(store_prepare(st, "lexical", "lexical-v1", DIMS, 0, err) == 0);
     CHECK(searcher_open(path, 1, &rc, err) == NULL);

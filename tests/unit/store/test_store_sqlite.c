@@ -31,7 +31,7 @@ static void test_round_trip(void)
     char path[256], err[SV_ERR_LEN];
     int code = 0;
     snprintf(path, sizeof path, "%s/samplevec.db", dir);
-    store *s = store_open(path, 0, &code, err);
+    store *s = store_open(path, STORE_READ_WRITE, &code, err);
     CHECK(s != NULL);
     store_meta m;
     CHECK(store_meta_get(s, &m, err) == 0 && m.dims == 0 && m.rows == 0);
@@ -84,7 +84,7 @@ static void test_round_trip(void)
     sqlite3_finalize(st);
     sqlite3_close(db);
 
-    s = store_open(path, 1, &code, err);
+    s = store_open(path, STORE_READ_WRITE, &code, err);
     CHECK(store_prepare(s, "lexical", "lexical-v1", 8, 1, err) == 0);
     CHECK(store_meta_get(s, &m, err) == 0 && m.rows == 0 && m.dims == 8);
     store_close(s);
@@ -99,14 +99,14 @@ static void test_refuses_a_sample_library(void)
     sqlite3_open(path, &db);
     sqlite3_exec(db, "CREATE TABLE samples(id INTEGER PRIMARY KEY, title TEXT)", NULL, NULL, NULL);
     sqlite3_close(db);
-    CHECK(store_open(path, 0, &code, err) == NULL);
+    CHECK(store_open(path, STORE_READ_WRITE, &code, err) == NULL);
     CHECK(code == SV_EXIT_DATA && strstr(err, "samples"));
     /* another application's database is refused and left exactly as it was */
     snprintf(path, sizeof path, "%s/other.db", dir);
     sqlite3_open(path, &db);
     sqlite3_exec(db, "CREATE TABLE foo(x)", NULL, NULL, NULL);
     sqlite3_close(db);
-    CHECK(store_open(path, 1, &code, err) == NULL);
+    CHECK(store_open(path, STORE_READ_ONLY, &code, err) == NULL);
     CHECK(code == SV_EXIT_DATA && strstr(err, "something else"));
     sqlite3_open(path, &db);
     sqlite3_stmt *st;
@@ -115,8 +115,73 @@ static void test_refuses_a_sample_library(void)
     sqlite3_finalize(st);
     sqlite3_close(db);
     snprintf(path, sizeof path, "%s/missing.db", dir);
-    CHECK(store_open(path, 1, &code, err) == NULL);
+    CHECK(store_open(path, STORE_READ_ONLY, &code, err) == NULL);
     CHECK(code == SV_EXIT_DATA && strstr(err, "missing.db"));
+}
+
+/* One writer at a time, and the claim checked in every write's own transaction: even a writer
+ * that bypassed the lease cannot mix dims. */
+static void test_one_writer(void)
+{
+    char path[256], err[SV_ERR_LEN];
+    int code = 0;
+    snprintf(path, sizeof path, "%s/lease.db", dir);
+    store *a = store_open(path, STORE_READ_WRITE, &code, err);
+    store *b = store_open(path, STORE_READ_WRITE, &code, err);
+    CHECK(a && b);
+    if (!a || !b)
+        return;
+    CHECK(store_prepare(a, "lexical", "lexical-v1", 8, 0, err) == 0);
+    /* b is another run of this process: give it a lease of its own by forging a's row as a
+     * live foreign one (this process's pid on this host, another run token) */
+    char host[96] = "";
+    gethostname(host, sizeof host - 1);
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "UPDATE samplevec_meta SET value = 'feedface|%ld|%s|2026-01-01T00:00:00Z|9999999999' WHERE key = 'writer'",
+             (long)getpid(), host);
+    sqlite3 *db;
+    sqlite3_open(path, &db);
+    CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+    /* the lease is held (a live process on this host): b is refused, naming it */
+    CHECK(store_prepare(b, "lexical", "lexical-v1", 4, 1, err) == SV_EXIT_DATA);
+    CHECK(strstr(err, "being written by another samplevec run") != NULL);
+    char pid_text[32];
+    snprintf(pid_text, sizeof pid_text, "pid %ld", (long)getpid());
+    CHECK(strstr(err, pid_text) != NULL);
+    /* a's own writes now fail too: the lease is not a's any more */
+    float v[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    store_row row = {.sample_id = 1, .vector = v, .source = "x", .source_hash = "0000000000000001"};
+    CHECK(store_upsert(a, &row, 1, err) == SV_EXIT_DATA);
+    /* bypass the lease altogether: delete it, and b re-claims the store for 4 dims */
+    CHECK(sqlite3_exec(db, "DELETE FROM samplevec_meta WHERE key = 'writer'", NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(store_prepare(b, "lexical", "lexical-v1", 4, 1, err) == 0);
+    CHECK(store_upsert(b, &row, 1, err) == 0);
+    /* a writes 8-dim rows: refused inside its transaction, nothing mixed */
+    CHECK(sqlite3_exec(db, "DELETE FROM samplevec_meta WHERE key = 'writer'", NULL, NULL, NULL) == SQLITE_OK);
+    row.sample_id = 2;
+    CHECK(store_upsert(a, &row, 1, err) == SV_EXIT_DATA);
+    CHECK(strstr(err, "claimed for model") != NULL);
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(db, "SELECT count(*), min(dims), max(length(vibe_vector)) FROM sample_embeddings", -1, &st, NULL);
+    CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1 &&
+          sqlite3_column_int(st, 1) == 4 && sqlite3_column_int(st, 2) == 16);
+    sqlite3_finalize(st);
+    /* close releases only its own lease */
+    store_close(a);
+    sqlite3_prepare_v2(db, "SELECT count(*) FROM samplevec_meta WHERE key = 'writer'", -1, &st, NULL);
+    CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 0);
+    sqlite3_finalize(st);
+    store_close(b);
+    sqlite3_close(db);
+    /* the lease text */
+    store_writer w;
+    CHECK(store_writer_parse("r1|42|host.example|2026-01-01T00:00:00Z|99", &w) == 0 && w.pid == 42 &&
+          strcmp(w.host, "host.example") == 0 && w.expires == 99);
+    CHECK(store_writer_parse("r1|x|h|s|1", &w) == -1 && store_writer_parse("nonsense", &w) == -1);
+    CHECK(store_writer_is_free(NULL) && store_writer_is_free("garbage"));
+    CHECK(!store_writer_is_free("r|4242|elsewhere.example|s|9999999999"));
+    CHECK(store_writer_is_free("r|4242|elsewhere.example|s|1"));
 }
 
 int main(void)
@@ -125,6 +190,7 @@ int main(void)
         return 1;
     test_round_trip();
     test_refuses_a_sample_library();
+    test_one_writer();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)

@@ -241,7 +241,7 @@ static void test_real_server(void)
     setenv("TURSO_AUTH_TOKEN", TOKEN, 1); /* tursodb ignores it; it must still never leak */
     setenv("SAMPLEVEC_TURSO_BATCH_ROWS", "250", 1); /* 600 rows → 3 requests of 200 */
 
-    store *st = store_open(url, 1, &code, err);
+    store *st = store_open(url, STORE_READ_WRITE, &code, err);
     CHECK(st != NULL);
     if (!st)
         goto done;
@@ -375,7 +375,7 @@ static void test_real_server(void)
     server_stop(srv);
     srv = -1;
     setenv("SAMPLEVEC_TURSO_RETRIES", "1", 1);
-    st = store_open(url, 1, &code, err);
+    st = store_open(url, STORE_READ_WRITE, &code, err);
     unsetenv("SAMPLEVEC_TURSO_RETRIES");
     make_rows(&f, 10, 10, 2.0f);
     CHECK(store_prepare(st, "lexical", "lexical-v1", DIMS, 0, err) == SV_EXIT_DATA);
@@ -385,7 +385,7 @@ static void test_real_server(void)
 
     /* back up: what was committed is all there; reset drops it and re-claims */
     srv = server_start(port, db, 0);
-    st = store_open(url, 1, &code, err);
+    st = store_open(url, STORE_READ_WRITE, &code, err);
     CHECK(store_prepare(st, "lexical", "lexical-v1", DIMS, 0, err) == 0);
     make_rows(&f, 600, 10, 1.0f);
     check_scan_equals(st, &f, 600);
