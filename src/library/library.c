@@ -27,6 +27,9 @@
 
 #include "sqlite_readonly.h"
 
+/* How long a read waits for the application to release its lock on the database. */
+#define LIBRARY_BUSY_MS 5000
+
 struct library {
     sqlite3 *db;
     char *path;
@@ -117,7 +120,7 @@ library *library_open(const char *path, char err[SV_ERR_LEN])
             sv_fail(err, SV_EXIT_DATA, "cannot open library '%s': %s (check --library)", path, why);
         goto fail;
     }
-    sqlite3_busy_timeout(lib->db, 5000);
+    sqlite3_busy_timeout(lib->db, LIBRARY_BUSY_MS);
     sqlite3_exec(lib->db, "PRAGMA query_only=1", NULL, NULL, NULL);
 
     if (table_columns(lib, "samples", samples_cols, N_OF(samples_cols), found, &exists, err))
@@ -459,6 +462,12 @@ int library_cursor_next(library_cursor *cur, library_sample *out, char err[SV_ER
             cur->have_last = 1;
             return fill(cur, out, err);
         }
+        if (s == SQLITE_BUSY || s == SQLITE_LOCKED)
+            return sv_fail(err, SV_EXIT_DATA,
+                           "library '%s' is locked by another program (the sample manager "
+                           "writing to it?) and stayed locked for %d s: everything up to here is "
+                           "saved; run the same command again with --resume to finish",
+                           cur->lib->path, LIBRARY_BUSY_MS / 1000);
         if (s != SQLITE_DONE)
             return sv_fail(err, SV_EXIT_DATA, "cannot read samples from library '%s': %s",
                            cur->lib->path, sqlite3_errmsg(cur->lib->db));

@@ -354,8 +354,30 @@ static int chunk_plan(chunk *c, store *st, const provider *p, const embed_job *j
     return 0;
 }
 
+/* Validates every vector the provider returned and builds the store rows; a pending text
+ * (interrupted before it was embedded) gets none. A sample that fails keeps its reason in
+ * results[t].error. 0 or SV_EXIT_DATA. */
+static int chunk_rows(chunk *c, const provider *p, int store_dims, char err[SV_ERR_LEN])
+{
+    c->n_rows = 0;
+    for (size_t t = 0; t < c->n_todo; t++) {
+        size_t i = c->todo_index[t];
+        const float *v = c->vectors + t * (size_t)p->dims;
+        char reason[SV_ERR_LEN];
+        if (c->results[t].pending)
+            continue;
+        if (!c->results[t].error && vecblob_validate(v, (size_t)p->dims, (size_t)store_dims, reason))
+            if (!(c->results[t].error = strdup(reason)))
+                return sv_fail(err, SV_EXIT_DATA, "out of memory");
+        if (!c->results[t].error)
+            fill_row(&c->rows[c->n_rows++], &c->samples[i], c->texts[i], c->hashes[i], v);
+    }
+    return 0;
+}
+
 /* Embeds the chunk's todo texts in provider-sized calls, validates every vector and builds the
- * store rows. A sample that fails keeps its reason in results[t].error. */
+ * store rows. A sample that fails keeps its reason in results[t].error. On
+ * SV_EXIT_INTERRUPTED the rows of the texts the provider did return are built too. */
 static int chunk_embed(chunk *c, provider *p, int store_dims, char err[SV_ERR_LEN])
 {
     c->billed = -1;
@@ -365,22 +387,19 @@ static int chunk_embed(chunk *c, provider *p, int store_dims, char err[SV_ERR_LE
         int64_t billed = -1;
         int rc = provider_embed(p, c->todo_texts + off, m, c->vectors + off * (size_t)p->dims,
                                 c->results + off, &billed, err);
+        if (billed >= 0 && (rc == 0 || rc == SV_EXIT_INTERRUPTED))
+            c->billed = (c->billed < 0 ? 0 : c->billed) + billed;
+        if (rc == SV_EXIT_INTERRUPTED) {
+            /* Ctrl-C: what the provider returned is paid for; keep it (the rest is pending) */
+            for (size_t t = off + m; t < c->n_todo; t++)
+                c->results[t].pending = 1;
+            int vrc = chunk_rows(c, p, store_dims, err);
+            return vrc ? vrc : rc;
+        }
         if (rc)
             return rc;
-        if (billed >= 0)
-            c->billed = (c->billed < 0 ? 0 : c->billed) + billed;
     }
-    for (size_t t = 0; t < c->n_todo; t++) {
-        size_t i = c->todo_index[t];
-        const float *v = c->vectors + t * (size_t)p->dims;
-        char reason[SV_ERR_LEN];
-        if (!c->results[t].error && vecblob_validate(v, (size_t)p->dims, (size_t)store_dims, reason))
-            if (!(c->results[t].error = strdup(reason)))
-                return sv_fail(err, SV_EXIT_DATA, "out of memory");
-        if (!c->results[t].error)
-            fill_row(&c->rows[c->n_rows++], &c->samples[i], c->texts[i], c->hashes[i], v);
-    }
-    return 0;
+    return chunk_rows(c, p, store_dims, err);
 }
 
 typedef struct run_totals run_totals;
@@ -441,6 +460,47 @@ static int chunk_settle(chunk *c, const provider *p, const embed_options *o, che
     TELL(o, advance, bar);
     chunk_empty(c);
     return 0;
+}
+
+/* Ctrl-C while a paid provider was answering: the vectors it returned are stored (after the
+ * write in flight settles, so checkpoints stay in order) and their tokens and cost recorded.
+ * The chunk is not settled: last_processed_id stays, and a --resume finds those samples
+ * stored and skips them. Returns SV_EXIT_INTERRUPTED, or the error that stopped the write. */
+static int chunk_keep_paid(run_state *rs, store *st, chunk *c, char err[SV_ERR_LEN])
+{
+    char why[SV_ERR_LEN];
+    int rc = settle_previous(rs, why);
+    if (!rc)
+        rc = store_upsert(st, c->rows, c->n_rows, why);
+    if (rc && rc != SV_EXIT_INTERRUPTED) {
+        memcpy(err, why, SV_ERR_LEN);
+        return rc;
+    }
+    if (rc)
+        return rc;
+    int64_t tokens = 0;
+    for (size_t t = 0; t < c->n_todo; t++)
+        if (!c->results[t].pending && !c->results[t].error)
+            tokens += c->results[t].tokens;
+    int64_t billed = c->billed >= 0 ? c->billed : tokens;
+    double cost = pricing_cost_usd(billed, rs->p->usd_per_mtok);
+    rs->r->successful += (int64_t)c->n_rows;
+    rs->r->tokens_counted += tokens;
+    rs->r->kept_on_interrupt = (int64_t)c->n_rows;
+    if (c->billed >= 0) {
+        rs->totals->any_billed = 1;
+        rs->totals->billed_sum += c->billed;
+        rs->totals->counted_billed += tokens;
+    }
+    rs->cp->total_tokens += billed;
+    rs->cp->total_cost_usd += cost;
+    rs->bar->stored = rs->r->successful;
+    rs->bar->cost_usd += cost;
+    if ((rc = checkpoint_save(rs->o->progress, rs->cp, why))) {
+        memcpy(err, why, SV_ERR_LEN);
+        return rc;
+    }
+    return SV_EXIT_INTERRUPTED;
 }
 
 static int run_chunks(const embed_options *o, const embed_job *job, library *lib, provider *p,
@@ -513,8 +573,11 @@ static int run_chunks(const embed_options *o, const embed_job *job, library *lib
             break;
         if ((rc = chunk_plan(c, st, p, job, ids, err)))
             break;
-        if ((rc = chunk_embed(c, p, st->dims, err)))
+        if ((rc = chunk_embed(c, p, st->dims, err))) {
+            if (rc == SV_EXIT_INTERRUPTED && c->n_rows > 0)
+                rc = chunk_keep_paid(&rs, st, c, err);
             break;
+        }
         /* checkpoints stay in order: the previous chunk settles first */
         if ((rc = settle_previous(&rs, err)) || interrupted)
             break;
@@ -770,14 +833,24 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
     }
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
-    if (rc == SV_EXIT_INTERRUPTED && cp.total_processed == 0)
+    if (rc == SV_EXIT_INTERRUPTED && cp.total_processed == 0 && !r->kept_on_interrupt)
         snprintf(err, SV_ERR_LEN, "interrupted before the first batch was stored, so nothing was "
                                   "recorded: run the command again (--resume works too)");
+    else if (rc == SV_EXIT_INTERRUPTED && cp.total_processed == 0)
+        snprintf(err, SV_ERR_LEN, "interrupted before the first batch was settled: run the "
+                                  "command again (--resume works too)");
     else if (rc == SV_EXIT_INTERRUPTED)
         snprintf(err, SV_ERR_LEN,
                  "interrupted: progress saved to %s after sample %lld; run again with --resume "
                  "to finish",
                  o->progress, (long long)cp.last_processed_id);
+    if (rc == SV_EXIT_INTERRUPTED && r->kept_on_interrupt) {
+        size_t len = strlen(err);
+        snprintf(err + len, SV_ERR_LEN - len,
+                 " (the %lld vectors the provider had already returned, and billed, are stored: "
+                 "--resume skips them)",
+                 (long long)r->kept_on_interrupt);
+    }
 done:
     if (!rc && (r->failed || r->earlier_failed))
         rc = SV_EXIT_FAILED;

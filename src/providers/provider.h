@@ -37,14 +37,18 @@ typedef struct provider_config {
     const char *vocab;    /* tiktoken vocabulary for exact counts; NULL = $SAMPLEVEC_TIKTOKEN or
                              the built-in path (tiktoken.h) */
     const volatile sig_atomic_t *cancel; /* NULL, or a flag (the pipeline's SIGINT flag): once it
-                             is non-zero a remote provider stops waiting (retries, rate limits)
-                             and embed returns SV_EXIT_INTERRUPTED with the chunk unstored */
+                             is non-zero a remote provider sends nothing more and waits out no
+                             retry or rate limit, but reads the answers of the requests already
+                             in flight (they are paid for), then returns SV_EXIT_INTERRUPTED
+                             with the texts it has no vector for marked pending */
 } provider_config;
 
 typedef struct provider_text_result {
     int64_t tokens; /* tokens this text costs (exact when provider->tokens_exact, else an estimate) */
     int truncated;  /* 1 if the text was cut to the model's input limit */
     char *error;    /* NULL = success; else malloc'd reason, freed by provider_results_clear */
+    int pending;    /* 1: no vector yet (embed returned SV_EXIT_INTERRUPTED before its request
+                       was answered); neither a success nor a failure */
 } provider_text_result;
 
 typedef struct provider provider;
@@ -53,7 +57,8 @@ typedef struct provider_vtable {
     /* Embeds texts[0..n). vectors: n × dims floats, caller-allocated. results: n entries,
      * caller-allocated and zeroed. *billed_tokens: the API's usage count for the chunk, or -1
      * when the provider has none. Returns 0, or an SV_EXIT_* code with err filled for a
-     * failure that must stop the run. */
+     * failure that must stop the run. On SV_EXIT_INTERRUPTED the results are still valid:
+     * a text with pending == 0 and no error has its vector (and *billed_tokens counts it). */
     int (*embed)(provider *p, const char *const *texts, size_t n, float *vectors,
                  provider_text_result *results, int64_t *billed_tokens, char err[SV_ERR_LEN]);
     /* Tokens `text` holds; works offline. May exceed provider->max_input_tokens (the text

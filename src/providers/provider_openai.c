@@ -714,13 +714,20 @@ static int openai_embed(provider *p, const char *const *texts, size_t n, float *
     if ((rc = prepare(&c, texts)) || (rc = pack(&c)))
         goto cleanup;
     while (c.queue || http_in_flight(op->http)) {
-        if (op->cancel && *op->cancel) {
-            /* Ctrl-C: do not sit out backoffs or Retry-After; the chunk is redone on --resume. */
+        int stopping = op->cancel && *op->cancel;
+        if (stopping && !http_in_flight(op->http)) {
+            /* Ctrl-C: the answers already asked for are in (paid work is kept: the pipeline
+             * stores those vectors); what is still queued is not sent, and no backoff or
+             * Retry-After is sat out. */
+            for (job *j = c.queue; j; j = j->next)
+                for (size_t k = 0; k < j->n; k++)
+                    results[j->idx[k]].pending = 1;
+            *billed_tokens = c.any_billed ? c.billed : -1;
             rc = sv_fail(err, SV_EXIT_INTERRUPTED, "interrupted while embedding");
             goto cleanup;
         }
         double now = mono_s();
-        while (http_in_flight(op->http) < (int)op->limit) {
+        while (!stopping && http_in_flight(op->http) < (int)op->limit) {
             job *j = take_ready(&c, now);
             if (!j)
                 break;
@@ -735,7 +742,7 @@ static int openai_embed(provider *p, const char *const *texts, size_t n, float *
         int wait_ms = 1000;
         if (wake >= 0 && http_in_flight(op->http) < (int)op->limit)
             wait_ms = wake <= now ? 0 : (int)((wake - now) * 1000) + 1;
-        if (wait_ms > 1000)
+        if (wait_ms > 1000 || stopping) /* stopping: only the answers in flight are awaited */
             wait_ms = 1000;
         if (!http_in_flight(op->http)) {
             if (wait_ms > 0) {
@@ -765,7 +772,7 @@ static int openai_embed(provider *p, const char *const *texts, size_t n, float *
     }
     *billed_tokens = c.any_billed ? c.billed : -1;
 cleanup:
-    if (rc) {
+    if (rc && rc != SV_EXIT_INTERRUPTED) {
         /* In-flight requests belong to a run that stops: drop them with their client. */
         http_client_free(op->http);
         op->http = NULL;
