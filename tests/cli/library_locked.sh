@@ -10,7 +10,7 @@ expect_exit 0 sv embed --all --library lib.db --store ref.db
 "$SAMPLEVEC" embed --all --library lib.db --store run.db --batch-size 50 >run.out 2>run.err &
 pid=$!
 for _ in $(seq 1000); do
-  grep -q '"total_processed": [1-9]' run.db.progress.json 2>/dev/null && break
+  grep -qE '"total_processed":[[:space:]]*[1-9]' run.db.progress.json 2>/dev/null && break
   sleep 0.01
 done
 kill -STOP "$pid" 2>/dev/null
@@ -33,7 +33,7 @@ else
   expect_eq "$code" 3 "a locked library stops the run with exit 3"
   expect_grep run.err "library 'lib.db' is locked by another program"
   expect_grep run.err "--resume"
-  last=$(sed -n 's/.*"last_processed_id": *\([0-9]*\).*/\1/p' run.db.progress.json)
+  last=$(sed -n 's/.*"last_processed_id":[[:space:]]*\([0-9]*\).*/\1/p' run.db.progress.json)
   expect_eq "$(sqlite3 run.db "SELECT count(*) FROM sample_embeddings WHERE sample_id <= $last")" "$(sqlite3 lib.db "SELECT count(*) FROM samples WHERE id <= $last")" "the progress file is not ahead of the store"
 fi
 expect_exit 0 sv embed --resume --library lib.db --store run.db
