@@ -50,7 +50,8 @@ static const char embed_help[] =
     "  --resume               continue the last run's job (alone: its selection and --limit from\n"
     "                         the progress file), keeping its totals; another selection starts\n"
     "                         a new job\n"
-    "  --reset                drop the stored vectors and the progress file, then embed\n"
+    "  --reset                drop the stored vectors (how many is said first; Ctrl-C keeps\n"
+    "                         them all), start a new progress file, then embed\n"
     "  --json                 print one JSON object with the results on stdout\n"
     "  --verbose              more diagnostics (never secrets)\n"
     "  --help                 this text\n"
@@ -161,6 +162,20 @@ static void bar_finish(void *ctx, const embed_progress *p)
     ui_progress_finish(ctx);
 }
 
+/* --reset: the rows dropped so far, on the same bar (the pipeline said how many go first) */
+static void bar_reset(void *ctx, int64_t done, int64_t total)
+{
+    ui_progress *bar = ctx;
+    if (done == 0)
+        ui_progress_start(bar, total);
+    bar->done = done;
+    bar->total = total;
+    if (done >= total)
+        ui_progress_finish(bar);
+    else
+        ui_progress_update(bar);
+}
+
 int cmd_embed(int argc, char **argv)
 {
     embed_options o;
@@ -267,7 +282,7 @@ int cmd_embed(int argc, char **argv)
     }
     ui_progress bar;
     memset(&bar, 0, sizeof bar);
-    embed_observer shown = {&bar, show_plan, bar_start, bar_advance, bar_finish};
+    embed_observer shown = {&bar, show_plan, bar_start, bar_advance, bar_finish, bar_reset};
     o.observer = &shown;
     embed_report r;
     rc = embed_run(&o, &r, err);

@@ -33,6 +33,34 @@ static void on_signal(int sig)
     interrupted = 1;
 }
 
+/* SIGINT/SIGTERM are the run's from its first step (opening the provider, loading a
+ * vocabulary): a signal that came before the handler would be lost where the shell started
+ * samplevec with SIGINT ignored (a background job), or kill it in the middle of a reset.
+ * Nested calls (embed_run → embed_run_with) keep the outer handlers. */
+static struct sigaction saved_int, saved_term;
+static int catching;
+
+static void signals_catch(void)
+{
+    if (catching++)
+        return;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    interrupted = 0;
+    sigaction(SIGINT, &sa, &saved_int);
+    sigaction(SIGTERM, &sa, &saved_term);
+}
+
+static void signals_release(void)
+{
+    if (--catching)
+        return;
+    sigaction(SIGINT, &saved_int, NULL);
+    sigaction(SIGTERM, &saved_term, NULL);
+}
+
 /* One chunk's worth of samples and what the pipeline derives from them. */
 typedef struct chunk {
     size_t cap, n;
@@ -229,6 +257,10 @@ static int dry_run(const embed_job *job, library *lib, provider *p, store *st, e
         goto done;
     }
     for (;;) {
+        if (interrupted) {
+            rc = sv_fail(err, SV_EXIT_INTERRUPTED, "interrupted: the dry run stopped early");
+            break;
+        }
         if ((rc = chunk_fill(&c, c.cap, cur, &budget, &r->warnings, err)) || c.n == 0)
             break;
         if ((rc = chunk_plan(&c, st, p, job, ids, err)))
@@ -618,13 +650,16 @@ int embed_run(const embed_options *o, embed_report *r, char err[SV_ERR_LEN])
     pc.offline = o->dry_run;
     pc.cancel = &interrupted;
     int rc = 0;
+    signals_catch();
     provider *p = provider_open(&pc, &rc, err);
     if (!p) {
         memset(r, 0, sizeof *r);
+        signals_release();
         return rc;
     }
     rc = embed_run_with(o, p, r, err);
     provider_free(p);
+    signals_release();
     return rc;
 }
 
@@ -695,10 +730,13 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
     checkpoint_init(&cp);
     embed_job job;
     memset(&job, 0, sizeof job);
+    signals_catch();
 
     library *lib = library_open(o->library, err);
-    if (!lib)
-        return SV_EXIT_DATA;
+    if (!lib) {
+        rc = SV_EXIT_DATA;
+        goto done;
+    }
     if (!library_has_vibe(lib))
         msg_info("%s has no vibe_analyses table: embedding from basic metadata (title, genre, "
                  "BPM, key, tags)",
@@ -745,9 +783,9 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
     if (!(st = store_open(o->store, STORE_READ_WRITE, &rc, err)))
         goto done;
     st->cancel = &interrupted; /* a remote store stops waiting out retries on Ctrl-C */
-    if (o->reset && unlink(o->progress) != 0 && access(o->progress, F_OK) == 0) {
-        rc = sv_fail(err, SV_EXIT_DATA, "cannot remove progress file %s for --reset", o->progress);
-        goto done;
+    if (o->observer && o->observer->reset) {
+        st->reset_progress = o->observer->reset;
+        st->reset_progress_ctx = o->observer->ctx;
     }
     if (o->resume && loaded == 0 && cp.model[0] &&
         (strcmp(cp.model, p->model) != 0 || cp.dims != p->dims)) {
@@ -791,8 +829,34 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
         goto done;
     }
     cp.limit = job.limit;
-    if ((rc = store_prepare(st, p->name, p->model, p->dims, o->reset, err)))
+    if (o->reset) {
+        store_meta before;
+        if ((rc = store_meta_get(st, &before, err)))
+            goto done;
+        if (before.rows > 0)
+            msg_info("--reset: dropping the %lld stored vectors (%s, %d dims) of %s", (long long)before.rows,
+                     before.model[0] ? before.model : "no model", before.dims, st->location);
+    }
+    rc = store_prepare(st, p->name, p->model, p->dims, o->reset, err);
+    if (rc == SV_EXIT_INTERRUPTED && o->reset) {
+        snprintf(err, SV_ERR_LEN,
+                 "interrupted during --reset: nothing was dropped; the store %.200s and the "
+                 "progress file %.200s are as they were",
+                 st->location, o->progress);
         goto done;
+    }
+    if (rc)
+        goto done;
+    if (o->reset) {
+        /* the old job's progress file goes only now that its vectors are gone: replaced by the
+         * new job's, never left describing rows that are not there */
+        snprintf(cp.provider, sizeof cp.provider, "%s", p->name);
+        snprintf(cp.model, sizeof cp.model, "%s", p->model);
+        snprintf(cp.store, sizeof cp.store, "%s", st->location);
+        cp.dims = p->dims;
+        if ((rc = checkpoint_save(o->progress, &cp, err)))
+            goto done;
+    }
     if (o->vector_index) {
         /* an index the server cannot make is worth a warning, not the run */
         rc = store_vector_index(st, err);
@@ -811,13 +875,6 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
     cp.finished = 0;
     tell_plan(o, p, job.resumed ? "resume" : "embed");
 
-    struct sigaction sa, old_int, old_term;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    interrupted = 0;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
     rc = run_chunks(o, &job, lib, p, st, &cp, r, err);
     /* A resumed job is only done when the samples its earlier runs failed are too: --resume
      * never goes back to them (a plain rerun retries them), so say so through the exit code. */
@@ -831,8 +888,6 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
                  "when the server is back",
                  o->progress, (long long)cp.last_processed_id);
     }
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
     if (rc == SV_EXIT_INTERRUPTED && cp.total_processed == 0 && !r->kept_on_interrupt)
         snprintf(err, SV_ERR_LEN, "interrupted before the first batch was stored, so nothing was "
                                   "recorded: run the command again (--resume works too)");
@@ -857,8 +912,9 @@ done:
     r->elapsed_s = monotime_now() - started;
     checkpoint_clear(&cp);
     embed_job_clear(&job);
-    store_close(st);
+    store_close(st); /* releases the writer lease, still under our handlers */
     library_close(lib);
+    signals_release();
     return rc;
 }
 

@@ -52,6 +52,9 @@ typedef struct embed_observer {
     void (*start)(void *ctx, const embed_progress *p);  /* before the first chunk */
     void (*advance)(void *ctx, const embed_progress *p); /* after each settled chunk */
     void (*finish)(void *ctx, const embed_progress *p); /* after the last one, or a stop */
+    /* --reset: rows of the store dropped so far, of total (announced with done = 0 before
+     * the first goes; done = total at the end) */
+    void (*reset)(void *ctx, int64_t done, int64_t total);
 } embed_observer;
 
 typedef struct embed_options {

@@ -116,9 +116,11 @@ int store_writer_busy(const char *location, const char *text, char err[SV_ERR_LE
 
 typedef struct store_vtable {
     int (*meta)(store *s, store_meta *out, char err[SV_ERR_LEN]);
-    /* Creates the schema if absent and claims the store for provider/model/dims. An existing
-     * claim with another model or dims → SV_EXIT_USAGE naming both, unless reset (which drops
-     * every row first). */
+    /* Takes the writer lease, creates the schema if absent and claims the store for
+     * provider/model/dims. An existing claim with another model or dims → SV_EXIT_USAGE naming
+     * both, unless reset, which drops every row first, in the same transaction as the lease and
+     * the claim, reporting through reset_progress; once *cancel is set during a reset it rolls
+     * back and returns SV_EXIT_INTERRUPTED with nothing changed. */
     int (*prepare)(store *s, const char *provider, const char *model, int dims, int reset,
                    char err[SV_ERR_LEN]);
     /* out[i] describes ids[i]; one round trip for the whole array. */
@@ -168,6 +170,11 @@ struct store {
      * retry: once set, a call stuck on an unreachable server gives up with
      * SV_EXIT_INTERRUPTED instead of sitting out its backoffs. Set by the caller after open. */
     const volatile sig_atomic_t *cancel;
+    /* NULL, or where prepare(reset) reports how many of the stored rows it has dropped so far
+     * (set by the caller after open, like cancel): called with done = 0 before the first row
+     * goes, then as rows go, and with done = total at the end. */
+    void (*reset_progress)(void *ctx, int64_t done, int64_t total);
+    void *reset_progress_ctx;
 };
 
 /* How a command uses a store. */

@@ -188,6 +188,44 @@ static int lease_take(sqlite_store *s, char err[SV_ERR_LEN])
     return 0;
 }
 
+#define RESET_SLICE 2000 /* rows deleted between progress reports and Ctrl-C checks */
+
+/* Deletes every row of sample_embeddings inside the caller's transaction, RESET_SLICE at a
+ * time, reporting through reset_progress. SV_EXIT_INTERRUPTED once *cancel is set (the caller
+ * rolls back). The delete trigger goes first (one generation bump per row would double the
+ * work); the schema step re-creates it. */
+static int drop_rows(sqlite_store *s, int64_t total, char err[SV_ERR_LEN])
+{
+    store *base = &s->base;
+    if (total <= 0 || !table_exists(s, "sample_embeddings"))
+        return 0;
+    int rc = exec_sql(s, "DROP TRIGGER IF EXISTS samplevec_gen_delete", err);
+    if (rc)
+        return rc;
+    int64_t done = 0;
+    if (base->reset_progress)
+        base->reset_progress(base->reset_progress_ctx, 0, total);
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "DELETE FROM sample_embeddings WHERE sample_id IN (SELECT sample_id FROM "
+             "sample_embeddings ORDER BY sample_id LIMIT %d)",
+             RESET_SLICE);
+    for (;;) {
+        if (base->cancel && *base->cancel)
+            return sv_fail(err, SV_EXIT_INTERRUPTED,
+                           "interrupted during --reset: nothing was dropped");
+        if ((rc = exec_sql(s, sql, err)))
+            return rc;
+        int changed = sqlite3_changes(s->db);
+        if (changed == 0)
+            break;
+        done += changed;
+        if (base->reset_progress)
+            base->reset_progress(base->reset_progress_ctx, done < total ? done : total, total);
+    }
+    return 0;
+}
+
 static int sqlite_prepare(store *base, const char *provider, const char *model, int dims,
                           int reset, char err[SV_ERR_LEN])
 {
@@ -218,7 +256,11 @@ static int sqlite_prepare(store *base, const char *provider, const char *model, 
                      (long long)m.rows);
         goto rollback;
     }
-    /* Reset drops the table, so the declared F32_BLOB(dims) always tells the truth. */
+    /* Reset empties the table a slice at a time, so it can say how far it got and give up
+     * on Ctrl-C (a rollback: nothing dropped), then drops it, so the declared F32_BLOB(dims)
+     * always tells the truth. */
+    if (reset && (rc = drop_rows(s, m.rows, err)))
+        goto rollback;
     if (reset && (rc = exec_sql(s, "DROP TABLE IF EXISTS sample_embeddings", err)))
         goto rollback;
     snprintf(sql, sizeof sql, SCHEMA_SQL_FMT, dims);

@@ -319,6 +319,9 @@ static int turso_prepare(store *base, const char *provider, const char *model, i
     step_open(&b, k++, cond, "ROLLBACK");
     step_close(&b);
     hrana_body_cstr(&b, "]}}");
+    /* the server drops the table in one statement: progress is before and after */
+    if (reset && m.rows > 0 && base->reset_progress)
+        base->reset_progress(base->reset_progress_ctx, 0, m.rows);
     if ((rc = run_one(s, &b, &call, err)))
         goto cleanup;
     if (hrana_batch_ok(s->hc, &call, 0, guard - 1, e) == 0 && hrana_batch_ok(s->hc, &call, 0, guard, e)) {
@@ -333,6 +336,8 @@ static int turso_prepare(store *base, const char *provider, const char *model, i
         goto cleanup;
     }
     s->leased = 1;
+    if (reset && m.rows > 0 && base->reset_progress)
+        base->reset_progress(base->reset_progress_ctx, m.rows, m.rows);
     if ((rc = alloc_buffers(s, dims, err)))
         goto cleanup;
     base->dims = dims;
