@@ -16,8 +16,10 @@
 #include "hash.h"
 #include "musical_key.h"
 
+#include <xxhash.h>
+
 #define VC_MAGIC "SVVCACH1"
-#define VC_VERSION 2u
+#define VC_VERSION 3u /* 3: the body checksum */
 #define VC_HEADER_LEN 4096u
 #define VC_MAX_DIMS 65536
 /* The row section holds int64 and double fields: it starts on a 64-byte boundary whatever
@@ -29,6 +31,7 @@ typedef struct vc_header {
     uint32_t version, dims;
     uint32_t row_size, n_genres, n_moods, pad;
     uint64_t n, vectors_off, rows_off, genres_off, moods_off, strings_off, strings_len, file_len;
+    uint64_t checksum;     /* XXH3-64 of every byte after the header page */
     char fingerprint[STORE_FINGERPRINT_LEN];
     char provider[32];
     char model[PROVIDER_MODEL_LEN];
@@ -80,6 +83,7 @@ struct veccache_builder {
     intern genre_set, mood_set, key_set;
     float *zeros;          /* dims zeros, stored instead of a non-finite vector */
     size_t non_finite;     /* rows stored as zeros */
+    XXH3_state_t *xx;      /* the body checksum, fed as the body is written */
 };
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -217,6 +221,10 @@ veccache_builder *veccache_builder_new(const char *path, int dims, char err[SV_E
     }
     b->dims = dims;
     b->last_id = INT64_MIN;
+    if (!(b->xx = XXH3_createState()) || XXH3_64bits_reset(b->xx) != XXH_OK) {
+        sv_fail(err, SV_EXIT_DATA, "out of memory");
+        goto fail;
+    }
     if (path) {
         remove_orphans(path);
         size_t len = strlen(path) + 32;
@@ -282,6 +290,7 @@ int veccache_builder_add(veccache_builder *b, const store_scan_row *row, char er
     }
     if (fwrite(v, sizeof(float), (size_t)b->dims, b->f) != (size_t)b->dims)
         return sv_fail(err, SV_EXIT_DATA, "cannot write vector cache: %s", strerror(errno));
+    XXH3_64bits_update(b->xx, v, (size_t)b->dims * sizeof(float));
 
     veccache_row *r = &b->rows[b->n];
     memset(r, 0, sizeof *r);
@@ -322,6 +331,7 @@ void veccache_builder_free(veccache_builder *b)
     free(b->genres);
     free(b->moods);
     free(b->zeros);
+    XXH3_freeState(b->xx);
     intern *sets[] = {&b->genre_set, &b->mood_set, &b->key_set};
     for (size_t i = 0; i < 3; i++) {
         free(sets[i]->keys);
@@ -403,6 +413,10 @@ static int vc_validate(veccache *vc, int dims, const char *fingerprint, const ch
             r->key_code < MUSICAL_KEY_NONE || r->key_code >= MUSICAL_KEY_COUNT)
             return sv_fail(err, -1, "bad row %zu", i);
     }
+    /* Every byte a search reads is covered: a cache damaged on disk (or by hand) is rebuilt
+     * rather than trusted. Skipped only for the file this process has just written. */
+    if (fingerprint && XXH3_64bits(base + VC_HEADER_LEN, len - VC_HEADER_LEN) != h->checksum)
+        return sv_fail(err, -1, "damaged: its contents do not match their checksum");
     return 0;
 }
 
@@ -456,9 +470,13 @@ veccache *veccache_open(const char *path, int dims, const char *fingerprint, con
     return vc;
 }
 
-static int write_at(FILE *f, const void *p, size_t size, size_t n)
+/* Writes n items of the body and adds them to the checksum. */
+static int write_body(veccache_builder *b, const void *p, size_t size, size_t n)
 {
-    return n == 0 || fwrite(p, size, n, f) == n ? 0 : -1;
+    if (n == 0)
+        return 0;
+    XXH3_64bits_update(b->xx, p, size * n);
+    return fwrite(p, size, n, b->f) == n ? 0 : -1;
 }
 
 veccache *veccache_builder_finish(veccache_builder *b, const char *fingerprint, const char *provider,
@@ -487,12 +505,14 @@ veccache *veccache_builder_finish(veccache_builder *b, const char *fingerprint, 
     snprintf(h.model, sizeof h.model, "%s", model ? model : "");
 
     static const char pad[64];
-    if (write_at(b->f, pad, 1, (size_t)(h.rows_off - vectors_end)) != 0 ||
-        write_at(b->f, b->rows, sizeof *b->rows, b->n) != 0 ||
-        write_at(b->f, b->genres, sizeof *b->genres, b->n_genres) != 0 ||
-        write_at(b->f, b->moods, sizeof *b->moods, b->n_moods) != 0 ||
-        write_at(b->f, b->blob, 1, b->blob_len) != 0 || fseek(b->f, 0, SEEK_SET) != 0 ||
-        write_at(b->f, &h, sizeof h, 1) != 0 || fflush(b->f) != 0) {
+    int body = write_body(b, pad, 1, (size_t)(h.rows_off - vectors_end)) == 0 &&
+               write_body(b, b->rows, sizeof *b->rows, b->n) == 0 &&
+               write_body(b, b->genres, sizeof *b->genres, b->n_genres) == 0 &&
+               write_body(b, b->moods, sizeof *b->moods, b->n_moods) == 0 &&
+               write_body(b, b->blob, 1, b->blob_len) == 0;
+    h.checksum = XXH3_64bits_digest(b->xx);
+    if (!body || fseek(b->f, 0, SEEK_SET) != 0 || fwrite(&h, sizeof h, 1, b->f) != 1 ||
+        fflush(b->f) != 0) {
         sv_fail(err, SV_EXIT_DATA, "cannot write vector cache: %s", strerror(errno));
         goto done;
     }
@@ -572,6 +592,8 @@ veccache *veccache_for_store(store *s, const store_meta *meta, int use_file, int
         veccache *vc = veccache_open(path, meta->dims, fp, meta->provider, meta->model, why);
         if (vc)
             return vc;
+        if (strstr(why, "damaged"))
+            msg_warn("vector cache %s is %s: rebuilding it from the store", path, why);
     }
 
     veccache_builder *b = veccache_builder_new(named ? path : NULL, meta->dims, why);
