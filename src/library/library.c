@@ -382,7 +382,7 @@ static int col_string_array(sqlite3_stmt *st, int i, char ***out, size_t *n, int
 
 /* characteristics: a JSON object whose raw_analysis string is the description. A missing key or
  * JSON null is clean and gives no description; anything unreadable is malformed (returns 1). */
-static int col_description(sqlite3_stmt *st, int i, char **out, int *oom)
+static int col_description(sqlite3_stmt *st, int i, char **out)
 {
     *out = NULL;
     if (sqlite3_column_type(st, i) == SQLITE_NULL)
@@ -397,10 +397,12 @@ static int col_description(sqlite3_stmt *st, int i, char **out, int *oom)
     if (!root || (!obj && !cJSON_IsNull(root))) {
         bad = 1;
     } else if (cJSON_IsObject(obj)) {
-        const cJSON *raw = cJSON_GetObjectItemCaseSensitive(obj, "raw_analysis");
+        cJSON *raw = cJSON_GetObjectItemCaseSensitive(obj, "raw_analysis");
         if (cJSON_IsString(raw) && raw->valuestring) {
-            if (!(*out = strdup(raw->valuestring)))
-                *oom = 1;
+            /* taken from the parse tree rather than copied: a description can be megabytes
+             * (cJSON allocates with malloc unless hooks say otherwise, and none are set) */
+            *out = raw->valuestring;
+            raw->valuestring = NULL;
         } else if (raw && !cJSON_IsNull(raw)) {
             bad = 1;
         }
@@ -430,7 +432,7 @@ static int fill(library_cursor *cur, library_sample *s, char err[SV_ERR_LEN])
         col_number(st, 9, &s->energy_level, &s->has_energy, &s->malformed_fields);
         s->malformed_fields +=
             col_string_array(st, 10, &s->texture_tags, &s->n_texture_tags, &oom);
-        s->malformed_fields += col_description(st, 11, &s->description, &oom);
+        s->malformed_fields += col_description(st, 11, &s->description);
     }
     if (oom) {
         library_sample_clear(s);

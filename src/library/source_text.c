@@ -33,6 +33,8 @@ static void sb_reserve(sbuf *b, size_t more)
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->len + more + 1)
         cap *= 2;
+    if (more > cap / 4) /* a long field (a description of megabytes): no doubling slack */
+        cap = b->len + more + 1 + 4096;
     char *p = realloc(b->p, cap);
     if (!p) {
         b->oom = 1;

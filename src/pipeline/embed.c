@@ -20,6 +20,8 @@
 #define GROUP_MAX_BYTES (16u << 20)   /* vectors and texts held per commit at most */
 #define GROUP_MAX_CHUNKS 16           /* provider chunks per commit at most */
 #define SAMPLE_TEXT_BYTES 8192        /* a sample's texts and metadata, generously */
+#define CHUNK_MAX_TEXT_BYTES (4u << 20) /* source text bytes a chunk takes at most (one sample
+                                           more when that is all it has) */
 
 static volatile sig_atomic_t interrupted;
 
@@ -161,6 +163,14 @@ static void chunk_free(chunk *c)
     free(c->rows);
 }
 
+static size_t chunk_text_bytes(const chunk *c)
+{
+    size_t bytes = 0;
+    for (size_t i = 0; i < c->n; i++)
+        bytes += strlen(c->texts[i]);
+    return bytes;
+}
+
 /* Reads up to want (≤ c->cap) samples (fewer at the end or when the limit is reached) and builds their
  * source texts. Returns 0, or SV_EXIT_DATA. */
 static int chunk_fill(chunk *c, size_t want, library_cursor *cur, int64_t *budget,
@@ -168,7 +178,11 @@ static int chunk_fill(chunk *c, size_t want, library_cursor *cur, int64_t *budge
 {
     if (want > c->cap)
         want = c->cap;
-    while (c->n < want && *budget != 0) {
+    /* Bytes, not only samples: a chunk stops taking samples once their source texts reach
+     * CHUNK_MAX_TEXT_BYTES (one sample always fits, however long), so two chunks in flight
+     * stay within a few tens of MB even when every description is megabytes long. */
+    size_t bytes = chunk_text_bytes(c);
+    while (c->n < want && *budget != 0 && (c->n == 0 || bytes < CHUNK_MAX_TEXT_BYTES)) {
         library_sample *s = &c->samples[c->n];
         int got = library_cursor_next(cur, s, err);
         if (got == 0)
@@ -184,6 +198,10 @@ static int chunk_fill(chunk *c, size_t want, library_cursor *cur, int64_t *budge
                            (long long)id);
         }
         hash_source_hex(c->texts[c->n], c->hashes[c->n]);
+        /* the text holds the description now; the store row never needs it again */
+        free(s->description);
+        s->description = NULL;
+        bytes += strlen(c->texts[c->n]);
         c->n++;
         if (*budget > 0)
             (*budget)--;
@@ -595,6 +613,11 @@ static int run_chunks(const embed_options *o, const embed_job *job, library *lib
         double cycle_start = monotime_now();
         chunk *c = &buf[which];
         which ^= 1;
+        /* A chunk of long texts (megabytes each) is written before the next is read, so the
+         * two never hold their texts at once: memory follows bytes, not samples. */
+        if (rs.writing && chunk_text_bytes(rs.writing) >= CHUNK_MAX_TEXT_BYTES &&
+            ((rc = settle_previous(&rs, err)) || interrupted))
+            break;
         if ((rc = chunk_fill(c, want, cur, &budget, &r->warnings, err)) || c->n == 0)
             break;
         library_cursor_pause(cur); /* never hold the application's database for a whole run */

@@ -33,17 +33,23 @@
 #define LEXICAL_MAX_THREADS 64
 #define MAX_WORD_CODEPOINTS 64 /* longer runs (base64 junk, URLs) are cut: they carry no vibe */
 
+/* 12 bytes a slot (packed to 4): a long text's table is the largest thing a run holds. */
+#pragma pack(push, 4)
 typedef struct feature_slot {
-    uint64_t hash;   /* 0 = empty */
-    float weight;
-    uint32_t count;
+    uint64_t hash;       /* 0 = empty */
+    uint32_t count_kind; /* occurrences in the low 30 bits; the feature kind (KIND_*) above */
 } feature_slot;
+#pragma pack(pop)
+#define KIND_SHIFT 30
+#define COUNT_MASK ((1u << KIND_SHIFT) - 1)
+enum { KIND_UNIGRAM, KIND_BIGRAM, KIND_TRIGRAM };
+static const float kind_weight[3] = {WEIGHT_UNIGRAM, WEIGHT_BIGRAM, WEIGHT_TRIGRAM};
 
 /* One thread's scratch space: an open-addressing table of the features of the text at hand. */
 typedef struct feature_table {
     feature_slot *slots; /* cap slots, reused across texts */
     size_t cap;
-    size_t *used;        /* indices of occupied slots, n_used of them (≤ cap / 2): clearing
+    uint32_t *used;      /* indices of occupied slots, n_used of them (≤ cap * 3/4): clearing
                             and summing touch only these, so one huge text does not make
                             every later text pay for a huge table */
     size_t n_used;
@@ -89,58 +95,77 @@ static uint64_t hash_codepoints(uint64_t seed, const int32_t *cp, size_t n)
     return mix64(h);
 }
 
-/* Grows the table so that `needed` features fit at ≤ 50% load. Returns 0 or -1. */
+/* Grows the table so that `needed` features fit at ≤ 75% load, keeping the features it holds
+ * and their order in `used` (the order the vector is summed in, so a text's vector does not
+ * depend on how often its table grew). Returns 0 or -1. */
 static int ensure_capacity(feature_table *ft, size_t needed)
 {
     size_t want = 64;
-    while (want < needed * 2)
+    while (want / 4 * 3 < needed)
         want *= 2;
     if (want <= ft->cap)
         return 0;
-    feature_slot *slots = calloc(want, sizeof *slots);
-    size_t *used = malloc(want / 2 * sizeof *used);
-    if (!slots || !used) {
-        free(slots);
-        free(used);
+    /* used grows in place (realloc; glibc moves large blocks with mremap, without a copy):
+     * each used[k] is read before it is rewritten below */
+    uint32_t *used = want <= UINT32_MAX ? realloc(ft->used, want / 4 * 3 * sizeof *used) : NULL;
+    if (!used)
         return -1;
+    ft->used = used;
+    feature_slot *slots = calloc(want, sizeof *slots);
+    if (!slots)
+        return -1;
+    size_t mask = want - 1;
+    for (size_t k = 0; k < ft->n_used; k++) {
+        const feature_slot *old = &ft->slots[ft->used[k]];
+        size_t i = old->hash & mask;
+        while (slots[i].hash)
+            i = (i + 1) & mask;
+        slots[i] = *old;
+        used[k] = (uint32_t)i;
     }
     free(ft->slots);
-    free(ft->used);
     ft->slots = slots;
-    ft->used = used;
-    ft->n_used = 0; /* the fresh table is already empty */
     ft->cap = want;
     return 0;
 }
 
-static void add_feature(feature_table *ft, uint64_t hash, float weight)
+/* A table grown past this for one long text is given back after it: memory follows the text
+ * at hand, not the longest text seen. */
+#define TABLE_KEEP_SLOTS (1u << 18)
+/* Slots reserved up front for a text: its table then grows with its distinct features, not
+ * with its length (a 4.6 MB description asked for 512 MB at once). */
+#define TABLE_FIRST_SLOTS (1u << 14)
+
+static int add_feature(feature_table *ft, uint64_t hash, uint32_t kind)
 {
     if (hash == 0)
         hash = 1;
+    if (ft->n_used + 1 > ft->cap / 4 * 3 && ensure_capacity(ft, ft->n_used + 1) != 0)
+        return -1;
     size_t mask = ft->cap - 1;
     for (size_t i = hash & mask;; i = (i + 1) & mask) {
         feature_slot *s = &ft->slots[i];
         if (s->hash == hash) {
-            s->count++;
-            return;
+            if ((s->count_kind & COUNT_MASK) < COUNT_MASK)
+                s->count_kind++;
+            return 0;
         }
         if (s->hash == 0) {
             s->hash = hash;
-            s->weight = weight;
-            s->count = 1;
-            ft->used[ft->n_used++] = i;
-            return;
+            s->count_kind = kind << KIND_SHIFT | 1;
+            ft->used[ft->n_used++] = (uint32_t)i;
+            return 0;
         }
     }
 }
 
 /* Features of one word (codepoints already lower-cased). */
-static void add_word(feature_table *ft, const int32_t *word, size_t n, uint64_t *prev_hash)
+static int add_word(feature_table *ft, const int32_t *word, size_t n, uint64_t *prev_hash)
 {
     uint64_t h = hash_codepoints(SEED_UNIGRAM, word, n);
-    add_feature(ft, h, WEIGHT_UNIGRAM);
+    int oom = add_feature(ft, h, KIND_UNIGRAM);
     if (*prev_hash)
-        add_feature(ft, mix64(*prev_hash * 31 + h + SEED_BIGRAM), WEIGHT_BIGRAM);
+        oom |= add_feature(ft, mix64(*prev_hash * 31 + h + SEED_BIGRAM), KIND_BIGRAM);
     *prev_hash = h;
 
     int32_t padded[MAX_WORD_CODEPOINTS + 2];
@@ -148,7 +173,8 @@ static void add_word(feature_table *ft, const int32_t *word, size_t n, uint64_t 
     memcpy(padded + 1, word, n * sizeof *word);
     padded[n + 1] = '>';
     for (size_t i = 0; i + 3 <= n + 2; i++)
-        add_feature(ft, hash_codepoints(SEED_TRIGRAM, padded + i, 3), WEIGHT_TRIGRAM);
+        oom |= add_feature(ft, hash_codepoints(SEED_TRIGRAM, padded + i, 3), KIND_TRIGRAM);
+    return oom;
 }
 
 /* Word iterator: the next run of letters, digits and combining marks, lower-cased, into
@@ -202,24 +228,34 @@ static word_iter word_iter_of(const char *text)
  * or -1 when out of memory. */
 static int64_t embed_one(feature_table *ft, const char *text, float *out, int dims)
 {
-    /* Every byte starts at most one word and each word of n codepoints adds ≤ n + 2 features. */
-    if (ensure_capacity(ft, 3 * strlen(text) + 8) != 0)
-        return -1;
     for (size_t i = 0; i < ft->n_used; i++)
         ft->slots[ft->used[i]].hash = 0;
     ft->n_used = 0;
+    if (ft->cap > TABLE_KEEP_SLOTS) { /* the last text was a long one: give its table back */
+        free(ft->slots);
+        free(ft->used);
+        ft->slots = NULL;
+        ft->used = NULL;
+        ft->cap = 0;
+    }
+    /* Every byte starts at most one word and each word of n codepoints adds ≤ n + 2 features:
+     * a short text's table is sized once; a long one's grows with what it holds. */
+    size_t bound = 3 * strlen(text) + 8;
+    if (ensure_capacity(ft, bound < TABLE_FIRST_SLOTS ? bound : TABLE_FIRST_SLOTS) != 0)
+        return -1;
 
     int32_t word[MAX_WORD_CODEPOINTS];
     int64_t words = 0;
     uint64_t prev_hash = 0;
     word_iter it = word_iter_of(text);
     for (size_t wlen; (wlen = next_word(&it, word)) > 0; words++)
-        add_word(ft, word, wlen, &prev_hash);
+        if (add_word(ft, word, wlen, &prev_hash) != 0)
+            return -1;
 
     memset(out, 0, (size_t)dims * sizeof *out);
     for (size_t i = 0; i < ft->n_used; i++) {
         const feature_slot *s = &ft->slots[ft->used[i]];
-        float value = s->weight * sublinear_tf(s->count);
+        float value = kind_weight[s->count_kind >> KIND_SHIFT] * sublinear_tf(s->count_kind & COUNT_MASK);
         size_t bucket = (size_t)(s->hash % (uint64_t)dims);
         out[bucket] += (s->hash >> 63) ? -value : value;
     }

@@ -234,6 +234,14 @@ static int sqlite_prepare(store *base, const char *provider, const char *model, 
         return sv_fail(err, SV_EXIT_DATA, "store %s is open read-only", base->location);
     char sql[2048];
     _Static_assert(sizeof(SCHEMA_SQL_FMT) + 16 < sizeof sql, "the schema fits the buffer");
+    /* A lease held by another run is named at once, before waiting for the write lock (that
+     * run may be in the middle of a commit, or stopped there). */
+    if (table_exists(s, "samplevec_meta")) {
+        char held[STORE_WRITER_LEN];
+        meta_read_text(s, STORE_WRITER_KEY, held, sizeof held);
+        if (!store_writer_is_free(held[0] ? held : NULL))
+            return store_writer_busy(base->location, held, err);
+    }
     /* One transaction: the lease, the claim check and the claim, so a second run can never
      * slip in between them. */
     int rc = exec_sql(s, "BEGIN IMMEDIATE", err);
