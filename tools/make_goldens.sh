@@ -4,8 +4,8 @@
 # builds. llama.cpp is node-llama-cpp 3.21.1 (bundled llama.cpp v0.4.0, prebuilt CPU backend,
 # flash attention off), installed into build/llamacpp/ by tools/llamacpp/setup.sh on first use
 # (npm; ~83 MB). Only this script needs node: `make test` reads the committed goldens.
-#   tools/make_goldens.sh            # all fixtures
-#   tools/make_goldens.sh tiny k256-kmix
+#   tools/make_goldens.sh              # all fixtures (bert set + issue13 set; ~3 minutes)
+#   tools/make_goldens.sh issue13      # one set (bert, issue13), or just some: tiny k256-kmix
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 out=$here/tests/data/gguf
@@ -13,9 +13,9 @@ models=$here/build/gguf-fixtures
 export SAMPLEVEC_LLAMACPP=${SAMPLEVEC_LLAMACPP:-$here/build/llamacpp}
 node "$here/tools/llamacpp/embed_ref.mjs" --check "$SAMPLEVEC_LLAMACPP" >/dev/null 2>&1 ||
   "$here/tools/llamacpp/setup.sh" "$SAMPLEVEC_LLAMACPP"
-"$here/tools/gguf_fixtures.sh" "$models"
-all="tiny tiny-f16 tiny-bf16 tiny-qkv tiny-nomic tiny-cls small-q8_0 small-q4_0 small-q4_1 small-q5_0 small-q5_1 small-mix k256-kmix"
-for m in ${*:-$all}; do
+sel=${*:-all}
+"$here/tools/gguf_fixtures.sh" "$models" $sel
+for m in $("$here/tools/gguf_fixtures.sh" --names $sel); do
   node "$here/tools/llamacpp/embed_ref.mjs" "$models/$m.gguf" "$out/texts.json" --digits 8 --out "$out/$m.json"
   echo "$m: $(wc -c < "$out/$m.json") bytes"
 done

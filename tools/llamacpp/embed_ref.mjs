@@ -66,6 +66,11 @@ const texts = JSON.parse(readFileSync(textsPath, "utf8"));
 if (!Array.isArray(texts) || !texts.every((t) => typeof t === "string"))
     throw new Error(`${textsPath}: want a JSON array of strings`);
 
+// llama.cpp's own words when it refuses a file are in its log, not in the exception
+process.on("uncaughtException", (e) => {
+    process.stderr.write(logs.slice(-12).map((l) => "llama.cpp: " + l + "\n").join("") + String(e.stack ?? e) + "\n");
+    process.exit(1);
+});
 const model = await llama.loadModel({modelPath, gpuLayers: 0, defaultContextFlashAttention: false});
 const md = model.fileInfo.metadata;
 const arch = md.general.architecture;
@@ -73,8 +78,6 @@ const trainCtx = model.trainContextSize;
 // llama.cpp rounds the context up to a multiple of 256; an encoder's input must be one ubatch.
 const ctxSize = Math.ceil((trainCtx + 1) / 256) * 256;
 const ctx = await model.createEmbeddingContext({contextSize: ctxSize, batchSize: ctxSize, threads});
-const fa = logs.map((l) => /flash_attn\s*=\s*(\w+)/.exec(l)?.[1]).filter(Boolean).at(-1) ?? "unknown";
-if (fa !== "disabled" && fa !== "false" && fa !== "0") throw new Error(`flash attention is ${fa}, want disabled`);
 
 const tok = model.tokens;
 const vt = model.vocabularyType;
@@ -103,6 +106,10 @@ for (const text of texts) {
         embedding: vec.map(round)});
 }
 
+// llama.cpp logs asynchronously: by now the context's "flash_attn = ..." line has arrived
+await new Promise((r) => setTimeout(r, 100));
+const fa = logs.map((l) => /flash_attn\s*=\s*(\w+)/.exec(l)?.[1]).filter(Boolean).at(-1) ?? "unknown";
+if (fa !== "disabled") throw new Error(`flash attention is ${fa}, want disabled`);
 const pooling = md[arch]?.pooling_type;
 const out = {
     meta: {
