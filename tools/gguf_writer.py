@@ -17,10 +17,12 @@ The file (GGUF v3, little-endian, as ggml's gguf.h lays it out):
     4. zero padding to general.alignment (32), then the tensor data, each tensor at an aligned
        offset.
 
-The layers are small on purpose: one module holds the container (GGUFFile), the value
-encodings (F32, F16, BF16 here; the block quantizers live in gguf_quantize.py), the seeded
-random tensors, the vocabularies and one builder per architecture. A new architecture is a
-builder function plus presets; a new tokenizer is a vocabulary function.
+One module, in layers: the container (GGUFFile), the value encodings (F32, F16, BF16 here; the
+block quantizers live in gguf_quantize.py), the seeded random tensors and the type policy
+(Model), the vocabularies (WordPiece, byte-level BPE, SentencePiece BPE, Unigram with its
+precompiled_charsmap), one builder per architecture (bert, bert + Unigram, jina-bert-v2, qwen3,
+gemma-embedding) and the presets. A new architecture is a builder plus presets; a new tokenizer
+is a vocabulary function.
 
 Random weights: each tensor draws from its own generator seeded with "SEED/tensor name", so adding
 a tensor never changes the others. Linear weights are uniform with std 1/sqrt(fan_in); the
@@ -534,6 +536,20 @@ def unigram_vocab(size):
 POOLING = {"none": 0, "mean": 1, "cls": 2, "last": 3}
 
 
+def _head(m, p, arch):
+    """The general.* keys and the shape keys every architecture has."""
+    f = m.f
+    f.kv("general.architecture", STR, arch)
+    f.kv("general.name", STR, "samplevec-test-%s" % p["name"])
+    f.kv("general.file_type", U32, FILE_TYPE[p["type"]])
+    f.kv("general.alignment", U32, ALIGNMENT)
+    f.kv(arch + ".context_length", U32, p["ctx"])
+    f.kv(arch + ".embedding_length", U32, p["hidden"])
+    f.kv(arch + ".feed_forward_length", U32, p["ffn"])
+    f.kv(arch + ".block_count", U32, p["layers"])
+    f.kv(arch + ".attention.head_count", U32, p["heads"])
+
+
 def build_bert(p):
     """llama.cpp LLM_ARCH_BERT (src/models/bert.cpp): learned positions and token types, post-LN
     blocks, GELU feed-forward, WordPiece vocabulary."""
@@ -541,15 +557,7 @@ def build_bert(p):
     m = Model(p["seed"], p["type"], keep_f32=("position_embd.weight", "token_types.weight"))
     tokens, types = wordpiece_vocab(V, p["seed"])
     f = m.f
-    f.kv("general.architecture", STR, A)
-    f.kv("general.name", STR, "samplevec-test-%s" % p["name"])
-    f.kv("general.file_type", U32, FILE_TYPE[p["type"]])
-    f.kv("general.alignment", U32, ALIGNMENT)
-    f.kv(A + ".context_length", U32, P)
-    f.kv(A + ".embedding_length", U32, H)
-    f.kv(A + ".feed_forward_length", U32, F)
-    f.kv(A + ".block_count", U32, L)
-    f.kv(A + ".attention.head_count", U32, p["heads"])
+    _head(m, p, A)
     f.kv(A + ".attention.layer_norm_epsilon", F32V, 1e-12)
     f.kv(A + ".attention.causal", BOOL, False)
     f.kv(A + ".pooling_type", U32, POOLING[p["pooling"]])
@@ -588,19 +596,6 @@ def build_bert(p):
         m.rand(b + "layer_output_norm.weight", [H], "gain", 0.2)
         m.rand(b + "layer_output_norm.bias", [H], "bias", 0.1)
     return m
-
-
-def _head(m, p, arch, ctx_key=True):
-    f = m.f
-    f.kv("general.architecture", STR, arch)
-    f.kv("general.name", STR, "samplevec-test-%s" % p["name"])
-    f.kv("general.file_type", U32, FILE_TYPE.get(p["type"], 0 if p["type"] == "f32" else 7))
-    f.kv("general.alignment", U32, ALIGNMENT)
-    f.kv(arch + ".context_length", U32, p["ctx"])
-    f.kv(arch + ".embedding_length", U32, p["hidden"])
-    f.kv(arch + ".feed_forward_length", U32, p["ffn"])
-    f.kv(arch + ".block_count", U32, p["layers"])
-    f.kv(arch + ".attention.head_count", U32, p["heads"])
 
 
 def build_bert_ugm(p):
