@@ -550,6 +550,13 @@ def _head(m, p, arch):
     f.kv(arch + ".attention.head_count", U32, p["heads"])
 
 
+def _encoder_keys(f, arch, eps, p):
+    """What the bidirectional BERT-family encoders add to _head."""
+    f.kv(arch + ".attention.layer_norm_epsilon", F32V, eps)
+    f.kv(arch + ".attention.causal", BOOL, False)
+    f.kv(arch + ".pooling_type", U32, POOLING[p["pooling"]])
+
+
 def build_bert(p):
     """llama.cpp LLM_ARCH_BERT (src/models/bert.cpp): learned positions and token types, post-LN
     blocks, GELU feed-forward, WordPiece vocabulary."""
@@ -558,9 +565,7 @@ def build_bert(p):
     tokens, types = wordpiece_vocab(V, p["seed"])
     f = m.f
     _head(m, p, A)
-    f.kv(A + ".attention.layer_norm_epsilon", F32V, 1e-12)
-    f.kv(A + ".attention.causal", BOOL, False)
-    f.kv(A + ".pooling_type", U32, POOLING[p["pooling"]])
+    _encoder_keys(f, A, 1e-12, p)
     f.kv("tokenizer.ggml.model", STR, "bert")
     f.kv("tokenizer.ggml.pre", STR, "default")
     f.arr("tokenizer.ggml.tokens", STR, tokens)
@@ -580,21 +585,7 @@ def build_bert(p):
     m.rand("token_embd.weight", [H, V], "w", 1.0)
     m.rand("token_types.weight", [H, 2], "w", 0.5)
     m.rand("position_embd.weight", [H, P], "w", 0.5)
-    m.rand("token_embd_norm.weight", [H], "gain", 0.2)
-    m.rand("token_embd_norm.bias", [H], "bias", 0.1)
-    for i in range(L):
-        b = "blk.%d." % i
-        for t in ("attn_q", "attn_k", "attn_v", "attn_output"):
-            m.rand(b + t + ".weight", [H, H], "w", (1.5 if t in ("attn_q", "attn_k") else 1.0) / math.sqrt(H))
-            m.rand(b + t + ".bias", [H], "bias", 0.1)
-        m.rand(b + "attn_output_norm.weight", [H], "gain", 0.2)
-        m.rand(b + "attn_output_norm.bias", [H], "bias", 0.1)
-        m.rand(b + "ffn_up.weight", [H, F])
-        m.rand(b + "ffn_up.bias", [F], "bias", 0.1)
-        m.rand(b + "ffn_down.weight", [F, H])
-        m.rand(b + "ffn_down.bias", [H], "bias", 0.1)
-        m.rand(b + "layer_output_norm.weight", [H], "gain", 0.2)
-        m.rand(b + "layer_output_norm.bias", [H], "bias", 0.1)
+    _bert_layers(m, H, F, L)
     return m
 
 
@@ -608,9 +599,7 @@ def build_bert_ugm(p):
     V = len(tokens)
     f = m.f
     _head(m, p, A)
-    f.kv(A + ".attention.layer_norm_epsilon", F32V, 1e-5)
-    f.kv(A + ".attention.causal", BOOL, False)
-    f.kv(A + ".pooling_type", U32, POOLING[p["pooling"]])
+    _encoder_keys(f, A, 1e-5, p)
     f.kv("tokenizer.ggml.model", STR, "t5")
     f.kv("tokenizer.ggml.pre", STR, "default")
     f.arr("tokenizer.ggml.tokens", STR, tokens)
@@ -664,9 +653,7 @@ def build_jina_bert_v2(p):
     tokens, types = wordpiece_vocab(V, p["seed"])
     f = m.f
     _head(m, p, A)
-    f.kv(A + ".attention.layer_norm_epsilon", F32V, 1e-12)
-    f.kv(A + ".attention.causal", BOOL, False)
-    f.kv(A + ".pooling_type", U32, POOLING[p["pooling"]])
+    _encoder_keys(f, A, 1e-12, p)
     f.kv("tokenizer.ggml.model", STR, "bert")
     f.kv("tokenizer.ggml.pre", STR, "jina-v2-en")
     f.arr("tokenizer.ggml.tokens", STR, tokens)

@@ -6,44 +6,22 @@
 //   node bench_ref.mjs MODEL.gguf TEXTS.json [--runs 3] [--threads 2] [--flash-attn off|auto]
 // Prints {"texts", "tokens", "runs", "flash_attention", "seconds", "texts_per_s", "tokens_per_s"}.
 // node-llama-cpp comes from build/llamacpp (or $SAMPLEVEC_LLAMACPP), see setup.sh.
-import {existsSync, readFileSync} from "node:fs";
-import {dirname, join, resolve} from "node:path";
-import {fileURLToPath, pathToFileURL} from "node:url";
+import {readFileSync} from "node:fs";
+import {contextFor, loadLlama, parseArgs} from "./lib.mjs";
 
-process.env.NODE_LLAMA_CPP_SKIP_DOWNLOAD = "true";
-process.env.NODE_LLAMA_CPP_GPU = "false";
-
-const here = dirname(fileURLToPath(import.meta.url));
-const argv = process.argv.slice(2);
-const opt = {};
-const pos = [];
-for (let i = 0; i < argv.length; i++) {
-    if (argv[i].startsWith("--")) opt[argv[i].slice(2)] = argv[++i];
-    else pos.push(argv[i]);
-}
+const {pos, opt} = parseArgs(process.argv.slice(2));
 if (pos.length !== 2) {
     process.stderr.write("usage: node bench_ref.mjs MODEL.gguf TEXTS.json [--runs 3] [--threads 2] [--flash-attn off|auto]\n");
     process.exit(2);
 }
-const dir = resolve(process.env.SAMPLEVEC_LLAMACPP ?? join(here, "..", "..", "build", "llamacpp"));
-const entry = join(dir, "node_modules", "node-llama-cpp", "dist", "index.js");
-if (!existsSync(entry)) {
-    process.stderr.write(`bench_ref: node-llama-cpp is not installed in ${dir}: run tools/llamacpp/setup.sh\n`);
-    process.exit(3);
-}
-const nlc = await import(pathToFileURL(entry).href);
 const threads = Number(opt.threads ?? 2);
 const runs = Number(opt.runs ?? 3);
 const fa = opt["flash-attn"] ?? "off";
 if (fa !== "off" && fa !== "auto") throw new Error("--flash-attn must be off or auto");
-const logs = [];
-const llama = await nlc.getLlama({
-    gpu: false, build: "never", skipDownload: true, usePrebuiltBinaries: true, maxThreads: threads,
-    logLevel: nlc.LlamaLogLevel.info, logger(level, message) { logs.push(String(message)); }
-});
+const {llama, logs} = await loadLlama({threads, tool: "bench_ref"});
 const texts = JSON.parse(readFileSync(pos[1], "utf8"));
 const model = await llama.loadModel({modelPath: pos[0], gpuLayers: 0, defaultContextFlashAttention: fa === "auto" ? "auto" : false});
-const ctxSize = Math.ceil((model.trainContextSize + 1) / 256) * 256;
+const ctxSize = contextFor(model.trainContextSize);
 const ctx = await model.createEmbeddingContext({contextSize: ctxSize, batchSize: ctxSize, threads});
 let tokens = 0;
 for (const t of texts) tokens += ctx.calculateInputLength(t);

@@ -19,38 +19,13 @@
 //              Longer than the model's context: cut to it keeping the leading and trailing
 //              specials ("truncated": true; llama.cpp itself refuses such input).
 //   embedding  llama_get_embeddings_seq() for the file's pooling type: NOT L2-normalised.
-import {existsSync, readFileSync, writeFileSync} from "node:fs";
+import {readFileSync, writeFileSync} from "node:fs";
 import {createHash} from "node:crypto";
-import {dirname, join, resolve} from "node:path";
-import {fileURLToPath, pathToFileURL} from "node:url";
+import {contextFor, loadLlama, parseArgs} from "./lib.mjs";
 
-process.env.NODE_LLAMA_CPP_SKIP_DOWNLOAD = "true";
-process.env.NODE_LLAMA_CPP_GPU = "false";
-
-const here = dirname(fileURLToPath(import.meta.url));
-const argv = process.argv.slice(2);
-const opt = {};
-const pos = [];
-for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--check") opt.check = true;
-    else if (argv[i].startsWith("--")) opt[argv[i].slice(2)] = argv[++i];
-    else pos.push(argv[i]);
-}
-const dir = resolve(opt.check && pos[0] ? pos[0] : process.env.SAMPLEVEC_LLAMACPP ?? join(here, "..", "..", "build", "llamacpp"));
-const pkgDir = join(dir, "node_modules", "node-llama-cpp");
-if (!existsSync(join(pkgDir, "dist", "index.js"))) {
-    process.stderr.write(`embed_ref: node-llama-cpp is not installed in ${dir}: run tools/llamacpp/setup.sh\n`);
-    process.exit(3);
-}
-const nlc = await import(pathToFileURL(join(pkgDir, "dist", "index.js")).href);
-const version = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")).version;
+const {pos, opt} = parseArgs(process.argv.slice(2), ["check"]);
 const threads = Number(opt.threads ?? 2);
-const logs = [];
-const llama = await nlc.getLlama({
-    gpu: false, build: "never", skipDownload: true, usePrebuiltBinaries: true, maxThreads: threads,
-    logLevel: nlc.LlamaLogLevel.info,
-    logger(level, message) { logs.push(String(message).trimEnd()); }
-});
+const {llama, logs, version} = await loadLlama({dir: opt.check ? pos[0] : undefined, threads, tool: "embed_ref"});
 if (opt.check) {
     console.log(`node-llama-cpp ${version} (${llama.buildType}), llama.cpp ${llama.llamaCppRelease.release}, gpu ${llama.gpu}`);
     if (version !== "3.21.1" || llama.buildType !== "prebuilt" || llama.gpu !== false) process.exit(1);
@@ -75,8 +50,7 @@ const model = await llama.loadModel({modelPath, gpuLayers: 0, defaultContextFlas
 const md = model.fileInfo.metadata;
 const arch = md.general.architecture;
 const trainCtx = model.trainContextSize;
-// llama.cpp rounds the context up to a multiple of 256; an encoder's input must be one ubatch.
-const ctxSize = Math.ceil((trainCtx + 1) / 256) * 256;
+const ctxSize = contextFor(trainCtx);
 const ctx = await model.createEmbeddingContext({contextSize: ctxSize, batchSize: ctxSize, threads});
 
 const tok = model.tokens;
