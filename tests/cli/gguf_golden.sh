@@ -19,8 +19,8 @@ if SAMPLEVEC_GEMM=ref python3 "$SRC_DIR/tools/check_golden.py" "$SAMPLEVEC" "$fx
      --min-cos 0.9999 >check.txt 2>check_err.txt; then pass; else fail "SAMPLEVEC_GEMM=ref:"; cat check_err.txt >&2; fi
 
 # Over-long text: cut to the context (128 for tiny) keeping [SEP]; its vector is that of the
-# first 126 words ("the" is one token each, id 208). The goldens hold llama.cpp's vectors for
-# two cut texts as well (texts.json's over-long ones, evaluated on their first 126 tokens).
+# first 126 words ("the" is one token each, id 208). The goldens also hold llama.cpp's vector for
+# a cut text: texts.json's 320 words, evaluated on [CLS], their first 126 tokens and [SEP].
 long=$(printf 'the %.0s' $(seq 1 300))
 expect_exit 0 "$SAMPLEVEC" tokenize "$long" --model "$fx/tiny.gguf" --json
 expect_grep out.txt '"tokens":128,"truncated":true'
