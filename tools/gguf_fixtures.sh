@@ -28,6 +28,17 @@ case "${*:-bert}" in
 esac
 if [ "$dir" = --names ]; then echo $names; exit 0; fi
 mkdir -p "$dir"
+# Fixtures made by another version of the generators are stale: DIR remembers the hash of the
+# scripts that made it and is emptied when they change (under a lock, since tests run this in
+# parallel; all of one run use the same scripts, so only the first call of a run can empty it).
+stamp=$(cat "$here/tools/gguf_writer.py" "$here/tools/gguf_quantize.py" "$0" | sha256sum | cut -c1-16)
+exec 8>>"$dir/.lock"
+flock 8
+if [ "$(cat "$dir/.generator" 2>/dev/null)" != "$stamp" ]; then
+  rm -f "$dir"/*.gguf "$dir"/*.tmp
+  echo "$stamp" >"$dir/.generator"
+fi
+flock -u 8
 # Every file is written under a private name and renamed into place (the writer does the same):
 # tests run in parallel and may build the same fixture at once; none may see a half-written file.
 mk() { # mk NAME PRESET [writer args]
