@@ -115,6 +115,7 @@ static void print_json(const embed_report *r, int dry_run)
     cJSON_AddNumberToObject(o, "truncated", (double)r->truncated);
     cJSON_AddNumberToObject(o, "warnings", (double)r->warnings);
     cJSON_AddBoolToObject(o, "interrupted", r->interrupted);
+    cliopt_json_add_int(o, "orphans_removed", r->orphans_removed);
     cliopt_print_json(o);
 }
 
@@ -301,6 +302,9 @@ int cmd_embed(int argc, char **argv)
                      r.tokens_estimated ? " (estimate)" : "");
         if (o.dry_run && r.tokens_estimated)
             msg_info("token counts are estimates (about 4 bytes per token)");
+        if (r.orphans_removed)
+            msg_info("removed the vectors of %lld sample(s) no longer in the library",
+                     (long long)r.orphans_removed);
         if (r.warnings)
             msg_warn("%lld sample(s) had malformed JSON fields; their readable fields were used",
                      (long long)r.warnings);

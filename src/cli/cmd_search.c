@@ -232,6 +232,7 @@ static int run(const char *command, int argc, char **argv)
     if (!s)
         goto done;
     searcher_set_provider(s, model, base_url);
+    searcher_set_library(s, library_path); /* leaves out vectors of samples the library lost */
     if (strcmp(command, "search") == 0)
         rc = searcher_search(s, arg, &q, &res, err);
     else

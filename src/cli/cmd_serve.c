@@ -335,6 +335,7 @@ int cmd_serve(int argc, char **argv)
         return rc;
     }
     searcher_set_provider(sr, model, base_url);
+    searcher_set_library(sr, library_path); /* leaves out vectors of samples the library lost */
     /* Map the cache now, so the first request is as fast as the rest. */
     searcher_query warm;
     searcher_query_init(&warm);

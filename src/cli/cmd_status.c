@@ -21,7 +21,8 @@ static const char status_help[] =
     "usage: samplevec status [--library PATH] [--store PATH|URL] [--progress-file PATH] [--json]\n"
     "\n"
     "Counts the library's samples that are embedded (current), stale (their source text\n"
-    "changed since) or missing from the store, and shows the store's model and the last run.\n";
+    "changed since) or missing from the store, the stored vectors whose sample is no longer in\n"
+    "the library (orphaned), and shows the store's model and the last run.\n";
 
 enum { OPT_HELP = 256, OPT_JSON, OPT_LIBRARY, OPT_PROGRESS_FILE, OPT_STORE };
 static const struct option status_table[] = {
@@ -147,6 +148,10 @@ int cmd_status(int argc, char **argv)
         goto done;
     }
     have_cp = loaded == 0;
+    /* every stored row is a library sample's (embedded or stale) or an orphan's */
+    int64_t orphaned = meta.rows - n.embedded - n.stale;
+    if (orphaned < 0)
+        orphaned = 0;
 
     if (json) {
         cJSON *o = cJSON_CreateObject();
@@ -156,6 +161,7 @@ int cmd_status(int argc, char **argv)
         cJSON_AddNumberToObject(o, "embedded", (double)n.embedded);
         cJSON_AddNumberToObject(o, "stale", (double)n.stale);
         cJSON_AddNumberToObject(o, "missing", (double)n.missing);
+        cliopt_json_add_int(o, "orphaned", orphaned);
         cJSON_AddNumberToObject(o, "stored_rows", (double)meta.rows);
         cJSON_AddStringToObject(o, "provider", meta.provider);
         cJSON_AddStringToObject(o, "model", meta.model);
@@ -181,6 +187,8 @@ int cmd_status(int argc, char **argv)
         printf("embedded  %lld\n", (long long)n.embedded);
         printf("stale     %lld\n", (long long)n.stale);
         printf("missing   %lld\n", (long long)n.missing);
+        printf("orphaned  %lld%s\n", (long long)orphaned,
+               orphaned ? " (vectors of samples no longer in the library; 'embed --all' removes them)" : "");
         printf("model     %s\n", meta.model[0] ? meta.model : "(none yet)");
         printf("provider  %s\n", meta.provider[0] ? meta.provider : "(none yet)");
         printf("dims      %d\n", meta.dims);

@@ -513,3 +513,40 @@ void library_sample_clear(library_sample *s)
     free(s->description);
     memset(s, 0, sizeof *s);
 }
+
+int library_ids(library *lib, int64_t **out, size_t *n, char err[SV_ERR_LEN])
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    int step, rc = 0;
+    if (sqlite3_prepare_v2(lib->db, "SELECT id FROM samples ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+        goto sqlfail;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            size_t nc = cap ? cap * 2 : 4096;
+            int64_t *grown = realloc(*out, nc * sizeof *grown);
+            if (!grown) {
+                rc = sv_fail(err, SV_EXIT_DATA, "out of memory reading the ids of library '%s'", lib->path);
+                goto cleanup;
+            }
+            *out = grown;
+            cap = nc;
+        }
+        (*out)[(*n)++] = sqlite3_column_int64(st, 0);
+    }
+    if (step == SQLITE_DONE)
+        goto cleanup;
+sqlfail:
+    rc = sv_fail(err, SV_EXIT_DATA, "cannot read the ids of library '%s': %s", lib->path,
+                 sqlite3_errmsg(lib->db));
+cleanup:
+    sqlite3_finalize(st);
+    if (rc) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}

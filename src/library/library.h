@@ -69,6 +69,10 @@ void library_cursor_free(library_cursor *cur); /* NULL is a no-op */
  * sample returned. */
 void library_cursor_pause(library_cursor *cur);
 
+/* Every samples.id, ascending, into a new array (*out, caller frees; *n of them). 8 bytes a
+ * sample. 0 or SV_EXIT_DATA. */
+int library_ids(library *lib, int64_t **out, size_t *n, char err[SV_ERR_LEN]);
+
 /* Frees what *s owns and zeroes it. */
 void library_sample_clear(library_sample *s);
 

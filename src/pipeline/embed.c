@@ -686,6 +686,27 @@ int embed_run(const embed_options *o, embed_report *r, char err[SV_ERR_LEN])
     return rc;
 }
 
+#define ORPHANS_PER_REMOVE 1000
+
+/* Removes the stored vectors whose sample is no longer in the library (after a complete --all
+ * walk), ORPHANS_PER_REMOVE per transaction. 0 or SV_EXIT_*. */
+static int remove_orphans(library *lib, store *st, embed_report *r, char err[SV_ERR_LEN])
+{
+    int64_t *lib_ids = NULL, *orphans = NULL;
+    size_t n_lib = 0, n_orphans = 0;
+    int rc = library_ids(lib, &lib_ids, &n_lib, err);
+    if (!rc)
+        rc = store_orphans(st, lib_ids, n_lib, &orphans, &n_orphans, err);
+    free(lib_ids);
+    for (size_t at = 0; !rc && at < n_orphans; at += ORPHANS_PER_REMOVE) {
+        size_t m = n_orphans - at < ORPHANS_PER_REMOVE ? n_orphans - at : ORPHANS_PER_REMOVE;
+        if (!(rc = store_remove(st, orphans + at, m, err)))
+            r->orphans_removed += (int64_t)m;
+    }
+    free(orphans);
+    return rc;
+}
+
 /* The job's selection and limit: the options', or the progress file's for --resume alone.
  * 0, or SV_EXIT_USAGE / SV_EXIT_DATA with err. */
 static int job_select(const embed_options *o, const checkpoint *cp, int loaded, embed_job *job,
@@ -899,6 +920,9 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
     tell_plan(o, p, job.resumed ? "resume" : "embed");
 
     rc = run_chunks(o, &job, lib, p, st, &cp, r, err);
+    /* --all walked the whole library: the vectors of samples it no longer has go too */
+    if (!rc && !job.selection && job.limit == 0 && !interrupted)
+        rc = remove_orphans(lib, st, r, err);
     /* A resumed job is only done when the samples its earlier runs failed are too: --resume
      * never goes back to them (a plain rerun retries them), so say so through the exit code. */
     if (!rc && job.resumed && cp.n_failures > r->n_failed_ids)

@@ -92,6 +92,7 @@ typedef struct embed_report {
     size_t n_failed_ids;
     double elapsed_s;
     int interrupted;
+    int64_t orphans_removed;   /* --all: vectors of samples no longer in the library, removed */
     int64_t kept_on_interrupt; /* Ctrl-C: vectors a paid provider had returned, stored anyway
                                   (counted in successful; --resume skips them) */
     int64_t earlier_failed;    /* --resume: samples the continued job's earlier runs failed */

@@ -131,6 +131,8 @@ static inline int row_passes(const compiled_filter *cf, const veccache_row *r)
     const query_filter *f = cf->f;
     if (f->has_exclude && r->sample_id == f->exclude_id)
         return 0;
+    if (f->n_excluded && query_filter_excludes(f, r->sample_id))
+        return 0;
     /* NaN (no BPM) fails both comparisons. */
     if (f->has_bpm && !(r->bpm >= f->bpm_min && r->bpm <= f->bpm_max))
         return 0;

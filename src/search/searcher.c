@@ -5,10 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "library.h"
 #include "musical_key.h"
 #include "provider.h"
 
+#include <stdio.h>
+#include <sys/stat.h>
+
 struct searcher {
+    const char *library_path; /* searcher_set_library; NULL = results are not checked */
+    int64_t *excluded;        /* n_excluded stored ids not in the library, ascending */
+    size_t n_excluded;
+    char excluded_key[STORE_FINGERPRINT_LEN + 96]; /* store and library state they were made for */
     store *st;
     store_meta meta;
     provider *prov;   /* opened on the first text query: `similar` needs none */
@@ -85,10 +93,59 @@ int searcher_query_set(searcher_query *q, const char *name, const char *value, c
 
 const store_meta *searcher_meta(const searcher *s) { return &s->meta; }
 
+void searcher_set_library(searcher *s, const char *library_path) { s->library_path = library_path; }
+
+/* The stored ids whose sample the library no longer has, recomputed when the store's
+ * fingerprint or the library file (or its -wal) changed; with a store that has no fingerprint
+ * (Turso), for every query. A library that cannot be opened excludes nothing. */
+static int refresh_excluded(searcher *s, char err[SV_ERR_LEN])
+{
+    if (!s->library_path)
+        return 0;
+    char key[sizeof s->excluded_key], fp[STORE_FINGERPRINT_LEN], wal[4200];
+    struct stat lib, lw;
+    int rc = store_fingerprint(s->st, fp, err);
+    if (rc)
+        return rc;
+    if (stat(s->library_path, &lib) != 0) {
+        free(s->excluded);
+        s->excluded = NULL;
+        s->n_excluded = 0;
+        return 0; /* no library at hand */
+    }
+    snprintf(wal, sizeof wal, "%s-wal", s->library_path);
+    if (stat(wal, &lw) != 0)
+        memset(&lw, 0, sizeof lw);
+    snprintf(key, sizeof key, "%s|%lld.%09ld|%lld|%lld.%09ld|%lld", fp, (long long)lib.st_mtim.tv_sec,
+             lib.st_mtim.tv_nsec, (long long)lib.st_size, (long long)lw.st_mtim.tv_sec,
+             lw.st_mtim.tv_nsec, (long long)lw.st_size);
+    if (fp[0] && strcmp(key, s->excluded_key) == 0)
+        return 0;
+    char why[SV_ERR_LEN];
+    library *l = library_open(s->library_path, why);
+    if (!l)
+        return 0; /* not a library we can read: nothing to check against */
+    int64_t *ids = NULL, *orphans = NULL;
+    size_t n_ids = 0, n_orphans = 0;
+    rc = library_ids(l, &ids, &n_ids, err);
+    library_close(l);
+    if (!rc)
+        rc = store_orphans(s->st, ids, n_ids, &orphans, &n_orphans, err);
+    free(ids);
+    if (rc)
+        return rc;
+    free(s->excluded);
+    s->excluded = orphans;
+    s->n_excluded = n_orphans;
+    snprintf(s->excluded_key, sizeof s->excluded_key, "%s", key);
+    return 0;
+}
+
 void searcher_free(searcher *s)
 {
     if (!s)
         return;
+    free(s->excluded);
     veccache_free(s->vc);
     provider_free(s->prov);
     store_close(s->st);
@@ -211,13 +268,18 @@ int searcher_search(searcher *s, const char *text, const searcher_query *q, quer
     int rc;
     if (!s->st->vt->knn && (rc = refresh_cache(s, err)))
         return rc;
+    if ((rc = refresh_excluded(s, err)))
+        return rc;
     if ((rc = embed_query(s, text, err)))
         return rc;
+    query_filter f = q->filter;
+    f.excluded = s->excluded;
+    f.n_excluded = s->n_excluded;
     if (s->st->vt->knn) {
         int found;
-        return s->st->vt->knn(s->st, s->query, 0, &q->filter, q->k, out, &found, err);
+        return s->st->vt->knn(s->st, s->query, 0, &f, q->k, out, &found, err);
     }
-    return search_top_k(s->vc, s->query, &q->filter, q->k, 0, out, err);
+    return search_top_k(s->vc, s->query, &f, q->k, 0, out, err);
 }
 
 int searcher_similar(searcher *s, int64_t sample_id, const searcher_query *q, query_results *out,
@@ -228,6 +290,12 @@ int searcher_similar(searcher *s, int64_t sample_id, const searcher_query *q, qu
     f.has_exclude = 1;
     f.exclude_id = sample_id;
     *found = 0;
+    if ((rc = refresh_excluded(s, err)))
+        return rc;
+    f.excluded = s->excluded;
+    f.n_excluded = s->n_excluded;
+    if (query_filter_excludes(&f, sample_id))
+        return 0; /* its sample left the library: not a sample to be like */
     if (s->st->vt->knn)
         return s->st->vt->knn(s->st, NULL, sample_id, &f, q->k, out, found, err);
     if ((rc = refresh_cache(s, err)))

@@ -50,6 +50,11 @@ void searcher_free(searcher *s); /* NULL is a no-op */
  * the query fails with SV_EXIT_USAGE naming both. Strings are borrowed. */
 void searcher_set_provider(searcher *s, const char *model, const char *base_url);
 
+/* The sample manager's database (borrowed path, NULL = none): when it can be opened, results
+ * never include a stored vector whose sample is no longer in it (an orphan), and `similar` of
+ * such a sample finds nothing. Checked again whenever the library file or the store changes. */
+void searcher_set_library(searcher *s, const char *library_path);
+
 /* The store's claim (provider, model, dims, rows). */
 const store_meta *searcher_meta(const searcher *s);
 

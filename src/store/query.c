@@ -81,3 +81,16 @@ int query_filter_key_matches(const query_filter *f, const char *musical_key)
 {
     return !f->has_key || musical_key_parse(musical_key) == f->key;
 }
+
+int query_filter_excludes(const query_filter *f, int64_t id)
+{
+    size_t lo = 0, hi = f->n_excluded;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (f->excluded[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < f->n_excluded && f->excluded[lo] == id;
+}

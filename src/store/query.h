@@ -25,7 +25,13 @@ typedef struct query_filter {
     double min_similarity;
     int has_exclude;          /* sample_id != exclude_id (`similar` leaves the sample out) */
     int64_t exclude_id;
+    const int64_t *excluded;  /* n_excluded ids, ascending: never returned (the vectors of
+                                 samples no longer in the library); borrowed */
+    size_t n_excluded;
 } query_filter;
+
+/* 1 when f's excluded list holds id. */
+int query_filter_excludes(const query_filter *f, int64_t id);
 
 typedef struct query_hit {
     int64_t sample_id;

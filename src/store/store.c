@@ -82,6 +82,63 @@ int store_fingerprint(store *s, char out[STORE_FINGERPRINT_LEN], char err[SV_ERR
     return s->vt->fingerprint(s, out, err);
 }
 
+int store_scan_ids(store *s, store_id_fn fn, void *ctx, char err[SV_ERR_LEN])
+{
+    return s->vt->scan_ids(s, fn, ctx, err);
+}
+
+int store_remove(store *s, const int64_t *ids, size_t n, char err[SV_ERR_LEN])
+{
+    return n ? s->vt->remove(s, ids, n, err) : 0;
+}
+
+typedef struct orphan_walk {
+    const int64_t *lib;
+    size_t n_lib, at;
+    int64_t *out;
+    size_t n, cap;
+    int oom;
+} orphan_walk;
+
+/* Store ids and library ids both ascend: one merge pass. */
+static int orphan_visit(int64_t id, void *ctx)
+{
+    orphan_walk *w = ctx;
+    while (w->at < w->n_lib && w->lib[w->at] < id)
+        w->at++;
+    if (w->at < w->n_lib && w->lib[w->at] == id)
+        return 0;
+    if (w->n == w->cap) {
+        size_t nc = w->cap ? w->cap * 2 : 256;
+        int64_t *grown = realloc(w->out, nc * sizeof *grown);
+        if (!grown) {
+            w->oom = 1;
+            return 1;
+        }
+        w->out = grown;
+        w->cap = nc;
+    }
+    w->out[w->n++] = id;
+    return 0;
+}
+
+int store_orphans(store *s, const int64_t *library_ids, size_t n_library, int64_t **out,
+                  size_t *n_out, char err[SV_ERR_LEN])
+{
+    orphan_walk w = {library_ids, n_library, 0, NULL, 0, 0, 0};
+    int rc = store_scan_ids(s, orphan_visit, &w, err);
+    if (!rc && w.oom)
+        rc = sv_fail(err, SV_EXIT_DATA, "out of memory listing the vectors of deleted samples");
+    if (rc) {
+        free(w.out);
+        w.out = NULL;
+        w.n = 0;
+    }
+    *out = w.out;
+    *n_out = w.n;
+    return rc;
+}
+
 /* ---- the writer lease ---- */
 
 static store_writer self_writer; /* run, pid, host, since: fixed for the process */

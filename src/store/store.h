@@ -79,6 +79,8 @@ typedef struct store_scan_row {
 } store_scan_row;
 /* Returns 0 to go on, non-zero to stop the scan. */
 typedef int (*store_scan_fn)(const store_scan_row *row, void *ctx);
+/* One stored sample_id; returns 0 to go on, non-zero to stop. */
+typedef int (*store_id_fn)(int64_t sample_id, void *ctx);
 
 typedef struct store store;
 
@@ -159,6 +161,14 @@ typedef struct store_vtable {
      * true, and filter with musical_key IN (those values). Returns 0 or an SV_EXIT_* code. */
     int (*knn)(store *s, const float *query, int64_t query_id, const query_filter *filter,
                size_t k, query_results *out, int *found, char err[SV_ERR_LEN]);
+
+    /* ---- Orphans: vectors whose sample left the library (required of every store) ---- */
+
+    /* Visits every stored sample_id in ascending order, without vectors. 0 or SV_EXIT_*. */
+    int (*scan_ids)(store *s, store_id_fn fn, void *ctx, char err[SV_ERR_LEN]);
+    /* Deletes the rows of ids[0..n) all-or-nothing, in one transaction that checks the lease
+     * and the claim as upsert does (after prepare only). 0 or SV_EXIT_*. */
+    int (*remove)(store *s, const int64_t *ids, size_t n, char err[SV_ERR_LEN]);
 } store_vtable;
 
 struct store {
@@ -199,6 +209,12 @@ int store_prepare(store *s, const char *provider, const char *model, int dims, i
 int store_lookup_ids(store *s, const int64_t *ids, size_t n, store_lookup *out, char err[SV_ERR_LEN]);
 int store_upsert(store *s, const store_row *rows, size_t n, char err[SV_ERR_LEN]);
 int store_scan(store *s, store_scan_fn fn, void *ctx, char err[SV_ERR_LEN]);
+int store_scan_ids(store *s, store_id_fn fn, void *ctx, char err[SV_ERR_LEN]);
+int store_remove(store *s, const int64_t *ids, size_t n, char err[SV_ERR_LEN]);
+/* The stored ids that are not in library_ids[0..n_library) (ascending), into a new ascending
+ * array (*out, caller frees; *n_out of them). 0 or SV_EXIT_*. */
+int store_orphans(store *s, const int64_t *library_ids, size_t n_library, int64_t **out,
+                  size_t *n_out, char err[SV_ERR_LEN]);
 /* vt->vector_index, or SV_EXIT_USAGE naming the store when it has none. */
 int store_vector_index(store *s, char err[SV_ERR_LEN]);
 /* The store's fingerprint op; out = "" (and 0 returned) when the store has none. */

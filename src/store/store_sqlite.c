@@ -510,6 +510,61 @@ static int sqlite_fingerprint(store *base, char out[STORE_FINGERPRINT_LEN], char
     return rc;
 }
 
+static int sqlite_scan_ids(store *base, store_id_fn fn, void *ctx, char err[SV_ERR_LEN])
+{
+    sqlite_store *s = (sqlite_store *)base;
+    if (!table_exists(s, "sample_embeddings"))
+        return 0;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT sample_id FROM sample_embeddings ORDER BY sample_id", -1,
+                           &st, NULL) != SQLITE_OK)
+        return db_fail(s, err, "cannot list the stored ids");
+    int step, rc = 0;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        if (fn(sqlite3_column_int64(st, 0), ctx))
+            break;
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = db_fail(s, err, "cannot list the stored ids");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sqlite_remove(store *base, const int64_t *ids, size_t n, char err[SV_ERR_LEN])
+{
+    sqlite_store *s = (sqlite_store *)base;
+    if (!s->upsert_stmt)
+        return sv_fail(err, SV_EXIT_DATA, "store %s: remove before prepare", base->location);
+    int rc = exec_sql(s, "BEGIN IMMEDIATE", err);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = NULL;
+    if ((rc = lease_check_renew(s, err)))
+        goto rollback;
+    if (sqlite3_prepare_v2(s->db, "DELETE FROM sample_embeddings WHERE sample_id = ?", -1, &st,
+                           NULL) != SQLITE_OK) {
+        rc = db_fail(s, err, "cannot prepare the removal of deleted samples' vectors");
+        goto rollback;
+    }
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_bind_int64(st, 1, ids[i]);
+        int step = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (step != SQLITE_DONE) {
+            rc = db_fail(s, err, "cannot remove a deleted sample's vector");
+            goto rollback;
+        }
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if ((rc = exec_sql(s, "COMMIT", err)))
+        goto rollback;
+    return 0;
+rollback:
+    sqlite3_finalize(st);
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
 static void sqlite_close(store *base)
 {
     sqlite_store *s = (sqlite_store *)base;
@@ -535,7 +590,8 @@ static void sqlite_close(store *base)
 static const store_vtable sqlite_vtable = {sqlite_meta,   sqlite_prepare, sqlite_lookup,
                                            sqlite_upsert, sqlite_scan,    sqlite_close,
                                            NULL /* vector_index: no ANN index locally */,
-                                           sqlite_fingerprint, NULL /* knn: search runs its own engine */};
+                                           sqlite_fingerprint, NULL /* knn: search runs its own engine */,
+                                           sqlite_scan_ids, sqlite_remove};
 
 store *store_sqlite_open(const char *path, store_mode mode, int *exit_code, char err[SV_ERR_LEN])
 {

@@ -440,22 +440,12 @@ cleanup:
 
 /* ---------------------------------------------------------------- upsert */
 
-/* Appends the batch for rows[0..n) to b: BEGIN, the lease and claim guard (step
- * UPSERT_GUARD_STEP), the lease renewal, upserts, generation, COMMIT, ROLLBACK. Returns the
- * COMMIT step's index. */
-#define UPSERT_GUARD_STEP 1
-static int build_upsert_batch(turso_store *s, hrana_body *b, const store_row *rows, size_t n)
+/* Appends steps k and k + 1 of a write batch: the lease is this run's and the claim is
+ * prepare's, in this transaction (step k fails otherwise); then the lease's expiry moves on
+ * (store.h's safety contract). Returns the next step's index. */
+static int lease_guard_steps(turso_store *s, hrana_body *b, int k)
 {
-#if !(defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
-    unsigned char *blob = s->blob;
-#endif
     char cond[64];
-    int k = 0;
-    hrana_body_cstr(b, "{\"type\":\"batch\",\"batch\":{\"steps\":[");
-    step_open(b, k++, NULL, "BEGIN");
-    step_close(b);
-    /* step 1: the lease is this run's and the claim is prepare's, in this transaction; then
-     * the lease's expiry moves on (store.h's safety contract) */
     store_writer me;
     store_writer_self(&me);
     char mine[STORE_WRITER_LEN], run[40], dims_text[32];
@@ -475,6 +465,24 @@ static int build_upsert_batch(turso_store *s, hrana_body *b, const store_row *ro
     step_open(b, k++, cond, "UPDATE samplevec_meta SET value = ? WHERE key = '" STORE_WRITER_KEY "'");
     hrana_arg_text(b, 0, mine);
     step_close(b);
+    return k;
+}
+
+/* Appends the batch for rows[0..n) to b: BEGIN, the lease and claim guard (step
+ * UPSERT_GUARD_STEP), the lease renewal, upserts, generation, COMMIT, ROLLBACK. Returns the
+ * COMMIT step's index. */
+#define UPSERT_GUARD_STEP 1
+static int build_upsert_batch(turso_store *s, hrana_body *b, const store_row *rows, size_t n)
+{
+#if !(defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+    unsigned char *blob = s->blob;
+#endif
+    char cond[64];
+    int k = 0;
+    hrana_body_cstr(b, "{\"type\":\"batch\",\"batch\":{\"steps\":[");
+    step_open(b, k++, NULL, "BEGIN");
+    step_close(b);
+    k = lease_guard_steps(s, b, k);
     for (size_t i = 0; i < n; i++) {
         const store_row *r = &rows[i];
         cond_ok(cond, sizeof cond, k - 1);
@@ -708,6 +716,116 @@ static int turso_scan(store *base, store_scan_fn fn, void *ctx, char err[SV_ERR_
     return rc;
 }
 
+/* ---------------------------------------------------------------- orphans */
+
+#define IDS_PAGE 4096
+
+static int turso_scan_ids(store *base, store_id_fn fn, void *ctx, char err[SV_ERR_LEN])
+{
+    turso_store *s = (turso_store *)base;
+    hrana_body b;
+    hrana_body_init(&b);
+    hrana_call call;
+    memset(&call, 0, sizeof call);
+    int64_t after = INT64_MIN;
+    int rc = 0;
+    char e[SV_ERR_LEN];
+    for (int first = 1, stop = 0; !stop; first = 0) {
+        hrana_body_reset(&b);
+        hrana_body_cstr(&b, "{\"type\":\"execute\",\"stmt\":{\"sql\":");
+        char sql[160];
+        snprintf(sql, sizeof sql,
+                 "SELECT sample_id FROM sample_embeddings WHERE sample_id %s ? ORDER BY sample_id LIMIT %d",
+                 first ? ">=" : ">", IDS_PAGE);
+        hrana_body_json_str(&b, sql);
+        hrana_body_cstr(&b, ",\"args\":[");
+        hrana_arg_int(&b, 0, after);
+        hrana_body_cstr(&b, "]}}");
+        hrana_call_clear(&call);
+        if ((rc = run_one(s, &b, &call, err)))
+            break;
+        const cJSON *res = hrana_execute_result(s->hc, &call, 0, e);
+        if (!res) {
+            if (!no_such_table(e))
+                rc = sv_fail(err, SV_EXIT_DATA, "store %s: cannot list the stored ids: %s",
+                             base->location, e);
+            break;
+        }
+        const cJSON *rows = cJSON_GetObjectItemCaseSensitive(res, "rows"), *row;
+        int got = cJSON_GetArraySize(rows);
+        cJSON_ArrayForEach(row, rows) {
+            int64_t id;
+            if (hrana_value_int(cJSON_GetArrayItem(row, 0), &id)) {
+                rc = sv_fail(err, SV_EXIT_DATA, "store %s: malformed id row", base->location);
+                stop = 1;
+                break;
+            }
+            after = id;
+            if (fn(id, ctx)) {
+                stop = 1;
+                break;
+            }
+        }
+        if (got < IDS_PAGE)
+            stop = 1;
+    }
+    hrana_call_clear(&call);
+    hrana_body_free(&b);
+    return rc;
+}
+
+static int turso_remove(store *base, const int64_t *ids, size_t n, char err[SV_ERR_LEN])
+{
+    turso_store *s = (turso_store *)base;
+    if (!s->blob || base->dims <= 0)
+        return sv_fail(err, SV_EXIT_DATA, "store %s: remove before prepare", base->location);
+    hrana_body b;
+    hrana_body_init(&b);
+    hrana_call call;
+    memset(&call, 0, sizeof call);
+    char cond[64], e[SV_ERR_LEN];
+    int k = 0;
+    hrana_body_cstr(&b, "{\"type\":\"batch\",\"batch\":{\"steps\":[");
+    step_open(&b, k++, NULL, "BEGIN");
+    step_close(&b);
+    k = lease_guard_steps(s, &b, k);
+    for (size_t at = 0; at < n; at += LOOKUP_IDS_PER_STMT) {
+        size_t end = at + LOOKUP_IDS_PER_STMT < n ? at + LOOKUP_IDS_PER_STMT : n;
+        cond_ok(cond, sizeof cond, k - 1);
+        hrana_body_raw(&b, ",", 1);
+        hrana_body_cstr(&b, "{\"condition\":");
+        hrana_body_cstr(&b, cond);
+        hrana_body_cstr(&b, ",\"stmt\":{\"sql\":\"DELETE FROM sample_embeddings WHERE sample_id IN (");
+        for (size_t i = at; i < end; i++) {
+            char tmp[32];
+            int len = snprintf(tmp, sizeof tmp, "%s%" PRId64, i > at ? "," : "", ids[i]);
+            hrana_body_raw(&b, tmp, (size_t)len);
+        }
+        hrana_body_cstr(&b, ")\"}}");
+        k++;
+    }
+    cond_ok(cond, sizeof cond, k - 1);
+    step_open(&b, k++, cond, GENERATION_SQL);
+    step_close(&b);
+    cond_ok(cond, sizeof cond, k - 1);
+    int commit = k;
+    step_open(&b, k++, cond, "COMMIT");
+    step_close(&b);
+    snprintf(cond, sizeof cond, "{\"type\":\"not\",\"cond\":{\"type\":\"ok\",\"step\":%d}}", commit);
+    step_open(&b, k++, cond, "ROLLBACK");
+    step_close(&b);
+    hrana_body_cstr(&b, "]}}");
+    int rc = run_one(s, &b, &call, err);
+    if (!rc && hrana_batch_ok(s->hc, &call, 0, commit, e))
+        rc = sv_fail(err, SV_EXIT_DATA,
+                     "store %s: the vectors of deleted samples were not removed (the lease or the "
+                     "claim changed, or: %s)",
+                     base->location, e);
+    hrana_call_clear(&call);
+    hrana_body_free(&b);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- knn */
 
 /* The stored vector of sample id into s->vector; *found = 0 when there is no such row. */
@@ -878,6 +996,15 @@ static int turso_knn(store *base, const float *query, int64_t query_id, const qu
     if (f->has_exclude) {
         hrana_body_cstr(&where, " AND sample_id <> ?");
         hrana_arg_int(&args, n_args++ > 0, f->exclude_id);
+    }
+    if (f->n_excluded) { /* integers as literals, as in lookup: no parameter limit */
+        hrana_body_cstr(&where, " AND sample_id NOT IN (");
+        for (size_t i = 0; i < f->n_excluded; i++) {
+            char tmp[32];
+            int len = snprintf(tmp, sizeof tmp, "%s%" PRId64, i ? "," : "", f->excluded[i]);
+            hrana_body_raw(&where, tmp, (size_t)len);
+        }
+        hrana_body_cstr(&where, ")");
     }
     if (f->has_key) {
         hrana_body_cstr(&where, " AND musical_key IN (");
@@ -1062,6 +1189,7 @@ static const store_vtable turso_vtable = {
     .upsert = turso_upsert, .scan = turso_scan,       .close = turso_close,
     .vector_index = turso_vector_index,
     .knn = turso_knn,
+    .scan_ids = turso_scan_ids, .remove = turso_remove,
 };
 
 store *store_turso_open(const char *url, int *exit_code, char err[SV_ERR_LEN])

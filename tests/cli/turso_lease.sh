@@ -56,4 +56,18 @@ else
   kill -CONT "$pid" 2>/dev/null; wait "$pid"
   echo "note: the run finished before it could be stopped; the bypass case was not exercised" >&2
 fi
+
+# orphans on Turso: counted by status, left out by the server-side search, removed by --all
+json_field() { sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p" "$2"; }
+expect_exit 0 sv demo-library small.db --count 60 --seed 2
+expect_exit 0 sv embed --all --reset --library small.db
+sqlite3 small.db "DELETE FROM samples WHERE id IN (5, 6)"
+expect_exit 0 sv status --library small.db --json
+expect_eq "$(json_field orphaned out.txt)" 2 "Turso: two orphaned vectors"
+expect_exit 0 sv similar 7 -k 100 --library small.db --json
+expect_no_grep out.txt '"sample_id":(5|6),'
+expect_eq "$(grep -o '"sample_id"' out.txt | wc -l)" 57 "Turso: every other sample found"
+expect_exit 0 sv embed --all --library small.db --json
+expect_eq "$(json_field orphans_removed out.txt)" 2 "Turso: embed --all removed them"
+expect_grep <(sql "SELECT count(*) FROM sample_embeddings") '"value":"58"'
 finish
