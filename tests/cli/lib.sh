@@ -19,3 +19,17 @@ expect_grep() { if grep -qE -- "$2" "$1"; then pass; else fail "$1 lacks /$2/"; 
 expect_no_grep() { if grep -qE -- "$2" "$1"; then fail "$1 has /$2/"; else pass; fi; }
 expect_eq() { if [ "$1" = "$2" ]; then pass; else fail "${3:-values differ}: got '$1', want '$2'"; fi; }
 finish() { echo "$passes passed, $fails failed"; [ "$fails" -eq 0 ]; exit $?; }
+# serve_start ARGS...: `samplevec serve --port 0 ARGS` in the background (stderr → serve.err);
+# sets SERVE_PID and SERVE_URL once it listens, or fails the test.
+serve_start() {
+  "$SAMPLEVEC" serve --port 0 "$@" 2>serve.err &
+  SERVE_PID=$!
+  local port= i
+  for i in $(seq 100); do
+    port=$(sed -n 's|.*on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' serve.err)
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  if [ -n "$port" ]; then pass; else fail "server did not start"; sed 's/^/  /' serve.err >&2; fi
+  SERVE_URL="http://127.0.0.1:$port"
+}

@@ -25,21 +25,14 @@ expect_exit 0 sv similar 41 -k 300 --library lib.db --json
 expect_no_grep out.txt '"sample_id":(42|43|44|100|250),'
 expect_exit 2 sv similar 42 --library lib.db
 expect_grep err.txt "no sample 42 in the library"
-"$SAMPLEVEC" serve --port 0 --library lib.db 2>serve.err &
-pid=$!
-port=
-for _ in $(seq 100); do
-  port=$(sed -n 's|.*on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' serve.err)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-curl -s -o body.txt "http://127.0.0.1:$port/similar/41?k=300"
+serve_start --library lib.db
+curl -s -o body.txt "$SERVE_URL/similar/41?k=300"
 expect_no_grep body.txt '"sample_id":(42|43|44|100|250),'
 # the library loses one more while serve runs: the next request leaves it out too
 sqlite3 lib.db "DELETE FROM samples WHERE id = 41"
-curl -s -o body.txt "http://127.0.0.1:$port/similar/40?k=300"
+curl -s -o body.txt "$SERVE_URL/similar/40?k=300"
 expect_no_grep body.txt '"sample_id":41,'
-kill -TERM "$pid"; wait "$pid"
+kill -TERM "$SERVE_PID"; wait "$SERVE_PID"
 # a --sample-ids run leaves them; embed --all removes them and says so
 expect_exit 0 sv embed --sample-ids 1-10 --library lib.db --json
 expect_eq "$(json_field orphans_removed out.txt)" 0 "a --sample-ids run removes nothing"

@@ -15,17 +15,9 @@ expect_exit 0 sv search "dark moody hip hop" -k 5 --library lib.db --json
 cp out.txt search.want
 expect_exit 0 sv similar 12 -k 5 --library lib.db --json
 cp out.txt similar.want
-"$SAMPLEVEC" serve --port 0 --library lib.db 2>serve.err &
-pid=$!
-port=
-for _ in $(seq 100); do
-  port=$(sed -n 's|.*on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' serve.err)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] && pass || fail "server did not start"
-expect_eq "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/search?q=dark&k=3")" 200 "serve answers"
-kill -TERM "$pid"; wait "$pid"
+serve_start --library lib.db
+expect_eq "$(curl -s -o /dev/null -w '%{http_code}' "$SERVE_URL/search?q=dark&k=3")" 200 "serve answers"
+kill -TERM "$SERVE_PID"; wait "$SERVE_PID"
 expect_eq "$(sums lib.db samplevec.db samplevec.db.progress.json)" "$before" "store, library and progress file unchanged"
 
 # 2. a zero-byte file given as the store stays a zero-byte file
