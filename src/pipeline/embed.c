@@ -116,7 +116,8 @@ static int job_settled_earlier(const embed_job *j, int64_t id, int stored_curren
     if (!j->has_resume_point || id > j->resume_point)
         return 0;
     return stored_current ||
-           bsearch(&id, j->earlier_failed, j->n_earlier_failed, sizeof id, cmp_id) != NULL;
+           (j->n_earlier_failed &&
+            bsearch(&id, j->earlier_failed, j->n_earlier_failed, sizeof id, cmp_id) != NULL);
 }
 
 static int chunk_init(chunk *c, size_t cap, int dims)
