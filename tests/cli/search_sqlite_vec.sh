@@ -4,7 +4,8 @@
 # Without sqlite-vec this is a visible skip (SKIPPED), never a pass.
 . "$(dirname "$0")/lib.sh"
 sv() { "$SAMPLEVEC" "$@"; }
-vec0="$BUILD_DIR/npm/node_modules/sqlite-vec-linux-x64/vec0.so"
+# scripts/test-deps.sh installs it in the source tree's build/, whichever build runs this
+vec0="$SRC_DIR/build/npm/node_modules/sqlite-vec-linux-x64/vec0.so"
 [ -f "$vec0" ] || skip_all "sqlite-vec is not installed at $vec0 (scripts/test-deps.sh installs it)"
 json_ids() { sqlite3 :memory: "SELECT group_concat(json_extract(value,'\$.sample_id')) FROM json_each(CAST(readfile('$1') AS TEXT))"; }
 
