@@ -26,6 +26,18 @@ static long max_in_flight(http_client *c, const fake_server *s)
     return most;
 }
 
+/* POST /__control: the fake server's latency from now on. */
+static void set_latency(http_client *c, const fake_server *s, int ms)
+{
+    char url[128], body[64], err[SV_ERR_LEN];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/__control", s->port);
+    snprintf(body, sizeof body, "{\"latency_ms\": %d}", ms);
+    http_request post = {url, body, strlen(body), NULL, 0};
+    http_response r;
+    CHECK(http_perform(c, &post, &r, err) == 0 && r.status == 200);
+    http_response_free(&r);
+}
+
 int main(void)
 {
     fake_server s;
@@ -39,7 +51,9 @@ int main(void)
     snprintf(url, sizeof url, "%s/embeddings", s.base_url);
     const char *headers[] = {"Content-Type: application/json"};
     http_request req = {url, BODY, strlen(BODY), headers, 1};
-    http_options opt = {2000, 1000, 0, 4};
+    /* Timeouts far beyond any answer here, however loaded the machine: only the case that
+     * tests the timeout uses a short one (below), against an answer 100 times later. */
+    http_options opt = {10000, 30000, 0, 4};
     http_client *c = http_client_new(&opt, err);
     CHECK(c != NULL);
 
@@ -93,14 +107,20 @@ int main(void)
     char v[32];
     CHECK(r.status == 429 && http_response_header(&r, "Retry-After", v, sizeof v) && strcmp(v, "1") == 0);
     http_response_free(&r);
-    /* 'slow' answers after 1 s: the 1 s total timeout fires first. */
-    CHECK(http_perform(c, &req, &r, err) == 0);
+    /* 'slow' answers 10 × the latency late: with the latency at 3 s that is 30 s, and a client
+     * whose whole-transfer timeout is 300 ms gets a timeout, not an answer. */
+    set_latency(c, &s, 3000);
+    http_options brief = {10000, 300, 0, 1};
+    http_client *quick = http_client_new(&brief, err);
+    CHECK(http_perform(quick, &req, &r, err) == 0);
     CHECK(r.transport_error && r.timed_out && r.status == 0);
     http_response_free(&r);
+    http_client_free(quick);
+    set_latency(c, &s, 100);
     http_client_free(c);
 
     /* A body over the cap fails the transfer instead of growing without bound. */
-    http_options tiny = {2000, 5000, 100, 1};
+    http_options tiny = {10000, 30000, 100, 1};
     c = http_client_new(&tiny, err);
     CHECK(http_perform(c, &req, &r, err) == 0);
     CHECK(r.transport_error && strstr(r.error, "larger than 100 bytes"));
