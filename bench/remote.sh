@@ -10,11 +10,16 @@
 #             300,000 tokens per request)
 # and the token counter: the C cl100k_base BPE against npm tiktoken on the same texts (the
 # texts the server received), with the totals compared.
+# Each strategy's floor is the wait the server's latency alone imposes on the requests it
+# received: ceil(requests / requests in flight) × latency. Below it no client can go; a run
+# under its floor is reported loudly (exit 1). The demo library is remade when the binary
+# changes (its output is what the token counts depend on).
 #
 #   bench/remote.sh            (after `make build` and scripts/test-deps.sh)
 #   LATENCY_MS=300 SEED_N=60 bench/remote.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
+. "$here/bench/lib.sh"
 bin=${SAMPLEVEC:-$here/build/samplevec}
 LATENCY_MS=${LATENCY_MS:-300}
 SEED_N=${SEED_N:-60}
@@ -28,10 +33,11 @@ unset OPENAI_BASE_URL
 now() { date +%s.%N; }
 calc() { awk "BEGIN { print $* }"; }
 
-[ -f lib.db ] || "$bin" demo-library lib.db >/dev/null 2>&1
-total=$(sqlite3 lib.db "SELECT count(*) FROM samples")
+lib=$(bench_cached lib .db "$(bench_key "$bin")")
+[ -f "$lib" ] || { rm -f "$lib.tmp" && "$bin" demo-library "$lib.tmp" >/dev/null 2>&1 && mv "$lib.tmp" "$lib"; }
+total=$(sqlite3 "$lib" "SELECT count(*) FROM samples")
 
-# run NAME SERVER-OPTIONS -- EMBED-OPTIONS : prints "seconds samples"
+# run NAME SERVER-OPTIONS -- EMBED-OPTIONS : prints "seconds samples requests"
 run() {
   local name=$1; shift
   local sopts=()
@@ -43,28 +49,37 @@ run() {
   fake_start --key "$OPENAI_API_KEY" --latency-ms "$LATENCY_MS" --usage-estimate "${sopts[@]}" >&2
   local t0 t1
   t0=$(now)
-  "$bin" embed --library lib.db --store "$name.db" --provider openai --base-url "$FAKE_URL" "$@" \
+  "$bin" embed --library "$lib" --store "$name.db" --provider openai --base-url "$FAKE_URL" "$@" \
     --json >"$name.json" 2>"$name.err" || { echo "run $name failed:" >&2; cat "$name.err" >&2; exit 1; }
   t1=$(now)
-  echo "$name: server faults $(fake_stats faults), requests $(fake_stats requests)" >&2
+  local requests
+  requests=$(fake_stats requests)
+  echo "$name: server faults $(fake_stats faults), requests $requests" >&2
   fake_stop
-  echo "$(calc "$t1 - $t0") $(sqlite3 "$name.db" 'SELECT count(*) FROM sample_embeddings')"
+  echo "$(calc "$t1 - $t0") $(sqlite3 "$name.db" 'SELECT count(*) FROM sample_embeddings') $requests"
 }
 
-read -r seed_s seed_n < <(run seed -- --all --limit "$SEED_N" --batch-size 1 --concurrency 1)
-read -r def_s def_n < <(run defaults --dump-inputs "$work/texts.jsonl.tmp" -- --all)
+read -r seed_s seed_n seed_r < <(run seed -- --all --limit "$SEED_N" --batch-size 1 --concurrency 1)
+read -r def_s def_n def_r < <(run defaults --dump-inputs "$work/texts.jsonl.tmp" -- --all)
 mv texts.jsonl.tmp texts.jsonl
-read -r flt_s flt_n < <(run faults --rates 429:0.05,500:0.05 --seed 7 -- --all)
-read -r pk_s pk_n < <(run packed -- --all --batch-size 2048)
+read -r flt_s flt_n flt_r < <(run faults --rates 429:0.05,500:0.05 --seed 7 -- --all)
+read -r pk_s pk_n pk_r < <(run packed -- --all --batch-size 2048)
+# latency_floor REQUESTS IN_FLIGHT : seconds the server's latency alone takes for them
+latency_floor() { calc "int(($1 + $2 - 1) / $2) * $LATENCY_MS / 1000"; }
 
 seed_rate=$(calc "$seed_n / $seed_s")
 printf '\nembedding %d samples, server latency %d ms per request (%s)\n' "$total" "$LATENCY_MS" "$(date -u +%Y-%m-%dT%H:%MZ)"
-printf '%-10s %8s %10s %12s %8s\n' strategy samples seconds samples/s "vs seed"
-row() { printf '%-10s %8d %10.2f %12.1f %7.0fx\n' "$1" "$2" "$3" "$(calc "$2 / $3")" "$(calc "($2 / $3) / $seed_rate")"; }
-row seed "$seed_n" "$seed_s"
-row defaults "$def_n" "$def_s"
-row faults "$flt_n" "$flt_s"
-row packed "$pk_n" "$pk_s"
+printf '%-10s %8s %8s %10s %12s %8s %14s\n' strategy samples requests seconds samples/s "vs seed" "latency floor"
+row() { # NAME SAMPLES SECONDS REQUESTS IN_FLIGHT
+  local floor
+  floor=$(latency_floor "$4" "$5")
+  printf '%-10s %8d %8d %10.2f %12.1f %7.0fx %8.2f s %.2fx\n' "$1" "$2" "$4" "$3" "$(calc "$2 / $3")" "$(calc "($2 / $3) / $seed_rate")" "$floor" "$(calc "$3 / $floor")"
+  bench_floor_check "remote $1" "$3" "$floor" >&2
+}
+row seed "$seed_n" "$seed_s" "$seed_r" 1
+row defaults "$def_n" "$def_s" "$def_r" 4
+row faults "$flt_n" "$flt_s" "$flt_r" 4
+row packed "$pk_n" "$pk_s" "$pk_r" 4
 [ "$def_n" -eq "$total" ] && [ "$flt_n" -eq "$total" ] && [ "$pk_n" -eq "$total" ] || { echo "not every sample was stored" >&2; exit 1; }
 
 # Token counter: C vs npm tiktoken on the texts the server received.
@@ -89,5 +104,6 @@ if [ -f "$vocab" ] && [ -d "$tk" ] && cmake --build "$here/build" --target tokco
   printf 'C / npm speed: %.2fx; totals %s\n' "$(calc "$js_s / $c_s")" "$([ "$c_tokens" = "$js_tokens" ] && echo equal || echo DIFFER)"
   [ "$c_tokens" = "$js_tokens" ] || exit 1
 else
-  echo "(token counter comparison skipped: run make build and scripts/test-deps.sh)"
+  echo "SKIPPED: token counter comparison (run make build and scripts/test-deps.sh)"
 fi
+bench_exit

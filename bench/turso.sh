@@ -15,10 +15,15 @@
 #             lexical embedding), which bounds the embed line whatever the store
 #   single    one row per request and commit (the seed's commit-per-sample), $SINGLE rows
 #
+# The ceiling is the floor in time: a store row rate above it (the store faster than the server
+# can take its own requests) is reported loudly (exit 1). The demo library is remade when the
+# binary changes.
+#
 #   bench/turso.sh                       # N=20000 CHUNK=1000 SINGLE=300 REPEAT=3
 #   N=50000 CHUNK=2000 bench/turso.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
+. "$here/bench/lib.sh"
 N=${N:-20000}
 CHUNK=${CHUNK:-1000}
 SINGLE=${SINGLE:-300}
@@ -39,8 +44,8 @@ drv=$work/turso_bench
 sv=$here/build/samplevec
 . "$here/tests/turso_server.sh"
 cd "$work"
-lib=lib-$N.db
-[ -f "$lib" ] || "$sv" demo-library "$lib" --count "$N" --seed 1 2>/dev/null
+lib=$(bench_cached "lib-$N" .db "$(bench_key "$sv")")
+[ -f "$lib" ] || { rm -f "$lib.tmp" && "$sv" demo-library "$lib.tmp" --count "$N" --seed 1 2>/dev/null && mv "$lib.tmp" "$lib"; }
 [ "$(sqlite3 "$lib" 'SELECT count(*) FROM samples')" = "$N" ] || { echo "bad demo library $lib" >&2; exit 1; }
 
 fresh() { turso_stop; rm -f bench.db bench.db-wal bench.db-shm; turso_start bench.db; }
@@ -94,3 +99,8 @@ printf '  %-52s %8s rows/s  %s of ceiling (per round min/median/max %s)\n' "samp
 printf '  %-52s %8s rows/s  (the pipeline without a server)\n' "samplevec embed into local SQLite (same CLI)" "$local_"
 printf '  %-52s %8s rows/s  (%s rows; batched store is %sx faster)\n' "one row per request (commit per sample)" "$single" "$SINGLE" "$(awk "BEGIN { printf \"%.0f\", $store / $single }")"
 echo "  all tries: ceiling500 [${runs[c500]% }] ceiling250 [${runs[c250]% }] store [${runs[store]% }] store_all [${runs[store_all]% }] embed [${runs[embed]% }] local [${runs[local]% }] single [${runs[single]% }]"
+# rows/s above the ceiling would be a time below the floor
+for name in store store_all embed; do
+  bench_floor_check "turso $name" "$(awk "BEGIN { print $N / ${!name} }")" "$(awk "BEGIN { print $N / $ceiling }")"
+done
+bench_exit

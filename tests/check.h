@@ -1,13 +1,24 @@
 /* check.h: the whole unit-test harness. CHECK records a failure and goes on; the test's main
- * returns check_summary(), which prints "N passed, N failed" and is non-zero on any failure. */
+ * returns check_summary(), which prints "N passed, N failed" (", N skipped" when a case was
+ * skipped) and is non-zero on any failure.
+ *
+ * A case this machine cannot run (a CPU feature, an optional reference tool) calls
+ * check_skip("reason"): it prints "SKIPPED: reason", and check_summary() then returns
+ * CHECK_SKIP_CODE when nothing failed, which CTest reports as skipped (SKIP_RETURN_CODE in
+ * tests/CMakeLists.txt), never as passed. Keep a skippable case in a test of its own (an
+ * argument or a separate file) so the skip does not hide the cases that did run. */
 #ifndef SAMPLEVEC_CHECK_H
 #define SAMPLEVEC_CHECK_H
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-static int check_passed, check_failed;
+/* The exit code CTest reads as "skipped" (the automake convention). */
+#define CHECK_SKIP_CODE 77
+
+static int check_passed, check_failed, check_skipped;
 
 #define CHECK(cond)                                                                   \
     do {                                                                              \
@@ -43,10 +54,26 @@ static int check_passed, check_failed;
         }                                                                             \
     } while (0)
 
+/* Records a case that did not run here, and why (printf-style reason). */
+__attribute__((format(printf, 1, 2))) static inline void check_skip(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("SKIPPED: ", stdout);
+    vprintf(fmt, ap);
+    fputc('\n', stdout);
+    va_end(ap);
+    fflush(stdout);
+    check_skipped++;
+}
+
 static inline int check_summary(void)
 {
-    printf("%d passed, %d failed\n", check_passed, check_failed);
-    return check_failed ? 1 : 0;
+    if (check_skipped)
+        printf("%d passed, %d failed, %d skipped\n", check_passed, check_failed, check_skipped);
+    else
+        printf("%d passed, %d failed\n", check_passed, check_failed);
+    return check_failed ? 1 : check_skipped ? CHECK_SKIP_CODE : 0;
 }
 
 #endif

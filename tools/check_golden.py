@@ -44,7 +44,16 @@ def main():
         fail("embed-text: exit %d %s" % (out.returncode, out.stderr.strip()))
     else:
         res = json.loads(out.stdout)["results"]
+        # every golden text needs its vector: a short answer is a failure per missing text,
+        # not a shorter comparison (zip alone would stop at the shorter list)
+        if len(res) != len(gold):
+            fail("embed-text returned %d vectors for %d golden texts" % (len(res), len(gold)))
+        for g in gold[len(res):]:
+            fail("no vector for %r" % g["text"][:60])
         for r, g in zip(res, gold):
+            if r.get("text", g["text"]) != g["text"]:
+                fail("vector order: got %r where the golden has %r" % (r["text"][:60], g["text"][:60]))
+                continue
             v, w = r["embedding"], g["embedding"]
             nv = math.sqrt(sum(x * x for x in v))
             nw = math.sqrt(sum(x * x for x in w))

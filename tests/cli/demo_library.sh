@@ -93,6 +93,7 @@ expect_grep err.txt "unknown option '--colour'"
 expect_exit 2 sv demo-library
 expect_grep err.txt 'missing PATH'
 expect_exit 2 sv demo-library one.db two.db
+expect_grep err.txt "one PATH only \\(got 'one.db' and 'two.db'\\)"
 expect_exit 2 sv demo-library no/such/dir/x.db
 expect_grep err.txt 'no/such/dir/x\.db'
 [ ! -e bad.db ] && pass || fail "no file left by refused runs"

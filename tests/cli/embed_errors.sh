@@ -17,7 +17,9 @@ expect_grep err.txt "batch-size"
 expect_exit 2 sv embed --all --frobnicate --library lib.db
 expect_grep err.txt "frobnicate"
 expect_exit 2 sv embed --all --resume --reset --library lib.db
+expect_grep err.txt "option --reset: cannot be combined with --resume"
 expect_exit 2 sv embed --all --sample-ids 1 --library lib.db
+expect_grep err.txt "option --sample-ids: cannot be combined with --all"
 expect_exit 2 sv nonsense
 expect_grep err.txt "nonsense"
 expect_exit 2 sv embed --all --provider openai --library lib.db
@@ -30,6 +32,7 @@ expect_exit 3 sv embed --all --library nogenre.db --store s1.db
 expect_grep err.txt "genre"
 echo "not a database at all, just text padded out to look like a file" > junk.db
 expect_exit 3 sv embed --all --library junk.db --store s2.db
+expect_grep err.txt "cannot read library 'junk.db': file is not a database"
 
 # a corrupt progress file is named, never overwritten, and --reset gets past it
 expect_exit 0 sv embed --all --library lib.db
@@ -39,6 +42,7 @@ expect_grep err.txt "samplevec.db.progress.json"
 expect_grep err.txt "--reset"
 expect_eq "$(cat samplevec.db.progress.json)" '{"last_processed_id": 12, "started' "corrupt progress file left as it was"
 expect_exit 3 sv status --library lib.db
+expect_grep err.txt "samplevec.db.progress.json is corrupt.*--reset"
 expect_exit 0 sv embed --all --reset --library lib.db
 expect_grep samplevec.db.progress.json '"finished":[[:space:]]*true'
 

@@ -5,7 +5,7 @@
 # table grows with a text's distinct features and is given back after a long text.
 . "$(dirname "$0")/lib.sh"
 sv() { "$SAMPLEVEC" "$@"; }
-command -v /usr/bin/time >/dev/null || { echo "SKIPPED: /usr/bin/time is not installed"; exit 77; }
+command -v /usr/bin/time >/dev/null || skip_all "/usr/bin/time is not installed (scripts/deps.sh installs it)"
 expect_exit 0 sv demo-library lib.db --count 120 --seed 13
 # twelve samples with an 8 MB description each (hex words: many distinct features)
 sqlite3 lib.db "UPDATE vibe_analyses SET characteristics = json_object('raw_analysis', replace(hex(randomblob(4000000)), '0', ' ')) WHERE sample_id IN (SELECT sample_id FROM vibe_analyses ORDER BY sample_id LIMIT 12)"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # demo library → embed → search/similar: output shapes, filters (keys in any spelling,
 # case-insensitive genre/mood, BPM ranges), k past the matches, empty answers, unknown and
-# unembedded samples, an empty store, usage errors, the vector cache's reuse and invalidation,
-# and (when sqlite-vec is installed by scripts/test-deps.sh) agreement with vec_distance_cosine.
+# unembedded samples, an empty store, usage errors, the vector cache's reuse and invalidation.
+# Agreement with sqlite-vec: tests/cli/search_sqlite_vec.sh.
 . "$(dirname "$0")/lib.sh"
 sv() { "$SAMPLEVEC" "$@"; }
 # jq-free JSON checks through sqlite3's JSON functions
@@ -132,25 +132,17 @@ expect_grep err.txt "option -k: '0'"
 expect_exit 2 sv search "dark" --library lib.db --bpm 95-85
 expect_grep err.txt "option --bpm: .*backwards"
 expect_exit 2 sv search "dark" --library lib.db --min-similarity 1.5
+expect_grep err.txt "option --min-similarity: '1.5' is not a number between -1 and 1"
 expect_exit 2 sv search --library lib.db
 expect_grep err.txt 'missing the search text'
 expect_exit 2 sv search "   " --library lib.db
+expect_grep err.txt "the search text is empty"
 expect_exit 2 sv similar abc --library lib.db
+expect_grep err.txt "'abc' is not a sample id"
 expect_exit 2 sv search "dark" --library lib.db --colour red
 expect_grep err.txt "unknown option"
 expect_exit 0 sv search --help
 expect_grep out.txt '^usage: samplevec search'
 
-# an independent reference: sqlite-vec's vec_distance_cosine over the same BLOBs
-vec0="$BUILD_DIR/npm/node_modules/sqlite-vec-linux-x64/vec0.so"
-if [ -f "$vec0" ]; then
-  for id in 5 100 2000; do
-    expect_exit 0 sv similar $id --library lib.db --json -k 10 --bpm 80-100
-    got=$(jsql "SELECT group_concat(json_extract(value,'\$.sample_id')) FROM json_each($(json_of out.txt))")
-    want=$(sqlite3 -cmd ".load ${vec0%.so}" samplevec.db "SELECT group_concat(sample_id) FROM (SELECT sample_id FROM sample_embeddings WHERE sample_id != $id AND bpm BETWEEN 80 AND 100 ORDER BY vec_distance_cosine(vibe_vector, (SELECT vibe_vector FROM sample_embeddings WHERE sample_id = $id)), sample_id LIMIT 10)")
-    expect_eq "$got" "$want" "similar $id agrees with sqlite-vec"
-  done
-else
-  echo "note: sqlite-vec not installed (scripts/test-deps.sh); its cross-check skipped" >&2
-fi
+# the independent reference (sqlite-vec) is tests/cli/search_sqlite_vec.sh: a skip of its own
 finish

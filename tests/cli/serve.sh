@@ -74,5 +74,7 @@ expect_grep serve.err 'GET /search\?q=dark.* → 400'
 expect_exit 2 sv serve --port 70000 --library lib.db
 expect_grep err.txt "option --port: '70000'"
 expect_exit 2 sv serve --host not-an-ip --library lib.db
+expect_grep err.txt "option --host: 'not-an-ip' is not an IPv4 address"
 expect_exit 3 sv serve --store nowhere.db
+expect_grep err.txt "cannot open store nowhere.db.*samplevec embed"
 finish

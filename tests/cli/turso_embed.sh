@@ -70,11 +70,14 @@ expect_exit 3 sv embed --all --library lib.db
 expect_grep err.txt "127.0.0.1:$TURSO_PORT"
 cp err.txt down_err.txt
 expect_exit 3 sv status --library lib.db
+expect_grep err.txt "127.0.0.1:$TURSO_PORT"
 unset SAMPLEVEC_TURSO_RETRIES
 
 # a bad URL is a usage error; a token in the URL's query is used but never shown
 expect_exit 2 sv embed --all --library lib.db --store "ftp://example"
+expect_grep err.txt "store 'ftp://.*' is not a file path nor a libsql://, https:// or http:// URL"
 expect_exit 3 env SAMPLEVEC_TURSO_RETRIES=0 "$SAMPLEVEC" embed --all --library lib.db --store "http://127.0.0.1:$TURSO_PORT/?authToken=$TOKEN"
+expect_grep err.txt "127.0.0.1:$TURSO_PORT"
 cp err.txt query_err.txt
 
 expect_eq "$(all_output | grep -c -- "$TOKEN")" 0 "the token never appears in any output or file"

@@ -153,16 +153,14 @@ static void test_truncation(tiktoken *t)
     CHECK(tiktoken_count_prefix(t, s, n, TIKTOKEN_EMBED_MAX_TOKENS, &plen) == TIKTOKEN_EMBED_MAX_TOKENS + 1);
     CHECK(tiktoken_count(t, s, plen) == TIKTOKEN_EMBED_MAX_TOKENS);
     CHECK(plen == 8191 * 5 - 1); /* "kick" then " kick" × 8190 */
-    /* A long whitespace run (the heap path) counts fast: 64 KiB in well under a second. */
+    /* A long whitespace run (the heap path): the count npm tiktoken 1.0.22 gives for 65,536
+     * spaces then "x" (node: get_encoding('cl100k_base').encode(' '.repeat(65536) + 'x').length).
+     * Its speed is a benchmark's business (bench/remote.sh), not this test's. */
     char *ws = malloc(65536 + 2);
     memset(ws, ' ', 65536);
     ws[65536] = 'x';
     ws[65537] = 0;
-    clock_t c0 = clock();
-    size_t c = count_str(t, ws);
-    double secs = (double)(clock() - c0) / CLOCKS_PER_SEC;
-    CHECK(c > 1 && c < 65536 / 8);
-    CHECK(secs < 5.0);
+    CHECK(count_str(t, ws) == 514);
     free(ws);
     free(s);
 }

@@ -52,17 +52,38 @@ static void test_round_trip(void)
     CHECK(strcmp(found[1].model, "lexical-v1") == 0);
     CHECK(!found[2].present);
 
-    /* upsert of an existing id replaces it: no duplicate row */
+    /* upsert of an existing id replaces it: the new vector, source text, hash and filter
+     * columns, and no duplicate row */
+    float v1b[4] = {0, 0, 0, -1};
+    rows[1].vector = v1b;
+    rows[1].source = "Title: A2";
     rows[1].source_hash = "00000000000000cc";
+    rows[1].title = "A2";
+    rows[1].bpm = 121, rows[1].has_bpm = 1;
     CHECK(store_upsert(s, rows + 1, 1, err) == 0);
     CHECK(store_meta_get(s, &m, err) == 0 && m.rows == 2 && m.dims == 4);
     CHECK(strcmp(m.model, "lexical-v1") == 0 && strcmp(m.provider, "lexical") == 0);
+    CHECK(store_lookup_ids(s, ids, 1, found, err) == 0);
+    CHECK(found[0].present && strcmp(found[0].source_hash, "00000000000000cc") == 0);
 
     scan_ctx ctx = {0};
     CHECK(store_scan(s, collect, &ctx, err) == 0);
     CHECK(ctx.n == 2 && ctx.ids[0] == 1 && ctx.ids[1] == 2);
-    CHECK(memcmp(ctx.first, v1, sizeof v1) == 0);
-    CHECK(ctx.bpm_null_seen);
+    CHECK(memcmp(ctx.first, v1b, sizeof v1b) == 0);
+    CHECK(!ctx.bpm_null_seen); /* id 1 has a BPM now */
+    {
+        sqlite3 *db = NULL;
+        sqlite3_stmt *q = NULL;
+        CHECK(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+        CHECK(sqlite3_prepare_v2(db, "SELECT embedding_source, title, bpm, count(*) OVER () FROM "
+                                     "sample_embeddings WHERE sample_id = 1", -1, &q, NULL) == SQLITE_OK);
+        CHECK(sqlite3_step(q) == SQLITE_ROW);
+        CHECK_STR_EQ((const char *)sqlite3_column_text(q, 0), "Title: A2");
+        CHECK_STR_EQ((const char *)sqlite3_column_text(q, 1), "A2");
+        CHECK(sqlite3_column_double(q, 2) == 121.0 && sqlite3_column_int(q, 3) == 1);
+        sqlite3_finalize(q);
+        sqlite3_close(db);
+    }
 
     /* another model is refused, naming both, unless reset */
     CHECK(store_prepare(s, "openai", "text-embedding-3-small", 1536, 0, err) == SV_EXIT_USAGE);

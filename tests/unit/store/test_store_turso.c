@@ -227,6 +227,35 @@ static void *upsert_thread(void *arg)
     return NULL;
 }
 
+/* 1 when a connection to the server on port has request bytes it has not read: a request
+ * sent and unanswered (the kernel's receive queue of the server's socket, /proc/net/tcp{,6}). */
+static int request_waiting(int port)
+{
+    const char *tables[] = {"/proc/net/tcp", "/proc/net/tcp6"};
+    int found = 0;
+    for (int t = 0; t < 2 && !found; t++) {
+        FILE *fp = fopen(tables[t], "r");
+        char line[512];
+        if (!fp)
+            continue;
+        if (!fgets(line, sizeof line, fp)) { /* header */
+            fclose(fp);
+            continue;
+        }
+        while (!found && fgets(line, sizeof line, fp)) {
+            char local[64], remote[64];
+            unsigned state, tx, rx;
+            if (sscanf(line, "%*s %63s %63s %x %x:%x", local, remote, &state, &tx, &rx) != 5)
+                continue;
+            const char *colon = strrchr(local, ':');
+            /* state 1 = ESTABLISHED; the local end is the server's */
+            found = colon && strtol(colon + 1, NULL, 16) == port && state == 1 && rx > 0;
+        }
+        fclose(fp);
+    }
+    return found;
+}
+
 /* ---------------------------------------------------------------- the real server */
 
 static void test_real_server(void)
@@ -334,7 +363,10 @@ static void test_real_server(void)
         raw_query(port, "DROP TRIGGER no_big", &call);
         hrana_call_clear(&call);
     } else {
-        fprintf(stderr, "note: this server has no triggers; batch rollback not exercised\n");
+        /* the pinned tursodb (scripts/test-deps.sh) has triggers: without them this case would
+         * not run, so a server that lost them fails here instead of passing untested */
+        fprintf(stderr, "this tursodb refused CREATE TRIGGER: the batch rollback cannot be tested\n");
+        CHECK(have_trigger);
     }
 
     /* a lookup while an upsert is in flight on another thread: both answer correctly */
@@ -356,17 +388,28 @@ static void test_real_server(void)
         check_scan_equals(st, &h, 600);
     }
 
-    /* the server restarted in the middle of a write: the store retries and completes */
-    server_stop(srv);
-    CHECK(!port_open(port));
-    srv = server_start(port, db, 1200); /* comes back while the client backs off */
-    make_rows(&f, 600, 10, 1.0f);
-    rc = store_upsert(st, f.rows, 600, err);
-    if (rc)
-        fprintf(stderr, "upsert across restart: %s\n", err);
-    CHECK(rc == 0);
-    for (int i = 0; i < 200 && !port_open(port); i++)
-        sleep_ms(25);
+    /* the server killed with a write in flight, then restarted: the store retries and
+     * completes. The server is stopped (SIGSTOP), so the upsert's request reaches its socket
+     * and waits there unread; once it is there the server is killed (SIGKILL) with that
+     * request unanswered, and started again while the client backs off. */
+    {
+        kill(srv, SIGSTOP);
+        make_rows(&f, 600, 10, 1.0f); /* new vectors for the same ids: an upsert that replaces */
+        upsert_job job = {.st = st, .rows = f.rows, .n = 600};
+        pthread_t t;
+        CHECK(pthread_create(&t, NULL, upsert_thread, &job) == 0);
+        int in_flight = 0;
+        for (int i = 0; i < 2000 && !(in_flight = request_waiting(port)); i++)
+            sleep_ms(5);
+        CHECK(in_flight); /* the write was on its way when the server died */
+        server_stop(srv);
+        CHECK(!port_open(port));
+        srv = server_start(port, db, 0);
+        pthread_join(t, NULL);
+        if (job.rc)
+            fprintf(stderr, "upsert across restart: %s\n", job.err);
+        CHECK(job.rc == 0);
+    }
     CHECK(count_rows(port) == 600);
     check_scan_equals(st, &f, 600);
     store_close(st);
