@@ -2,9 +2,14 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
+#include "kwcache.h"
+#include "kwindex.h"
 #include "musical_key.h"
 #include "provider.h"
 
@@ -13,6 +18,7 @@ struct searcher {
     store_meta meta;
     provider *prov;   /* opened on the first text query: `similar` needs none */
     veccache *vc;     /* NULL for stores with a knn op */
+    kwcache *kc;      /* the derived keyword index, for stores without a current one */
     int use_cache;
     float *query;     /* meta.dims floats */
     const char *model_location, *base_url; /* searcher_set_provider; NULL = defaults */
@@ -76,9 +82,26 @@ int searcher_query_set(searcher_query *q, const char *name, const char *value, c
                            "min-similarity: '%s' is not a number between -1 and 1 (cosine similarity)", value);
         q->filter.has_min_similarity = 1;
         q->filter.min_similarity = v;
+    } else if (name_is(name, "mode")) {
+        if (strcmp(value, "hybrid") == 0)
+            q->mode = HYBRID_MODE_HYBRID;
+        else if (strcmp(value, "vector") == 0)
+            q->mode = HYBRID_MODE_VECTOR;
+        else if (strcmp(value, "keyword") == 0)
+            q->mode = HYBRID_MODE_KEYWORD;
+        else
+            return sv_fail(err, SV_EXIT_USAGE, "mode: '%s' is not a mode; use hybrid, vector or keyword", value);
+    } else if (name_is(name, "fusion")) {
+        if (strcmp(value, "rrf") == 0)
+            q->fusion = HYBRID_FUSION_RRF;
+        else if (strcmp(value, "convex") == 0)
+            q->fusion = HYBRID_FUSION_CONVEX;
+        else
+            return sv_fail(err, SV_EXIT_USAGE, "fusion: '%s' is not a fusion; use rrf or convex", value);
     } else {
         return sv_fail(err, SV_EXIT_USAGE,
-                       "unknown parameter '%s': use k, bpm, key, genre, mood or min_similarity", name);
+                       "unknown parameter '%s': use k, bpm, key, genre, mood, min_similarity, mode or fusion",
+                       name);
     }
     return 0;
 }
@@ -90,6 +113,7 @@ void searcher_free(searcher *s)
     if (!s)
         return;
     veccache_free(s->vc);
+    kwcache_free(s->kc);
     provider_free(s->prov);
     store_close(s->st);
     free(s->query);
@@ -196,29 +220,162 @@ static int embed_query(searcher *s, const char *text, char err[SV_ERR_LEN])
         provider_results_clear(&res, 1);
         return rc;
     }
-    double sq = 0;
-    for (int i = 0; i < s->meta.dims; i++)
-        sq += (double)s->query[i] * s->query[i];
-    if (!(sq > 0))
-        return sv_fail(err, SV_EXIT_USAGE,
-                       "the query '%s' has no words the %s model knows; describe a sound, e.g. 'dark moody hip hop'",
-                       text, s->meta.model);
     return 0;
 }
 
-int searcher_search(searcher *s, const char *text, const searcher_query *q, query_results *out,
+static int query_is_zero(const searcher *s) { return search_query_inv_norm(s->query, s->meta.dims) == 0.0; }
+
+/* The keyword ranking of text: the store's own index when current, else the derived cache.
+ * *available = 0 when the store has neither (no keyword op and no fingerprint). */
+static int keyword_hits(searcher *s, const char *text, size_t limit, query_keyword_hits *out, int *available,
+                        char err[SV_ERR_LEN])
+{
+    int rc;
+    size_t n_tokens;
+    *available = 0;
+    if (s->st->vt->keyword) {
+        if ((rc = s->st->vt->keyword(s->st, text, limit, out, &n_tokens, available, err)) || *available)
+            return rc;
+    }
+    char fp[STORE_FINGERPRINT_LEN];
+    if ((rc = store_fingerprint(s->st, fp, err)))
+        return rc;
+    if (!fp[0])
+        return 0;
+    if (s->kc && !kwcache_fingerprint_is(s->kc, fp)) {
+        kwcache_free(s->kc);
+        s->kc = NULL;
+    }
+    if (!s->kc && !(s->kc = kwcache_for_store(s->st, fp, s->use_cache, &rc, err)))
+        return rc;
+    *available = 1;
+    return kwcache_query(s->kc, text, limit, out, &n_tokens, err);
+}
+
+void searcher_answer_clear(searcher_answer *a)
+{
+    query_results_clear(&a->results);
+    memset(a, 0, sizeof *a);
+}
+
+static int filter_is_set(const query_filter *f)
+{
+    return f->has_bpm || f->has_key || f->genre || f->mood || f->has_min_similarity || f->has_exclude;
+}
+
+int searcher_search(searcher *s, const char *text, const searcher_query *q, searcher_answer *out,
                     char err[SV_ERR_LEN])
 {
     int rc;
+    memset(out, 0, sizeof *out);
+    out->mode = q->mode;
+    out->fusion = q->fusion;
+    snprintf(out->understood.text, sizeof out->understood.text, "%s", text);
+    char *expr = kwindex_match_expression(text, &out->understood.keyword_tokens);
+    if (!expr)
+        return sv_fail(err, SV_EXIT_DATA, "out of memory");
+    free(expr);
+    if (out->understood.keyword_tokens == 0)
+        return sv_fail(err, SV_EXIT_USAGE,
+                       "the query '%s' has no meaningful word (only words such as 'the', 'and', 'of', or "
+                       "punctuation); describe a sound, e.g. 'dark moody hip hop'",
+                       text);
     if (!s->st->vt->knn && (rc = refresh_cache(s, err)))
         return rc;
     if ((rc = embed_query(s, text, err)))
         return rc;
+    if (q->mode == HYBRID_MODE_VECTOR && query_is_zero(s))
+        return sv_fail(err, SV_EXIT_USAGE,
+                       "the query '%s' has no words the %s model knows; describe a sound, e.g. 'dark moody "
+                       "hip hop', or search by keyword (--mode keyword or hybrid)",
+                       text, s->meta.model);
     if (s->st->vt->knn) {
+        /* A store that ranks on its side (Turso) has no keyword index here: docs/search.md. */
+        if (q->mode == HYBRID_MODE_KEYWORD)
+            return sv_fail(err, SV_EXIT_USAGE,
+                           "store %s has no keyword index (a remote store ranks by vector on the server): "
+                           "use --mode vector or hybrid",
+                           s->st->location);
+        if (query_is_zero(s))
+            return sv_fail(err, SV_EXIT_USAGE,
+                           "the query '%s' has no words the %s model knows, and store %s has no keyword "
+                           "index; describe a sound, e.g. 'dark moody hip hop'",
+                           text, s->meta.model, s->st->location);
+        if (q->mode == HYBRID_MODE_HYBRID) {
+            out->mode = HYBRID_MODE_VECTOR;
+            snprintf(out->note, sizeof out->note,
+                     "vector-only: a remote store has no keyword index (docs/search.md)");
+        }
         int found;
-        return s->st->vt->knn(s->st, s->query, 0, &q->filter, q->k, out, &found, err);
+        return s->st->vt->knn(s->st, s->query, 0, &q->filter, q->k, &out->results, &found, err);
     }
-    return search_top_k(s->vc, s->query, &q->filter, q->k, 0, out, err);
+    query_keyword_hits kw = {0};
+    int available = 0;
+    if (q->mode != HYBRID_MODE_VECTOR) {
+        /* Every match when a filter or convex fusion needs the whole list, else the first ones. */
+        size_t depth = q->mode == HYBRID_MODE_KEYWORD ? q->k : q->k > HYBRID_DEPTH ? q->k : HYBRID_DEPTH;
+        /* One more than the depth: whether the matches end within it decides if they rank first. */
+        size_t limit = filter_is_set(&q->filter) || q->fusion == HYBRID_FUSION_CONVEX ? 0 : depth + 1;
+        if ((rc = keyword_hits(s, text, limit, &kw, &available, err)))
+            goto cleanup;
+        kw.complete = limit == 0 || kw.n < limit;
+        if (!available) {
+            if (q->mode == HYBRID_MODE_KEYWORD) {
+                rc = sv_fail(err, SV_EXIT_USAGE, "store %s has no keyword index: use --mode vector or hybrid",
+                             s->st->location);
+                goto cleanup;
+            }
+            out->mode = HYBRID_MODE_VECTOR;
+            snprintf(out->note, sizeof out->note, "vector-only: store %.200s has no keyword index",
+                     s->st->location);
+        }
+    }
+    rc = hybrid_rank(s->vc, s->query, available ? &kw : NULL, &q->filter, q->k, out->mode, q->fusion,
+                     &out->results, err);
+cleanup:
+    query_keyword_hits_clear(&kw);
+    return rc;
+}
+
+char *searcher_answer_json(const char *text, const searcher_answer *a)
+{
+    char *results = search_results_json(&a->results);
+    cJSON *o = cJSON_CreateObject(), *u = cJSON_CreateObject();
+    cJSON *arr = results ? cJSON_Parse(results) : NULL;
+    free(results);
+    char *out = NULL;
+    if (!o || !u || !arr) {
+        cJSON_Delete(u);
+        cJSON_Delete(arr);
+        goto cleanup;
+    }
+    char *query_text = query_utf8_dup(text), *words = query_utf8_dup(a->understood.text);
+    if (!query_text || !words) {
+        free(query_text);
+        free(words);
+        cJSON_Delete(u);
+        cJSON_Delete(arr);
+        goto cleanup;
+    }
+    cJSON_AddStringToObject(o, "query", query_text);
+    free(query_text);
+    cJSON_AddStringToObject(o, "mode", hybrid_mode_name(a->mode));
+    if (a->mode == HYBRID_MODE_HYBRID)
+        cJSON_AddStringToObject(o, "fusion", hybrid_fusion_name(a->fusion));
+    else
+        cJSON_AddNullToObject(o, "fusion");
+    cJSON_AddStringToObject(u, "text", words);
+    free(words);
+    cJSON_AddItemToObject(o, "understood", u);
+    if (a->note[0])
+        cJSON_AddStringToObject(o, "note", a->note);
+    else
+        cJSON_AddNullToObject(o, "note");
+    cJSON_AddItemToObject(o, "results", arr);
+    out = cJSON_PrintUnformatted(o);
+cleanup:
+    cJSON_Delete(o);
+    return out;
 }
 
 int searcher_similar(searcher *s, int64_t sample_id, const searcher_query *q, query_results *out,

@@ -11,6 +11,13 @@
  *   key             a key in any spelling musical_key.h reads
  *   genre, mood     case-insensitive values (mood: primary or secondary)
  *   min_similarity  -1..1
+ *   mode            hybrid (default) | vector | keyword   (search only: similar is vector-only)
+ *   fusion          rrf (default) | convex                 (how hybrid fuses, hybrid.h)
+ *
+ * search ranks in the mode asked (hybrid.h) over the samples that pass the filters. Its keyword
+ * ranking comes from the store's own keyword index when current (store.h's keyword op), else
+ * from a derived keyword cache (kwcache.h) for local stores; a store with neither (Turso:
+ * docs/search.md) ranks hybrid queries by vector alone and says so in the answer's note.
  */
 #ifndef SAMPLEVEC_SEARCHER_H
 #define SAMPLEVEC_SEARCHER_H
@@ -18,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hybrid.h"
 #include "msg.h"
 #include "search.h"
 #include "store.h"
@@ -30,7 +38,32 @@ typedef struct searcher searcher;
 typedef struct searcher_query {
     query_filter filter; /* strings borrowed from the caller */
     size_t k;
+    hybrid_mode mode;
+    hybrid_fusion fusion;
 } searcher_query;
+
+#define SEARCHER_TEXT_LEN 1024
+
+/* How a search text was read: shown by the CLI's table, its --json and serve alike. */
+typedef struct searcher_understood {
+    char text[SEARCHER_TEXT_LEN]; /* the words that were ranked */
+    size_t keyword_tokens;        /* how many keyword tokens they gave */
+} searcher_understood;
+
+/* What searcher_search answers. */
+typedef struct searcher_answer {
+    query_results results;
+    hybrid_mode mode;          /* the mode that ran */
+    hybrid_fusion fusion;      /* hybrid only */
+    searcher_understood understood;
+    char note[256];            /* "" or one line, e.g. why a hybrid query ran by vector alone */
+} searcher_answer;
+
+void searcher_answer_clear(searcher_answer *a); /* frees the results; leaves *a empty */
+/* The answer as the JSON object `search --json` and serve's /search print:
+ * {"query", "mode", "fusion", "understood": {...}, "note", "results": [search_results_json]}.
+ * Caller frees; NULL when out of memory. */
+char *searcher_answer_json(const char *text, const searcher_answer *a);
 
 /* A query with no conditions and k = SEARCH_DEFAULT_K. */
 void searcher_query_init(searcher_query *q);
@@ -53,8 +86,9 @@ void searcher_set_provider(searcher *s, const char *model, const char *base_url)
 /* The store's claim (provider, model, dims, rows). */
 const store_meta *searcher_meta(const searcher *s);
 
-/* Top-k for text, embedded with the store's provider. 0 or an SV_EXIT_* code. */
-int searcher_search(searcher *s, const char *text, const searcher_query *q, query_results *out,
+/* Top-k for text in q->mode. 0 or an SV_EXIT_* code: SV_EXIT_USAGE when the text has no
+ * meaningful word (only stop words or punctuation) or the store cannot run the mode asked. */
+int searcher_search(searcher *s, const char *text, const searcher_query *q, searcher_answer *out,
                     char err[SV_ERR_LEN]);
 /* Top-k like sample_id, which is left out. *found = 0 (and 0 returned) when the store has no
  * vector for it. */

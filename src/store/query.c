@@ -54,6 +54,7 @@ int query_results_append(query_results *r, int64_t sample_id, double similarity,
     int oom = 0;
     h->sample_id = sample_id;
     h->similarity = similarity;
+    h->score = similarity;
     h->distance = 1.0 - similarity;
     h->title = dup_or_null(title, &oom);
     h->genre = dup_or_null(genre, &oom);
@@ -80,4 +81,32 @@ void query_results_clear(query_results *r)
 int query_filter_key_matches(const query_filter *f, const char *musical_key)
 {
     return !f->has_key || musical_key_parse(musical_key) == f->key;
+}
+
+int query_keyword_hits_append(query_keyword_hits *h, int64_t sample_id, double score)
+{
+    if (h->n == h->cap) {
+        size_t nc = h->cap ? h->cap * 2 : 64;
+        query_keyword_hit *p = realloc(h->hits, nc * sizeof *p);
+        if (!p)
+            return -1;
+        h->hits = p;
+        h->cap = nc;
+    }
+    h->hits[h->n].sample_id = sample_id;
+    h->hits[h->n].score = score;
+    h->n++;
+    return 0;
+}
+
+void query_keyword_hits_clear(query_keyword_hits *h)
+{
+    free(h->hits);
+    memset(h, 0, sizeof *h);
+}
+
+char *query_utf8_dup(const char *s)
+{
+    int oom = 0;
+    return dup_or_null(s ? s : "", &oom);
 }

@@ -30,6 +30,8 @@ typedef struct query_filter {
 typedef struct query_hit {
     int64_t sample_id;
     double similarity, distance;
+    double score;       /* what the hit was ranked by: similarity (vector), -bm25 (keyword) or
+                           the fused score (hybrid); query_results_append sets it to similarity */
     char *title, *genre, *musical_key, *mood_primary; /* owned; NULL = missing */
     double bpm;                                      /* valid when has_bpm */
     int has_bpm;
@@ -40,10 +42,31 @@ typedef struct query_results {
     size_t n, cap;
 } query_results;
 
+/* Keyword matches (kwindex.h, store.h's keyword op): sample ids with their BM25 score,
+ * best first (score descending, ties by sample_id ascending). */
+typedef struct query_keyword_hit {
+    int64_t sample_id;
+    double score; /* BM25F (kwindex.h): larger is better */
+} query_keyword_hit;
+
+typedef struct query_keyword_hits {
+    query_keyword_hit *hits; /* n, cap allocated */
+    size_t n, cap;
+    int complete;            /* set by the caller: 1 = every matching sample is here (no cut) */
+} query_keyword_hits;
+
+/* Appends one; 0 or -1 out of memory. */
+int query_keyword_hits_append(query_keyword_hits *h, int64_t sample_id, double score);
+void query_keyword_hits_clear(query_keyword_hits *h); /* frees; leaves *h empty */
+
 /* Appends one hit, copying the strings; distance = 1 - similarity. 0, or -1 out of memory. */
 int query_results_append(query_results *r, int64_t sample_id, double similarity, const char *title,
                           const char *genre, int has_bpm, double bpm, const char *musical_key,
                           const char *mood_primary);
+/* A copy of s in which every invalid UTF-8 byte is U+FFFD (JSON output stays valid whatever
+ * bytes the library or a query holds). Caller frees; NULL when out of memory. */
+char *query_utf8_dup(const char *s);
+
 /* Frees every hit and the array; leaves *r empty. */
 void query_results_clear(query_results *r);
 
