@@ -13,13 +13,17 @@
 #include "library.h"
 #include "locations.h"
 #include "msg.h"
+#include "musical_key.h"
 #include "searcher.h"
 
 static const char search_help[] =
     "usage: samplevec search \"TEXT\" [OPTIONS]\n"
     "       samplevec similar SAMPLE_ID [OPTIONS]\n"
     "\n"
-    "search ranks the stored samples by TEXT: by default (--mode hybrid) the keyword ranking\n"
+    "search reads TEXT like a producer: \"90 bpm\", \"85-95 bpm\", \"around 90 bpm\" become a BPM\n"
+    "filter, \"in A minor\", \"Am\", \"F#m\", \"8A\" a key filter (--bpm/--key win), and genres\n"
+    "and moods of the library boost their samples. It ranks the rest of TEXT: by default\n"
+    "(--mode hybrid) the keyword ranking\n"
     "(BM25 over the source texts) and the vector ranking (cosine similarity to TEXT embedded\n"
     "with the store's own provider and model) fused into one. similar ranks them by vector\n"
     "similarity to sample SAMPLE_ID (left out). Filters apply before ranking in every mode;\n"
@@ -29,13 +33,18 @@ static const char search_help[] =
     "  -k N                   number of results, 1..100000 (default 10)\n"
     "  --bpm MIN-MAX          BPM range, inclusive (also MIN-, -MAX, or one BPM)\n"
     "  --fusion rrf|convex    how hybrid fuses its two rankings (default rrf; docs/search.md)\n"
+    "  --bpm-tolerance N      search: +/- BPM around one BPM read from the text (default 4)\n"
     "  --genre NAME           genre, case-insensitive\n"
+    "  --halftime             a BPM condition also passes half and double tempo\n"
+    "  --harmonic             a key condition also passes its Camelot neighbours (same number\n"
+    "                         +/-1, and the relative major/minor), as DJ tools mix\n"
     "  --json                 JSON on stdout. search: {query, mode, fusion, understood, note,\n"
     "                         results}; similar: the results array alone. Each result: sample_id,\n"
     "                         title, score, similarity, distance (1 - similarity), genre, bpm,\n"
     "                         musical_key, mood_primary\n"
     "  --key KEY              musical key in any spelling: Am = A minor = A min = 8A,\n"
     "                         C#m = Dbm (enharmonics match)\n"
+    "  --literal              search: TEXT is only words; read no BPM, key, genre or mood from it\n"
     "  --library PATH         sample manager database (default ./sp404_samples.db): locates the\n"
     "                         default store, and tells an unembedded sample from an unknown one\n"
     "  --base-url URL         OpenAI-compatible server of the store's provider, when not the\n"
@@ -57,19 +66,24 @@ static const char search_help[] =
 
 enum {
     OPT_BASE_URL = 256, OPT_BPM, OPT_GENRE, OPT_HELP, OPT_JSON, OPT_KEY, OPT_LIBRARY, OPT_MIN_SIMILARITY,
-    OPT_MODEL, OPT_MOOD, OPT_NO_CACHE, OPT_STORE, OPT_MODE, OPT_FUSION,
+    OPT_MODEL, OPT_MOOD, OPT_NO_CACHE, OPT_STORE, OPT_MODE, OPT_FUSION, OPT_LITERAL, OPT_HALFTIME,
+    OPT_HARMONIC, OPT_BPM_TOLERANCE,
 };
 
 /* Alphasorted. */
 static const struct option search_table[] = {
     {"base-url", required_argument, NULL, OPT_BASE_URL},
     {"bpm", required_argument, NULL, OPT_BPM},
+    {"bpm-tolerance", required_argument, NULL, OPT_BPM_TOLERANCE},
     {"fusion", required_argument, NULL, OPT_FUSION},
     {"genre", required_argument, NULL, OPT_GENRE},
+    {"halftime", no_argument, NULL, OPT_HALFTIME},
+    {"harmonic", no_argument, NULL, OPT_HARMONIC},
     {"help", no_argument, NULL, OPT_HELP},
     {"json", no_argument, NULL, OPT_JSON},
     {"key", required_argument, NULL, OPT_KEY},
     {"library", required_argument, NULL, OPT_LIBRARY},
+    {"literal", no_argument, NULL, OPT_LITERAL},
     {"min-similarity", required_argument, NULL, OPT_MIN_SIMILARITY},
     {"mode", required_argument, NULL, OPT_MODE},
     {"model", required_argument, NULL, OPT_MODEL},
@@ -157,15 +171,57 @@ static void print_table(const query_results *r, int with_score)
     }
 }
 
-/* One line saying how the query was read, so nothing about it is silent. */
+static void print_range(double lo, double hi)
+{
+    if (hi >= 1e9)
+        printf("%g+", lo);
+    else if (lo == hi)
+        printf("%g", lo);
+    else
+        printf("%g-%g", lo, hi);
+}
+
+/* One line saying how the query was read and what ran, so nothing about it is silent:
+ *   query: dusty jazz chords | BPM 86-94 ("around 90 bpm") | key A minor ("in A minor") | genre
+ *   jazz | hybrid, rrf fusion */
 static void print_understood(const searcher_answer *a)
 {
+    const searcher_understood *u = &a->understood;
+    const query_filter *f = &u->filter;
     fputs("query: ", stdout);
-    print_cell_pad(a->understood.text, 60, 0);
-    printf("  (%s", hybrid_mode_name(a->mode));
+    print_cell_pad(u->parsed.text[0] ? u->parsed.text : "(no words)", 80, 0);
+    if (u->literal)
+        fputs(" | literal", stdout);
+    if (f->has_bpm) {
+        fputs(" | BPM ", stdout);
+        print_range(f->bpm_min, f->bpm_max);
+        if (f->bpm_halftime)
+            fputs(" or half/double", stdout);
+        fputs(" (", stdout);
+        print_cell_pad(u->bpm_from_parameter ? "--bpm" : u->parsed.bpm_from, 40, 0);
+        fputs(")", stdout);
+    }
+    if (f->has_key) {
+        printf(" | key %s", musical_key_name(f->key));
+        for (int c = 0; c < MUSICAL_KEY_COUNT; c++)
+            if (c != f->key && query_filter_key_code_matches(f, c))
+                printf(", %s", musical_key_name(c));
+        fputs(" (", stdout);
+        print_cell_pad(u->key_from_parameter ? "--key" : u->parsed.key_from, 40, 0);
+        fputs(")", stdout);
+    }
+    for (int i = 0; i < u->parsed.n_genres; i++) {
+        fputs(i ? ", " : " | genre ", stdout);
+        print_cell_pad(u->parsed.genres[i], 30, 0);
+    }
+    for (int i = 0; i < u->parsed.n_moods; i++) {
+        fputs(i ? ", " : " | mood ", stdout);
+        print_cell_pad(u->parsed.moods[i], 30, 0);
+    }
+    printf(" | %s", hybrid_mode_name(a->mode));
     if (a->mode == HYBRID_MODE_HYBRID)
         printf(", %s fusion", hybrid_fusion_name(a->fusion));
-    fputs(")\n", stdout);
+    fputc('\n', stdout);
 }
 
 /* Why a sample has no vector: in the library but not embedded, or unknown altogether. */
@@ -221,6 +277,10 @@ static int run(const char *command, int argc, char **argv)
         case OPT_MOOD: param = "mood"; break;
         case OPT_MODE: param = "mode"; break;
         case OPT_FUSION: param = "fusion"; break;
+        case OPT_BPM_TOLERANCE: param = "bpm-tolerance"; break;
+        case OPT_LITERAL: param = "literal"; optarg = "1"; break;
+        case OPT_HALFTIME: param = "halftime"; optarg = "1"; break;
+        case OPT_HARMONIC: param = "harmonic"; optarg = "1"; break;
         case OPT_NO_CACHE: use_cache = 0; break;
         case OPT_STORE: store_loc = optarg; break;
         default: return cliopt_bad_option(command, c, argv);
@@ -281,10 +341,11 @@ static int run(const char *command, int argc, char **argv)
         printf("%s\n", text);
         free(text);
     } else if (res->n == 0) {
-        msg_info("no samples match%s", (q.filter.has_bpm || q.filter.has_key || q.filter.genre ||
-                                         q.filter.mood || q.filter.has_min_similarity)
-                                            ? " these filters"
-                                            : "");
+        const query_filter *f = is_search ? &answer.understood.filter : &q.filter;
+        if (is_search)
+            print_understood(&answer);
+        msg_info("no samples match%s",
+                 (f->has_bpm || f->has_key || f->genre || f->mood || f->has_min_similarity) ? " these filters" : "");
     } else {
         if (is_search)
             print_understood(&answer);

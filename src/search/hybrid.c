@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "search.h"
 
@@ -57,8 +58,23 @@ static candidate *cand_get(cand_set *cs, const veccache *vc, size_t row)
     return c;
 }
 
+/* How many boosted values row matches. */
+static int boost_count(const veccache *vc, const veccache_row *r, const hybrid_boost *b)
+{
+    int n = 0;
+    const char *genre = r->genre == VECCACHE_NONE ? NULL : veccache_str(vc, vc->genres[r->genre]);
+    const char *m1 = r->mood_primary == VECCACHE_NONE ? NULL : veccache_str(vc, vc->moods[r->mood_primary]);
+    const char *m2 = r->mood_secondary == VECCACHE_NONE ? NULL : veccache_str(vc, vc->moods[r->mood_secondary]);
+    for (size_t i = 0; genre && i < b->n_genres; i++)
+        n += strcasecmp(genre, b->genres[i]) == 0;
+    for (size_t i = 0; i < b->n_moods; i++)
+        n += (m1 && strcasecmp(m1, b->moods[i]) == 0) || (m2 && strcasecmp(m2, b->moods[i]) == 0);
+    return n;
+}
+
 int hybrid_rank(const veccache *vc, const float *query, const query_keyword_hits *kw, const query_filter *f,
-                size_t k, hybrid_mode mode, hybrid_fusion fusion, query_results *out, char err[SV_ERR_LEN])
+                const hybrid_boost *boost, size_t k, hybrid_mode mode, hybrid_fusion fusion, query_results *out,
+                char err[SV_ERR_LEN])
 {
     if (mode == HYBRID_MODE_VECTOR)
         return search_top_k(vc, query, f, k, 0, out, err);
@@ -144,6 +160,9 @@ int hybrid_rank(const veccache *vc, const float *query, const query_keyword_hits
             }
             c->score = HYBRID_CONVEX_ALPHA * cs_ + (1 - HYBRID_CONVEX_ALPHA) * ks;
         }
+        if (mode == HYBRID_MODE_HYBRID && boost && (boost->n_genres || boost->n_moods))
+            c->score += boost_count(vc, &vc->rows[c->row], boost) *
+                        (fusion == HYBRID_FUSION_RRF ? HYBRID_BOOST : HYBRID_CONVEX_BOOST);
     }
     qsort(cs.c, cs.n, sizeof *cs.c, by_score);
     for (size_t j = 0; j < cs.n && j < k; j++)

@@ -129,10 +129,11 @@ static inline int row_passes(const compiled_filter *cf, const veccache_row *r)
     const query_filter *f = cf->f;
     if (f->has_exclude && r->sample_id == f->exclude_id)
         return 0;
-    /* NaN (no BPM) fails both comparisons. */
-    if (f->has_bpm && !(r->bpm >= f->bpm_min && r->bpm <= f->bpm_max))
+    /* NaN (no BPM) fails every comparison. */
+    if (f->has_bpm && !(r->bpm >= f->bpm_min && r->bpm <= f->bpm_max) &&
+        !(f->bpm_halftime && query_filter_bpm_matches(f, 1, r->bpm)))
         return 0;
-    if (f->has_key && r->key_code != f->key)
+    if (f->has_key && r->key_code != f->key && !query_filter_key_code_matches(f, r->key_code))
         return 0;
     if (cf->genre_ok && (r->genre == VECCACHE_NONE || !cf->genre_ok[r->genre]))
         return 0;

@@ -13,6 +13,13 @@
  *   min_similarity  -1..1
  *   mode            hybrid (default) | vector | keyword   (search only: similar is vector-only)
  *   fusion          rrf (default) | convex                 (how hybrid fuses, hybrid.h)
+ *   literal         1/true: the search text is only words (no BPM, key, genre or mood read
+ *                   from it); 0/false (default): read as understand.h says
+ *   bpm_tolerance   ± BPM around a single BPM read from the text (0..100, default 4)
+ *   halftime        1/true: a BPM condition (read or given) also passes half and double tempo
+ *   harmonic        1/true: a key condition also passes the key's Camelot neighbours
+ *                   (musical_key_harmonic)
+ * A BPM or key given as a parameter wins over one read from the text.
  *
  * search ranks in the mode asked (hybrid.h) over the samples that pass the filters. Its keyword
  * ranking comes from the store's own keyword index when current (store.h's keyword op), else
@@ -28,6 +35,7 @@
 #include "hybrid.h"
 #include "msg.h"
 #include "search.h"
+#include "understand.h"
 #include "store.h"
 #include "veccache.h"
 
@@ -40,14 +48,20 @@ typedef struct searcher_query {
     size_t k;
     hybrid_mode mode;
     hybrid_fusion fusion;
+    int literal, halftime, harmonic;
+    double bpm_tolerance;
 } searcher_query;
 
-#define SEARCHER_TEXT_LEN 1024
-
-/* How a search text was read: shown by the CLI's table, its --json and serve alike. */
+/* How a search text was read and what ran: shown by the CLI's table, its --json and serve
+ * alike, so nothing about a query is silent. */
 typedef struct searcher_understood {
-    char text[SEARCHER_TEXT_LEN]; /* the words that were ranked */
-    size_t keyword_tokens;        /* how many keyword tokens they gave */
+    understood parsed;        /* parsed.text: the words that were ranked (the whole text when
+                                 literal); the BPM, key, genres and moods read from it */
+    int literal;
+    size_t keyword_tokens;    /* how many keyword tokens the ranked words gave */
+    query_filter filter;      /* the filter that ran (strings borrowed from the query) */
+    int bpm_from_parameter;   /* the BPM condition came from the bpm parameter (--bpm) */
+    int key_from_parameter;   /* the key condition came from the key parameter (--key) */
 } searcher_understood;
 
 /* What searcher_search answers. */
@@ -61,7 +75,10 @@ typedef struct searcher_answer {
 
 void searcher_answer_clear(searcher_answer *a); /* frees the results; leaves *a empty */
 /* The answer as the JSON object `search --json` and serve's /search print:
- * {"query", "mode", "fusion", "understood": {...}, "note", "results": [search_results_json]}.
+ * {"query", "mode", "fusion", "understood": {"text", "literal", "bpm", "key", "genres", "moods"},
+ *  "note", "results": [search_results_json]}; "bpm" is null or {"min", "max", "halftime",
+ * "from"} and "key" null or {"key", "keys", "harmonic", "from"}, "from" being the phrase of the
+ * query or the parameter ("--bpm") it came from.
  * Caller frees; NULL when out of memory. */
 char *searcher_answer_json(const char *text, const searcher_answer *a);
 

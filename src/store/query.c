@@ -78,9 +78,30 @@ void query_results_clear(query_results *r)
     memset(r, 0, sizeof *r);
 }
 
+int query_filter_key_code_matches(const query_filter *f, int code)
+{
+    if (!f->has_key)
+        return 1;
+    if (code == f->key)
+        return 1;
+    return code >= 0 && code < 32 && (f->also_keys >> code) & 1u;
+}
+
 int query_filter_key_matches(const query_filter *f, const char *musical_key)
 {
-    return !f->has_key || musical_key_parse(musical_key) == f->key;
+    return !f->has_key || query_filter_key_code_matches(f, musical_key_parse(musical_key));
+}
+
+int query_filter_bpm_matches(const query_filter *f, int has_bpm, double bpm)
+{
+    if (!f->has_bpm)
+        return 1;
+    if (!has_bpm)
+        return 0;
+    if (bpm >= f->bpm_min && bpm <= f->bpm_max)
+        return 1;
+    return f->bpm_halftime && ((bpm >= f->bpm_min / 2 && bpm <= f->bpm_max / 2) ||
+                               (bpm >= f->bpm_min * 2 && bpm <= f->bpm_max * 2));
 }
 
 int query_keyword_hits_append(query_keyword_hits *h, int64_t sample_id, double score)

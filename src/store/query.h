@@ -15,9 +15,13 @@
 typedef struct query_filter {
     int has_bpm;              /* bpm_min <= bpm <= bpm_max; rows without a BPM fail */
     double bpm_min, bpm_max;
+    int bpm_halftime;         /* with has_bpm: half and double tempo pass too (bpm_min/2 ..
+                                 bpm_max/2 and 2*bpm_min .. 2*bpm_max) */
     int has_key;              /* musical_key_parse(row's musical_key) == key (musical_key.h):
                                  enharmonic and spelling variants match; unparsable keys fail */
     int key;
+    uint32_t also_keys;       /* with has_key: more key codes that pass, bit (1 << code)
+                                 (--harmonic: the Camelot neighbours) */
     const char *genre;        /* NULL = any; else ASCII case-insensitive equality with genre */
     const char *mood;         /* NULL = any; else ASCII case-insensitive equality with
                                  mood_primary or with mood_secondary */
@@ -72,5 +76,9 @@ void query_results_clear(query_results *r);
 
 /* 1 if a stored musical_key value passes the filter's key condition (or there is none). */
 int query_filter_key_matches(const query_filter *f, const char *musical_key);
+/* 1 if key code passes the key condition (MUSICAL_KEY_NONE never does, when there is one). */
+int query_filter_key_code_matches(const query_filter *f, int code);
+/* 1 if a row's BPM passes the BPM condition (or there is none); has_bpm 0 fails any condition. */
+int query_filter_bpm_matches(const query_filter *f, int has_bpm, double bpm);
 
 #endif

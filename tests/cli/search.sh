@@ -17,7 +17,7 @@ rows=$(sqlite3 samplevec.db 'SELECT count(*) FROM sample_embeddings')
 
 # table on stdout: how the query was read, a header and 10 rows
 expect_exit 0 sv search "dark moody hip hop" --library lib.db
-expect_grep out.txt '^query: dark moody hip hop  \(hybrid, rrf fusion\)$'
+expect_grep out.txt '^query: dark moody hip hop \| genre hip-hop \| mood dark \| hybrid, rrf fusion$'
 expect_grep out.txt '^rank +score +similarity +id +title +genre +bpm +key +mood'
 expect_eq "$(wc -l < out.txt)" 12 "query line + header + 10 rows"
 expect_exit 0 sv search "dark moody hip hop" --library lib.db --mode vector
@@ -96,7 +96,7 @@ expect_eq "$(jsql "SELECT json_array_length($(json_of out.txt))")" 0 "no match â
 expect_exit 0 sv similar 5 --library lib.db --json --genre polka
 expect_eq "$(cat out.txt)" "[]" "no match â†’ []"
 expect_exit 0 sv search "dark" --library lib.db --genre polka
-expect_eq "$(cat out.txt)" "" "no table when nothing matches"
+expect_eq "$(cat out.txt)" "query: dark | mood dark | hybrid, rrf fusion" "no table when nothing matches, only how the query was read"
 expect_grep err.txt 'no samples match these filters'
 
 # unknown and unembedded samples
