@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: embedding a large demo library with the lexical provider into the local store,
 # against the I/O floor measured in the same run: the sqlite3 CLI writing the same rows (each
-# source text plus a zeroblob(dims*4)) into a fresh table in one transaction.
+# source text plus a zeroblob(dims*4)) into a fresh table in one transaction; and against the
+# same embed without the keyword index (SAMPLEVEC_KEYWORD_INDEX=0), for what keeping it costs.
 # Also peak RSS (from /usr/bin/time -v) at several library sizes, to show memory stays flat.
 #
 #   bench/embed_local.sh                 # 200,000 samples; RSS at 10,000 and 200,000
@@ -32,6 +33,13 @@ t1=$(now)
 ours=$(calc "$t1 - $t0")
 rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' time.txt)
 
+# The same run without keeping the keyword index (SAMPLEVEC_KEYWORD_INDEX=0): what the index costs.
+rm -f noindex.db*
+t0=$(now)
+SAMPLEVEC_KEYWORD_INDEX=0 "$bin" embed --all --library "$lib" --store noindex.db --dims "$DIMS" --batch-size 500 >/dev/null 2>&1
+t1=$(now)
+noindex=$(calc "$t1 - $t0")
+
 # The floor: the same texts and a zero vector per row, written by sqlite3 itself (WAL like ours).
 sqlite3 floor.db "PRAGMA journal_mode=WAL" >/dev/null
 t0=$(now)
@@ -46,7 +54,9 @@ floor_rate=$(calc "$N / $floor")
 printf 'embed_local: %d samples x %d dims\n' "$N" "$DIMS"
 printf '  samplevec embed (lexical, local store): %8.2f s  %9.0f samples/s  peak RSS %d MB\n' "$ours" "$rate" $((rss_kb / 1024))
 printf '  I/O floor (sqlite3 CLI, same rows):     %8.2f s  %9.0f samples/s\n' "$floor" "$floor_rate"
+printf '  without the keyword index:              %8.2f s  %9.0f samples/s\n' "$noindex" "$(calc "$N / $noindex")"
 printf '  ratio samplevec / floor: %.2fx (goal <= 2x)\n' "$(calc "$ours / $floor")"
+printf '  keyword index cost: %.2fx the embed without it, +%.0f%% (goal <= +25%%)\n' "$(calc "$ours / $noindex")" "$(calc "100 * ($ours - $noindex) / $noindex")"
 
 echo "  peak RSS by library size:"
 for n in $RSS_SIZES; do
@@ -55,4 +65,4 @@ for n in $RSS_SIZES; do
   /usr/bin/time -v -o t.txt "$bin" embed --all --library "$l" --store rss.db --dims "$DIMS" --batch-size 500 >/dev/null 2>&1
   printf '    %9d samples: %4d MB\n' "$n" $(( $(sed -n 's/.*Maximum resident set size (kbytes): //p' t.txt) / 1024 ))
 done
-rm -f rss.db* floor.db*
+rm -f rss.db* floor.db* noindex.db*

@@ -119,6 +119,14 @@ static void meta_read_text(sqlite_store *s, const char *key, char *out, size_t c
     sqlite3_finalize(st);
 }
 
+/* SAMPLEVEC_KEYWORD_INDEX=0 (benchmarks: bench/embed_local.sh measures what the index costs):
+ * embed neither creates nor keeps the keyword index; search then uses its derived copy. */
+static int keyword_index_off(void)
+{
+    const char *v = getenv("SAMPLEVEC_KEYWORD_INDEX");
+    return v && strcmp(v, "0") == 0;
+}
+
 static int keyword_index_current(sqlite_store *s)
 {
     if (!kwindex_exists(s->db))
@@ -261,7 +269,7 @@ static int sqlite_prepare(store *base, const char *provider, const char *model, 
         goto rollback;
     /* A store made before the keyword index, or written since by another program, gets its
      * index here: the run that follows keeps it current. */
-    if (!keyword_index_current(s) && (rc = keyword_index_rebuild(s, err)))
+    if (!keyword_index_off() && !keyword_index_current(s) && (rc = keyword_index_rebuild(s, err)))
         goto rollback;
     if ((rc = exec_sql(s, "COMMIT", err)))
         goto rollback;
