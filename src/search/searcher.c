@@ -318,7 +318,9 @@ static int understand(searcher *s, const char *text, const searcher_query *q, se
     } else {
         understand_vocab vocab;
         const char **genres = NULL, **moods = NULL;
-        int have_vocab = s->vc && vocab_of(s->vc, &vocab, &genres, &moods) == 0;
+        /* Genre and mood words only boost hybrid ranking, which only local stores run. */
+        int have_vocab = q->mode == HYBRID_MODE_HYBRID && s->vc && !s->st->vt->knn &&
+                         vocab_of(s->vc, &vocab, &genres, &moods) == 0;
         int rc = understand_query(text, q->bpm_tolerance, have_vocab ? &vocab : NULL, &u->parsed);
         free(genres);
         free(moods);

@@ -19,7 +19,8 @@
  *   halftime        1/true: a BPM condition (read or given) also passes half and double tempo
  *   harmonic        1/true: a key condition also passes the key's Camelot neighbours
  *                   (musical_key_harmonic)
- * A BPM or key given as a parameter wins over one read from the text.
+ * A BPM or key given as a parameter wins over one read from the text. Genre and mood words are
+ * read (and boost) in hybrid mode on a local store only.
  *
  * search ranks in the mode asked (hybrid.h) over the samples that pass the filters. Its keyword
  * ranking comes from the store's own keyword index when current (store.h's keyword op), else
