@@ -189,7 +189,7 @@ static void print_understood(const searcher_answer *a)
     const searcher_understood *u = &a->understood;
     const query_filter *f = &u->filter;
     fputs("query: ", stdout);
-    print_cell_pad(u->parsed.text[0] ? u->parsed.text : "(no words)", 80, 0);
+    print_cell_pad(u->words && u->words[0] ? u->words : "(no words)", 80, 0);
     if (u->literal)
         fputs(" | literal", stdout);
     if (f->has_bpm) {

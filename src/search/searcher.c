@@ -310,12 +310,13 @@ static int understand(searcher *s, const char *text, const searcher_query *q, se
                       char err[SV_ERR_LEN])
 {
     u->filter = q->filter;
-    u->literal = q->literal;
+    /* A text too long to read (a pasted description) is ranked as it is, never cut. */
+    u->literal = q->literal || strlen(text) >= UNDERSTAND_TEXT_LEN - 1;
     u->bpm_from_parameter = q->filter.has_bpm;
     u->key_from_parameter = q->filter.has_key;
-    if (q->literal) {
-        snprintf(u->parsed.text, sizeof u->parsed.text, "%s", text);
-    } else {
+    u->words = text;
+    if (!u->literal) {
+        u->words = u->parsed.text;
         understand_vocab vocab;
         const char **genres = NULL, **moods = NULL;
         /* Genre and mood words only boost hybrid ranking, which only local stores run. */
@@ -340,7 +341,7 @@ static int understand(searcher *s, const char *text, const searcher_query *q, se
         u->filter.bpm_halftime = 1;
     if (q->harmonic && u->filter.has_key)
         u->filter.also_keys = musical_key_harmonic(u->filter.key);
-    char *expr = kwindex_match_expression(u->parsed.text, &u->keyword_tokens);
+    char *expr = kwindex_match_expression(u->words, &u->keyword_tokens);
     if (!expr)
         return sv_fail(err, SV_EXIT_DATA, "out of memory");
     free(expr);
@@ -360,7 +361,7 @@ int searcher_search(searcher *s, const char *text, const searcher_query *q, sear
     if ((rc = understand(s, text, q, u, err)))
         return rc;
     const query_filter *f = &u->filter;
-    const char *words = u->parsed.text;
+    const char *words = u->words;
     int parameters = u->parsed.has_bpm || u->parsed.has_key;
     if (u->keyword_tokens == 0 && !parameters)
         return sv_fail(err, SV_EXIT_USAGE,
@@ -452,7 +453,7 @@ char *searcher_answer_json(const char *text, const searcher_answer *a)
         goto cleanup;
     }
     const searcher_understood *un = &a->understood;
-    char *query_text = query_utf8_dup(text), *words = query_utf8_dup(un->parsed.text);
+    char *query_text = query_utf8_dup(text), *words = query_utf8_dup(un->literal ? text : un->parsed.text);
     if (!query_text || !words) {
         free(query_text);
         free(words);

@@ -56,9 +56,11 @@ typedef struct searcher_query {
 /* How a search text was read and what ran: shown by the CLI's table, its --json and serve
  * alike, so nothing about a query is silent. */
 typedef struct searcher_understood {
-    understood parsed;        /* parsed.text: the words that were ranked (the whole text when
-                                 literal); the BPM, key, genres and moods read from it */
-    int literal;
+    understood parsed;        /* the BPM, key, genres and moods read from the text, and the
+                                 words left (parsed.text) */
+    const char *words;        /* the words that were ranked: parsed.text, or the caller's text
+                                 itself when literal (borrowed from the searcher_search call) */
+    int literal;              /* --literal, or a text too long to read (UNDERSTAND_TEXT_LEN) */
     size_t keyword_tokens;    /* how many keyword tokens the ranked words gave */
     query_filter filter;      /* the filter that ran (strings borrowed from the query) */
     int bpm_from_parameter;   /* the BPM condition came from the bpm parameter (--bpm) */
