@@ -14,6 +14,8 @@
 # locking_mode=EXCLUSIVE and a 256 MiB page cache. A durable variant (WAL, synchronous=FULL,
 # one transaction: samplevec's own settings, but one commit instead of one per batch) is shown
 # beside it for reference.
+# Also the same embed without keeping the keyword index (SAMPLEVEC_KEYWORD_INDEX=0): what the
+# index costs.
 # Also peak RSS (from /usr/bin/time -v) at several library sizes, to show memory stays flat.
 #
 #   bench/embed_local.sh                 # 200,000 samples; RSS at 10,000 and 200,000
@@ -59,11 +61,11 @@ ours=$(embed)
 rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' time.txt)
 
 # The floor's input, untimed: every column samplevec wrote except the vector, as CSV and as
-# generated SQL, and the store's own tables (not its index and generation triggers: samplevec's
-# bookkeeping, which a lower bound on writing the same rows leaves out).
+# generated SQL, and the store's own tables (not its keyword index, its vector index and
+# generation triggers: samplevec's own work, which a lower bound on writing the same rows leaves out).
 cols=$(sqlite3 store.db "SELECT group_concat(name, ', ') FROM pragma_table_info('sample_embeddings') WHERE name != 'vibe_vector'")
 sqlite3 -csv store.db "SELECT $cols FROM sample_embeddings ORDER BY sample_id" >rows.csv
-schema=$(sqlite3 store.db "SELECT group_concat(sql, ';' || char(10)) || ';' FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+schema=$(sqlite3 store.db "SELECT group_concat(sql, ';' || char(10)) || ';' FROM sqlite_master WHERE type = 'table' AND name IN ('sample_embeddings', 'samplevec_meta')")
 sqlite3 store.db ".mode insert sample_embeddings" "SELECT $cols FROM sample_embeddings ORDER BY sample_id" |
   sed "s/^INSERT INTO sample_embeddings VALUES(/INSERT INTO sample_embeddings($cols, vibe_vector) VALUES(/; s/);\$/, zeroblob($DIMS*4));/" >rows.sql
 [ "$(wc -l <rows.sql)" -ge "$N" ] || { echo "embed_local: generated SQL has fewer rows than $N" >&2; exit 1; }
@@ -137,6 +139,15 @@ printf '  (durable sqlite3: WAL + FULL, 1 commit: %8.2f s)\n' "$durable"
 printf '  ratio samplevec / floor (%s): %.2fx\n' "$floor_how" "$(calc "$ours / $floor")"
 bench_floor_check "samplevec embed" "$ours" "$floor"
 
+# The same run without keeping the keyword index.
+rm -f noindex.db*
+t0=$(now)
+SAMPLEVEC_KEYWORD_INDEX=0 "$bin" embed --all --library "$lib" --store noindex.db --dims "$DIMS" --batch-size 500 >/dev/null 2>&1
+t1=$(now)
+noindex=$(calc "$t1 - $t0")
+printf '  without the keyword index:              %8.2f s  %9.0f samples/s\n' "$noindex" "$(calc "$N / $noindex")"
+printf '  keyword index cost: %.2fx the embed without it, +%.0f%% (goal <= +25%%)\n' "$(calc "$ours / $noindex")" "$(calc "100 * ($ours - $noindex) / $noindex")"
+
 echo "  peak RSS by library size:"
 for n in $RSS_SIZES; do
   l=$(lib_for "$n")
@@ -144,5 +155,5 @@ for n in $RSS_SIZES; do
   /usr/bin/time -v -o t.txt "$bin" embed --all --library "$l" --store rss.db --dims "$DIMS" --batch-size 500 >/dev/null 2>&1
   printf '    %9d samples: %4d MB\n' "$n" $(( $(sed -n 's/.*Maximum resident set size (kbytes): //p' t.txt) / 1024 ))
 done
-rm -f rss.db* floor*.db* rows.csv rows.sql
+rm -f rss.db* floor*.db* noindex.db* rows.csv rows.sql
 bench_exit

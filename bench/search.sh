@@ -8,9 +8,11 @@
 #     see the same machine load. A query that beats its floor is reported loudly (exit 1).
 # Also: the cold CLI (a fresh `samplevec similar` process per query, cache already built), the
 # first query that builds the cache, and `samplevec search` over the 2,437-sample demo library.
+# First of all (part 0): hybrid search against vector-only search on N demo samples.
 #
 #   bench/search.sh                    # N=100000 DIMS=1536 QUERIES=30
 #   N=20000 QUERIES=10 bench/search.sh # quicker
+#   HYBRID_ONLY=1 bench/search.sh      # only part 0: hybrid against vector-only search
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/bench/lib.sh"
@@ -31,8 +33,22 @@ median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 [ -f "$vec0" ] || "$here/scripts/test-deps.sh"
 [ -f "$vec0" ] || { echo "bench/search.sh: sqlite-vec is needed (scripts/test-deps.sh could not install it)" >&2; exit 1; }
 # the bench programs, linked against the same core the binary runs (bench/CMakeLists.txt)
-cmake --build "$here/build" --target gen_store search_resident >/dev/null
-cp "$here/build/bench/gen_store" "$here/build/bench/search_resident" .
+cmake --build "$here/build" --target gen_store search_resident search_hybrid >/dev/null
+cp "$here/build/bench/gen_store" "$here/build/bench/search_resident" "$here/build/bench/search_hybrid" .
+
+# 0. Hybrid against vector-only search at N samples, in the same run: a demo library of N
+# samples embedded with the lexical provider (real source texts, so the keyword index has real
+# words), producer queries, resident (as serve runs them), modes alternating query by query.
+hybrid_lib="hybrid-lib-$N.db" hybrid_store="hybrid-store-$N.db"
+[ -f "$hybrid_lib" ] || "$bin" demo-library "$hybrid_lib" --count "$N" --seed 1 >/dev/null 2>&1
+[ -f "$hybrid_store" ] || "$bin" embed --all --library "$hybrid_lib" --store "$hybrid_store" --batch-size 500 >/dev/null 2>&1
+./search_hybrid "$hybrid_store" "${HYBRID_ROUNDS:-3}" "dark moody hip hop" "dusty jazz chords" "aggressive trap 808" \
+  "chill lo-fi rain" "warm vinyl keys" "東京" "funky bass groove" "dreamy ambient pads" "sad piano" "boom bap drums" >hybrid.txt
+printf 'search TEXT, k=10, %s demo samples × %s, resident, medians of %s queries per mode\n' "$N" "$DIMS" "$(( ${HYBRID_ROUNDS:-3} * 10 ))"
+printf '  %-44s %9.2f ms\n' "vector only (--mode vector)" "$(field vector_ms hybrid.txt)"
+printf '  %-44s %9.2f ms   %.2f× vector (goal <= 1.5×)\n' "hybrid (the default)" "$(field hybrid_ms hybrid.txt)" "$(calc "$(field hybrid_ms hybrid.txt) / $(field vector_ms hybrid.txt)")"
+printf '  %-44s %9.2f ms\n' "keyword only (--mode keyword)" "$(field keyword_ms hybrid.txt)"
+[ -n "${HYBRID_ONLY:-}" ] && exit 0
 
 # cached inputs, remade when what made them changes (gen_store, or sqlite-vec's build)
 store=$(bench_cached "store-$N-$DIMS" .db "$(bench_key gen_store)")

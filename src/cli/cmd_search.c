@@ -13,30 +13,45 @@
 #include "library.h"
 #include "locations.h"
 #include "msg.h"
+#include "musical_key.h"
 #include "searcher.h"
 
 static const char search_help[] =
     "usage: samplevec search \"TEXT\" [OPTIONS]\n"
     "       samplevec similar SAMPLE_ID [OPTIONS]\n"
     "\n"
-    "search ranks the stored samples by cosine similarity to TEXT, embedded with the store's own\n"
-    "provider and model; similar ranks them by similarity to sample SAMPLE_ID (left out).\n"
-    "Results are exact: the first k of a full scan of the samples that pass every filter,\n"
-    "similarity descending, ties by sample id.\n"
+    "search reads TEXT like a producer: \"90 bpm\", \"85-95 bpm\", \"around 90 bpm\" become a BPM\n"
+    "filter, \"in A minor\", \"Am\", \"F#m\", \"8A\" a key filter (--bpm/--key win), and genres\n"
+    "and moods of the library boost their samples. It ranks the rest of TEXT: by default\n"
+    "(--mode hybrid) the keyword ranking\n"
+    "(BM25 over the source texts) and the vector ranking (cosine similarity to TEXT embedded\n"
+    "with the store's own provider and model) fused into one. similar ranks them by vector\n"
+    "similarity to sample SAMPLE_ID (left out). Filters apply before ranking in every mode;\n"
+    "ties go by sample id. A line above the table shows how the query was read.\n"
     "\n"
     "options:\n"
     "  -k N                   number of results, 1..100000 (default 10)\n"
     "  --bpm MIN-MAX          BPM range, inclusive (also MIN-, -MAX, or one BPM)\n"
+    "  --fusion rrf|convex    how hybrid fuses its two rankings (default rrf; docs/search.md)\n"
+    "  --bpm-tolerance N      search: +/- BPM around one BPM read from the text (default 4)\n"
     "  --genre NAME           genre, case-insensitive\n"
-    "  --json                 a JSON array on stdout: sample_id, title, similarity, distance\n"
-    "                         (1 - similarity), genre, bpm, musical_key, mood_primary\n"
+    "  --halftime             a BPM condition also passes half and double tempo\n"
+    "  --harmonic             a key condition also passes its Camelot neighbours (same number\n"
+    "                         +/-1, and the relative major/minor), as DJ tools mix\n"
+    "  --json                 JSON on stdout. search: {query, mode, fusion, understood, note,\n"
+    "                         results}; similar: the results array alone. Each result: sample_id,\n"
+    "                         title, score, similarity, distance (1 - similarity), genre, bpm,\n"
+    "                         musical_key, mood_primary\n"
     "  --key KEY              musical key in any spelling: Am = A minor = A min = 8A,\n"
     "                         C#m = Dbm (enharmonics match)\n"
+    "  --literal              search: TEXT is only words; read no BPM, key, genre or mood from it\n"
     "  --library PATH         sample manager database (default ./sp404_samples.db): locates the\n"
     "                         default store, and tells an unembedded sample from an unknown one\n"
     "  --base-url URL         OpenAI-compatible server of the store's provider, when not the\n"
     "                         default ($OPENAI_BASE_URL or the provider's own)\n"
-    "  --min-similarity X     drop results below X (-1..1)\n"
+    "  --min-similarity X     drop results whose cosine similarity is below X (-1..1)\n"
+    "  --mode MODE            search: hybrid (default), vector (cosine only) or keyword (BM25\n"
+    "                         only: samples containing a query word)\n"
     "  --model PATH           where the store's model is, for `search` on a store embedded with\n"
     "                         --provider gguf (default $SAMPLEVEC_MODEL); must be the same model\n"
     "  --mood NAME            primary or secondary mood, case-insensitive\n"
@@ -51,19 +66,26 @@ static const char search_help[] =
 
 enum {
     OPT_BASE_URL = 256, OPT_BPM, OPT_GENRE, OPT_HELP, OPT_JSON, OPT_KEY, OPT_LIBRARY, OPT_MIN_SIMILARITY,
-    OPT_MODEL, OPT_MOOD, OPT_NO_CACHE, OPT_STORE,
+    OPT_MODEL, OPT_MOOD, OPT_NO_CACHE, OPT_STORE, OPT_MODE, OPT_FUSION, OPT_LITERAL, OPT_HALFTIME,
+    OPT_HARMONIC, OPT_BPM_TOLERANCE,
 };
 
 /* Alphasorted. */
 static const struct option search_table[] = {
     {"base-url", required_argument, NULL, OPT_BASE_URL},
     {"bpm", required_argument, NULL, OPT_BPM},
+    {"bpm-tolerance", required_argument, NULL, OPT_BPM_TOLERANCE},
+    {"fusion", required_argument, NULL, OPT_FUSION},
     {"genre", required_argument, NULL, OPT_GENRE},
+    {"halftime", no_argument, NULL, OPT_HALFTIME},
+    {"harmonic", no_argument, NULL, OPT_HARMONIC},
     {"help", no_argument, NULL, OPT_HELP},
     {"json", no_argument, NULL, OPT_JSON},
     {"key", required_argument, NULL, OPT_KEY},
     {"library", required_argument, NULL, OPT_LIBRARY},
+    {"literal", no_argument, NULL, OPT_LITERAL},
     {"min-similarity", required_argument, NULL, OPT_MIN_SIMILARITY},
+    {"mode", required_argument, NULL, OPT_MODE},
     {"model", required_argument, NULL, OPT_MODEL},
     {"mood", required_argument, NULL, OPT_MOOD},
     {"no-cache", no_argument, NULL, OPT_NO_CACHE},
@@ -121,13 +143,20 @@ static void print_cell_pad(const char *s, int width, int pad)
 
 static void print_cell(const char *s, int width) { print_cell_pad(s, width, 1); }
 
-static void print_table(const query_results *r)
+/* with_score: a score column before similarity (hybrid and keyword rank by something else). */
+static void print_table(const query_results *r, int with_score)
 {
-    printf("%4s  %10s  %8s  %-36s  %-14s  %6s  %-9s  %s\n", "rank", "similarity", "id", "title", "genre",
-           "bpm", "key", "mood");
+    printf("%4s  ", "rank");
+    if (with_score)
+        printf("%8s  ", "score");
+    printf("%10s  %8s  %-36s  %-14s  %6s  %-9s  %s\n", "similarity", "id", "title", "genre", "bpm", "key",
+           "mood");
     for (size_t i = 0; i < r->n; i++) {
         const query_hit *h = &r->hits[i];
-        printf("%4zu  %10.4f  %8lld  ", i + 1, h->similarity, (long long)h->sample_id);
+        printf("%4zu  ", i + 1);
+        if (with_score)
+            printf("%8.4f  ", h->score);
+        printf("%10.4f  %8lld  ", h->similarity, (long long)h->sample_id);
         print_cell(h->title, 36);
         fputs("  ", stdout);
         print_cell(h->genre, 14);
@@ -140,6 +169,59 @@ static void print_table(const query_results *r)
         print_cell_pad(h->mood_primary, 20, 0);
         fputc('\n', stdout);
     }
+}
+
+static void print_range(double lo, double hi)
+{
+    if (hi >= 1e9)
+        printf("%g+", lo);
+    else if (lo == hi)
+        printf("%g", lo);
+    else
+        printf("%g-%g", lo, hi);
+}
+
+/* One line saying how the query was read and what ran, so nothing about it is silent:
+ *   query: dusty jazz chords | BPM 86-94 ("around 90 bpm") | key A minor ("in A minor") | genre
+ *   jazz | hybrid, rrf fusion */
+static void print_understood(const searcher_answer *a)
+{
+    const searcher_understood *u = &a->understood;
+    const query_filter *f = &u->filter;
+    fputs("query: ", stdout);
+    print_cell_pad(u->words && u->words[0] ? u->words : "(no words)", 80, 0);
+    if (u->literal)
+        fputs(" | literal", stdout);
+    if (f->has_bpm) {
+        fputs(" | BPM ", stdout);
+        print_range(f->bpm_min, f->bpm_max);
+        if (f->bpm_halftime)
+            fputs(" or half/double", stdout);
+        fputs(" (", stdout);
+        print_cell_pad(u->bpm_from_parameter ? "--bpm" : u->parsed.bpm_from, 40, 0);
+        fputs(")", stdout);
+    }
+    if (f->has_key) {
+        printf(" | key %s", musical_key_name(f->key));
+        for (int c = 0; c < MUSICAL_KEY_COUNT; c++)
+            if (c != f->key && query_filter_key_code_matches(f, c))
+                printf(", %s", musical_key_name(c));
+        fputs(" (", stdout);
+        print_cell_pad(u->key_from_parameter ? "--key" : u->parsed.key_from, 40, 0);
+        fputs(")", stdout);
+    }
+    for (int i = 0; i < u->parsed.n_genres; i++) {
+        fputs(i ? ", " : " | genre ", stdout);
+        print_cell_pad(u->parsed.genres[i], 30, 0);
+    }
+    for (int i = 0; i < u->parsed.n_moods; i++) {
+        fputs(i ? ", " : " | mood ", stdout);
+        print_cell_pad(u->parsed.moods[i], 30, 0);
+    }
+    printf(" | %s", hybrid_mode_name(a->mode));
+    if (a->mode == HYBRID_MODE_HYBRID)
+        printf(", %s fusion", hybrid_fusion_name(a->fusion));
+    fputc('\n', stdout);
 }
 
 /* Why a sample has no vector: in the library but not embedded, or unknown altogether. */
@@ -193,6 +275,12 @@ static int run(const char *command, int argc, char **argv)
         case OPT_LIBRARY: library_path = optarg; break;
         case OPT_MIN_SIMILARITY: param = "min-similarity"; break;
         case OPT_MOOD: param = "mood"; break;
+        case OPT_MODE: param = "mode"; break;
+        case OPT_FUSION: param = "fusion"; break;
+        case OPT_BPM_TOLERANCE: param = "bpm-tolerance"; break;
+        case OPT_LITERAL: param = "literal"; optarg = "1"; break;
+        case OPT_HALFTIME: param = "halftime"; optarg = "1"; break;
+        case OPT_HARMONIC: param = "harmonic"; optarg = "1"; break;
         case OPT_NO_CACHE: use_cache = 0; break;
         case OPT_STORE: store_loc = optarg; break;
         default: return cliopt_bad_option(command, c, argv);
@@ -226,17 +314,18 @@ static int run(const char *command, int argc, char **argv)
         store_loc = store_buf;
     }
 
-    int rc = 0, found = 1;
-    query_results res = {0};
+    int rc = 0, found = 1, is_search = strcmp(command, "search") == 0;
+    searcher_answer answer = {0};
+    query_results *res = &answer.results;
     searcher *s = searcher_open(store_loc, use_cache, &rc, err);
     if (!s)
         goto done;
     searcher_set_provider(s, model, base_url);
     searcher_set_library(s, library_path); /* leaves out vectors of samples the library lost */
-    if (strcmp(command, "search") == 0)
-        rc = searcher_search(s, arg, &q, &res, err);
+    if (is_search)
+        rc = searcher_search(s, arg, &q, &answer, err);
     else
-        rc = searcher_similar(s, sample_id, &q, &res, &found, err);
+        rc = searcher_similar(s, sample_id, &q, res, &found, err);
     if (rc)
         goto done;
     if (!found) {
@@ -244,26 +333,31 @@ static int run(const char *command, int argc, char **argv)
         rc = SV_EXIT_USAGE;
         goto done;
     }
+    if (is_search && answer.note[0] && !json)
+        msg_info("%s", answer.note);
     if (json) {
-        char *text = search_results_json(&res);
+        char *text = is_search ? searcher_answer_json(arg, &answer) : search_results_json(res);
         if (!text) {
             rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
             goto done;
         }
         printf("%s\n", text);
         free(text);
-    } else if (res.n == 0) {
-        msg_info("no samples match%s", (q.filter.has_bpm || q.filter.has_key || q.filter.genre ||
-                                         q.filter.mood || q.filter.has_min_similarity)
-                                            ? " these filters"
-                                            : "");
+    } else if (res->n == 0) {
+        const query_filter *f = is_search ? &answer.understood.filter : &q.filter;
+        if (is_search)
+            print_understood(&answer);
+        msg_info("no samples match%s",
+                 (f->has_bpm || f->has_key || f->genre || f->mood || f->has_min_similarity) ? " these filters" : "");
     } else {
-        print_table(&res);
+        if (is_search)
+            print_understood(&answer);
+        print_table(res, is_search && answer.mode != HYBRID_MODE_VECTOR);
     }
 done:
     if (rc && found)
         msg_error("%s", err);
-    query_results_clear(&res);
+    searcher_answer_clear(&answer);
     searcher_free(s);
     return rc;
 }

@@ -180,13 +180,14 @@ static void route(searcher *sr, char *target, response *r)
     }
 
     int rc, found = 1;
+    searcher_answer answer = {0};
     query_results res = {0};
     if (is_search) {
         if (!text || !text[strspn(text, " \t\r\n")]) {
             set_error(r, 400, "q: missing or empty; describe a sound, e.g. /search?q=dark+moody+hip+hop");
             return;
         }
-        rc = searcher_search(sr, text, &q, &res, err);
+        rc = searcher_search(sr, text, &q, &answer, err);
     } else {
         const char *id_text = target + 9;
         char *end;
@@ -208,9 +209,10 @@ static void route(searcher *sr, char *target, response *r)
     if (rc) {
         set_error(r, rc == SV_EXIT_USAGE ? 400 : 500, err);
     } else {
-        r->body = search_results_json(&res);
+        r->body = is_search ? searcher_answer_json(text, &answer) : search_results_json(&res);
         r->status = r->body ? 200 : 500;
     }
+    searcher_answer_clear(&answer);
     query_results_clear(&res);
 }
 

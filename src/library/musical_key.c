@@ -34,11 +34,41 @@ static int parse_camelot(const char *s, int *code)
         s++;
     if (*s)
         return 0;
-    /* Each step round the wheel is a fifth (7 semitones); 8A = A minor, 8B = C major. */
-    int root = letter == 'A' ? 9 : 0;
-    int pc = ((root + 7 * (n - 8)) % 12 + 12) % 12;
-    *code = pc * 2 + (letter == 'A');
+    *code = musical_key_from_camelot(n, letter == 'A');
     return 1;
+}
+
+/* Each step round the wheel is a fifth (7 semitones); 8A = A minor, 8B = C major. */
+int musical_key_from_camelot(int number, int minor)
+{
+    if (number < 1 || number > 12)
+        return MUSICAL_KEY_NONE;
+    int root = minor ? 9 : 0;
+    int pc = ((root + 7 * (number - 8)) % 12 + 12) % 12;
+    return pc * 2 + (minor != 0);
+}
+
+int musical_key_camelot(int code, int *minor)
+{
+    if (code < 0 || code >= MUSICAL_KEY_COUNT)
+        return 0;
+    int pc = code / 2;
+    *minor = code % 2;
+    int root = *minor ? 9 : 0;
+    /* 7 is its own inverse mod 12: steps = 7 * (pc - root) */
+    int steps = ((7 * (pc - root)) % 12 + 12) % 12;
+    return (steps + 7) % 12 + 1; /* 0 steps = 8 */
+}
+
+uint32_t musical_key_harmonic(int code)
+{
+    int minor;
+    int n = musical_key_camelot(code, &minor);
+    if (!n)
+        return 0;
+    int prev = n == 1 ? 12 : n - 1, next = n == 12 ? 1 : n + 1;
+    return (1u << code) | (1u << musical_key_from_camelot(prev, minor)) |
+           (1u << musical_key_from_camelot(next, minor)) | (1u << musical_key_from_camelot(n, !minor));
 }
 
 int musical_key_parse(const char *text)

@@ -38,6 +38,7 @@ char *search_results_json(const query_results *r)
         char id[24]; /* raw: a cJSON number is a double, which rounds ids above 2^53 */
         snprintf(id, sizeof id, "%lld", (long long)h->sample_id);
         if (!cJSON_AddRawToObject(o, "sample_id", id) || !ADD_STR("title", h->title) ||
+            !cJSON_AddNumberToObject(o, "score", h->score) ||
             !cJSON_AddNumberToObject(o, "similarity", h->similarity) ||
             !cJSON_AddNumberToObject(o, "distance", h->distance) || !ADD_STR("genre", h->genre) ||
             !(h->has_bpm ? cJSON_AddNumberToObject(o, "bpm", h->bpm) : cJSON_AddNullToObject(o, "bpm")) ||
@@ -133,10 +134,11 @@ static inline int row_passes(const compiled_filter *cf, const veccache_row *r)
         return 0;
     if (f->n_excluded && query_filter_excludes(f, r->sample_id))
         return 0;
-    /* NaN (no BPM) fails both comparisons. */
-    if (f->has_bpm && !(r->bpm >= f->bpm_min && r->bpm <= f->bpm_max))
+    /* NaN (no BPM) fails every comparison. */
+    if (f->has_bpm && !(r->bpm >= f->bpm_min && r->bpm <= f->bpm_max) &&
+        !(f->bpm_halftime && query_filter_bpm_matches(f, 1, r->bpm)))
         return 0;
-    if (f->has_key && r->key_code != f->key)
+    if (f->has_key && r->key_code != f->key && !query_filter_key_code_matches(f, r->key_code))
         return 0;
     if (cf->genre_ok && (r->genre == VECCACHE_NONE || !cf->genre_ok[r->genre]))
         return 0;
@@ -144,6 +146,64 @@ static inline int row_passes(const compiled_filter *cf, const veccache_row *r)
                          (r->mood_secondary != VECCACHE_NONE && cf->mood_ok[r->mood_secondary])))
         return 0;
     return 1;
+}
+
+struct search_row_filter {
+    compiled_filter cf;
+};
+
+search_row_filter *search_row_filter_new(const veccache *vc, const query_filter *f)
+{
+    search_row_filter *rf = calloc(1, sizeof *rf);
+    if (rf && compile_filter(vc, f, &rf->cf) != 0) {
+        search_row_filter_free(rf);
+        return NULL;
+    }
+    return rf;
+}
+
+void search_row_filter_free(search_row_filter *rf)
+{
+    if (!rf)
+        return;
+    compiled_filter_clear(&rf->cf);
+    free(rf);
+}
+
+int search_row_filter_passes(const search_row_filter *rf, size_t row, const veccache *vc)
+{
+    return row_passes(&rf->cf, &vc->rows[row]);
+}
+
+double search_query_inv_norm(const float *query, int dims)
+{
+    double sq = 0;
+    for (int i = 0; i < dims; i++)
+        sq += (double)query[i] * query[i];
+    return (sq > 0 && isfinite(sq)) ? 1.0 / sqrt(sq) : 0.0;
+}
+
+double search_row_similarity(const veccache *vc, const float *query, double query_inv_norm, size_t row)
+{
+    const veccache_row *r = &vc->rows[row];
+    if (r->inv_norm == 0.0 || query_inv_norm == 0.0)
+        return 0.0;
+    float dot = distance_dot_pick(NULL)(query, vc->vectors + row * (size_t)vc->dims, (size_t)vc->dims);
+    double sim = (double)dot * query_inv_norm * r->inv_norm;
+    return sim > 1.0 ? 1.0 : sim < -1.0 ? -1.0 : sim;
+}
+
+int search_results_append_row(const veccache *vc, size_t row_index, double similarity, double score,
+                              query_results *out)
+{
+    const veccache_row *row = &vc->rows[row_index];
+    const char *mood = row->mood_primary == VECCACHE_NONE ? NULL : veccache_str(vc, vc->moods[row->mood_primary]);
+    const char *genre = row->genre == VECCACHE_NONE ? NULL : veccache_str(vc, vc->genres[row->genre]);
+    if (query_results_append(out, row->sample_id, similarity, veccache_str(vc, row->title), genre,
+                             !isnan(row->bpm), row->bpm, veccache_str(vc, row->musical_key), mood) != 0)
+        return -1;
+    out->hits[out->n - 1].score = score;
+    return 0;
 }
 
 /* ---- bounded heap ---- */
@@ -309,10 +369,7 @@ int search_top_k(const veccache *vc, const float *query, const query_filter *f, 
     atomic_init(&sh->next_chunk, 0);
     sh->vc = vc;
     sh->query = query;
-    double sq = 0;
-    for (int i = 0; i < vc->dims; i++)
-        sq += (double)query[i] * query[i];
-    sh->query_inv_norm = (sq > 0 && isfinite(sq)) ? 1.0 / sqrt(sq) : 0.0;
+    sh->query_inv_norm = search_query_inv_norm(query, vc->dims);
     sh->cf = &cf;
     sh->dot = distance_dot_pick(NULL);
     sh->n_chunks = (vc->n + SEARCH_CHUNK_ROWS - 1) / SEARCH_CHUNK_ROWS;
@@ -351,12 +408,7 @@ int search_top_k(const veccache *vc, const float *query, const query_filter *f, 
     }
     qsort(all, total, sizeof *all, cmp_rank);
     for (size_t i = 0; i < total && i < k; i++) {
-        const veccache_row *row = &vc->rows[all[i].row];
-        const char *mood = row->mood_primary == VECCACHE_NONE ? NULL
-                                                               : veccache_str(vc, vc->moods[row->mood_primary]);
-        const char *genre = row->genre == VECCACHE_NONE ? NULL : veccache_str(vc, vc->genres[row->genre]);
-        if (query_results_append(out, row->sample_id, all[i].sim, veccache_str(vc, row->title), genre,
-                                  !isnan(row->bpm), row->bpm, veccache_str(vc, row->musical_key), mood) != 0) {
+        if (search_results_append_row(vc, all[i].row, all[i].sim, all[i].sim, out) != 0) {
             rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
             goto cleanup;
         }

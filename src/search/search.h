@@ -32,6 +32,23 @@ int search_parse_bpm(const char *text, query_filter *f, char err[SV_ERR_LEN]);
 int search_top_k(const veccache *vc, const float *query, const query_filter *f, size_t k,
                  int threads, query_results *out, char err[SV_ERR_LEN]);
 
+/* ---- the pieces hybrid and keyword ranking (hybrid.h) use on the same cache ---- */
+
+/* The filter compiled against vc (genre/mood resolved to dictionary flags). NULL when out of
+ * memory. f and vc must outlive it. */
+typedef struct search_row_filter search_row_filter;
+search_row_filter *search_row_filter_new(const veccache *vc, const query_filter *f);
+void search_row_filter_free(search_row_filter *rf); /* NULL is a no-op */
+/* 1 if row (an index into vc->rows) passes every condition but min_similarity. */
+int search_row_filter_passes(const search_row_filter *rf, size_t row, const veccache *vc);
+/* 1 / ||query||, 0 for a zero or non-finite query. */
+double search_query_inv_norm(const float *query, int dims);
+/* The cosine similarity of query and row, exactly as search_top_k computes it. */
+double search_row_similarity(const veccache *vc, const float *query, double query_inv_norm, size_t row);
+/* Appends row's hit with its similarity and score. 0, or -1 out of memory. */
+int search_results_append_row(const veccache *vc, size_t row, double similarity, double score,
+                              query_results *out);
+
 /* The results as the JSON array both `--json` and `serve` print:
  * [{"sample_id","title","similarity","distance","genre","bpm","musical_key","mood_primary"}],
  * missing values as null. Caller frees. NULL when out of memory. */

@@ -2,9 +2,15 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include <cjson/cJSON.h>
+
+#include "kwcache.h"
+#include "kwindex.h"
 #include "library.h"
 #include "musical_key.h"
 #include "provider.h"
@@ -21,6 +27,7 @@ struct searcher {
     store_meta meta;
     provider *prov;   /* opened on the first text query: `similar` needs none */
     veccache *vc;     /* NULL for stores with a knn op */
+    kwcache *kc;      /* the derived keyword index, for stores without a current one */
     int use_cache;
     float *query;     /* meta.dims floats */
     const char *model_location, *base_url; /* searcher_set_provider; NULL = defaults */
@@ -36,6 +43,17 @@ void searcher_query_init(searcher_query *q)
 {
     memset(q, 0, sizeof *q);
     q->k = SEARCH_DEFAULT_K;
+    q->bpm_tolerance = UNDERSTAND_DEFAULT_TOLERANCE;
+}
+
+/* "1"/"true"/"yes"/"" → 1, "0"/"false"/"no" → 0, else -1. */
+static int parse_flag(const char *v)
+{
+    if (!*v || strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 || strcasecmp(v, "yes") == 0)
+        return 1;
+    if (strcmp(v, "0") == 0 || strcasecmp(v, "false") == 0 || strcasecmp(v, "no") == 0)
+        return 0;
+    return -1;
 }
 
 static int name_is(const char *name, const char *want)
@@ -84,9 +102,38 @@ int searcher_query_set(searcher_query *q, const char *name, const char *value, c
                            "min-similarity: '%s' is not a number between -1 and 1 (cosine similarity)", value);
         q->filter.has_min_similarity = 1;
         q->filter.min_similarity = v;
+    } else if (name_is(name, "mode")) {
+        if (strcmp(value, "hybrid") == 0)
+            q->mode = HYBRID_MODE_HYBRID;
+        else if (strcmp(value, "vector") == 0)
+            q->mode = HYBRID_MODE_VECTOR;
+        else if (strcmp(value, "keyword") == 0)
+            q->mode = HYBRID_MODE_KEYWORD;
+        else
+            return sv_fail(err, SV_EXIT_USAGE, "mode: '%s' is not a mode; use hybrid, vector or keyword", value);
+    } else if (name_is(name, "literal") || name_is(name, "halftime") || name_is(name, "harmonic")) {
+        int v = parse_flag(value);
+        if (v < 0)
+            return sv_fail(err, SV_EXIT_USAGE, "%s: '%s' is not a yes/no value; use 1 or 0", name, value);
+        *(name_is(name, "literal") ? &q->literal : name_is(name, "halftime") ? &q->halftime : &q->harmonic) = v;
+    } else if (name_is(name, "bpm_tolerance")) {
+        errno = 0;
+        double v = strtod(value, &end);
+        if (end == value || *end || errno || !isfinite(v) || v < 0 || v > 100)
+            return sv_fail(err, SV_EXIT_USAGE, "bpm-tolerance: '%s' is not a number of BPM between 0 and 100", value);
+        q->bpm_tolerance = v;
+    } else if (name_is(name, "fusion")) {
+        if (strcmp(value, "rrf") == 0)
+            q->fusion = HYBRID_FUSION_RRF;
+        else if (strcmp(value, "convex") == 0)
+            q->fusion = HYBRID_FUSION_CONVEX;
+        else
+            return sv_fail(err, SV_EXIT_USAGE, "fusion: '%s' is not a fusion; use rrf or convex", value);
     } else {
         return sv_fail(err, SV_EXIT_USAGE,
-                       "unknown parameter '%s': use k, bpm, key, genre, mood or min_similarity", name);
+                       "unknown parameter '%s': use k, bpm, key, genre, mood, min_similarity, mode, fusion, "
+                       "literal, bpm_tolerance, halftime or harmonic",
+                       name);
     }
     return 0;
 }
@@ -147,6 +194,7 @@ void searcher_free(searcher *s)
         return;
     free(s->excluded);
     veccache_free(s->vc);
+    kwcache_free(s->kc);
     provider_free(s->prov);
     store_close(s->st);
     free(s->query);
@@ -252,34 +300,290 @@ static int embed_query(searcher *s, const char *text, char err[SV_ERR_LEN])
         provider_results_clear(&res, 1);
         return rc;
     }
-    double sq = 0;
-    for (int i = 0; i < s->meta.dims; i++)
-        sq += (double)s->query[i] * s->query[i];
-    if (!(sq > 0))
-        return sv_fail(err, SV_EXIT_USAGE,
-                       "the query '%s' has no words the %s model knows; describe a sound, e.g. 'dark moody hip hop'",
-                       text, s->meta.model);
     return 0;
 }
 
-int searcher_search(searcher *s, const char *text, const searcher_query *q, query_results *out,
+static int query_is_zero(const searcher *s) { return search_query_inv_norm(s->query, s->meta.dims) == 0.0; }
+
+/* The keyword ranking of text: the store's own index when current, else the derived cache.
+ * *available = 0 when the store has neither (no keyword op and no fingerprint). */
+static int keyword_hits(searcher *s, const char *text, size_t limit, query_keyword_hits *out, int *available,
+                        char err[SV_ERR_LEN])
+{
+    int rc;
+    size_t n_tokens;
+    *available = 0;
+    if (s->st->vt->keyword) {
+        if ((rc = s->st->vt->keyword(s->st, text, limit, out, &n_tokens, available, err)) || *available)
+            return rc;
+    }
+    char fp[STORE_FINGERPRINT_LEN];
+    if ((rc = store_fingerprint(s->st, fp, err)))
+        return rc;
+    if (!fp[0])
+        return 0;
+    if (s->kc && !kwcache_fingerprint_is(s->kc, fp)) {
+        kwcache_free(s->kc);
+        s->kc = NULL;
+    }
+    if (!s->kc && !(s->kc = kwcache_for_store(s->st, fp, s->use_cache, &rc, err)))
+        return rc;
+    *available = 1;
+    return kwcache_query(s->kc, text, limit, out, &n_tokens, err);
+}
+
+void searcher_answer_clear(searcher_answer *a)
+{
+    query_results_clear(&a->results);
+    memset(a, 0, sizeof *a);
+}
+
+static int filter_is_set(const query_filter *f)
+{
+    return f->has_bpm || f->has_key || f->genre || f->mood || f->has_min_similarity || f->has_exclude;
+}
+
+/* The library's genre and mood values, from the cache's dictionaries (NULL when none). */
+static int vocab_of(const veccache *vc, understand_vocab *v, const char ***genres, const char ***moods)
+{
+    memset(v, 0, sizeof *v);
+    *genres = calloc(vc->n_genres + 1, sizeof **genres);
+    *moods = calloc(vc->n_moods + 1, sizeof **moods);
+    if (!*genres || !*moods)
+        return -1;
+    for (uint32_t i = 0; i < vc->n_genres; i++)
+        (*genres)[i] = veccache_str(vc, vc->genres[i]);
+    for (uint32_t i = 0; i < vc->n_moods; i++)
+        (*moods)[i] = veccache_str(vc, vc->moods[i]);
+    v->genres = *genres;
+    v->n_genres = vc->n_genres;
+    v->moods = *moods;
+    v->n_moods = vc->n_moods;
+    return 0;
+}
+
+/* Reads the text (unless literal) and sets the filter that will run: parameters win. */
+static int understand(searcher *s, const char *text, const searcher_query *q, searcher_understood *u,
+                      char err[SV_ERR_LEN])
+{
+    u->filter = q->filter;
+    /* A text too long to read (a pasted description) is ranked as it is, never cut. */
+    u->literal = q->literal || strlen(text) >= UNDERSTAND_TEXT_LEN - 1;
+    u->bpm_from_parameter = q->filter.has_bpm;
+    u->key_from_parameter = q->filter.has_key;
+    u->words = text;
+    if (!u->literal) {
+        u->words = u->parsed.text;
+        understand_vocab vocab;
+        const char **genres = NULL, **moods = NULL;
+        /* Genre and mood words only boost hybrid ranking, which only local stores run. */
+        int have_vocab = q->mode == HYBRID_MODE_HYBRID && s->vc && !s->st->vt->knn &&
+                         vocab_of(s->vc, &vocab, &genres, &moods) == 0;
+        int rc = understand_query(text, q->bpm_tolerance, have_vocab ? &vocab : NULL, &u->parsed);
+        free(genres);
+        free(moods);
+        if (rc)
+            return sv_fail(err, SV_EXIT_DATA, "out of memory");
+        if (u->parsed.has_bpm && !u->filter.has_bpm) {
+            u->filter.has_bpm = 1;
+            u->filter.bpm_min = u->parsed.bpm_min;
+            u->filter.bpm_max = u->parsed.bpm_max;
+        }
+        if (u->parsed.has_key && !u->filter.has_key) {
+            u->filter.has_key = 1;
+            u->filter.key = u->parsed.key;
+        }
+    }
+    if (q->halftime && u->filter.has_bpm)
+        u->filter.bpm_halftime = 1;
+    if (q->harmonic && u->filter.has_key)
+        u->filter.also_keys = musical_key_harmonic(u->filter.key);
+    char *expr = kwindex_match_expression(u->words, &u->keyword_tokens);
+    if (!expr)
+        return sv_fail(err, SV_EXIT_DATA, "out of memory");
+    free(expr);
+    return 0;
+}
+
+int searcher_search(searcher *s, const char *text, const searcher_query *q, searcher_answer *out,
                     char err[SV_ERR_LEN])
 {
     int rc;
+    memset(out, 0, sizeof *out);
+    out->mode = q->mode;
+    out->fusion = q->fusion;
     if (!s->st->vt->knn && (rc = refresh_cache(s, err)))
+        return rc;
+    searcher_understood *u = &out->understood;
+    if ((rc = understand(s, text, q, u, err)))
         return rc;
     if ((rc = refresh_excluded(s, err)))
         return rc;
-    if ((rc = embed_query(s, text, err)))
-        return rc;
-    query_filter f = q->filter;
-    f.excluded = s->excluded;
-    f.n_excluded = s->n_excluded;
-    if (s->st->vt->knn) {
-        int found;
-        return s->st->vt->knn(s->st, s->query, 0, &f, q->k, out, &found, err);
+    query_filter filter = u->filter; /* and the vectors of samples the library lost, left out */
+    filter.excluded = s->excluded;
+    filter.n_excluded = s->n_excluded;
+    const query_filter *f = &filter;
+    const char *words = u->words;
+    int parameters = u->parsed.has_bpm || u->parsed.has_key;
+    if (u->keyword_tokens == 0 && !parameters)
+        return sv_fail(err, SV_EXIT_USAGE,
+                       "the query '%s' has no meaningful word (only words such as 'the', 'and', 'of', or "
+                       "punctuation); describe a sound, e.g. 'dark moody hip hop'",
+                       text);
+    if (u->keyword_tokens == 0) {
+        /* Only parameters ("140 bpm in F minor"): the samples that pass them, in id order. */
+        snprintf(out->note, sizeof out->note, "no words to rank by: the samples that pass the filters, by id");
+        memset(s->query, 0, (size_t)s->meta.dims * sizeof *s->query);
+        out->mode = HYBRID_MODE_VECTOR;
+        if (s->st->vt->knn) {
+            int found;
+            return s->st->vt->knn(s->st, s->query, 0, f, q->k, &out->results, &found, err);
+        }
+        return search_top_k(s->vc, s->query, f, q->k, 0, &out->results, err);
     }
-    return search_top_k(s->vc, s->query, &f, q->k, 0, out, err);
+    if ((rc = embed_query(s, words, err)))
+        return rc;
+    if (q->mode == HYBRID_MODE_VECTOR && query_is_zero(s))
+        return sv_fail(err, SV_EXIT_USAGE,
+                       "the query '%s' has no words the %s model knows; describe a sound, e.g. 'dark moody "
+                       "hip hop', or search by keyword (--mode keyword or hybrid)",
+                       words, s->meta.model);
+    if (s->st->vt->knn) {
+        /* A store that ranks on its side (Turso) has no keyword index here: docs/search.md. */
+        if (q->mode == HYBRID_MODE_KEYWORD)
+            return sv_fail(err, SV_EXIT_USAGE,
+                           "store %s has no keyword index (a remote store ranks by vector on the server): "
+                           "use --mode vector or hybrid",
+                           s->st->location);
+        if (query_is_zero(s))
+            return sv_fail(err, SV_EXIT_USAGE,
+                           "the query '%s' has no words the %s model knows, and store %s has no keyword "
+                           "index; describe a sound, e.g. 'dark moody hip hop'",
+                           words, s->meta.model, s->st->location);
+        if (q->mode == HYBRID_MODE_HYBRID) {
+            out->mode = HYBRID_MODE_VECTOR;
+            snprintf(out->note, sizeof out->note,
+                     "vector-only: a remote store has no keyword index (docs/search.md)");
+        }
+        int found;
+        return s->st->vt->knn(s->st, s->query, 0, f, q->k, &out->results, &found, err);
+    }
+    query_keyword_hits kw = {0};
+    int available = 0;
+    if (q->mode != HYBRID_MODE_VECTOR) {
+        /* Every match when a filter or convex fusion needs the whole list, else the first ones
+         * and one more: whether the matches end within the depth decides if they rank first. */
+        size_t depth = q->mode == HYBRID_MODE_KEYWORD ? q->k : q->k > HYBRID_DEPTH ? q->k : HYBRID_DEPTH;
+        size_t limit = filter_is_set(f) || q->fusion == HYBRID_FUSION_CONVEX ? 0 : depth + 1;
+        if ((rc = keyword_hits(s, words, limit, &kw, &available, err)))
+            goto cleanup;
+        kw.complete = limit == 0 || kw.n < limit;
+        if (!available) {
+            if (q->mode == HYBRID_MODE_KEYWORD) {
+                rc = sv_fail(err, SV_EXIT_USAGE, "store %s has no keyword index: use --mode vector or hybrid",
+                             s->st->location);
+                goto cleanup;
+            }
+            out->mode = HYBRID_MODE_VECTOR;
+            snprintf(out->note, sizeof out->note, "vector-only: store %.200s has no keyword index",
+                     s->st->location);
+        }
+    }
+    const char *genres[UNDERSTAND_MAX_TERMS], *moods[UNDERSTAND_MAX_TERMS];
+    hybrid_boost boost = {genres, (size_t)u->parsed.n_genres, moods, (size_t)u->parsed.n_moods};
+    for (int i = 0; i < u->parsed.n_genres; i++)
+        genres[i] = u->parsed.genres[i];
+    for (int i = 0; i < u->parsed.n_moods; i++)
+        moods[i] = u->parsed.moods[i];
+    rc = hybrid_rank(s->vc, s->query, available ? &kw : NULL, f, &boost, q->k, out->mode, q->fusion,
+                     &out->results, err);
+cleanup:
+    query_keyword_hits_clear(&kw);
+    return rc;
+}
+
+char *searcher_answer_json(const char *text, const searcher_answer *a)
+{
+    char *results = search_results_json(&a->results);
+    cJSON *o = cJSON_CreateObject(), *u = cJSON_CreateObject();
+    cJSON *arr = results ? cJSON_Parse(results) : NULL;
+    free(results);
+    char *out = NULL;
+    if (!o || !u || !arr) {
+        cJSON_Delete(u);
+        cJSON_Delete(arr);
+        goto cleanup;
+    }
+    const searcher_understood *un = &a->understood;
+    char *query_text = query_utf8_dup(text), *words = query_utf8_dup(un->literal ? text : un->parsed.text);
+    if (!query_text || !words) {
+        free(query_text);
+        free(words);
+        cJSON_Delete(u);
+        cJSON_Delete(arr);
+        goto cleanup;
+    }
+    cJSON_AddStringToObject(o, "query", query_text);
+    free(query_text);
+    cJSON_AddStringToObject(o, "mode", hybrid_mode_name(a->mode));
+    if (a->mode == HYBRID_MODE_HYBRID)
+        cJSON_AddStringToObject(o, "fusion", hybrid_fusion_name(a->fusion));
+    else
+        cJSON_AddNullToObject(o, "fusion");
+    cJSON_AddStringToObject(u, "text", words);
+    free(words);
+    cJSON_AddBoolToObject(u, "literal", un->literal);
+    const query_filter *f = &un->filter;
+    if (f->has_bpm) {
+        cJSON *b = cJSON_AddObjectToObject(u, "bpm");
+        cJSON_AddNumberToObject(b, "min", f->bpm_min);
+        if (f->bpm_max >= 1e9)
+            cJSON_AddNullToObject(b, "max");
+        else
+            cJSON_AddNumberToObject(b, "max", f->bpm_max);
+        cJSON_AddBoolToObject(b, "halftime", f->bpm_halftime);
+        char *from = query_utf8_dup(un->bpm_from_parameter ? "--bpm" : un->parsed.bpm_from);
+        cJSON_AddStringToObject(b, "from", from ? from : "");
+        free(from);
+    } else {
+        cJSON_AddNullToObject(u, "bpm");
+    }
+    if (f->has_key) {
+        cJSON *k = cJSON_AddObjectToObject(u, "key");
+        cJSON_AddStringToObject(k, "key", musical_key_name(f->key));
+        cJSON *keys = cJSON_AddArrayToObject(k, "keys");
+        cJSON_AddItemToArray(keys, cJSON_CreateString(musical_key_name(f->key)));
+        for (int c = 0; c < MUSICAL_KEY_COUNT; c++)
+            if (c != f->key && query_filter_key_code_matches(f, c))
+                cJSON_AddItemToArray(keys, cJSON_CreateString(musical_key_name(c)));
+        cJSON_AddBoolToObject(k, "harmonic", f->also_keys != 0);
+        char *from = query_utf8_dup(un->key_from_parameter ? "--key" : un->parsed.key_from);
+        cJSON_AddStringToObject(k, "from", from ? from : "");
+        free(from);
+    } else {
+        cJSON_AddNullToObject(u, "key");
+    }
+    cJSON *g = cJSON_AddArrayToObject(u, "genres"), *m = cJSON_AddArrayToObject(u, "moods");
+    for (int i = 0; i < un->parsed.n_genres; i++) {
+        char *v = query_utf8_dup(un->parsed.genres[i]);
+        cJSON_AddItemToArray(g, cJSON_CreateString(v ? v : ""));
+        free(v);
+    }
+    for (int i = 0; i < un->parsed.n_moods; i++) {
+        char *v = query_utf8_dup(un->parsed.moods[i]);
+        cJSON_AddItemToArray(m, cJSON_CreateString(v ? v : ""));
+        free(v);
+    }
+    cJSON_AddItemToObject(o, "understood", u);
+    if (a->note[0])
+        cJSON_AddStringToObject(o, "note", a->note);
+    else
+        cJSON_AddNullToObject(o, "note");
+    cJSON_AddItemToObject(o, "results", arr);
+    out = cJSON_PrintUnformatted(o);
+cleanup:
+    cJSON_Delete(o);
+    return out;
 }
 
 int searcher_similar(searcher *s, int64_t sample_id, const searcher_query *q, query_results *out,
@@ -287,6 +591,10 @@ int searcher_similar(searcher *s, int64_t sample_id, const searcher_query *q, qu
 {
     int rc;
     query_filter f = q->filter;
+    if (q->halftime && f.has_bpm)
+        f.bpm_halftime = 1;
+    if (q->harmonic && f.has_key)
+        f.also_keys = musical_key_harmonic(f.key);
     f.has_exclude = 1;
     f.exclude_id = sample_id;
     *found = 0;

@@ -11,6 +11,21 @@
  *   key             a key in any spelling musical_key.h reads
  *   genre, mood     case-insensitive values (mood: primary or secondary)
  *   min_similarity  -1..1
+ *   mode            hybrid (default) | vector | keyword   (search only: similar is vector-only)
+ *   fusion          rrf (default) | convex                 (how hybrid fuses, hybrid.h)
+ *   literal         1/true: the search text is only words (no BPM, key, genre or mood read
+ *                   from it); 0/false (default): read as understand.h says
+ *   bpm_tolerance   ± BPM around a single BPM read from the text (0..100, default 4)
+ *   halftime        1/true: a BPM condition (read or given) also passes half and double tempo
+ *   harmonic        1/true: a key condition also passes the key's Camelot neighbours
+ *                   (musical_key_harmonic)
+ * A BPM or key given as a parameter wins over one read from the text. Genre and mood words are
+ * read (and boost) in hybrid mode on a local store only.
+ *
+ * search ranks in the mode asked (hybrid.h) over the samples that pass the filters. Its keyword
+ * ranking comes from the store's own keyword index when current (store.h's keyword op), else
+ * from a derived keyword cache (kwcache.h) for local stores; a store with neither (Turso:
+ * docs/search.md) ranks hybrid queries by vector alone and says so in the answer's note.
  */
 #ifndef SAMPLEVEC_SEARCHER_H
 #define SAMPLEVEC_SEARCHER_H
@@ -18,8 +33,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hybrid.h"
 #include "msg.h"
 #include "search.h"
+#include "understand.h"
 #include "store.h"
 #include "veccache.h"
 
@@ -30,7 +47,43 @@ typedef struct searcher searcher;
 typedef struct searcher_query {
     query_filter filter; /* strings borrowed from the caller */
     size_t k;
+    hybrid_mode mode;
+    hybrid_fusion fusion;
+    int literal, halftime, harmonic;
+    double bpm_tolerance;
 } searcher_query;
+
+/* How a search text was read and what ran: shown by the CLI's table, its --json and serve
+ * alike, so nothing about a query is silent. */
+typedef struct searcher_understood {
+    understood parsed;        /* the BPM, key, genres and moods read from the text, and the
+                                 words left (parsed.text) */
+    const char *words;        /* the words that were ranked: parsed.text, or the caller's text
+                                 itself when literal (borrowed from the searcher_search call) */
+    int literal;              /* --literal, or a text too long to read (UNDERSTAND_TEXT_LEN) */
+    size_t keyword_tokens;    /* how many keyword tokens the ranked words gave */
+    query_filter filter;      /* the filter that ran (strings borrowed from the query) */
+    int bpm_from_parameter;   /* the BPM condition came from the bpm parameter (--bpm) */
+    int key_from_parameter;   /* the key condition came from the key parameter (--key) */
+} searcher_understood;
+
+/* What searcher_search answers. */
+typedef struct searcher_answer {
+    query_results results;
+    hybrid_mode mode;          /* the mode that ran */
+    hybrid_fusion fusion;      /* hybrid only */
+    searcher_understood understood;
+    char note[256];            /* "" or one line, e.g. why a hybrid query ran by vector alone */
+} searcher_answer;
+
+void searcher_answer_clear(searcher_answer *a); /* frees the results; leaves *a empty */
+/* The answer as the JSON object `search --json` and serve's /search print:
+ * {"query", "mode", "fusion", "understood": {"text", "literal", "bpm", "key", "genres", "moods"},
+ *  "note", "results": [search_results_json]}; "bpm" is null or {"min", "max", "halftime",
+ * "from"} and "key" null or {"key", "keys", "harmonic", "from"}, "from" being the phrase of the
+ * query or the parameter ("--bpm") it came from.
+ * Caller frees; NULL when out of memory. */
+char *searcher_answer_json(const char *text, const searcher_answer *a);
 
 /* A query with no conditions and k = SEARCH_DEFAULT_K. */
 void searcher_query_init(searcher_query *q);
@@ -58,8 +111,9 @@ void searcher_set_library(searcher *s, const char *library_path);
 /* The store's claim (provider, model, dims, rows). */
 const store_meta *searcher_meta(const searcher *s);
 
-/* Top-k for text, embedded with the store's provider. 0 or an SV_EXIT_* code. */
-int searcher_search(searcher *s, const char *text, const searcher_query *q, query_results *out,
+/* Top-k for text in q->mode. 0 or an SV_EXIT_* code: SV_EXIT_USAGE when the text has no
+ * meaningful word (only stop words or punctuation) or the store cannot run the mode asked. */
+int searcher_search(searcher *s, const char *text, const searcher_query *q, searcher_answer *out,
                     char err[SV_ERR_LEN]);
 /* Top-k like sample_id, which is left out. *found = 0 (and 0 returned) when the store has no
  * vector for it. */

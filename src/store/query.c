@@ -54,6 +54,7 @@ int query_results_append(query_results *r, int64_t sample_id, double similarity,
     int oom = 0;
     h->sample_id = sample_id;
     h->similarity = similarity;
+    h->score = similarity;
     h->distance = 1.0 - similarity;
     h->title = dup_or_null(title, &oom);
     h->genre = dup_or_null(genre, &oom);
@@ -77,9 +78,58 @@ void query_results_clear(query_results *r)
     memset(r, 0, sizeof *r);
 }
 
+int query_filter_key_code_matches(const query_filter *f, int code)
+{
+    if (!f->has_key)
+        return 1;
+    if (code == f->key)
+        return 1;
+    return code >= 0 && code < 32 && (f->also_keys >> code) & 1u;
+}
+
 int query_filter_key_matches(const query_filter *f, const char *musical_key)
 {
-    return !f->has_key || musical_key_parse(musical_key) == f->key;
+    return !f->has_key || query_filter_key_code_matches(f, musical_key_parse(musical_key));
+}
+
+int query_filter_bpm_matches(const query_filter *f, int has_bpm, double bpm)
+{
+    if (!f->has_bpm)
+        return 1;
+    if (!has_bpm)
+        return 0;
+    if (bpm >= f->bpm_min && bpm <= f->bpm_max)
+        return 1;
+    return f->bpm_halftime && ((bpm >= f->bpm_min / 2 && bpm <= f->bpm_max / 2) ||
+                               (bpm >= f->bpm_min * 2 && bpm <= f->bpm_max * 2));
+}
+
+int query_keyword_hits_append(query_keyword_hits *h, int64_t sample_id, double score)
+{
+    if (h->n == h->cap) {
+        size_t nc = h->cap ? h->cap * 2 : 64;
+        query_keyword_hit *p = realloc(h->hits, nc * sizeof *p);
+        if (!p)
+            return -1;
+        h->hits = p;
+        h->cap = nc;
+    }
+    h->hits[h->n].sample_id = sample_id;
+    h->hits[h->n].score = score;
+    h->n++;
+    return 0;
+}
+
+void query_keyword_hits_clear(query_keyword_hits *h)
+{
+    free(h->hits);
+    memset(h, 0, sizeof *h);
+}
+
+char *query_utf8_dup(const char *s)
+{
+    int oom = 0;
+    return dup_or_null(s ? s : "", &oom);
 }
 
 int query_filter_excludes(const query_filter *f, int64_t id)

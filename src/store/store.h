@@ -76,6 +76,8 @@ typedef struct store_scan_row {
     const char *title, *genre, *musical_key, *mood_primary, *mood_secondary;
     double bpm, energy_level;
     int has_bpm, has_energy;
+    const char *source;  /* embedding_source; NULL when missing or the store does not send it
+                            (Turso: the scan is for vectors) */
 } store_scan_row;
 /* Returns 0 to go on, non-zero to stop the scan. */
 typedef int (*store_scan_fn)(const store_scan_row *row, void *ctx);
@@ -169,6 +171,18 @@ typedef struct store_vtable {
     /* Deletes the rows of ids[0..n) all-or-nothing, in one transaction that checks the lease
      * and the claim as upsert does (after prepare only). 0 or SV_EXIT_*. */
     int (*remove)(store *s, const int64_t *ids, size_t n, char err[SV_ERR_LEN]);
+    /* Optional (NULL = none): keyword search over the stored source texts by the store's own
+     * index. The contract is kwindex_query's (kwindex.h): text is tokenized with keyword.h's
+     * tokenizer in query mode, rows matching any token are ranked by BM25 with per-field
+     * weights, best first, ties by sample_id; at most limit (0 = all); *n_tokens gets the
+     * number of query tokens (0 = no meaningful word: nothing appended). No filters: search
+     * applies them to the ids. *available = 0 (and 0 returned) when the store has no current
+     * index (made before it existed, or written since by a program that does not keep it):
+     * search then keeps its own derived keyword cache, built from scan's source texts. A store
+     * without this op gets the same cache when it has a fingerprint, else hybrid search is
+     * vector-only there (with a note). */
+    int (*keyword)(store *s, const char *text, size_t limit, query_keyword_hits *out, size_t *n_tokens,
+                   int *available, char err[SV_ERR_LEN]);
 } store_vtable;
 
 struct store {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "sqlite_readonly.h"
+#include "kwindex.h"
 #include "store.h"
 #include "vecblob.h"
 
@@ -21,6 +22,8 @@ typedef struct sqlite_store {
                                    pipeline can look a chunk up during the previous write */
     sqlite3_stmt *lookup_stmt;  /* on lookup_db, prepared once, reused per id */
     sqlite3_stmt *upsert_stmt;
+    sqlite3_stmt *old_source_stmt; /* a row's embedding_source before an upsert replaces it */
+    kwindex_writer *kw;             /* the keyword index's statements, prepared on first write */
     unsigned char *blob;        /* dims*4 bytes, encode buffer for upserts */
     float *vector;              /* dims floats, decode buffer for scans */
 } sqlite_store;
@@ -57,6 +60,15 @@ typedef struct sqlite_store {
     " BEGIN " GENERATION_BUMP " END;"                                                      \
     "CREATE TRIGGER IF NOT EXISTS samplevec_gen_delete AFTER DELETE ON sample_embeddings"  \
     " BEGIN " GENERATION_BUMP " END;"
+
+/* The keyword index (kwindex.h) is current when it exists and was stamped with the generation
+ * the store has now: samplevec stamps it in every transaction that writes both; a write by
+ * another program (the sqlite3 shell) bumps the generation without indexing, and the index is
+ * then stale until the next 'embed' rebuilds it (search uses its own derived copy until then). */
+#define KEYWORD_STAMP_SQL                                                                 \
+    "INSERT OR REPLACE INTO samplevec_meta(key, value)"                                   \
+    " SELECT 'keyword_generation', value FROM samplevec_meta WHERE key = 'generation';"   \
+    "INSERT OR REPLACE INTO samplevec_meta(key, value) VALUES('keyword_format', '" KWINDEX_FORMAT "');"
 
 static int db_fail(sqlite_store *s, char err[SV_ERR_LEN], const char *what)
 {
@@ -112,6 +124,57 @@ static void meta_read_text(sqlite_store *s, const char *key, char *out, size_t c
     sqlite3_finalize(st);
 }
 
+/* SAMPLEVEC_KEYWORD_INDEX=0 (benchmarks: bench/embed_local.sh measures what the index costs):
+ * embed neither creates nor keeps the keyword index; search then uses its derived copy. */
+static int keyword_index_off(void)
+{
+    const char *v = getenv("SAMPLEVEC_KEYWORD_INDEX");
+    return v && strcmp(v, "0") == 0;
+}
+
+static int keyword_index_current(sqlite_store *s)
+{
+    if (!kwindex_exists(s->db))
+        return 0;
+    sqlite3_stmt *st;
+    int current = 0;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT CAST((SELECT value FROM samplevec_meta WHERE key='keyword_generation') AS INTEGER)"
+                           " = CAST((SELECT value FROM samplevec_meta WHERE key='generation') AS INTEGER)"
+                           " AND (SELECT value FROM samplevec_meta WHERE key='keyword_format') = '" KWINDEX_FORMAT "'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    current = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
+    sqlite3_finalize(st);
+    return current;
+}
+
+/* Inside the caller's transaction: the index made anew from every stored source text. */
+static int keyword_index_rebuild(sqlite_store *s, char err[SV_ERR_LEN])
+{
+    int rc;
+    kwindex_writer_free(s->kw); /* its statements may point at a dropped table */
+    s->kw = NULL;
+    /* Dropped, not emptied: an index of another format may have other columns. */
+    if ((rc = exec_sql(s, "DROP TABLE IF EXISTS " KWINDEX_TABLE, err)) || (rc = kwindex_create(s->db, err)))
+        return rc;
+    if (!(s->kw = kwindex_writer_new(s->db, err)))
+        return SV_EXIT_DATA;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT sample_id, embedding_source FROM sample_embeddings ORDER BY sample_id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_fail(s, err, "cannot read the source texts");
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        if ((rc = kwindex_writer_put(s->kw, sqlite3_column_int64(st, 0), NULL,
+                                     (const char *)sqlite3_column_text(st, 1), err)))
+            break;
+    if (!rc && step != SQLITE_DONE)
+        rc = db_fail(s, err, "cannot read the source texts");
+    sqlite3_finalize(st);
+    return rc ? rc : exec_sql(s, KEYWORD_STAMP_SQL, err);
+}
+
 static int sqlite_meta(store *base, store_meta *out, char err[SV_ERR_LEN])
 {
     sqlite_store *s = (sqlite_store *)base;
@@ -152,7 +215,11 @@ static int prepare_statements(sqlite_store *s, char err[SV_ERR_LEN])
     /* Reset may have dropped the table the old statements point at. */
     sqlite3_finalize(s->lookup_stmt);
     sqlite3_finalize(s->upsert_stmt);
-    s->lookup_stmt = s->upsert_stmt = NULL;
+    sqlite3_finalize(s->old_source_stmt);
+    s->lookup_stmt = s->upsert_stmt = s->old_source_stmt = NULL;
+    if (sqlite3_prepare_v3(s->db, "SELECT embedding_source FROM sample_embeddings WHERE sample_id=?", -1,
+                           SQLITE_PREPARE_PERSISTENT, &s->old_source_stmt, NULL) != SQLITE_OK)
+        return db_fail(s, err, "cannot prepare upsert");
     if (sqlite3_prepare_v3(
             s->db,
             "INSERT INTO sample_embeddings(sample_id, vibe_vector, embedding_source, model, dims,"
@@ -265,11 +332,12 @@ static int sqlite_prepare(store *base, const char *provider, const char *model, 
         goto rollback;
     }
     /* Reset empties the table a slice at a time, so it can say how far it got and give up
-     * on Ctrl-C (a rollback: nothing dropped), then drops it, so the declared F32_BLOB(dims)
-     * always tells the truth. */
+     * on Ctrl-C (a rollback: nothing dropped), then drops it and the keyword index, so the
+     * declared F32_BLOB(dims) always tells the truth. */
     if (reset && (rc = drop_rows(s, m.rows, err)))
         goto rollback;
-    if (reset && (rc = exec_sql(s, "DROP TABLE IF EXISTS sample_embeddings", err)))
+    if (reset && ((rc = exec_sql(s, "DROP TABLE IF EXISTS sample_embeddings", err)) ||
+                  (rc = exec_sql(s, "DROP TABLE IF EXISTS " KWINDEX_TABLE, err))))
         goto rollback;
     snprintf(sql, sizeof sql, SCHEMA_SQL_FMT, dims);
     if ((rc = exec_sql(s, sql, err)))
@@ -280,6 +348,10 @@ static int sqlite_prepare(store *base, const char *provider, const char *model, 
     snprintf(sql, sizeof sql, "%d", dims);
     if ((rc = meta_write(s, "provider", provider, err)) || (rc = meta_write(s, "model", model, err)) ||
         (rc = meta_write(s, "dims", sql, err)))
+        goto rollback;
+    /* A store made before the keyword index, or written since by another program, gets its
+     * index here: the run that follows keeps it current. */
+    if (!keyword_index_off() && !keyword_index_current(s) && (rc = keyword_index_rebuild(s, err)))
         goto rollback;
     if ((rc = exec_sql(s, "COMMIT", err)))
         goto rollback;
@@ -387,8 +459,34 @@ static int sqlite_upsert(store *base, const store_row *rows, size_t n, char err[
         return rc;
     }
     const char *model = s->model;
+    /* The keyword index is written in this same transaction, but only while it is current: a
+     * stale one is left for the next prepare to rebuild (search does not trust it meanwhile). */
+    int keywords = keyword_index_current(s);
+    if (keywords && !s->kw && !(s->kw = kwindex_writer_new(s->db, err))) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return SV_EXIT_DATA;
+    }
     for (size_t i = 0; i < n; i++) {
         const store_row *r = &rows[i];
+        char *old_source = NULL;
+        if (keywords) {
+            sqlite3_bind_int64(s->old_source_stmt, 1, r->sample_id);
+            int found = sqlite3_step(s->old_source_stmt);
+            if (found == SQLITE_ROW) {
+                const char *old = (const char *)sqlite3_column_text(s->old_source_stmt, 0);
+                if (!(old_source = strdup(old ? old : ""))) {
+                    sqlite3_reset(s->old_source_stmt);
+                    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+                    return sv_fail(err, SV_EXIT_DATA, "out of memory");
+                }
+            }
+            sqlite3_reset(s->old_source_stmt);
+            if (found != SQLITE_ROW && found != SQLITE_DONE) {
+                rc = db_fail(s, err, "cannot read a stored source text");
+                sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+                return rc;
+            }
+        }
         vecblob_encode(r->vector, (size_t)base->dims, s->blob);
         sqlite3_bind_int64(st, 1, r->sample_id);
         sqlite3_bind_blob(st, 2, s->blob, base->dims * 4, SQLITE_STATIC);
@@ -412,13 +510,17 @@ static int sqlite_upsert(store *base, const store_row *rows, size_t n, char err[
         int step = sqlite3_step(st);
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);
-        if (step != SQLITE_DONE) {
+        if (step != SQLITE_DONE)
             rc = db_fail(s, err, "cannot store a vector");
+        else if (keywords)
+            rc = kwindex_writer_put(s->kw, r->sample_id, old_source, r->source, err);
+        free(old_source);
+        if (rc) {
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
             return rc;
         }
     }
-    if ((rc = exec_sql(s, "COMMIT", err))) {
+    if ((keywords && (rc = exec_sql(s, KEYWORD_STAMP_SQL, err))) || (rc = exec_sql(s, "COMMIT", err))) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         return rc;
     }
@@ -444,8 +546,8 @@ static int sqlite_scan(store *base, store_scan_fn fn, void *ctx, char err[SV_ERR
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
                            "SELECT sample_id, vibe_vector, title, genre, bpm, musical_key,"
-                           " mood_primary, mood_secondary, energy_level FROM sample_embeddings"
-                           " ORDER BY sample_id",
+                           " mood_primary, mood_secondary, energy_level, embedding_source"
+                           " FROM sample_embeddings ORDER BY sample_id",
                            -1, &st, NULL) != SQLITE_OK)
         return db_fail(s, err, "cannot scan");
     int step;
@@ -473,6 +575,7 @@ static int sqlite_scan(store *base, store_scan_fn fn, void *ctx, char err[SV_ERR
         row.mood_secondary = column_text(st, 7);
         row.has_energy = sqlite3_column_type(st, 8) != SQLITE_NULL;
         row.energy_level = sqlite3_column_double(st, 8);
+        row.source = column_text(st, 9);
         if (fn(&row, ctx))
             break;
     }
@@ -510,6 +613,22 @@ static int sqlite_fingerprint(store *base, char out[STORE_FINGERPRINT_LEN], char
     return rc;
 }
 
+/* Inside a write's transaction: the keyword entry of sample_id, made from its stored source
+ * text, removed (nothing when the row is not stored). 0 or SV_EXIT_DATA. */
+static int keyword_entry_remove(sqlite_store *s, int64_t sample_id, char err[SV_ERR_LEN])
+{
+    sqlite3_bind_int64(s->old_source_stmt, 1, sample_id);
+    int found = sqlite3_step(s->old_source_stmt), rc = 0;
+    if (found == SQLITE_ROW) {
+        const char *old = (const char *)sqlite3_column_text(s->old_source_stmt, 0);
+        rc = kwindex_writer_put(s->kw, sample_id, old ? old : "", NULL, err);
+    } else if (found != SQLITE_DONE) {
+        rc = db_fail(s, err, "cannot read a stored source text");
+    }
+    sqlite3_reset(s->old_source_stmt);
+    return rc;
+}
+
 static int sqlite_scan_ids(store *base, store_id_fn fn, void *ctx, char err[SV_ERR_LEN])
 {
     sqlite_store *s = (sqlite_store *)base;
@@ -540,12 +659,20 @@ static int sqlite_remove(store *base, const int64_t *ids, size_t n, char err[SV_
     sqlite3_stmt *st = NULL;
     if ((rc = lease_check_renew(s, err)))
         goto rollback;
+    /* A current keyword index loses the removed rows' entries in the same transaction. */
+    int keywords = keyword_index_current(s);
+    if (keywords && !s->kw && !(s->kw = kwindex_writer_new(s->db, err))) {
+        rc = SV_EXIT_DATA;
+        goto rollback;
+    }
     if (sqlite3_prepare_v2(s->db, "DELETE FROM sample_embeddings WHERE sample_id = ?", -1, &st,
                            NULL) != SQLITE_OK) {
         rc = db_fail(s, err, "cannot prepare the removal of deleted samples' vectors");
         goto rollback;
     }
     for (size_t i = 0; i < n; i++) {
+        if (keywords && (rc = keyword_entry_remove(s, ids[i], err)))
+            goto rollback;
         sqlite3_bind_int64(st, 1, ids[i]);
         int step = sqlite3_step(st);
         sqlite3_reset(st);
@@ -556,12 +683,32 @@ static int sqlite_remove(store *base, const int64_t *ids, size_t n, char err[SV_
     }
     sqlite3_finalize(st);
     st = NULL;
-    if ((rc = exec_sql(s, "COMMIT", err)))
+    if ((keywords && (rc = exec_sql(s, KEYWORD_STAMP_SQL, err))) || (rc = exec_sql(s, "COMMIT", err)))
         goto rollback;
     return 0;
 rollback:
     sqlite3_finalize(st);
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+static int sqlite_keyword(store *base, const char *text, size_t limit, query_keyword_hits *out,
+                          size_t *n_tokens, int *available, char err[SV_ERR_LEN])
+{
+    sqlite_store *s = (sqlite_store *)base;
+    *available = 0;
+    *n_tokens = 0;
+    if (!table_exists(s, "samplevec_meta"))
+        return 0;
+    /* One read transaction: the currency check and the query see the same commit. */
+    int rc = exec_sql(s, "BEGIN", err);
+    if (rc)
+        return rc;
+    if (keyword_index_current(s)) {
+        *available = 1;
+        rc = kwindex_query(s->db, text, limit, out, n_tokens, err);
+    }
+    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     return rc;
 }
 
@@ -578,6 +725,8 @@ static void sqlite_close(store *base)
             sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
         }
     }
+    sqlite3_finalize(s->old_source_stmt);
+    kwindex_writer_free(s->kw);
     sqlite3_finalize(s->lookup_stmt);
     sqlite3_finalize(s->upsert_stmt);
     sqlite3_close(s->lookup_db);
@@ -587,11 +736,20 @@ static void sqlite_close(store *base)
     free(s);
 }
 
-static const store_vtable sqlite_vtable = {sqlite_meta,   sqlite_prepare, sqlite_lookup,
-                                           sqlite_upsert, sqlite_scan,    sqlite_close,
-                                           NULL /* vector_index: no ANN index locally */,
-                                           sqlite_fingerprint, NULL /* knn: search runs its own engine */,
-                                           sqlite_scan_ids, sqlite_remove};
+static const store_vtable sqlite_vtable = {
+    .meta = sqlite_meta,
+    .prepare = sqlite_prepare,
+    .lookup = sqlite_lookup,
+    .upsert = sqlite_upsert,
+    .scan = sqlite_scan,
+    .close = sqlite_close,
+    .vector_index = NULL, /* no ANN index locally */
+    .fingerprint = sqlite_fingerprint,
+    .knn = NULL, /* search runs its own engine */
+    .scan_ids = sqlite_scan_ids,
+    .remove = sqlite_remove,
+    .keyword = sqlite_keyword,
+};
 
 store *store_sqlite_open(const char *path, store_mode mode, int *exit_code, char err[SV_ERR_LEN])
 {
@@ -619,6 +777,8 @@ store *store_sqlite_open(const char *path, store_mode mode, int *exit_code, char
         goto fail;
     }
     sqlite3_busy_timeout(s->db, 10000);
+    if ((*exit_code = kwindex_register(s->db, err)))
+        goto fail;
     /* Checked before any pragma: switching a database to WAL writes to it, and the
      * application's database must never be written. */
     if (table_exists(s, "samples") && !table_exists(s, "sample_embeddings")) {

@@ -979,10 +979,18 @@ static int turso_knn(store *base, const float *query, int64_t query_id, const qu
         vecblob_encode(query, (size_t)dims, raw);
         hrana_arg_blob(&args, n_args++ > 0, raw, (size_t)dims * 4);
     }
-    if (f->has_bpm) {
+    if (f->has_bpm && !f->bpm_halftime) {
         hrana_body_cstr(&where, " AND bpm BETWEEN ? AND ?");
         hrana_arg_float(&args, n_args++ > 0, f->bpm_min);
         hrana_arg_float(&args, n_args++ > 0, f->bpm_max);
+    } else if (f->has_bpm) { /* half and double tempo pass too */
+        hrana_body_cstr(&where, " AND (bpm BETWEEN ? AND ? OR bpm BETWEEN ? AND ? OR bpm BETWEEN ? AND ?)");
+        hrana_arg_float(&args, n_args++ > 0, f->bpm_min);
+        hrana_arg_float(&args, n_args++ > 0, f->bpm_max);
+        hrana_arg_float(&args, n_args++ > 0, f->bpm_min / 2);
+        hrana_arg_float(&args, n_args++ > 0, f->bpm_max / 2);
+        hrana_arg_float(&args, n_args++ > 0, f->bpm_min * 2);
+        hrana_arg_float(&args, n_args++ > 0, f->bpm_max * 2);
     }
     if (f->genre) { /* COLLATE NOCASE: ASCII case-insensitive, as the local engine */
         hrana_body_cstr(&where, " AND genre = ? COLLATE NOCASE");

@@ -23,7 +23,7 @@ expect_grep out.txt '"skipped": *60|"total_skipped": *60'
 # search embeds the query with the store's model: SAMPLEVEC_MODEL or --model gives the file, and
 # its id (name + content hash) must be the store's.
 SAMPLEVEC_MODEL=$fx/tiny.gguf expect_exit 0 "$SAMPLEVEC" search "dusty kick" --library lib.db --store store.db -k 3 --json
-n=$(python3 -c 'import json; print(len(json.load(open("out.txt"))))')
+n=$(python3 -c 'import json; print(len(json.load(open("out.txt"))["results"]))')
 expect_eq "$n" 3 "three results"
 cp out.txt env.json
 expect_exit 0 "$SAMPLEVEC" search "dusty kick" --library lib.db --store store.db -k 3 --json --model "$fx/tiny.gguf"

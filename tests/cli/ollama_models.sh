@@ -77,7 +77,7 @@ expect_exit 0 "$SAMPLEVEC" embed --all --library lib.db --store store.db --provi
 expect_exit 0 "$SAMPLEVEC" status --library lib.db --store store.db
 expect_grep out.txt 'model +tiny-embed:latest#[0-9a-f]{16}'
 expect_exit 0 "$SAMPLEVEC" search "dusty kick" --library lib.db --store store.db -k 3 --json
-expect_eq "$(python3 -c 'import json; print(len(json.load(open("out.txt"))))')" 3 "search through the Ollama model"
+expect_eq "$(python3 -c 'import json; print(len(json.load(open("out.txt"))["results"]))')" 3 "search through the Ollama model"
 # HOME's ~/.ollama/models when OLLAMA_MODELS is unset.
 mkdir -p home/.ollama && cp -r "$store" home/.ollama/models
 OLLAMA_MODELS= HOME=$WORK/home expect_exit 0 "$SAMPLEVEC" models --json

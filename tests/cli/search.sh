@@ -7,21 +7,26 @@
 sv() { "$SAMPLEVEC" "$@"; }
 # jq-free JSON checks through sqlite3's JSON functions
 jsql() { sqlite3 :memory: "$1"; }
-# json_of FILE: an SQL expression for FILE's text (readfile: no argument-length limit)
-json_of() { cp "$1" "$1.q"; printf "CAST(readfile('%s') AS TEXT)" "$1.q"; }
+# json_of FILE: an SQL expression for the results array in FILE (readfile: no argument-length
+# limit): search --json prints {..., "results": [...]}, similar --json the array alone
+json_of() { cp "$1" "$1.q"; printf "(SELECT CASE json_type(t) WHEN 'object' THEN json_extract(t, '\$.results') ELSE t END FROM (SELECT CAST(readfile('%s') AS TEXT) AS t))" "$1.q"; }
 
 expect_exit 0 sv demo-library lib.db --seed 11
 expect_exit 0 sv embed --all --library lib.db
 rows=$(sqlite3 samplevec.db 'SELECT count(*) FROM sample_embeddings')
 
-# table on stdout, header + 10 rows
+# table on stdout: how the query was read, a header and 10 rows
 expect_exit 0 sv search "dark moody hip hop" --library lib.db
+expect_grep out.txt '^query: dark moody hip hop \| genre hip-hop \| mood dark \| hybrid, rrf fusion$'
+expect_grep out.txt '^rank +score +similarity +id +title +genre +bpm +key +mood'
+expect_eq "$(wc -l < out.txt)" 12 "query line + header + 10 rows"
+expect_exit 0 sv search "dark moody hip hop" --library lib.db --mode vector
 expect_grep out.txt '^rank +similarity +id +title +genre +bpm +key +mood'
-expect_eq "$(wc -l < out.txt)" 11 "header + 10 rows"
 [ -f samplevec.db.vcache ] && pass || fail "vector cache written next to the store"
 
 # JSON: 10 objects with the documented fields; similarity descending; distance = 1 - similarity
-expect_exit 0 sv search "dark moody hip hop" --library lib.db --json
+expect_exit 0 sv search "dark moody hip hop" --library lib.db --json --mode vector
+expect_eq "$(jsql "SELECT json_extract(CAST(readfile('out.txt') AS TEXT), '\$.mode')")" "vector" "mode in the JSON"
 cp out.txt first.json
 j=$(json_of first.json)
 expect_eq "$(jsql "SELECT json_array_length($j)")" 10 "10 results"
@@ -31,11 +36,11 @@ expect_eq "$(jsql "SELECT count(*) FROM json_each($j) WHERE json_extract(value,'
 
 # the cache is reused: same answer, same file
 ino=$(stat -c %i samplevec.db.vcache)
-expect_exit 0 sv search "dark moody hip hop" --library lib.db --json
+expect_exit 0 sv search "dark moody hip hop" --library lib.db --json --mode vector
 cmp -s out.txt first.json && pass || fail "second search differs"
 expect_eq "$(stat -c %i samplevec.db.vcache)" "$ino" "cache reused while the store is unchanged"
 # --no-cache gives the same answer
-expect_exit 0 sv search "dark moody hip hop" --library lib.db --json --no-cache
+expect_exit 0 sv search "dark moody hip hop" --library lib.db --json --no-cache --mode vector
 cmp -s out.txt first.json && pass || fail "--no-cache differs"
 
 # key spellings: every spelling of A minor gives the same answer, and every result is in A minor
@@ -87,9 +92,11 @@ expect_eq "$(jsql "SELECT count(*) FROM json_each($j) WHERE json_extract(value,'
 
 # empty answers
 expect_exit 0 sv search "dark" --library lib.db --json --genre polka
+expect_eq "$(jsql "SELECT json_array_length($(json_of out.txt))")" 0 "no match → results []"
+expect_exit 0 sv similar 5 --library lib.db --json --genre polka
 expect_eq "$(cat out.txt)" "[]" "no match → []"
 expect_exit 0 sv search "dark" --library lib.db --genre polka
-expect_eq "$(cat out.txt)" "" "no table when nothing matches"
+expect_eq "$(cat out.txt)" "query: dark | mood dark | hybrid, rrf fusion" "no table when nothing matches, only how the query was read"
 expect_grep err.txt 'no samples match these filters'
 
 # unknown and unembedded samples

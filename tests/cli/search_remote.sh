@@ -16,8 +16,8 @@ trap fake_stop EXIT
 expect_exit 0 sv embed --all --library lib.db --provider openai --base-url "$FAKE_URL"
 
 source_of_17=$(sqlite3 samplevec.db "SELECT embedding_source FROM sample_embeddings WHERE sample_id = 17")
-expect_exit 0 sv search "$source_of_17" --library lib.db --base-url "$FAKE_URL" --json -k 3
-expect_grep out.txt '^\[\{"sample_id":17,'
+expect_exit 0 sv search "$source_of_17" --library lib.db --base-url "$FAKE_URL" --json -k 3 --mode vector --literal
+expect_grep out.txt '"results":\[\{"sample_id":17,'
 expect_grep out.txt '"similarity":(1|0\.99999[0-9]*)[,}]'
 # similar needs no provider; without the server a search cannot embed its query: exit 3, a
 # clear error, never the key

@@ -26,6 +26,11 @@ expect_grep body.txt '"status":"ok","rows":600'
 expect_eq "$(get '/search?q=dark+moody%20hip+hop&k=5&bpm=80-100')" 200 "search"
 expect_exit 0 sv search "dark moody hip hop" -k 5 --bpm 80-100 --library lib.db --json
 expect_eq "$(cat body.txt)" "$(cat out.txt)" "GET /search = search --json"
+# a query read like a producer's: the same understanding and answer over HTTP
+expect_eq "$(get '/search?q=dusty+jazz+chords+around+90+bpm+in+A+minor&harmonic=1&mode=hybrid')" 200 "parsed search"
+expect_exit 0 sv search "dusty jazz chords around 90 bpm in A minor" --harmonic --library lib.db --json
+expect_eq "$(cat body.txt)" "$(cat out.txt)" "GET /search with a parsed query = search --json"
+expect_grep body.txt '"understood":\{"text":"dusty jazz chords".*"bpm":\{"min":86,"max":94'
 
 expect_eq "$(get '/similar/12?k=7&key=a+minor&min_similarity=-1')" 200 "similar"
 expect_exit 0 sv similar 12 -k 7 --key Am --min-similarity -1 --library lib.db --json

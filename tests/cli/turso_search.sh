@@ -26,16 +26,16 @@ compare() { # NAME ARGS... : the same command on both stores
   if cmp -s local.json remote.json; then pass; else fail "$name: JSON differs"; diff <(tr '}' '\n' <local.json) <(tr '}' '\n' <remote.json) | head -4 >&2; fi
   cat remote.err >>all_err.txt
 }
-compare plain search "dusty vinyl jazz"
-compare genre search "dark trap" -k 20 --genre TRAP
-compare bpm_key search "warm keys" --bpm 80-95 --key Am -k 15
-compare mood_min search "chill" --mood dark --min-similarity 0.05 -k 50
+compare plain search "dusty vinyl jazz" --mode vector
+compare genre search "dark trap" -k 20 --genre TRAP --mode vector
+compare bpm_key search "warm keys" --bpm 80-95 --key Am -k 15 --mode vector
+compare mood_min search "chill" --mood dark --min-similarity 0.05 -k 50 --mode vector
 compare similar similar 42 -k 12
 compare similar_key similar 42 -k 5 --key "C# minor"
 compare unknown similar 999999
-compare nothing search "nothing" --genre nosuch
+compare nothing search "nothing" --genre nosuch --mode vector
 [ "$(ids remote.json)" = "" ] && pass || fail "a filter nothing passes returns nothing"
-compare many search "bass" -k 3000
+compare many search "bass" -k 3000 --mode vector
 expect_eq "$(ids remote.json | wc -w)" 1500 "k above the row count returns every row"
 expect_eq "$(grep -c -- "$TURSO_AUTH_TOKEN" all_err.txt remote.json | awk -F: '{ s += $2 } END { print s }')" 0 "no token in any output"
 finish

@@ -38,6 +38,20 @@ int main(void)
     CHECK(musical_key_parse("A#m") == 10 * 2 + 1);
     CHECK(musical_key_parse("Ebm") == musical_key_parse("D#m"));
     CHECK(musical_key_parse("G#") == musical_key_parse("Ab major"));
+    /* Camelot both ways, and the harmonic neighbours: 8A = Am → 7A Dm, 9A Em, 8B C */
+    for (int code = 0; code < MUSICAL_KEY_COUNT; code++) {
+        int minor, n = musical_key_camelot(code, &minor);
+        char spelled[8];
+        snprintf(spelled, sizeof spelled, "%d%c", n, minor ? 'A' : 'B');
+        CHECK(n >= 1 && n <= 12 && musical_key_parse(spelled) == code);
+        CHECK(musical_key_from_camelot(n, minor) == code);
+    }
+    CHECK(musical_key_harmonic(A_MIN) == ((1u << A_MIN) | (1u << musical_key_parse("Dm")) |
+                                          (1u << musical_key_parse("Em")) | (1u << C_MAJ)));
+    CHECK(musical_key_harmonic(musical_key_parse("1A")) ==
+          ((1u << musical_key_parse("1A")) | (1u << musical_key_parse("12A")) | (1u << musical_key_parse("2A")) |
+           (1u << musical_key_parse("1B"))));
+    CHECK(musical_key_harmonic(MUSICAL_KEY_NONE) == 0);
     /* Camelot wheel: 5A = C minor, 1B = B major, 3B = Db major, 1A = Ab minor. */
     CHECK(musical_key_parse("5A") == 1);
     CHECK(musical_key_parse("1B") == 11 * 2);

@@ -391,9 +391,9 @@ int main(void)
         CHECK(query_results_append(&r, 7, 0.75, "Dusty \"Keys\"", "Soul", 1, 92.5, "Am", NULL) == 0);
         CHECK(query_results_append(&r, 9, 0.5, NULL, NULL, 0, 0, NULL, "dark") == 0);
         char *j = search_results_json(&r);
-        CHECK_STR_EQ(j, "[{\"sample_id\":7,\"title\":\"Dusty \\\"Keys\\\"\",\"similarity\":0.75,\"distance\":0.25,"
+        CHECK_STR_EQ(j, "[{\"sample_id\":7,\"title\":\"Dusty \\\"Keys\\\"\",\"score\":0.75,\"similarity\":0.75,\"distance\":0.25,"
                         "\"genre\":\"Soul\",\"bpm\":92.5,\"musical_key\":\"Am\",\"mood_primary\":null},"
-                        "{\"sample_id\":9,\"title\":null,\"similarity\":0.5,\"distance\":0.5,\"genre\":null,"
+                        "{\"sample_id\":9,\"title\":null,\"score\":0.5,\"similarity\":0.5,\"distance\":0.5,\"genre\":null,"
                         "\"bpm\":null,\"musical_key\":null,\"mood_primary\":\"dark\"}]");
         free(j);
         query_results_clear(&r);

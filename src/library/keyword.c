@@ -1,0 +1,445 @@
+#include "keyword.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+/* ---- character classes ---- */
+
+enum cp_class { CP_SEP, CP_WORD, CP_CJK, CP_SYMBOL, CP_JOINER };
+
+static int is_cjk(int32_t c)
+{
+    return (c >= 0x3040 && c <= 0x30FF) ||   /* hiragana, katakana */
+           (c >= 0x31F0 && c <= 0x31FF) ||   /* katakana extensions */
+           (c >= 0x3400 && c <= 0x4DBF) ||   /* CJK extension A */
+           (c >= 0x4E00 && c <= 0x9FFF) ||   /* CJK unified ideographs */
+           (c >= 0xF900 && c <= 0xFAFF) ||   /* compatibility ideographs */
+           (c >= 0xFF66 && c <= 0xFF9F) ||   /* half-width katakana */
+           (c >= 0x1100 && c <= 0x11FF) ||   /* Hangul jamo */
+           (c >= 0x3130 && c <= 0x318F) ||   /* Hangul compatibility jamo */
+           (c >= 0xAC00 && c <= 0xD7AF) ||   /* Hangul syllables */
+           (c >= 0x20000 && c <= 0x3FFFF);   /* CJK extensions B.. */
+}
+
+static enum cp_class classify(int32_t c)
+{
+    if (c < 0)
+        return CP_SEP;
+    if (c < 0x80) {
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+            return CP_WORD;
+        return CP_SEP;
+    }
+    if (is_cjk(c))
+        return CP_CJK;
+    /* Emoji joiners, variation selectors and skin-tone modifiers glue emoji together: dropped. */
+    if (c == 0x200D || (c >= 0xFE00 && c <= 0xFE0F) || (c >= 0x1F3FB && c <= 0x1F3FF) || c == 0x20E3)
+        return CP_JOINER;
+    switch (utf8proc_category(c)) {
+    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+    case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
+        return CP_WORD;
+    case UTF8PROC_CATEGORY_SO: case UTF8PROC_CATEGORY_SM: case UTF8PROC_CATEGORY_SC:
+        return CP_SYMBOL;
+    default:
+        return CP_SEP;
+    }
+}
+
+static int is_letter(int32_t c)
+{
+    if (c < 0x80)
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    return classify(c) == CP_WORD && utf8proc_category(c) <= UTF8PROC_CATEGORY_LO;
+}
+
+static int is_digit(int32_t c) { return c >= '0' && c <= '9'; }
+
+/* ---- the text as code points ---- */
+
+typedef struct cp_at {
+    int32_t cp;     /* -1 for an invalid byte */
+    size_t start;   /* byte offset in the text */
+} cp_at;
+
+/* ---- raw tokens, before compounds and stop words ---- */
+
+typedef struct raw_token {
+    size_t off, len;      /* in the token buffer */
+    size_t start, end;    /* in the text */
+    int word;             /* 1 = a word (compounds and stop words apply) */
+    int hard_break;       /* punctuation other than blanks and '&' before it: no compound */
+    int amp_before;       /* a lone '&' between it and the word before */
+} raw_token;
+
+typedef struct tokenizer {
+    char *buf;
+    size_t buf_len, buf_cap;
+    raw_token *tok;
+    size_t n, cap;
+    int oom;
+} tokenizer;
+
+static void buf_add(tokenizer *t, const char *s, size_t n)
+{
+    if (t->oom)
+        return;
+    if (t->buf_len + n > t->buf_cap) {
+        size_t cap = t->buf_cap ? t->buf_cap * 2 : 256;
+        while (cap < t->buf_len + n)
+            cap *= 2;
+        char *b = realloc(t->buf, cap);
+        if (!b) {
+            t->oom = 1;
+            return;
+        }
+        t->buf = b;
+        t->buf_cap = cap;
+    }
+    memcpy(t->buf + t->buf_len, s, n);
+    t->buf_len += n;
+}
+
+static void buf_add_cp(tokenizer *t, int32_t cp)
+{
+    utf8proc_uint8_t out[4];
+    utf8proc_ssize_t n = utf8proc_encode_char(cp, out);
+    if (n > 0)
+        buf_add(t, (const char *)out, (size_t)n);
+}
+
+/* Case-folded, compatibility-decomposed, accents stripped. */
+static void buf_add_folded(tokenizer *t, int32_t cp)
+{
+    if (cp < 0x80) {
+        char c = (char)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp);
+        buf_add(t, &c, 1);
+        return;
+    }
+    utf8proc_int32_t out[18];
+    int last = 0;
+    utf8proc_ssize_t n = utf8proc_decompose_char(
+        cp, out, 18, UTF8PROC_CASEFOLD | UTF8PROC_COMPAT | UTF8PROC_DECOMPOSE | UTF8PROC_STRIPMARK, &last);
+    if (n < 0 || n > 18) {
+        buf_add_cp(t, cp);
+        return;
+    }
+    for (utf8proc_ssize_t i = 0; i < n; i++)
+        buf_add_cp(t, out[i]);
+}
+
+static raw_token *token_push(tokenizer *t, size_t off, size_t start, size_t end, int word)
+{
+    if (t->oom)
+        return NULL;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        raw_token *tk = realloc(t->tok, cap * sizeof *tk);
+        if (!tk) {
+            t->oom = 1;
+            return NULL;
+        }
+        t->tok = tk;
+        t->cap = cap;
+    }
+    raw_token *r = &t->tok[t->n++];
+    memset(r, 0, sizeof *r);
+    r->off = off;
+    r->len = t->buf_len - off;
+    if (r->len > KEYWORD_MAX_TOKEN) { /* cut at a code point boundary */
+        size_t cut = KEYWORD_MAX_TOKEN;
+        while (cut > 0 && ((unsigned char)t->buf[off + cut] & 0xC0) == 0x80)
+            cut--;
+        r->len = cut;
+        t->buf_len = off + cut;
+    }
+    r->start = start;
+    r->end = end;
+    r->word = word;
+    return r;
+}
+
+static const char *const UNITS[] = {"bpm", "hz", "khz", "ms", "db", "bar", "bars", NULL};
+
+/* A number glued to a unit ("120bpm") is pushed as two tokens. */
+static void push_word(tokenizer *t, size_t off, size_t start, size_t end, int hard_break, int amp)
+{
+    size_t len = t->buf_len - off, digits = 0;
+    while (digits < len && (is_digit(t->buf[off + digits]) || t->buf[off + digits] == '.'))
+        digits++;
+    if (digits > 0 && digits < len) {
+        for (const char *const *u = UNITS; *u; u++)
+            if (strlen(*u) == len - digits && memcmp(t->buf + off + digits, *u, len - digits) == 0) {
+                size_t unit_len = len - digits;
+                t->buf_len = off + digits;
+                raw_token *r = token_push(t, off, start, start + digits, 1);
+                if (r) {
+                    r->hard_break = hard_break;
+                    r->amp_before = amp;
+                }
+                t->buf_len += unit_len;
+                token_push(t, off + digits, start + digits, end, 1);
+                return;
+            }
+    }
+    raw_token *r = token_push(t, off, start, end, 1);
+    if (r) {
+        r->hard_break = hard_break;
+        r->amp_before = amp;
+    }
+}
+
+static void segment(tokenizer *t, const cp_at *cps, size_t n, size_t text_len, enum keyword_mode mode)
+{
+    int hard_break = 0, amp = 0;
+#define END_OF(j) ((j) + 1 < n ? cps[(j) + 1].start : text_len)
+    for (size_t i = 0; i < n && !t->oom;) {
+        int32_t c = cps[i].cp;
+        enum cp_class cls = classify(c);
+        if (cls == CP_WORD) {
+            size_t off = t->buf_len, j = i;
+            for (; j < n; j++) {
+                int32_t d = cps[j].cp;
+                int32_t prev = j > i ? cps[j - 1].cp : -1, next = j + 1 < n ? cps[j + 1].cp : -1;
+                if (classify(d) == CP_WORD) {
+                    buf_add_folded(t, d);
+                } else if ((d == '\'' || d == 0x2019 || d == '-') && is_letter(prev) && is_letter(next)) {
+                    continue; /* "don't" = "dont", "lo-fi" = "lofi" */
+                } else if (d == '&' && is_letter(prev) && is_letter(next)) {
+                    buf_add(t, "n", 1); /* "r&b" = "rnb" */
+                } else if (d == '.' && is_digit(prev) && is_digit(next)) {
+                    buf_add(t, ".", 1);
+                } else if (d == '#' && j > i) {
+                    buf_add(t, "#", 1); /* "F#m", "C#" */
+                } else {
+                    break;
+                }
+            }
+            push_word(t, off, cps[i].start, j < n ? cps[j].start : text_len, hard_break, amp);
+            hard_break = amp = 0;
+            i = j;
+        } else if (cls == CP_CJK) {
+            size_t j = i;
+            while (j < n && classify(cps[j].cp) == CP_CJK)
+                j++;
+            size_t run = j - i;
+            for (size_t a = i; a < j; a++) {
+                if (mode == KEYWORD_DOCUMENT || run == 1) {
+                    size_t off = t->buf_len;
+                    buf_add_cp(t, cps[a].cp);
+                    token_push(t, off, cps[a].start, END_OF(a), 0);
+                }
+                if (a + 1 < j) {
+                    size_t off = t->buf_len;
+                    buf_add_cp(t, cps[a].cp);
+                    buf_add_cp(t, cps[a + 1].cp);
+                    token_push(t, off, cps[a].start, END_OF(a + 1), 0);
+                }
+            }
+            hard_break = 1;
+            amp = 0;
+            i = j;
+        } else if (cls == CP_SYMBOL) {
+            size_t off = t->buf_len;
+            buf_add_cp(t, c);
+            token_push(t, off, cps[i].start, END_OF(i), 0);
+            hard_break = 1;
+            amp = 0;
+            i++;
+        } else {
+            if (c == '&')
+                amp = 1;
+            else if (c != ' ' && c != '\t' && cls != CP_JOINER)
+                hard_break = 1;
+            i++;
+        }
+    }
+#undef END_OF
+}
+
+/* ---- compounds and stop words ---- */
+
+static const char *const STOP_WORDS[] = {
+    "a", "about", "after", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be",
+    "been", "being", "both", "but", "by", "can", "could", "did", "do", "does", "each", "for",
+    "from", "had", "has", "have", "he", "her", "here", "him", "his", "how", "i", "if", "in",
+    "into", "is", "it", "its", "just", "me", "more", "most", "my", "n", "no", "nor", "not", "of",
+    "on", "or", "other", "our", "s", "same", "she", "should", "so", "some", "such", "t", "than",
+    "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "to",
+    "too", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom",
+    "why", "will", "with", "would", "you", "your", NULL,
+};
+
+int keyword_is_stop_word(const char *word, size_t len)
+{
+    for (const char *const *s = STOP_WORDS; *s; s++)
+        if (strlen(*s) == len && memcmp(*s, word, len) == 0)
+            return 1;
+    return 0;
+}
+
+/* Two words written apart that producers mean as one. */
+static const char *const COMPOUNDS[][3] = {
+    {"hip", "hop", "hiphop"},     {"boom", "bap", "boombap"},     {"lo", "fi", "lofi"},
+    {"trip", "hop", "triphop"},   {"neo", "soul", "neosoul"},     {"old", "school", "oldschool"},
+    {"g", "funk", "gfunk"},       {"dub", "step", "dubstep"},     {"drum", "bass", "dnb"},
+};
+
+static int tok_is(const tokenizer *t, const raw_token *r, const char *w)
+{
+    return r->word && r->len == strlen(w) && memcmp(t->buf + r->off, w, r->len) == 0;
+}
+
+static int finish(tokenizer *t, keyword_token_fn fn, void *ctx)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        raw_token *r = &t->tok[i];
+        if (r->word && i + 1 < t->n) {
+            /* "drum and bass", "drum n bass": the connector word between the two */
+            raw_token *b = &t->tok[i + 1];
+            size_t skip = 0;
+            if (tok_is(t, r, "drum") && (tok_is(t, b, "and") || tok_is(t, b, "n")) && !b->hard_break &&
+                i + 2 < t->n && tok_is(t, &t->tok[i + 2], "bass") && !t->tok[i + 2].hard_break)
+                skip = 2;
+            else if (tok_is(t, r, "drum") && tok_is(t, b, "bass") && b->amp_before && !b->hard_break)
+                skip = 1; /* "drum & bass" */
+            if (skip) {
+                int rc = fn(ctx, "dnb", 3, r->start, t->tok[i + skip].end);
+                if (rc)
+                    return rc;
+                i += skip;
+                continue;
+            }
+            for (size_t c = 0; c < sizeof COMPOUNDS / sizeof COMPOUNDS[0]; c++) {
+                if (c == 8) /* drum bass only with a connector, handled above */
+                    break;
+                if (tok_is(t, r, COMPOUNDS[c][0]) && tok_is(t, b, COMPOUNDS[c][1]) && !b->hard_break &&
+                    !b->amp_before) {
+                    skip = 1;
+                    int rc = fn(ctx, COMPOUNDS[c][2], strlen(COMPOUNDS[c][2]), r->start, b->end);
+                    if (rc)
+                        return rc;
+                    break;
+                }
+            }
+            if (skip) {
+                i++;
+                continue;
+            }
+        }
+        if (r->len == 0 || (r->word && keyword_is_stop_word(t->buf + r->off, r->len)))
+            continue;
+        int rc = fn(ctx, t->buf + r->off, r->len, r->start, r->end);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int keyword_tokenize(const char *text, size_t len, enum keyword_mode mode, keyword_token_fn fn, void *ctx)
+{
+    cp_at *cps = malloc((len + 1) * sizeof *cps);
+    if (!cps)
+        return -1;
+    size_t n = 0;
+    for (size_t pos = 0; pos < len;) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t step = utf8proc_iterate((const utf8proc_uint8_t *)text + pos,
+                                                 (utf8proc_ssize_t)(len - pos), &cp);
+        if (step <= 0) {
+            cp = -1;
+            step = 1;
+        }
+        cps[n].cp = cp;
+        cps[n].start = pos;
+        n++;
+        pos += (size_t)step;
+    }
+    tokenizer t;
+    memset(&t, 0, sizeof t);
+    segment(&t, cps, n, len, mode);
+    free(cps);
+    int rc = t.oom ? -1 : finish(&t, fn, ctx);
+    free(t.buf);
+    free(t.tok);
+    return rc;
+}
+
+/* ---- fields ---- */
+
+static const struct {
+    const char *label;
+    int field; /* -1 = not indexed */
+} LABELS[] = {
+    {"Title: ", KEYWORD_TITLE}, {"Genre: ", KEYWORD_GENRE},      {"BPM: ", KEYWORD_PARAMS},
+    {"Key: ", KEYWORD_PARAMS},  {"Mood: ", KEYWORD_MOOD},        {"Energy: ", -1},
+    {"Tags: ", KEYWORD_TAGS},   {"Sample Tags: ", KEYWORD_TAGS}, {"Description: ", KEYWORD_BODY},
+};
+
+typedef struct sbuf {
+    char *s;
+    size_t len, cap;
+} sbuf;
+
+static int sb_add(sbuf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 128;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->s, cap);
+        if (!p)
+            return -1;
+        b->s = p;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+    return 0;
+}
+
+int keyword_fields(const char *source, char *out[KEYWORD_FIELDS])
+{
+    sbuf f[KEYWORD_FIELDS];
+    memset(f, 0, sizeof f);
+    int current = KEYWORD_BODY, rc = 0;
+    for (const char *line = source ? source : ""; *line && !rc;) {
+        const char *eol = strchr(line, '\n');
+        size_t len = eol ? (size_t)(eol - line) : strlen(line);
+        const char *value = line;
+        size_t vlen = len;
+        for (size_t i = 0; i < sizeof LABELS / sizeof LABELS[0]; i++) {
+            size_t ll = strlen(LABELS[i].label);
+            if (len >= ll && memcmp(line, LABELS[i].label, ll) == 0) {
+                current = LABELS[i].field;
+                value = line + ll;
+                vlen = len - ll;
+                break;
+            }
+        }
+        /* a line without a label continues the field before it (multi-line descriptions) */
+        if (current >= 0) {
+            if (f[current].len)
+                rc = sb_add(&f[current], "\n", 1);
+            if (!rc)
+                rc = sb_add(&f[current], value, vlen);
+        }
+        line = eol ? eol + 1 : line + len;
+    }
+    for (int i = 0; i < KEYWORD_FIELDS && !rc; i++)
+        if (!f[i].s)
+            rc = sb_add(&f[i], "", 0);
+    if (rc) {
+        for (int i = 0; i < KEYWORD_FIELDS; i++)
+            free(f[i].s);
+        return -1;
+    }
+    for (int i = 0; i < KEYWORD_FIELDS; i++)
+        out[i] = f[i].s;
+    return 0;
+}

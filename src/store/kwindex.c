@@ -1,0 +1,382 @@
+#include "kwindex.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keyword.h"
+
+/* ---- the FTS5 tokenizer ---- */
+
+typedef struct fts_token_ctx {
+    void *fts_ctx;
+    int (*x_token)(void *, int, const char *, int, int, int);
+} fts_token_ctx;
+
+static int fts_emit(void *ctx, const char *token, size_t len, size_t start, size_t end)
+{
+    fts_token_ctx *c = ctx;
+    return c->x_token(c->fts_ctx, 0, token, (int)len, (int)start, (int)end);
+}
+
+static int fts_create(void *unused, const char **args, int n_args, Fts5Tokenizer **out)
+{
+    (void)unused;
+    (void)args;
+    (void)n_args;
+    static int instance; /* the tokenizer has no state: any non-NULL handle will do */
+    *out = (Fts5Tokenizer *)&instance;
+    return SQLITE_OK;
+}
+
+static void fts_delete(Fts5Tokenizer *t) { (void)t; }
+
+static int fts_tokenize(Fts5Tokenizer *t, void *fts_ctx, int flags, const char *text, int n_text,
+                        int (*x_token)(void *, int, const char *, int, int, int))
+{
+    (void)t;
+    fts_token_ctx c = {fts_ctx, x_token};
+    enum keyword_mode mode = (flags & FTS5_TOKENIZE_QUERY) ? KEYWORD_QUERY : KEYWORD_DOCUMENT;
+    int rc = keyword_tokenize(text ? text : "", text && n_text > 0 ? (size_t)n_text : 0, mode, fts_emit, &c);
+    return rc == -1 ? SQLITE_NOMEM : rc;
+}
+
+static fts5_api *fts5_api_of(sqlite3 *db)
+{
+    fts5_api *api = NULL;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+        sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    return api;
+}
+
+/* ---- BM25F: BM25 with each column normalised by its own length ----
+ * FTS5's built-in bm25() normalises by the length of the whole row, so a sample without a vibe
+ * analysis (a title and a genre) outranks an analysed one (the same title and genre plus a
+ * description) only because it is shorter. Here each column's term frequency is normalised by
+ * that column's length against its average (Robertson & Zaragoza's BM25F), weighted, summed,
+ * and saturated once per query term:
+ *   tf'(t) = Σ_c w_c · tf_c(t) / (1 - b + b · len_c / avglen_c)
+ *   score  = Σ_t idf(t) · tf'(t) · (k1 + 1) / (tf'(t) + k1),  idf = ln((N - n + 0.5)/(n + 0.5) + 1)
+ * with k1 = 1.2, b = 0.75 (the usual values, also FTS5's). */
+#define BM25F_K1 1.2
+#define BM25F_B 0.75
+
+typedef struct bm25f_stats {
+    int n_phrase, n_col;
+    double *idf;    /* n_phrase */
+    double *avglen; /* n_col */
+} bm25f_stats;
+
+static void bm25f_stats_free(void *p)
+{
+    bm25f_stats *st = p;
+    if (st) {
+        free(st->idf);
+        free(st->avglen);
+        free(st);
+    }
+}
+
+static int count_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *ud)
+{
+    (void)api;
+    (void)fts;
+    (*(sqlite3_int64 *)ud)++;
+    return SQLITE_OK;
+}
+
+/* Per query, once: the idf of each phrase and each column's average length. */
+static bm25f_stats *bm25f_stats_of(const Fts5ExtensionApi *api, Fts5Context *fts)
+{
+    bm25f_stats *st = api->xGetAuxdata(fts, 0);
+    if (st)
+        return st;
+    if (!(st = calloc(1, sizeof *st)))
+        return NULL;
+    st->n_phrase = api->xPhraseCount(fts);
+    st->n_col = api->xColumnCount(fts);
+    st->idf = calloc((size_t)st->n_phrase + 1, sizeof *st->idf);
+    st->avglen = calloc((size_t)st->n_col + 1, sizeof *st->avglen);
+    sqlite3_int64 rows = 0;
+    if (!st->idf || !st->avglen || api->xRowCount(fts, &rows) != SQLITE_OK)
+        goto fail;
+    for (int c = 0; c < st->n_col; c++) {
+        sqlite3_int64 total = 0;
+        if (api->xColumnTotalSize(fts, c, &total) != SQLITE_OK)
+            goto fail;
+        st->avglen[c] = rows > 0 ? (double)total / (double)rows : 0;
+    }
+    for (int p = 0; p < st->n_phrase; p++) {
+        sqlite3_int64 hits = 0;
+        if (api->xQueryPhrase(fts, p, &hits, count_row) != SQLITE_OK)
+            goto fail;
+        st->idf[p] = log(((double)rows - (double)hits + 0.5) / ((double)hits + 0.5) + 1.0);
+    }
+    if (api->xSetAuxdata(fts, st, bm25f_stats_free) != SQLITE_OK)
+        return NULL; /* xSetAuxdata freed it */
+    return st;
+fail:
+    bm25f_stats_free(st);
+    return NULL;
+}
+
+/* samplevec_bm25(table, w_0, ..., w_{n-1}): the row's BM25F score (larger is better); a
+ * missing weight is 1. */
+static void bm25f_function(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int n_val,
+                           sqlite3_value **val)
+{
+    bm25f_stats *st = bm25f_stats_of(api, fts);
+    if (!st) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    double small[64], *tf = small;
+    size_t cells = (size_t)st->n_phrase * (size_t)st->n_col;
+    if (cells > sizeof small / sizeof *small && !(tf = malloc(cells * sizeof *tf))) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    memset(tf, 0, cells * sizeof *tf);
+    int n_inst = 0, rc = api->xInstCount(fts, &n_inst);
+    for (int i = 0; rc == SQLITE_OK && i < n_inst; i++) {
+        int phrase, col, off;
+        if ((rc = api->xInst(fts, i, &phrase, &col, &off)) == SQLITE_OK && phrase < st->n_phrase &&
+            col < st->n_col)
+            tf[(size_t)phrase * (size_t)st->n_col + (size_t)col] += 1;
+    }
+    double norm[64];
+    for (int c = 0; rc == SQLITE_OK && c < st->n_col && c < 64; c++) {
+        int len = 0;
+        rc = api->xColumnSize(fts, c, &len);
+        double rel = st->avglen[c] > 0 ? (double)len / st->avglen[c] : 0;
+        norm[c] = 1.0 - BM25F_B + BM25F_B * rel;
+    }
+    double score = 0;
+    for (int p = 0; rc == SQLITE_OK && p < st->n_phrase; p++) {
+        double t = 0;
+        for (int c = 0; c < st->n_col && c < 64; c++) {
+            double f = tf[(size_t)p * (size_t)st->n_col + (size_t)c];
+            if (f > 0)
+                t += (c < n_val ? sqlite3_value_double(val[c]) : 1.0) * f / norm[c];
+        }
+        if (t > 0)
+            score += st->idf[p] * t * (BM25F_K1 + 1) / (t + BM25F_K1);
+    }
+    if (tf != small)
+        free(tf);
+    if (rc != SQLITE_OK)
+        sqlite3_result_error_code(ctx, rc);
+    else
+        sqlite3_result_double(ctx, score);
+}
+
+int kwindex_register(sqlite3 *db, char err[SV_ERR_LEN])
+{
+    static fts5_tokenizer tokenizer = {fts_create, fts_delete, fts_tokenize};
+    fts5_api *api = fts5_api_of(db);
+    if (!api || api->iVersion < 2)
+        return sv_fail(err, SV_EXIT_DATA,
+                       "this SQLite library has no FTS5 (full-text search): install Debian's libsqlite3-0");
+    if (api->xCreateTokenizer(api, "samplevec", NULL, &tokenizer, NULL) != SQLITE_OK ||
+        api->xCreateFunction(api, "samplevec_bm25", NULL, bm25f_function, NULL) != SQLITE_OK)
+        return sv_fail(err, SV_EXIT_DATA, "cannot register the keyword tokenizer: %s", sqlite3_errmsg(db));
+    return 0;
+}
+
+/* ---- the table ---- */
+
+int kwindex_exists(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    int found = 0;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='" KWINDEX_TABLE "'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    found = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return found;
+}
+
+static int exec(sqlite3 *db, const char *sql, const char *what, char err[SV_ERR_LEN])
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+        return 0;
+    int rc = sv_fail(err, SV_EXIT_DATA, "keyword index: cannot %s: %s", what, msg ? msg : sqlite3_errmsg(db));
+    sqlite3_free(msg);
+    return rc;
+}
+
+int kwindex_create(sqlite3 *db, char err[SV_ERR_LEN])
+{
+    return exec(db,
+                "CREATE VIRTUAL TABLE IF NOT EXISTS " KWINDEX_TABLE
+                " USING fts5(title, genre, mood, tags, params, body, content='', tokenize='samplevec')",
+                "create it", err);
+}
+
+struct kwindex_writer {
+    sqlite3 *db;
+    sqlite3_stmt *insert, *remove; /* prepared once, reused per row */
+};
+
+void kwindex_writer_free(kwindex_writer *w)
+{
+    if (!w)
+        return;
+    sqlite3_finalize(w->insert);
+    sqlite3_finalize(w->remove);
+    free(w);
+}
+
+kwindex_writer *kwindex_writer_new(sqlite3 *db, char err[SV_ERR_LEN])
+{
+    kwindex_writer *w = calloc(1, sizeof *w);
+    if (!w) {
+        sv_fail(err, SV_EXIT_DATA, "out of memory");
+        return NULL;
+    }
+    w->db = db;
+    if (sqlite3_prepare_v3(db, "INSERT INTO " KWINDEX_TABLE "(rowid, title, genre, mood, tags, params, body)"
+                           " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                           -1, SQLITE_PREPARE_PERSISTENT, &w->insert, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v3(db,
+                           "INSERT INTO " KWINDEX_TABLE "(" KWINDEX_TABLE
+                           ", rowid, title, genre, mood, tags, params, body)"
+                           " VALUES('delete', ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                           -1, SQLITE_PREPARE_PERSISTENT, &w->remove, NULL) != SQLITE_OK) {
+        sv_fail(err, SV_EXIT_DATA, "keyword index: %s", sqlite3_errmsg(db));
+        kwindex_writer_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+static int write_entry(kwindex_writer *w, sqlite3_stmt *st, int64_t id, const char *source, char err[SV_ERR_LEN])
+{
+    char *fields[KEYWORD_FIELDS];
+    if (keyword_fields(source, fields) != 0)
+        return sv_fail(err, SV_EXIT_DATA, "out of memory");
+    int rc = 0;
+    sqlite3_bind_int64(st, 1, id);
+    for (int i = 0; i < KEYWORD_FIELDS; i++)
+        sqlite3_bind_text(st, i + 2, fields[i], -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = sv_fail(err, SV_EXIT_DATA, "keyword index: cannot index sample %lld: %s", (long long)id,
+                     sqlite3_errmsg(w->db));
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    for (int i = 0; i < KEYWORD_FIELDS; i++)
+        free(fields[i]);
+    return rc;
+}
+
+int kwindex_writer_put(kwindex_writer *w, int64_t sample_id, const char *old_source, const char *new_source,
+                       char err[SV_ERR_LEN])
+{
+    int rc;
+    if (old_source && (rc = write_entry(w, w->remove, sample_id, old_source, err)))
+        return rc;
+    return new_source ? write_entry(w, w->insert, sample_id, new_source, err) : 0;
+}
+
+/* ---- queries ---- */
+
+typedef struct expr_buf {
+    char *s;
+    size_t len, cap;
+    size_t n_tokens;
+    int oom;
+} expr_buf;
+
+static void expr_add(expr_buf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 128;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->s, cap);
+        if (!p) {
+            b->oom = 1;
+            return;
+        }
+        b->s = p;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+static int expr_token(void *ctx, const char *token, size_t len, size_t start, size_t end)
+{
+    (void)start;
+    (void)end;
+    expr_buf *b = ctx;
+    if (b->n_tokens)
+        expr_add(b, " OR ", 4);
+    expr_add(b, "\"", 1);
+    for (size_t i = 0; i < len; i++)
+        expr_add(b, token[i] == '"' ? "\"\"" : &token[i], token[i] == '"' ? 2 : 1);
+    expr_add(b, "\"", 1);
+    b->n_tokens++;
+    return b->oom ? -1 : 0;
+}
+
+char *kwindex_match_expression(const char *text, size_t *n_tokens)
+{
+    expr_buf b;
+    memset(&b, 0, sizeof b);
+    expr_add(&b, "", 0);
+    if (keyword_tokenize(text, strlen(text), KEYWORD_QUERY, expr_token, &b) != 0 || b.oom) {
+        free(b.s);
+        return NULL;
+    }
+    *n_tokens = b.n_tokens;
+    return b.s;
+}
+
+int kwindex_query(sqlite3 *db, const char *text, size_t limit, query_keyword_hits *out,
+                  size_t *n_tokens, char err[SV_ERR_LEN])
+{
+    size_t n = 0;
+    char *expr = kwindex_match_expression(text, &n);
+    if (!expr)
+        return sv_fail(err, SV_EXIT_DATA, "out of memory");
+    if (n_tokens)
+        *n_tokens = n;
+    int rc = 0;
+    sqlite3_stmt *st = NULL;
+    if (n == 0)
+        goto cleanup;
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT rowid, samplevec_bm25(" KWINDEX_TABLE ", %g, %g, %g, %g, %g, %g) AS s FROM " KWINDEX_TABLE
+             " WHERE " KWINDEX_TABLE " MATCH ?1 ORDER BY s DESC, rowid ASC LIMIT ?2",
+             KWINDEX_W_TITLE, KWINDEX_W_GENRE, KWINDEX_W_MOOD, KWINDEX_W_TAGS, KWINDEX_W_PARAMS, KWINDEX_W_BODY);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        rc = sv_fail(err, SV_EXIT_DATA, "keyword index: %s", sqlite3_errmsg(db));
+        goto cleanup;
+    }
+    sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64)limit : -1);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        if (query_keyword_hits_append(out, sqlite3_column_int64(st, 0), sqlite3_column_double(st, 1))) {
+            rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
+            goto cleanup;
+        }
+    if (step != SQLITE_DONE)
+        rc = sv_fail(err, SV_EXIT_DATA, "keyword index: query failed: %s", sqlite3_errmsg(db));
+cleanup:
+    sqlite3_finalize(st);
+    free(expr);
+    return rc;
+}

@@ -1,0 +1,75 @@
+/* kwindex: the keyword index, an SQLite FTS5 table over the source texts, ranked by BM25.
+ *
+ *   CREATE VIRTUAL TABLE sample_keywords USING fts5(title, genre, mood, tags, params, body,
+ *                                                  content='', tokenize='samplevec');
+ *   rowid = sample_id; the columns are keyword_fields() of the source text (keyword.h).
+ *
+ * The table is contentless (the text is already in sample_embeddings.embedding_source), so
+ * replacing a row's entry needs the text it was indexed with: kwindex_put takes it.
+ * 'samplevec' is keyword.h's tokenizer, registered on each connection by kwindex_register;
+ * without it (the sqlite3 shell) the table cannot be read or written, which is why samplevec
+ * records the generation it indexed (samplevec_meta 'keyword_generation') and treats an index
+ * whose generation lags the store's as stale rather than trusting it.
+ *
+ * The same table lives in the SQLite store itself (written in the transaction that writes the
+ * vectors) and in search's derived keyword cache for stores without a current one.
+ *
+ * Ranking: samplevec_bm25(sample_keywords, KWINDEX_W_TITLE, ..._GENRE, ..._MOOD, ..._TAGS,
+ * ..._PARAMS, ..._BODY), an FTS5 function registered with the tokenizer: BM25F, i.e. Okapi BM25
+ * (k1 = 1.2, b = 0.75) with each column's length normalised against that column's average
+ * (FTS5's own bm25() normalises by the whole row, which favours samples for being short), over
+ * an OR of the query's tokens; larger is better, ties by sample_id ascending.
+ */
+#ifndef SAMPLEVEC_KWINDEX_H
+#define SAMPLEVEC_KWINDEX_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "msg.h"
+#include "query.h"
+
+#define KWINDEX_TABLE "sample_keywords"
+/* The index's format: bumped whenever the tokenizer, the fields or the columns change, so an
+ * index made by another version is rebuilt rather than read with the wrong tokens. Stores keep
+ * it in samplevec_meta 'keyword_format'; the keyword cache in its stamp. */
+#define KWINDEX_FORMAT "1"
+#define KWINDEX_W_TITLE 3.0
+#define KWINDEX_W_GENRE 2.0
+#define KWINDEX_W_MOOD 2.0
+#define KWINDEX_W_TAGS 1.5
+#define KWINDEX_W_PARAMS 1.0
+#define KWINDEX_W_BODY 1.0
+
+/* Registers the 'samplevec' FTS5 tokenizer on db (needed before the table is created, read or
+ * written). 0, or SV_EXIT_DATA with err when the SQLite library has no FTS5. */
+int kwindex_register(sqlite3 *db, char err[SV_ERR_LEN]);
+
+/* 1 if db has the sample_keywords table. */
+int kwindex_exists(sqlite3 *db);
+
+/* Creates the table if absent. 0 or SV_EXIT_DATA. */
+int kwindex_create(sqlite3 *db, char err[SV_ERR_LEN]);
+
+/* Writing entries: statements prepared once on db (whose table must exist), reused per row. */
+typedef struct kwindex_writer kwindex_writer;
+kwindex_writer *kwindex_writer_new(sqlite3 *db, char err[SV_ERR_LEN]); /* NULL with err */
+void kwindex_writer_free(kwindex_writer *w);                           /* NULL is a no-op */
+/* Writes sample_id's entry for new_source; old_source (NULL = none) is the text its current
+ * entry was made from, removed first; new_source NULL only removes. Inside the caller's
+ * transaction. 0 or SV_EXIT_DATA. */
+int kwindex_writer_put(kwindex_writer *w, int64_t sample_id, const char *old_source, const char *new_source,
+                       char err[SV_ERR_LEN]);
+
+/* The rows matching any token of text (keyword.h, query mode), best first, appended to out;
+ * at most limit (0 = every match). *n_tokens (may be NULL) gets the number of tokens the text
+ * gave: 0 means no meaningful word, and nothing is appended. 0 or SV_EXIT_DATA. */
+int kwindex_query(sqlite3 *db, const char *text, size_t limit, query_keyword_hits *out,
+                  size_t *n_tokens, char err[SV_ERR_LEN]);
+
+/* The OR of text's query tokens as an FTS5 MATCH expression, each token quoted; caller frees.
+ * *n_tokens gets their number. NULL when out of memory. */
+char *kwindex_match_expression(const char *text, size_t *n_tokens);
+
+#endif
