@@ -106,18 +106,5 @@ int main(void)
         same &= g[i] == bert_gelu(h[i]);
     CHECK(same);
 
-    /* Q8_0 and BF16 activation rounding: vector path equals the scalar twin bit for bit. */
-    float x[96], a[96], b[96];
-    for (int i = 0; i < 96; i++)
-        x[i] = 3.0f * frand(&seed) * (i < 32 ? 0.0f : 1.0f) + (i == 70 ? 50.0f : 0.0f); /* a zero block */
-    bert_act_round(x, a, 96, 8);
-    bert_act_round_ref(x, b, 96, 8);
-    CHECK(memcmp(a, b, sizeof a) == 0);
-    CHECK(a[0] == 0.0f && fabsf(a[70] - x[70]) <= x[70] / 1024.0f); /* zero block; the max to f16 scale */
-    CHECK(fabsf(a[71] - x[71]) <= 50.0f / 127.0f / 2.0f * 1.01f);
-    bert_act_round(x, a, 96, 30);
-    uint32_t bits;
-    memcpy(&bits, &a[40], 4);
-    CHECK((bits & 0xffff) == 0 && fabsf(a[40] - x[40]) <= fabsf(x[40]) / 256.0f);
     return check_summary();
 }
