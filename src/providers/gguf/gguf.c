@@ -9,8 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "quant.h"
-
 struct gguf_file {
     const unsigned char *base; /* the whole file */
     size_t size;
@@ -118,6 +116,20 @@ int gguf_type_supported(uint32_t type)
     return type == GGML_T_F32 || type == GGML_T_F16 || type == GGML_T_BF16 || type == GGML_T_Q8_0 ||
            type == GGML_T_Q4_0 || type == GGML_T_Q4_1 || type == GGML_T_Q5_0 || type == GGML_T_Q5_1 ||
            type == GGML_T_Q4_K || type == GGML_T_Q5_K || type == GGML_T_Q6_K;
+}
+
+/* The 6-bit scale and min of sub-block j (0..7) of a Q4_K/Q5_K super-block: 12 bytes hold
+ * eight 6-bit scales and eight 6-bit mins; sub-blocks 4..7 keep their top 2 bits in the top
+ * bits of bytes 0..7. */
+static void k4_scale_min(int j, const unsigned char *q, int *sc, int *m)
+{
+    if (j < 4) {
+        *sc = q[j] & 63;
+        *m = q[j + 4] & 63;
+    } else {
+        *sc = (q[j + 4] & 0x0f) | (q[j - 4] >> 6) << 4;
+        *m = (q[j + 4] >> 4) | (q[j] >> 6) << 4;
+    }
 }
 
 const char *gguf_str_print(gguf_str s, char *buf, size_t bufsize)
@@ -613,21 +625,99 @@ void gguf_dequantize(const gguf_tensor *t, uint64_t first, uint64_t n, float *ds
             memcpy(&dst[i], &b, 4);
         }
         break;
-    default: { /* the block types: codes and scales (quant.h), w = s·(c − o) + m */
-        const quant_format *f = quant_format_of(t->type);
-        uint8_t c[256];
-        float scale[16], minv[16];
-        if (!f)
-            break;
-        p = t->data + first / (uint64_t)f->block * (uint64_t)f->bytes;
-        for (uint64_t b = 0; b < n / (uint64_t)f->block; b++, p += f->bytes) {
-            quant_unpack_block(f, p, c, scale, minv);
-            for (int i = 0; i < f->block; i++) {
-                int g = i / f->group;
-                dst[b * (uint64_t)f->block + (uint64_t)i] = scale[g] * (float)((int)c[i] - f->offset) + minv[g];
+    case GGML_T_Q8_0:
+        p = t->data + first / 32 * 34;
+        for (uint64_t b = 0; b < n / 32; b++, p += 34) {
+            float d = gguf_f16_to_f32((uint16_t)(p[0] | p[1] << 8));
+            for (int i = 0; i < 32; i++)
+                dst[b * 32 + i] = d * (float)(int8_t)p[2 + i];
+        }
+        break;
+    case GGML_T_Q4_0: /* d, 16 bytes: low nibbles are x[0..16), high nibbles x[16..32), q - 8 */
+    case GGML_T_Q4_1: /* d, m, 16 bytes: q·d + m */
+        {
+            int has_m = t->type == GGML_T_Q4_1, bs = has_m ? 20 : 18;
+            p = t->data + first / 32 * (uint64_t)bs;
+            for (uint64_t b = 0; b < n / 32; b++, p += bs) {
+                float d = gguf_f16_to_f32((uint16_t)(p[0] | p[1] << 8));
+                float m = has_m ? gguf_f16_to_f32((uint16_t)(p[2] | p[3] << 8)) : -8.0f * d;
+                const unsigned char *qs = p + (has_m ? 4 : 2);
+                for (int j = 0; j < 16; j++) {
+                    dst[b * 32 + j] = (float)(qs[j] & 0x0f) * d + m;
+                    dst[b * 32 + j + 16] = (float)(qs[j] >> 4) * d + m;
+                }
             }
         }
         break;
-    }
+    case GGML_T_Q5_0: /* d, u32 qh (bit j = 5th bit of x[j]), 16 bytes of nibbles; q - 16 */
+    case GGML_T_Q5_1: /* d, m, qh, nibbles; q·d + m */
+        {
+            int has_m = t->type == GGML_T_Q5_1, bs = has_m ? 24 : 22;
+            p = t->data + first / 32 * (uint64_t)bs;
+            for (uint64_t b = 0; b < n / 32; b++, p += bs) {
+                float d = gguf_f16_to_f32((uint16_t)(p[0] | p[1] << 8));
+                float m = has_m ? gguf_f16_to_f32((uint16_t)(p[2] | p[3] << 8)) : -16.0f * d;
+                const unsigned char *h = p + (has_m ? 4 : 2), *qs = h + 4;
+                uint32_t qh = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
+                for (int j = 0; j < 16; j++) {
+                    int x0 = (qs[j] & 0x0f) | (int)((qh >> j) & 1) << 4;
+                    int x1 = (qs[j] >> 4) | (int)((qh >> (j + 16)) & 1) << 4;
+                    dst[b * 32 + j] = (float)x0 * d + m;
+                    dst[b * 32 + j + 16] = (float)x1 * d + m;
+                }
+            }
+        }
+        break;
+    case GGML_T_Q4_K: /* 256: f16 d, f16 dmin, 12 bytes of scales/mins, 128 bytes of nibbles */
+    case GGML_T_Q5_K: /* the same plus 32 bytes of 5th bits before the nibbles */
+        {
+            int five = t->type == GGML_T_Q5_K, bs = five ? 176 : 144;
+            p = t->data + first / 256 * (uint64_t)bs;
+            for (uint64_t b = 0; b < n / 256; b++, p += bs) {
+                float d = gguf_f16_to_f32((uint16_t)(p[0] | p[1] << 8));
+                float dmin = gguf_f16_to_f32((uint16_t)(p[2] | p[3] << 8));
+                const unsigned char *sc = p + 4, *qh = p + 16, *qs = p + (five ? 48 : 16);
+                float *y = dst + b * 256;
+                for (int j = 0; j < 4; j++) { /* 64 values per step: low nibbles, then high */
+                    int s1, m1, s2, m2;
+                    k4_scale_min(2 * j, sc, &s1, &m1);
+                    k4_scale_min(2 * j + 1, sc, &s2, &m2);
+                    float d1 = d * (float)s1, d2 = d * (float)s2, n1 = dmin * (float)m1, n2 = dmin * (float)m2;
+                    for (int l = 0; l < 32; l++) {
+                        int lo = qs[32 * j + l] & 0x0f, hi = qs[32 * j + l] >> 4;
+                        if (five) {
+                            lo += (qh[l] >> (2 * j) & 1) << 4;
+                            hi += (qh[l] >> (2 * j + 1) & 1) << 4;
+                        }
+                        y[64 * j + l] = d1 * (float)lo - n1;
+                        y[64 * j + 32 + l] = d2 * (float)hi - n2;
+                    }
+                }
+            }
+        }
+        break;
+    case GGML_T_Q6_K: /* 256: 128 bytes low nibbles, 64 bytes of 2-bit highs, 16 int8 scales, f16 d */
+        p = t->data + first / 256 * 210;
+        for (uint64_t b = 0; b < n / 256; b++, p += 210) {
+            const unsigned char *ql = p, *qh = p + 128;
+            const signed char *sc = (const signed char *)(p + 192);
+            float d = gguf_f16_to_f32((uint16_t)(p[208] | p[209] << 8));
+            float *y = dst + b * 256;
+            for (int half = 0; half < 2; half++, y += 128, ql += 64, qh += 32, sc += 8)
+                for (int l = 0; l < 32; l++) {
+                    int is = l / 16;
+                    int q1 = ((ql[l] & 0x0f) | (qh[l] & 3) << 4) - 32;
+                    int q2 = ((ql[l + 32] & 0x0f) | (qh[l] >> 2 & 3) << 4) - 32;
+                    int q3 = ((ql[l] >> 4) | (qh[l] >> 4 & 3) << 4) - 32;
+                    int q4 = ((ql[l + 32] >> 4) | (qh[l] >> 6 & 3) << 4) - 32;
+                    y[l] = d * (float)sc[is] * (float)q1;
+                    y[l + 32] = d * (float)sc[is + 2] * (float)q2;
+                    y[l + 64] = d * (float)sc[is + 4] * (float)q3;
+                    y[l + 96] = d * (float)sc[is + 6] * (float)q4;
+                }
+        }
+        break;
+    default:
+        break;
     }
 }

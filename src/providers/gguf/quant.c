@@ -140,7 +140,16 @@ static int rne(float v)
 
 static float f16_round(float x) { return gguf_f16_to_f32(gguf_f32_to_f16(x)); }
 
-/* Σq, o·Σq and sx for the groups of one block of `n` values whose scale is dx. */
+/* Group g's metadata from its code sum s (see quant_act). */
+static void set_group(const quant_format *f, size_t g, int32_t s, float dx, float d_unrounded, const quant_act *a)
+{
+    a->dx[g] = dx;
+    a->offsum[g] = f->offset * s;
+    /* Q8_1's s field: the unrounded d times Σq, stored as f16 (quantize_row_q8_1). */
+    a->sx[g] = f->act == QUANT_ACT_Q8_1 ? f16_round(d_unrounded * (float)s) : dx * (float)s;
+}
+
+/* The groups of one block of n codes whose scale is dx, summed here. */
 static void group_sums(const quant_format *f, const int8_t *q, size_t n, float dx, float d_unrounded, size_t g0,
                        const quant_act *a)
 {
@@ -148,10 +157,7 @@ static void group_sums(const quant_format *f, const int8_t *q, size_t n, float d
         int32_t s = 0;
         for (int i = 0; i < f->group; i++)
             s += q[g * (size_t)f->group + (size_t)i];
-        a->dx[g0 + g] = dx;
-        a->offsum[g0 + g] = f->offset * s;
-        /* Q8_1's s field: the unrounded d times Σq, stored as f16 (quantize_row_q8_1). */
-        a->sx[g0 + g] = f->act == QUANT_ACT_Q8_1 ? f16_round(d_unrounded * (float)s) : dx * (float)s;
+        set_group(f, g0 + g, s, dx, d_unrounded, a);
     }
 }
 
@@ -192,6 +198,14 @@ void quant_act_row_ref(const quant_format *f, const float *x, size_t K, const qu
 }
 
 #if defined(__x86_64__)
+__attribute__((target("avx2"))) static int32_t hsum_i32(__m256i v)
+{
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+    return _mm_cvtsi128_si32(s);
+}
+
 /* The same quantizers with AVX2: identical maxima, scales and round-half-even (the vector
  * rounding instruction), so identical codes; the group sums are integer. */
 __attribute__((target("avx2,fma"))) static void act_row_avx2(const quant_format *f, const float *x, size_t K,
@@ -211,7 +225,8 @@ __attribute__((target("avx2,fma"))) static void act_row_avx2(const quant_format 
         if (f->act == QUANT_ACT_Q8_K) {
             if (amax == 0.0f) {
                 memset(a->q + b, 0, 256);
-                group_sums(f, a->q + b, 256, 0.0f, 0.0f, b / (size_t)f->group, a);
+                for (size_t g = b / (size_t)f->group; g < (b + 256) / (size_t)f->group; g++)
+                    set_group(f, g, 0, 0.0f, 0.0f, a);
                 continue;
             }
             size_t i = 0;
@@ -227,6 +242,8 @@ __attribute__((target("avx2,fma"))) static void act_row_avx2(const quant_format 
         const __m256 vm = _mm256_set1_ps(mul);
         const __m256i hi = _mm256_set1_epi32(127);
         const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+        float dr = f->act == QUANT_ACT_Q8_K ? dx : d;
+        size_t G = (size_t)f->group;
         for (size_t i = 0; i < bs; i += 32) {
             __m256i v[4];
             for (int k = 0; k < 4; k++) {
@@ -236,8 +253,15 @@ __attribute__((target("avx2,fma"))) static void act_row_avx2(const quant_format 
             }
             __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(v[0], v[1]), _mm256_packs_epi32(v[2], v[3]));
             _mm256_storeu_si256((__m256i *)(a->q + b + i), _mm256_permutevar8x32_epi32(p, perm));
+            /* Group sums from the same int32 lanes: 16 values are v[0..1], 32 are v[0..3]. */
+            __m256i lo = _mm256_add_epi32(v[0], v[1]), up = _mm256_add_epi32(v[2], v[3]);
+            if (G == 16) {
+                set_group(f, (b + i) / 16, hsum_i32(lo), dx, dr, a);
+                set_group(f, (b + i) / 16 + 1, hsum_i32(up), dx, dr, a);
+            } else {
+                set_group(f, (b + i) / 32, hsum_i32(_mm256_add_epi32(lo, up)), dx, dr, a);
+            }
         }
-        group_sums(f, a->q + b, bs, dx, f->act == QUANT_ACT_Q8_K ? dx : d, b / (size_t)f->group, a);
     }
 }
 #endif

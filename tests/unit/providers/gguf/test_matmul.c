@@ -1,7 +1,7 @@
-/* matmul and quant: the block layouts against an encoder written here from the format table,
- * the activation quantizers (vector = scalar, bit for bit), the reference product against a
- * double-precision dot of the decoded values, and one kernel set against the reference on odd
- * shapes, strides, biases and accumulation.
+/* matmul and quant: the block layouts against an encoder written here from the format table
+ * and against gguf.c's separate decoder, the activation quantizers (vector = scalar, bit for
+ * bit), the reference product against a double-precision dot of the decoded values, and one
+ * kernel set against the reference on odd shapes, strides, biases and accumulation.
  *
  *   test_matmul            formats, quantizers and the reference kernels
  *   test_matmul avx2       the AVX2 kernels against the reference
@@ -161,7 +161,7 @@ static void test_layouts(void)
             ok &= memcmp(c, got, (size_t)f->block) == 0;
             for (int g = 0; g < f->block / f->group; g++)
                 ok &= gs[g] == scale[g] && gm[g] == minv[g];
-            /* gguf_dequantize is w = s·(c − o) + m of the same codes */
+            /* gguf.c's own decoder (written separately) agrees: w = s·(c − o) + m */
             gguf_tensor t = {.type = f->type, .data = blk, .ne = {(uint64_t)f->block, 1, 1, 1}};
             float w[256];
             gguf_dequantize(&t, 0, (uint64_t)f->block, w);
