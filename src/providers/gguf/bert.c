@@ -538,7 +538,7 @@ void bert_gelu_row(float *y, size_t n)
     gelu_row(y, n);
 }
 
-static void layer_norm(float *y, size_t n, const float *w, const float *b, float eps)
+void bert_layer_norm_ref(float *y, size_t n, const float *w, const float *b, float eps)
 {
     double sum = 0.0;
     for (size_t i = 0; i < n; i++)
@@ -555,6 +555,76 @@ static void layer_norm(float *y, size_t n, const float *w, const float *b, float
         y[i] = y[i] * scale * w[i] + b[i];
 }
 
+#if defined(__x86_64__)
+/* The same with AVX2: the sums in 8 double lanes (then added in order), so they differ from
+ * the scalar twin's only in double rounding; the last step is the same float operations. The
+ * scalar loops were 5 % of a Q8_0 forward pass (perf, minilm, 170-token texts). */
+__attribute__((target("avx2,fma"))) static void layer_norm_avx2(float *y, size_t n, const float *w, const float *b,
+                                                               float eps)
+{
+    size_t i = 0;
+    __m256d s0 = _mm256_setzero_pd(), s1 = s0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(y + i);
+        s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+        s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+    }
+    double l[8], sum = 0.0;
+    _mm256_storeu_pd(l, s0);
+    _mm256_storeu_pd(l + 4, s1);
+    for (int k = 0; k < 8; k++)
+        sum += l[k];
+    for (; i < n; i++)
+        sum += y[i];
+    float mean = (float)(sum / (double)n);
+    const __m256 vm = _mm256_set1_ps(mean);
+    s0 = s1 = _mm256_setzero_pd();
+    for (i = 0; i + 8 <= n; i += 8) {
+        __m256 d = _mm256_sub_ps(_mm256_loadu_ps(y + i), vm);
+        _mm256_storeu_ps(y + i, d);
+        __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(d)), hi = _mm256_cvtps_pd(_mm256_extractf128_ps(d, 1));
+        s0 = _mm256_add_pd(s0, _mm256_mul_pd(lo, lo));
+        s1 = _mm256_add_pd(s1, _mm256_mul_pd(hi, hi));
+    }
+    double var = 0.0;
+    _mm256_storeu_pd(l, s0);
+    _mm256_storeu_pd(l + 4, s1);
+    for (int k = 0; k < 8; k++)
+        var += l[k];
+    for (; i < n; i++) {
+        float d = y[i] - mean;
+        y[i] = d;
+        var += (double)d * d;
+    }
+    float scale = 1.0f / sqrtf((float)(var / (double)n) + eps);
+    const __m256 vs = _mm256_set1_ps(scale);
+    for (i = 0; i + 8 <= n; i += 8) {
+        __m256 r = _mm256_mul_ps(_mm256_mul_ps(_mm256_loadu_ps(y + i), vs), _mm256_loadu_ps(w + i));
+        _mm256_storeu_ps(y + i, _mm256_add_ps(r, _mm256_loadu_ps(b + i)));
+    }
+    for (; i < n; i++)
+        y[i] = y[i] * scale * w[i] + b[i];
+}
+#endif
+
+/* y = LN(y) * w + b over a row of n floats, as ggml_norm: mean, then variance of the centred
+ * values, both accumulated in double. */
+static void layer_norm(float *y, size_t n, const float *w, const float *b, float eps)
+{
+#if defined(__x86_64__)
+    if (has_avx2) {
+        layer_norm_avx2(y, n, w, b, eps);
+        return;
+    }
+#endif
+    bert_layer_norm_ref(y, n, w, b, eps);
+}
+
+void bert_layer_norm(float *y, size_t n, const float *w, const float *b, float eps)
+{
+    pthread_once(&gelu_once, gelu_init); /* the CPU feature flags */
+    layer_norm(y, n, w, b, eps);
+}
 
 void bert_softmax_row_ref(float *row, size_t n)
 {

@@ -66,5 +66,9 @@ void bert_softmax_row_ref(float *row, size_t n);
 /* GELU over a row as the forward pass applies it (AVX2 gather when available); bert_gelu is
  * its scalar twin. */
 void bert_gelu_row(float *y, size_t n);
+/* y = LayerNorm(y) · w + b over a row of n floats (mean and variance summed in double, as
+ * ggml_norm): the forward pass's (AVX2 when available) and its scalar twin. */
+void bert_layer_norm(float *y, size_t n, const float *w, const float *b, float eps);
+void bert_layer_norm_ref(float *y, size_t n, const float *w, const float *b, float eps);
 
 #endif

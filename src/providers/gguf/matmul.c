@@ -19,14 +19,15 @@ struct mm_kernels {
     int p;             /* activation rows per tile */
     mm_tile_fn tile;
     mm_widen_fn widen; /* NULL: scalar conversion */
+    mm_panel_fn panel_q8_0; /* a full Q8_0 panel; NULL: the generic builder */
     int blas;          /* float types through OpenBLAS */
     int simd_act;      /* activation quantizer with AVX2 */
 };
 
-static const mm_kernels k_ref = {"ref", 0, 1, NULL, NULL, 0, 0};
+static const mm_kernels k_ref = {"ref", 0, 1, NULL, NULL, NULL, 0, 0};
 #if defined(__x86_64__)
-static const mm_kernels k_avx2 = {"avx2", 16, 2, mm_tile_avx2, mm_widen_avx2, 1, 1};
-static const mm_kernels k_avx512 = {"avx512", 32, 4, mm_tile_avx512, mm_widen_avx2, 1, 1};
+static const mm_kernels k_avx2 = {"avx2", 16, 2, mm_tile_avx2, mm_widen_avx2, mm_panel_q8_0_avx2, 1, 1};
+static const mm_kernels k_avx512 = {"avx512", 32, 4, mm_tile_avx512, mm_widen_avx2, mm_panel_q8_0_avx2, 1, 1};
 #endif
 
 int mm_type_supported(uint32_t type)
@@ -242,7 +243,10 @@ static void mul_quant(const mm_kernels *k, const quant_format *f, const mm_matri
     t.has_min = f->has_min;
     t.accumulate = accumulate;
     for (size_t n0 = 0; n0 < N; n0 += (size_t)k->nr) {
-        build_panel(f, w, n0, k->nr, panel);
+        if (k->panel_q8_0 && f->type == GGML_T_Q8_0 && N - n0 >= (size_t)k->nr)
+            k->panel_q8_0(w->data + n0 * w->row_bytes, w->row_bytes, K, k->nr, panel);
+        else
+            build_panel(f, w, n0, k->nr, panel);
         t.bias = bias ? bias + n0 : NULL;
         t.ncols = N - n0 < (size_t)k->nr ? (int)(N - n0) : k->nr;
         for (size_t m0 = 0; m0 < M; m0 += (size_t)k->p) {

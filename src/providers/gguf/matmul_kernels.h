@@ -39,6 +39,10 @@ typedef struct mm_tile_args {
 
 typedef void (*mm_tile_fn)(const mm_tile_args *a);
 
+/* Builds the panel of the nr rows of a Q8_0 matrix (K columns) that start at rows, row_bytes
+ * apart; nr is the kernel's NR and every row exists. The same bytes as the generic builder. */
+typedef void (*mm_panel_fn)(const unsigned char *rows, size_t row_bytes, size_t K, int nr, unsigned char *panel);
+
 /* F16 or BF16 (ggml type) to float32: n values. */
 typedef void (*mm_widen_fn)(uint32_t type, const unsigned char *src, float *dst, size_t n);
 
@@ -48,6 +52,7 @@ int mm_x86_has_avx512(void);    /* AVX-512 F, BW, VL, VNNI */
 void mm_tile_avx2(const mm_tile_args *a);   /* NR 16, P 2 */
 void mm_tile_avx512(const mm_tile_args *a); /* NR 32, P 4 */
 void mm_widen_avx2(uint32_t type, const unsigned char *src, float *dst, size_t n);
+void mm_panel_q8_0_avx2(const unsigned char *rows, size_t row_bytes, size_t K, int nr, unsigned char *panel);
 #endif
 
 #endif

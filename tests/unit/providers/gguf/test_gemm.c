@@ -106,5 +106,25 @@ int main(void)
         same &= g[i] == bert_gelu(h[i]);
     CHECK(same);
 
+    /* LayerNorm: the vector row against the scalar twin (sums in double either way), odd
+     * lengths and tails, an offset that makes the centring matter. */
+    static const size_t ln_lens[] = {1, 7, 8, 9, 33, 384, 385};
+    double lworst = 0.0;
+    for (size_t li = 0; li < sizeof ln_lens / sizeof ln_lens[0]; li++) {
+        size_t n = ln_lens[li];
+        float a[385], b[385], w[385], bb[385];
+        for (size_t j = 0; j < n; j++) {
+            a[j] = b[j] = 100.0f + 3.0f * frand(&seed);
+            w[j] = frand(&seed);
+            bb[j] = frand(&seed);
+        }
+        bert_layer_norm(a, n, w, bb, 1e-12f);
+        bert_layer_norm_ref(b, n, w, bb, 1e-12f);
+        for (size_t j = 0; j < n; j++) {
+            double d = fabs((double)a[j] - b[j]);
+            lworst = d > lworst ? d : lworst;
+        }
+    }
+    CHECK(lworst < 1e-5); /* outputs are O(1): a few float ulps */
     return check_summary();
 }
