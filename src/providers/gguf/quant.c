@@ -215,8 +215,10 @@ __attribute__((target("avx2,fma"))) static void act_row_avx2(const quant_format 
     size_t bs = f->act == QUANT_ACT_Q8_K ? 256 : 32;
     for (size_t b = 0; b < K; b += bs) {
         __m256 mx = _mm256_setzero_ps();
+        /* |x| first: max_ps returns its second operand when one is NaN, so NaNs drop out of the
+         * maximum as in the scalar loop */
         for (size_t i = 0; i < bs; i += 8)
-            mx = _mm256_max_ps(mx, _mm256_andnot_ps(sign, _mm256_loadu_ps(x + b + i)));
+            mx = _mm256_max_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(x + b + i)), mx);
         float m8[8], amax = 0.0f;
         _mm256_storeu_ps(m8, mx);
         for (int i = 0; i < 8; i++)
@@ -240,7 +242,7 @@ __attribute__((target("avx2,fma"))) static void act_row_avx2(const quant_format 
             dx = f16_round(d);
         }
         const __m256 vm = _mm256_set1_ps(mul);
-        const __m256i hi = _mm256_set1_epi32(127);
+        const __m256i hi = _mm256_set1_epi32(127), lo = _mm256_set1_epi32(-128);
         const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
         float dr = f->act == QUANT_ACT_Q8_K ? dx : d;
         size_t G = (size_t)f->group;
@@ -249,7 +251,10 @@ __attribute__((target("avx2,fma"))) static void act_row_avx2(const quant_format 
             for (int k = 0; k < 4; k++) {
                 __m256 s = _mm256_round_ps(_mm256_mul_ps(_mm256_loadu_ps(x + b + i + 8 * k), vm),
                                            _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-                v[k] = _mm256_min_epi32(_mm256_cvtps_epi32(s), hi); /* min: Q8_K's clamp; a no-op for Q8_0 */
+                s = _mm256_and_ps(s, _mm256_cmp_ps(s, s, _CMP_ORD_Q)); /* NaN (from a non-finite x) → 0, as rne() */
+                /* min: Q8_K's clamp, a no-op for Q8_0; max: only a non-finite row gets here, and the
+                 * lanes must stay what packs stores, since the group sums add them */
+                v[k] = _mm256_max_epi32(_mm256_min_epi32(_mm256_cvtps_epi32(s), hi), lo);
             }
             __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(v[0], v[1]), _mm256_packs_epi32(v[2], v[3]));
             _mm256_storeu_si256((__m256i *)(a->q + b + i), _mm256_permutevar8x32_epi32(p, perm));
