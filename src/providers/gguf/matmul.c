@@ -20,14 +20,17 @@ struct mm_kernels {
     mm_tile_fn tile;
     mm_widen_fn widen; /* NULL: scalar conversion */
     mm_panel_fn panel_q8_0; /* a full Q8_0 panel; NULL: the generic builder */
+    void (*ftile)(const mm_ftile_args *a); /* float types: own tile (NR 32, P 6); NULL: OpenBLAS */
+    void (*fpanel)(uint32_t type, const unsigned char *rows, size_t row_bytes, size_t K, size_t valid, float *panel);
     int blas;          /* float types through OpenBLAS */
     int simd_act;      /* activation quantizer with AVX2 */
 };
 
-static const mm_kernels k_ref = {"ref", 0, 1, NULL, NULL, NULL, 0, 0};
+static const mm_kernels k_ref = {"ref", 0, 1, NULL, NULL, NULL, NULL, NULL, 0, 0};
 #if defined(__x86_64__)
-static const mm_kernels k_avx2 = {"avx2", 16, 2, mm_tile_avx2, mm_widen_avx2, mm_panel_q8_0_avx2, 1, 1};
-static const mm_kernels k_avx512 = {"avx512", 32, 4, mm_tile_avx512, mm_widen_avx2, mm_panel_q8_0_avx2, 1, 1};
+static const mm_kernels k_avx2 = {"avx2", 16, 2, mm_tile_avx2, mm_widen_avx2, mm_panel_q8_0_avx2, NULL, NULL, 1, 1};
+static const mm_kernels k_avx512 = {"avx512", 32, 4, mm_tile_avx512, mm_widen_avx2, mm_panel_q8_0_avx2,
+                                    mm_ftile_avx512, mm_fpanel_avx512, 1, 1};
 #endif
 
 int mm_type_supported(uint32_t type)
@@ -312,6 +315,28 @@ static void mul_float(const mm_kernels *k, const mm_matrix *w, const float *x, s
                 for (size_t i = 0; i < K; i++)
                     s += xr[i] * panel[i];
                 y[m * ldy + n] = epilogue(s, &y[m * ldy + n], accumulate, bias ? &bias[n] : NULL);
+            }
+        }
+        return;
+    }
+    if (k->ftile) {
+        mm_ftile_args t;
+        t.panel = panel;
+        t.K = K;
+        t.bias = NULL;
+        t.accumulate = accumulate;
+        for (size_t n0 = 0; n0 < N; n0 += 32) {
+            size_t valid = N - n0 < 32 ? N - n0 : 32;
+            k->fpanel(w->type, w->data + n0 * w->row_bytes, w->row_bytes, K, valid, panel);
+            t.bias = bias ? bias + n0 : NULL;
+            t.ncols = (int)valid;
+            for (size_t m0 = 0; m0 < M; m0 += MM_FTILE_MAX_P) {
+                for (int i = 0; i < MM_FTILE_MAX_P; i++) {
+                    size_t m = m0 + (size_t)i < M ? m0 + (size_t)i : M - 1;
+                    t.x[i] = x + m * ldx;
+                    t.y[i] = m0 + (size_t)i < M ? y + m * ldy + n0 : NULL;
+                }
+                k->ftile(&t);
             }
         }
         return;

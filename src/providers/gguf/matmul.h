@@ -18,17 +18,19 @@
  *   "ref"     scalar C for everything: the reference the tests compare the others with
  *   "avx2"    AVX2 integer kernels for the block types (8 output rows per vector); OpenBLAS
  *             sgemm for the float types
- *   "avx512"  AVX-512 VNNI integer kernels (16 output rows per vector, vpdpbusd); OpenBLAS
- *             for the float types. Needs AVX-512 F, BW, VL and VNNI (Ice Lake, Zen 4 and
- *             later); a CPU with AVX-512 but no VNNI (Skylake-SP) runs "avx2".
+ *   "avx512"  AVX-512 VNNI integer kernels (16 output rows per vector, vpdpbusd) and an
+ *             AVX-512 FMA tile for the float types (32 rows × 6 tokens; OpenBLAS runs its AVX2
+ *             kernels on Zen 5, and this tile took 40 % less time for minilm F32 and F16).
+ *             Needs AVX-512 F, BW, VL and VNNI (Ice Lake, Zen 4 and later); a CPU with AVX-512
+ *             but no VNNI (Skylake-SP) runs "avx2".
  * On block types every kernel computes quant.h's expression in the same order, so all three
- * give the same bits. On float types OpenBLAS sums in its own order (within 1e-5·K relative
- * of the reference).
+ * give the same bits. On float types the SIMD kernels sum with FMAs, OpenBLAS in its own
+ * order (within 1e-5 of Σ|x·w| of the reference).
  *
  * Determinism: an output's value depends on its own row of X and row of W only, never on M,
- * on how the rows were split, or on the thread that computed it — except through OpenBLAS on
- * float types, whose last bits can depend on M; split rows with mm_chunk_rows (a function of
- * the total row count alone) and every thread count gives the same bits.
+ * on how the rows were split, or on the thread that computed it — except through OpenBLAS
+ * ("avx2" on float types), whose last bits can depend on M; split rows with mm_chunk_rows (a
+ * function of the total row count alone) and every thread count gives the same bits.
  *
  * Threads: mm_mul runs on the calling thread. To spread a product over nth threads, each
  * thread (ith = 0 … nth−1, its own scratch) claims row chunks from a shared counter — what

@@ -46,12 +46,33 @@ typedef void (*mm_panel_fn)(const unsigned char *rows, size_t row_bytes, size_t 
 /* F16 or BF16 (ggml type) to float32: n values. */
 typedef void (*mm_widen_fn)(uint32_t type, const unsigned char *src, float *dst, size_t n);
 
+/* Float weights (F32, F16, BF16): a float panel holds NR rows as [K][NR] floats (k-major, 64-byte
+ * aligned; rows past the matrix's end are zero). A float tile multiplies it with P activation
+ * rows: y[p][r] = Σ_k x[p][k]·panel[k][r] by fused multiply-adds in k order, then the same
+ * epilogue as the block types. */
+#define MM_FTILE_MAX_P 6
+
+typedef struct mm_ftile_args {
+    const float *panel;
+    size_t K;
+    const float *x[MM_FTILE_MAX_P]; /* activation rows (a short tile repeats one) */
+    float *y[MM_FTILE_MAX_P];       /* output rows at the panel's first column; NULL: discard */
+    const float *bias;
+    int accumulate;
+    int ncols;
+} mm_ftile_args;
+
 #if defined(__x86_64__)
 int mm_x86_has_avx2(void);      /* AVX2 + FMA + F16C */
 int mm_x86_has_avx512(void);    /* AVX-512 F, BW, VL, VNNI */
 void mm_tile_avx2(const mm_tile_args *a);   /* NR 16, P 2 */
 void mm_tile_avx512(const mm_tile_args *a); /* NR 32, P 4 */
 void mm_widen_avx2(uint32_t type, const unsigned char *src, float *dst, size_t n);
+void mm_ftile_avx512(const mm_ftile_args *a); /* NR 32, P 6 */
+/* The float panel of rows [0, valid) (valid <= 32) of an F32/F16/BF16 matrix whose first row is
+ * at rows, row_bytes apart. */
+void mm_fpanel_avx512(uint32_t type, const unsigned char *rows, size_t row_bytes, size_t K, size_t valid,
+                      float *panel);
 void mm_panel_q8_0_avx2(const unsigned char *rows, size_t row_bytes, size_t K, int nr, unsigned char *panel);
 #endif
 

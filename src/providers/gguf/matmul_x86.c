@@ -141,6 +141,120 @@ T512 void mm_tile_avx512(const mm_tile_args *a)
     }
 }
 
+/* ------------------------------------------------------------------ AVX-512, float weights */
+
+/* 32 weight rows (two vectors) × 6 activation rows: per k two panel loads, six broadcasts and
+ * twelve FMAs. OpenBLAS on this class of CPU (Zen 5) runs its AVX2 Haswell kernels. */
+T512 void mm_ftile_avx512(const mm_ftile_args *a)
+{
+    const float *x0 = a->x[0], *x1 = a->x[1], *x2 = a->x[2], *x3 = a->x[3], *x4 = a->x[4], *x5 = a->x[5];
+    __m512 f00 = _mm512_setzero_ps(), f01 = f00, f02 = f00, f03 = f00, f04 = f00, f05 = f00;
+    __m512 f10 = f00, f11 = f00, f12 = f00, f13 = f00, f14 = f00, f15 = f00;
+    const float *p = a->panel;
+    for (size_t k = 0; k < a->K; k++, p += 32) {
+        __m512 w0 = _mm512_load_ps(p), w1 = _mm512_load_ps(p + 16), b;
+        b = _mm512_set1_ps(x0[k]);
+        f00 = _mm512_fmadd_ps(b, w0, f00);
+        f10 = _mm512_fmadd_ps(b, w1, f10);
+        b = _mm512_set1_ps(x1[k]);
+        f01 = _mm512_fmadd_ps(b, w0, f01);
+        f11 = _mm512_fmadd_ps(b, w1, f11);
+        b = _mm512_set1_ps(x2[k]);
+        f02 = _mm512_fmadd_ps(b, w0, f02);
+        f12 = _mm512_fmadd_ps(b, w1, f12);
+        b = _mm512_set1_ps(x3[k]);
+        f03 = _mm512_fmadd_ps(b, w0, f03);
+        f13 = _mm512_fmadd_ps(b, w1, f13);
+        b = _mm512_set1_ps(x4[k]);
+        f04 = _mm512_fmadd_ps(b, w0, f04);
+        f14 = _mm512_fmadd_ps(b, w1, f14);
+        b = _mm512_set1_ps(x5[k]);
+        f05 = _mm512_fmadd_ps(b, w0, f05);
+        f15 = _mm512_fmadd_ps(b, w1, f15);
+    }
+    const __m512 lo[6] = {f00, f01, f02, f03, f04, f05}, hi[6] = {f10, f11, f12, f13, f14, f15};
+    for (int i = 0; i < 6; i++) {
+        store512(a->y[i], lo[i], a->ncols, a->accumulate, a->bias);
+        if (a->ncols > 16)
+            store512(a->y[i] ? a->y[i] + 16 : NULL, hi[i], a->ncols - 16, a->accumulate, a->bias ? a->bias + 16 : NULL);
+    }
+}
+
+/* 16 consecutive values of a float-type row as float32. */
+T512 static __m512 load16(uint32_t type, const unsigned char *p)
+{
+    if (type == GGML_T_F32)
+        return _mm512_loadu_ps((const void *)p);
+    __m256i h = _mm256_loadu_si256((const __m256i *)(const void *)p);
+    if (type == GGML_T_F16)
+        return _mm512_cvtph_ps(h);
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+}
+
+/* r[i] holds 16 values of row i; afterwards r[j] holds value j of the 16 rows. */
+T512 static void transpose16(__m512 r[16])
+{
+    __m512 t[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+        r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xee);
+        r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xee);
+    }
+    for (int i = 0; i < 4; i++) {
+        t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+        t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xdd);
+        t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+        t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xdd);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+        r[i + 4] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0x88);
+        r[i + 12] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0xdd);
+    }
+}
+
+T512 void mm_fpanel_avx512(uint32_t type, const unsigned char *rows, size_t row_bytes, size_t K, size_t valid,
+                           float *panel)
+{
+    size_t es = type == GGML_T_F32 ? 4 : 2, k16 = K / 16 * 16;
+    for (int h = 0; h < 2; h++) { /* rows 0..15, then 16..31 */
+        size_t r0 = (size_t)h * 16;
+        for (size_t k = 0; k < k16; k += 16) {
+            __m512 r[16];
+            for (size_t i = 0; i < 16; i++)
+                r[i] = r0 + i < valid ? load16(type, rows + (r0 + i) * row_bytes + k * es) : _mm512_setzero_ps();
+            transpose16(r);
+            for (size_t j = 0; j < 16; j++)
+                _mm512_store_ps(panel + (k + j) * 32 + r0, r[j]);
+        }
+    }
+    for (size_t k = k16; k < K; k++) /* the tail of an odd K */
+        for (size_t r = 0; r < 32; r++) {
+            float v = 0.0f;
+            if (r < valid) {
+                const unsigned char *p = rows + r * row_bytes + k * es;
+                if (type == GGML_T_F32) {
+                    memcpy(&v, p, 4);
+                } else {
+                    uint16_t u = (uint16_t)(p[0] | p[1] << 8);
+                    if (type == GGML_T_F16) {
+                        v = gguf_f16_to_f32(u);
+                    } else {
+                        uint32_t b = (uint32_t)u << 16;
+                        memcpy(&v, &b, 4);
+                    }
+                }
+            }
+            panel[k * 32 + r] = v;
+        }
+}
+
 /* ------------------------------------------------------------------ AVX2 */
 
 #define T256 __attribute__((target("avx2,fma,f16c")))
