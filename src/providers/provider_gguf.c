@@ -1,6 +1,6 @@
-/* provider_gguf: an in-process BERT encoder from a GGUF file (gguf.c → wordpiece.c → bert.c).
+/* provider_gguf: an in-process BERT encoder from a GGUF file (gguf.c → tokenizer.c → bert.c).
  *
- * Per chunk: tokenize every text ([CLS] … [SEP], cut to the context length), sort by length so
+ * Per chunk: tokenize every text (with the model's specials, cut to the context length), sort by length so
  * each batch packs similar lengths, run batches of up to GGUF_BATCH_TOKENS tokens through one
  * forward pass each, and put the vectors back in the caller's order.
  *
@@ -16,7 +16,7 @@
 #include "gguf.h"
 #include "ollama.h"
 #include "provider.h"
-#include "wordpiece.h"
+#include "tokenizer.h"
 
 /* Tokens per forward pass: enough rows that each weight matrix is read once per ~2k tokens
  * (BLAS efficiency), small enough that a batch's activations stay in the tens of MB. */
@@ -26,7 +26,7 @@
 typedef struct gguf_provider {
     provider base;
     gguf_file *file;
-    wordpiece *wp;
+    tokenizer *tok;
     bert_model *model;
     bert_workspace *ws;
     int threads;
@@ -57,7 +57,7 @@ static int64_t gguf_count_tokens(provider *base, const char *text)
     int32_t *ids = NULL;
     size_t n = 0;
     int trunc = 0;
-    if (wordpiece_encode(p->wp, text ? text : "", (size_t)p->ctx, &ids, &n, &trunc))
+    if (tokenizer_encode(p->tok, text ? text : "", (size_t)p->ctx, &ids, &n, &trunc))
         n = 0;
     free(ids);
     return (int64_t)n;
@@ -94,7 +94,7 @@ static int gguf_embed(provider *base, const char *const *texts, size_t n, float 
     }
     for (size_t i = 0; i < n; i++) {
         int trunc = 0;
-        if (wordpiece_encode(p->wp, texts[i] ? texts[i] : "", (size_t)p->ctx, &ids[i], &lens[i], &trunc)) {
+        if (tokenizer_encode(p->tok, texts[i] ? texts[i] : "", (size_t)p->ctx, &ids[i], &lens[i], &trunc)) {
             rc = sv_fail(err, SV_EXIT_FAILED, "out of memory tokenizing");
             goto cleanup;
         }
@@ -138,7 +138,7 @@ static void gguf_provider_free(provider *base)
     gguf_provider *p = (gguf_provider *)base;
     bert_workspace_free(p->ws);
     bert_free(p->model);
-    wordpiece_free(p->wp);
+    tokenizer_free(p->tok);
     gguf_free(p->file);
     free(p);
 }
@@ -147,7 +147,7 @@ static const provider_vtable gguf_vt = {gguf_embed, gguf_count_tokens, gguf_prov
 
 /* What this provider runs: architecture and tokenizer (tokenizer.ggml.model) names. */
 static const char *const supported_architectures[] = {"bert", "nomic-bert"};
-static const char *const supported_tokenizers[] = {"bert"};
+static const char *const supported_tokenizers[] = {"bert", "t5"};
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 static int in_list(gguf_str s, const char *const *list, size_t n)
@@ -326,13 +326,13 @@ provider *provider_gguf_open(const provider_config *cfg, int *exit_code, char er
         memcpy(err, inner, SV_ERR_LEN);
     if (!rc && why_unsupported(p->file, inner))
         rc = sv_fail(err, SV_EXIT_DATA, "model file '%s': %s", path, inner);
-    if (!rc && (rc = wordpiece_from_gguf(p->file, &p->wp, inner)))
+    if (!rc && (rc = tokenizer_from_gguf(p->file, &p->tok, inner)))
         sv_fail(err, rc, "model file '%s': %s", path, inner);
     if (!rc && (rc = bert_load(p->file, &p->model, inner)))
         sv_fail(err, rc, "model file '%s': %s", path, inner);
-    if (!rc && wordpiece_vocab_size(p->wp) != (size_t)bert_get_info(p->model)->vocab)
+    if (!rc && tokenizer_vocab_size(p->tok) != (size_t)bert_get_info(p->model)->vocab)
         rc = sv_fail(err, SV_EXIT_DATA, "model file '%s': tokenizer has %zu tokens but token_embd.weight has %d rows",
-                     path, wordpiece_vocab_size(p->wp), bert_get_info(p->model)->vocab);
+                     path, tokenizer_vocab_size(p->tok), bert_get_info(p->model)->vocab);
     if (!rc && !(p->ws = bert_workspace_new()))
         rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
     if (rc) {
