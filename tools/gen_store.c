@@ -47,7 +47,7 @@ int main(int argc, char **argv)
     char err[SV_ERR_LEN];
     int rc = 0;
     store *st = store_open(path, 0, &rc, err);
-    if (!st || store_prepare(st, "lexical", "lexical-v1", dims, 1, err) != 0) {
+    if (!st || store_prepare(st, "lexical", "lexical-v1", dims, NULL, 1, err) != 0) {
         fprintf(stderr, "gen_store: %s\n", err);
         return 3;
     }

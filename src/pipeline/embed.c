@@ -197,7 +197,11 @@ static int dry_run(const embed_options *o, library *lib, provider *p, store *st,
         r->skipped += (int64_t)(c.n - c.n_todo);
         r->successful += (int64_t)c.n_todo;
         for (size_t t = 0; t < c.n_todo; t++) {
-            int64_t tokens = provider_count_tokens(p, c.todo_texts[t]);
+            int64_t tokens = provider_count_tokens_as(p, PROVIDER_ROLE_DOCUMENT, c.todo_texts[t]);
+            if (tokens < 0) {
+                rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
+                goto done;
+            }
             if (p->max_input_tokens > 0 && tokens > p->max_input_tokens) {
                 tokens = p->max_input_tokens; /* cut before it is sent: that is what it costs */
                 r->truncated++;
@@ -314,8 +318,8 @@ static int chunk_embed(chunk *c, provider *p, int store_dims, char err[SV_ERR_LE
     for (size_t off = 0; off < c->n_todo; off += p->chunk_size) {
         size_t m = c->n_todo - off < p->chunk_size ? c->n_todo - off : p->chunk_size;
         int64_t billed = -1;
-        int rc = provider_embed(p, c->todo_texts + off, m, c->vectors + off * (size_t)p->dims,
-                                c->results + off, &billed, err);
+        int rc = provider_embed_as(p, PROVIDER_ROLE_DOCUMENT, c->todo_texts + off, m,
+                                   c->vectors + off * (size_t)p->dims, c->results + off, &billed, err);
         if (rc)
             return rc;
         if (billed >= 0)
@@ -537,7 +541,8 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
             int code;
             char serr[SV_ERR_LEN];
             st = store_open(o->store, 1, &code, serr);
-            if (st && (store_meta_get(st, &m, serr) || strcmp(m.model, p->model) || m.dims != p->dims)) {
+            if (st && (store_meta_get(st, &m, serr) || strcmp(m.model, p->model) || m.dims != p->dims ||
+                       strcmp(m.prompts.document, p->prompts.document))) {
                 store_close(st);
                 st = NULL;
             }
@@ -584,7 +589,7 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
         checkpoint_clear(&cp);
         checkpoint_init(&cp);
     }
-    if ((rc = store_prepare(st, p->name, p->model, p->dims, o->reset, err)))
+    if ((rc = store_prepare(st, p->name, p->model, p->dims, &p->prompts, o->reset, err)))
         goto done;
     if (o->vector_index) {
         /* an index the server cannot make is worth a warning, not the run */

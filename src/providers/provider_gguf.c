@@ -15,6 +15,7 @@
 #include "bert.h"
 #include "gguf.h"
 #include "ollama.h"
+#include "prompts.h"
 #include "provider.h"
 #include "tokenizer.h"
 
@@ -368,6 +369,17 @@ provider *provider_gguf_open(const provider_config *cfg, int *exit_code, char er
         gguf_provider_free(&p->base);
         return NULL;
     }
+    /* The model's prompts, from what the file says it is and what it is called */
+    gguf_str arch = {"", 0}, gname = {"", 0}, basename = {"", 0};
+    gguf_get_str(p->file, "general.architecture", &arch);
+    gguf_get_str(p->file, "general.name", &gname);
+    gguf_get_str(p->file, "general.basename", &basename);
+    char arch_s[64], gname_s[PROVIDER_MODEL_LEN], base_s[PROVIDER_MODEL_LEN];
+    snprintf(arch_s, sizeof arch_s, "%.*s", (int)(arch.len < 63 ? arch.len : 63), arch.ptr);
+    snprintf(gname_s, sizeof gname_s, "%.*s", (int)(gname.len < 255 ? gname.len : 255), gname.ptr);
+    snprintf(base_s, sizeof base_s, "%.*s", (int)(basename.len < 255 ? basename.len : 255), basename.ptr);
+    const char *names[3] = {gname_s, base_s, name};
+    prompts_for(arch_s, names, 3, &p->base.prompts);
     p->base.dims = in->hidden;
     p->base.usd_per_mtok = 0.0;
     p->base.tokens_exact = 1;

@@ -49,8 +49,11 @@ void searcher_free(searcher *s); /* NULL is a no-op */
  * Either may be NULL. The provider opened from them must report the store's model id, else
  * the query fails with SV_EXIT_USAGE naming both. Strings are borrowed. */
 void searcher_set_provider(searcher *s, const char *model, const char *base_url);
+/* The prefix put before every query (borrowed; "" = none). NULL, the default, uses the one the
+ * store recorded with its documents (store_meta.prompts.query). */
+void searcher_set_query_prefix(searcher *s, const char *prefix);
 
-/* The store's claim (provider, model, dims, rows). */
+/* The store's claim (provider, model, dims, rows, prompts). */
 const store_meta *searcher_meta(const searcher *s);
 
 /* Top-k for text, embedded with the store's provider. 0 or an SV_EXIT_* code. */

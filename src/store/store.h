@@ -13,8 +13,12 @@
  *     model TEXT, dims INTEGER, source_hash TEXT,
  *     title TEXT, genre TEXT, bpm REAL, musical_key TEXT,
  *     mood_primary TEXT, mood_secondary TEXT, energy_level REAL)   -- search filters
- *   samplevec_meta(key TEXT PRIMARY KEY, value TEXT)  -- 'provider', 'model', 'dims'
- * A store holds one provider/model/dims; store_prepare refuses another unless reset.
+ *   samplevec_meta(key TEXT PRIMARY KEY, value TEXT)  -- 'provider', 'model', 'dims',
+ *                                        -- 'query_prefix', 'document_prefix' (provider_prompts)
+ * A store holds one provider/model/dims and the document prefix its vectors were embedded with;
+ * store_prepare refuses another unless reset. The query prefix is recorded beside them, so that
+ * search embeds queries the way the documents expect; a store from before prefixes has neither
+ * key and reads as "" for both (no prefix, as it was embedded).
  */
 #ifndef SAMPLEVEC_STORE_H
 #define SAMPLEVEC_STORE_H
@@ -50,6 +54,7 @@ typedef struct store_meta {
     char model[PROVIDER_MODEL_LEN];
     int dims;                        /* 0 when unclaimed */
     int64_t rows;                    /* rows in sample_embeddings */
+    provider_prompts prompts;        /* "" each when not recorded */
 } store_meta;
 
 /* One row as search scans it. Pointers borrowed until the callback returns. */
@@ -69,11 +74,12 @@ typedef struct store store;
 
 typedef struct store_vtable {
     int (*meta)(store *s, store_meta *out, char err[SV_ERR_LEN]);
-    /* Creates the schema if absent and claims the store for provider/model/dims. An existing
-     * claim with another model or dims → SV_EXIT_USAGE naming both, unless reset (which drops
-     * every row first). */
-    int (*prepare)(store *s, const char *provider, const char *model, int dims, int reset,
-                   char err[SV_ERR_LEN]);
+    /* Creates the schema if absent and claims the store for provider/model/dims and the
+     * document prefix, recording both prefixes (prompts NULL = none). An existing claim with
+     * another model, dims or document prefix → SV_EXIT_USAGE naming both (store_prompts_check
+     * for the prefix), unless reset (which drops every row first). */
+    int (*prepare)(store *s, const char *provider, const char *model, int dims, const provider_prompts *prompts,
+                   int reset, char err[SV_ERR_LEN]);
     /* out[i] describes ids[i]; one round trip for the whole array. */
     int (*lookup)(store *s, const int64_t *ids, size_t n, store_lookup *out, char err[SV_ERR_LEN]);
     /* Upserts rows[0..n) all-or-nothing; returns once the commit is durable. */
@@ -129,8 +135,15 @@ store *store_open(const char *location, int must_exist, int *exit_code, char err
 void store_close(store *s); /* NULL is a no-op */
 
 int store_meta_get(store *s, store_meta *out, char err[SV_ERR_LEN]);
-int store_prepare(store *s, const char *provider, const char *model, int dims, int reset,
-                  char err[SV_ERR_LEN]);
+int store_prepare(store *s, const char *provider, const char *model, int dims, const provider_prompts *prompts,
+                  int reset, char err[SV_ERR_LEN]);
+/* For prepare: SV_EXIT_USAGE with err saying how to go on when the store's claim m holds
+ * documents embedded with another document prefix than prompts' (NULL = none); else 0. */
+int store_prompts_check(const char *location, const store_meta *m, const provider_prompts *prompts,
+                        char err[SV_ERR_LEN]);
+/* The samplevec_meta keys of the prefixes. */
+#define STORE_QUERY_PREFIX_KEY "query_prefix"
+#define STORE_DOCUMENT_PREFIX_KEY "document_prefix"
 int store_lookup_ids(store *s, const int64_t *ids, size_t n, store_lookup *out, char err[SV_ERR_LEN]);
 int store_upsert(store *s, const store_row *rows, size_t n, char err[SV_ERR_LEN]);
 int store_scan(store *s, store_scan_fn fn, void *ctx, char err[SV_ERR_LEN]);

@@ -118,6 +118,8 @@ static int sqlite_meta(store *base, store_meta *out, char err[SV_ERR_LEN])
     meta_read_text(s, "model", out->model, sizeof out->model);
     meta_read_text(s, "dims", dims, sizeof dims);
     out->dims = atoi(dims);
+    meta_read_text(s, STORE_QUERY_PREFIX_KEY, out->prompts.query, sizeof out->prompts.query);
+    meta_read_text(s, STORE_DOCUMENT_PREFIX_KEY, out->prompts.document, sizeof out->prompts.document);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sample_embeddings", -1, &st, NULL) !=
         SQLITE_OK)
@@ -165,7 +167,7 @@ static int prepare_statements(sqlite_store *s, char err[SV_ERR_LEN])
 }
 
 static int sqlite_prepare(store *base, const char *provider, const char *model, int dims,
-                          int reset, char err[SV_ERR_LEN])
+                          const provider_prompts *prompts, int reset, char err[SV_ERR_LEN])
 {
     sqlite_store *s = (sqlite_store *)base;
     store_meta m;
@@ -182,6 +184,8 @@ static int sqlite_prepare(store *base, const char *provider, const char *model, 
                        "--reset to drop the %lld stored vectors",
                        base->location, m.provider, m.model, m.dims, provider, model, dims,
                        (long long)m.rows);
+    if (same && !reset && (rc = store_prompts_check(base->location, &m, prompts, err)))
+        return rc;
     char sql[2048];
     _Static_assert(sizeof(SCHEMA_SQL_FMT) + 16 < sizeof sql, "the schema fits the buffer");
     if ((rc = exec_sql(s, "BEGIN IMMEDIATE", err)))
@@ -197,7 +201,9 @@ static int sqlite_prepare(store *base, const char *provider, const char *model, 
         goto rollback;
     snprintf(sql, sizeof sql, "%d", dims);
     if ((rc = meta_write(s, "provider", provider, err)) || (rc = meta_write(s, "model", model, err)) ||
-        (rc = meta_write(s, "dims", sql, err)))
+        (rc = meta_write(s, "dims", sql, err)) ||
+        (rc = meta_write(s, STORE_QUERY_PREFIX_KEY, prompts ? prompts->query : "", err)) ||
+        (rc = meta_write(s, STORE_DOCUMENT_PREFIX_KEY, prompts ? prompts->document : "", err)))
         goto rollback;
     if ((rc = exec_sql(s, "COMMIT", err)))
         goto rollback;

@@ -148,6 +148,10 @@ static void read_meta_rows(const cJSON *res, store_meta *m)
             snprintf(m->model, sizeof m->model, "%s", v);
         else if (strcmp(k, "dims") == 0)
             m->dims = atoi(v);
+        else if (strcmp(k, STORE_QUERY_PREFIX_KEY) == 0)
+            snprintf(m->prompts.query, sizeof m->prompts.query, "%s", v);
+        else if (strcmp(k, STORE_DOCUMENT_PREFIX_KEY) == 0)
+            snprintf(m->prompts.document, sizeof m->prompts.document, "%s", v);
     }
 }
 
@@ -198,7 +202,7 @@ cleanup:
 /* ---------------------------------------------------------------- prepare */
 
 static int turso_prepare(store *base, const char *provider, const char *model, int dims,
-                         int reset, char err[SV_ERR_LEN])
+                         const provider_prompts *prompts, int reset, char err[SV_ERR_LEN])
 {
     turso_store *s = (turso_store *)base;
     hrana_body b;
@@ -250,6 +254,8 @@ static int turso_prepare(store *base, const char *provider, const char *model, i
                      (long long)m.rows);
         goto cleanup;
     }
+    if (same && !reset && (rc = store_prompts_check(base->location, &m, prompts, err)))
+        goto cleanup;
     hrana_call_clear(&call);
 
     /* 2. claim it, in one transaction. Reset (or a table without our columns being replaced)
@@ -269,11 +275,11 @@ static int turso_prepare(store *base, const char *provider, const char *model, i
     cond_ok(cond, sizeof cond, k - 1);
     step_open(&b, k++, cond, sql);
     step_close(&b);
-    const char *keys[3] = {"provider", "model", "dims"};
+    const char *keys[5] = {"provider", "model", "dims", STORE_QUERY_PREFIX_KEY, STORE_DOCUMENT_PREFIX_KEY};
     char dims_text[32];
     snprintf(dims_text, sizeof dims_text, "%d", dims);
-    const char *values[3] = {provider, model, dims_text};
-    for (int i = 0; i < 3; i++) {
+    const char *values[5] = {provider, model, dims_text, prompts ? prompts->query : "", prompts ? prompts->document : ""};
+    for (int i = 0; i < 5; i++) {
         cond_ok(cond, sizeof cond, k - 1);
         step_open(&b, k++, cond, "INSERT OR REPLACE INTO samplevec_meta(key, value) VALUES(?, ?)");
         hrana_arg_text(&b, 0, keys[i]);
