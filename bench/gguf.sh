@@ -1,68 +1,75 @@
 #!/usr/bin/env bash
 # Benchmark: the in-process GGUF encoder against llama.cpp itself, same texts, same threads,
-# same run. llama.cpp is node-llama-cpp 3.21.1 (prebuilt CPU backend) via tools/llamacpp/bench_ref.mjs:
+# same run, for F32, F16 and Q8_0 weights; then samplevec's peak memory against the file size.
+#
+# Speed: llama.cpp is node-llama-cpp 3.21.1 (prebuilt CPU backend) via tools/llamacpp/bench_ref.mjs:
 # one text per llama_encode, median of 3 runs after a warm-up, flash attention off and auto (its
 # best setting on CPU). samplevec: `embed-text --repeat 3`, likewise the median of 3 runs after a
-# warm-up, all texts in one call (sorted by length, batched). The model is tools/gguf_writer.py's
-# minilm preset (random weights, all-MiniLM-L6-v2's shape); the texts are N random sentences of
-# 140-190 words from the writer's word list (seed 7), written to build/bench-gguf/texts.json.
-# Also GFLOP/s from the model shape, against the machine's FMA peak (bench/peak_flops.c,
-# median of 5: this VM's clock and neighbours are noisy). Installs node-llama-cpp into
-# build/llamacpp on first use (tools/llamacpp/setup.sh).
+# warm-up, all texts in one call (sorted by length, batched). The two alternate (llama.cpp off,
+# samplevec, llama.cpp auto, samplevec) and the row keeps each side's better figure. The model is
+# tools/gguf_writer.py's minilm preset (random weights, all-MiniLM-L6-v2's shape); the texts are
+# N random sentences of 140-190 words from the writer's word list (seed 7). GFLOP/s from the model
+# shape, against the machine's FMA peak (bench/peak_flops.c, median of 5: this VM's clock and
+# neighbours are noisy).
 #
-#   bench/gguf.sh                    # minilm shape (all-MiniLM-L6-v2), F32, 64 texts, 2 threads
-#   WEIGHTS=f16 bench/gguf.sh        # F16 (or q8_0) weights; THREADS=1 N=32 also work
+# Memory: peak RSS (/usr/bin/time) of one `samplevec embed-text` of 32 texts of 512 tokens each
+# (600 words, cut to the context) against the model file's size; the goal is file + 64 MB.
+#
+#   bench/gguf.sh                       # F32, F16 and Q8_0; 64 texts; 2 threads
+#   WEIGHTS=q8_0 N=32 bench/gguf.sh     # one weight type, fewer texts; THREADS=1 also works
+#   SKIP_RSS=1 bench/gguf.sh            # speed only
+# Installs node-llama-cpp into build/llamacpp on first use (tools/llamacpp/setup.sh).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${SAMPLEVEC:-$here/build/samplevec}
 THREADS=${THREADS:-2}
 N=${N:-64}
-WEIGHTS=${WEIGHTS:-f32}
+WEIGHTS=${WEIGHTS:-"f32 f16 q8_0"}
 export SAMPLEVEC_LLAMACPP=${SAMPLEVEC_LLAMACPP:-$here/build/llamacpp}
 node "$here/tools/llamacpp/embed_ref.mjs" --check "$SAMPLEVEC_LLAMACPP" >/dev/null 2>&1 ||
   "$here/tools/llamacpp/setup.sh" "$SAMPLEVEC_LLAMACPP" >/dev/null
 work=$here/build/bench-gguf
 mkdir -p "$work"
-case $WEIGHTS in
-  f32|f16|q8_0) model=$work/minilm-$WEIGHTS.gguf ;;
-  *) echo "WEIGHTS must be f32, f16 or q8_0" >&2; exit 2 ;;
-esac
-[ -f "$model" ] || python3 "$here/tools/gguf_writer.py" minilm --type "$WEIGHTS" -o "$model" >/dev/null
-python3 - "$work/texts.json" "$N" "$here/tools" <<'PY'
+for w in $WEIGHTS; do
+  case $w in
+    f32|f16|q8_0) ;;
+    *) echo "WEIGHTS must list f32, f16 and/or q8_0" >&2; exit 2 ;;
+  esac
+  [ -f "$work/minilm-$w.gguf" ] || python3 "$here/tools/gguf_writer.py" minilm --type "$w" -o "$work/minilm-$w.gguf" >/dev/null
+done
+# texts.json: N texts of 140-190 words (speed); long.json: 32 texts of 600 words (memory).
+python3 - "$work" "$N" "$here/tools" <<'PY'
 import json, random, sys
 sys.path.insert(0, sys.argv[3])
 from gguf_writer import WORDS
-rng = random.Random(7)
-texts = []
-for _ in range(int(sys.argv[2])):
-    words = [rng.choice(WORDS) for _ in range(rng.randint(140, 190))]
-    texts.append(" ".join(w + ("," if rng.random() < 0.05 else "") for w in words).capitalize() + ".")
-json.dump(texts, open(sys.argv[1], "w"))
+def texts(n, lo, hi, seed):
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        words = [rng.choice(WORDS) for _ in range(rng.randint(lo, hi))]
+        out.append(" ".join(w + ("," if rng.random() < 0.05 else "") for w in words).capitalize() + ".")
+    return out
+json.dump(texts(int(sys.argv[2]), 140, 190, 7), open(sys.argv[1] + "/texts.json", "w"))
+json.dump(texts(32, 600, 600, 8), open(sys.argv[1] + "/long.json", "w"))
 PY
 
-sv_run() { # → "texts/s tokens/s tokens"
-  python3 -c 'import json,sys; sys.stdout.write("\0".join(json.load(open(sys.argv[1]))))' "$work/texts.json" |
-    xargs -0 "$bin" embed-text --provider gguf --model "$model" --threads "$THREADS" --repeat 3 -- 2>&1 >/dev/null |
+nul_texts() { python3 -c 'import json,sys; sys.stdout.write("\0".join(json.load(open(sys.argv[1]))))' "$1"; }
+sv_run() { # MODEL → "texts/s tokens/s tokens"
+  nul_texts "$work/texts.json" |
+    xargs -0 "$bin" embed-text --provider gguf --model "$1" --threads "$THREADS" --repeat 3 -- 2>&1 >/dev/null |
     awk '/^timing:/ { print $(NF-3), $(NF-1), $4 }'
 }
-ref_run() { # FLASH → "texts/s tokens/s"
-  node "$here/tools/llamacpp/bench_ref.mjs" "$model" "$work/texts.json" --runs 3 --threads "$THREADS" --flash-attn "$1" |
+ref_run() { # MODEL FLASH → "texts/s tokens/s"
+  node "$here/tools/llamacpp/bench_ref.mjs" "$1" "$work/texts.json" --runs 3 --threads "$THREADS" --flash-attn "$2" |
     python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["texts_per_s"], d["tokens_per_s"])'
 }
-
-load0=$(cut -d' ' -f1-3 /proc/loadavg)
-read -r l_off_tx l_off_tok < <(ref_run off)
-read -r s1_tx s1_tok tokens < <(sv_run)
-read -r l_on_tx l_on_tok < <(ref_run auto)
-read -r s2_tx s2_tok _ < <(sv_run)
-sv_tx=$(awk "BEGIN { print ($s1_tx > $s2_tx) ? $s1_tx : $s2_tx }")
-sv_tok=$(awk "BEGIN { print ($s1_tok > $s2_tok) ? $s1_tok : $s2_tok }")
-best_tx=$(awk "BEGIN { print ($l_off_tx > $l_on_tx) ? $l_off_tx : $l_on_tx }")
+max() { awk "BEGIN { print ($1 > $2) ? $1 : $2 }"; }
 
 gcc -O2 -o "$work/peak_flops" "$here/bench/peak_flops.c" -lpthread
 peak=$(for _ in 1 2 3 4 5; do "$work/peak_flops" "$THREADS"; done | sort -n | sed -n 3p) # median of 5
 # FLOPs per pass over the texts: per layer 2·L·(4H² + 2HF) for the products + 4·L²·H for attention
-gflop=$(python3 - "$work/texts.json" "$model" "$bin" <<'PY'
+first=$(set -- $WEIGHTS; echo "$1")
+gflop=$(python3 - "$work/texts.json" "$work/minilm-$first.gguf" "$bin" <<'PY'
 import json, subprocess, sys
 texts, model, sv = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
 H, F, NL = 384, 1536, 6
@@ -74,13 +81,38 @@ print(total / 1e9)
 PY
 )
 gf() { awk "BEGIN { printf \"%.1f\", $gflop * $1 / $N }"; }
-pct() { awk "BEGIN { printf \"%.0f\", 100 * $(gf "$1") / $peak }"; }
 
-echo "minilm shape (H384 L6 A12 FF1536), $WEIGHTS, $N texts, $tokens tokens, $THREADS threads; $(date -u +%FT%TZ)"
-printf '%-34s %9s %10s %8s %8s\n' "" "texts/s" "tokens/s" "GFLOP/s" "% peak"
-printf '%-34s %9s %10s %8s %8s\n' "llama.cpp, flash attention off" "$l_off_tx" "$l_off_tok" "$(gf "$l_off_tx")" "$(pct "$l_off_tx")"
-printf '%-34s %9s %10s %8s %8s\n' "llama.cpp, flash attention auto" "$l_on_tx" "$l_on_tok" "$(gf "$l_on_tx")" "$(pct "$l_on_tx")"
-printf '%-34s %9s %10s %8s %8s\n' "samplevec (best of 2 medians)" "$sv_tx" "$sv_tok" "$(gf "$sv_tx")" "$(pct "$sv_tx")"
-echo "samplevec medians: $s1_tx and $s2_tx texts/s"
-echo "ratio samplevec / llama.cpp best setting: $(awk "BEGIN { printf \"%.2f\", $sv_tx / $best_tx }")x"
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+rows=()
+for w in $WEIGHTS; do
+  model=$work/minilm-$w.gguf
+  read -r l_off_tx _ < <(ref_run "$model" off)
+  read -r s1_tx _ tokens < <(sv_run "$model")
+  read -r l_on_tx _ < <(ref_run "$model" auto)
+  read -r s2_tx _ _ < <(sv_run "$model")
+  sv_tx=$(max "$s1_tx" "$s2_tx")
+  best=$(max "$l_off_tx" "$l_on_tx")
+  rows+=("$(printf '%-7s %14s %15s %18s %8s %9s %9s' "$(echo "$w" | tr a-z A-Z)" "$l_off_tx" "$l_on_tx" \
+    "$sv_tx ($s1_tx, $s2_tx)" "$(awk "BEGIN { printf \"%.2fx\", $sv_tx / $best }")" "$(gf "$sv_tx")" "$(gf "$best")")")
+done
+echo "minilm shape (H384 L6 A12 FF1536), $N texts, $tokens tokens, $THREADS threads; $(date -u +%FT%TZ)"
+echo "texts/s; ratio = samplevec / llama.cpp's better setting; GFLOP/s from the model's FLOP count"
+printf '%-7s %14s %15s %18s %8s %9s %9s\n' weights "llama.cpp off" "llama.cpp auto" "samplevec (runs)" ratio "sv GFLOP/s" "l.cpp GF/s"
+printf '%s\n' "${rows[@]}"
 echo "machine FMA peak on $THREADS threads: $peak GFLOP/s (median of 5); load average before: $load0, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+[ "${SKIP_RSS:-0}" = 1 ] && exit 0
+echo
+cut=$("$bin" tokenize "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0])' "$work/long.json")" \
+  --model "$work/minilm-$first.gguf" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["tokens"], d["truncated"])')
+echo "peak RSS of samplevec embed-text, 32 texts x 512 tokens (first text: tokens, truncated = $cut), $THREADS threads (goal: file + 64 MB)"
+printf '%-7s %10s %12s %14s\n' weights "file MB" "peak RSS MB" "RSS - file MB"
+for w in $WEIGHTS; do
+  model=$work/minilm-$w.gguf
+  nul_texts "$work/long.json" | xargs -0 /usr/bin/time -f '%M' -o "$work/rss.txt" \
+    "$bin" embed-text --provider gguf --model "$model" --threads "$THREADS" -- >/dev/null
+  rss_kb=$(tail -1 "$work/rss.txt")
+  file_b=$(stat -c %s "$model")
+  printf '%-7s %10.1f %12.1f %14.1f\n' "$(echo "$w" | tr a-z A-Z)" "$(awk "BEGIN { print $file_b / 1048576 }")" \
+    "$(awk "BEGIN { print $rss_kb / 1024 }")" "$(awk "BEGIN { print $rss_kb / 1024 - $file_b / 1048576 }")"
+done

@@ -329,8 +329,12 @@ provider *provider_gguf_open(const provider_config *cfg, int *exit_code, char er
         rc = sv_fail(err, SV_EXIT_DATA, "model file '%s': %s", path, inner);
     if (!rc && (rc = tokenizer_from_gguf(p->file, &p->tok, inner)))
         sv_fail(err, rc, "model file '%s': %s", path, inner);
-    if (!rc && (rc = bert_load(p->file, &p->model, inner)))
-        sv_fail(err, rc, "model file '%s': %s", path, inner);
+    if (!rc && (rc = bert_load(p->file, &p->model, inner))) {
+        if (rc == SV_EXIT_USAGE) /* $SAMPLEVEC_GEMM, not the file */
+            memcpy(err, inner, SV_ERR_LEN);
+        else
+            sv_fail(err, rc, "model file '%s': %s", path, inner);
+    }
     if (!rc && tokenizer_vocab_size(p->tok) != (size_t)bert_get_info(p->model)->vocab)
         rc = sv_fail(err, SV_EXIT_DATA, "model file '%s': tokenizer has %zu tokens but token_embd.weight has %d rows",
                      path, tokenizer_vocab_size(p->tok), bert_get_info(p->model)->vocab);

@@ -1,4 +1,5 @@
-/* libFuzzer target: the GGUF reader, then the tokenizer and model loader on whatever parses.
+/* libFuzzer target: the GGUF reader, then the tokenizer, the model loader and one short forward
+ * pass on whatever parses.
  * Built and run by tools/fuzz_gguf.sh (not part of the normal build). */
 #include <stdint.h>
 #include <stdlib.h>
@@ -48,8 +49,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             tokenizer_free(w);
         }
         bert_model *m = NULL;
-        if (bert_load(g, &m, err) == 0)
+        if (bert_load(g, &m, err) == 0) {
+            /* One short text through the forward pass: the matrices are multiplied where they
+             * lie in the (hostile) file, so the kernels see its bytes as they are. */
+            const bert_info *in = bert_get_info(m);
+            int32_t ids[3] = {0, in->vocab > 1 ? 1 : 0, 0};
+            const int32_t *rows[1] = {ids};
+            size_t len = in->ctx < 3 ? (size_t)in->ctx : 3;
+            float *out = malloc((size_t)in->hidden * sizeof *out);
+            bert_workspace *ws = bert_workspace_new();
+            if (out && ws)
+                bert_embed_batch(m, ws, 1, rows, &len, 1, out, err);
+            bert_workspace_free(ws);
+            free(out);
             bert_free(m);
+        }
         gguf_free(g);
     }
     free(copy);

@@ -13,20 +13,26 @@
 #endif
 
 #include "gemm.h"
+#include "matmul.h"
 
 #define BERT_MAX_ROT 1024 /* nomic-bert rotated dims per head we accept (real models: 64) */
 
+/* One encoder layer. Matrices are borrowed from the file mapping in the file's own type
+ * (matmul.h multiplies them there); vectors are float32 copies in the model's arena. */
 typedef struct bert_layer {
-    float *wqkv, *bqkv; /* [3H][H], [3H]: Q, K, V rows stacked, so one product makes all three */
-    float *wo, *bo;     /* [H][H], [H] */
+    int fused;            /* 1: Q, K and V in one attn_qkv matrix */
+    mm_matrix wqkv;       /* fused: [3H][H], Q, K, V rows stacked */
+    mm_matrix wq, wk, wv; /* otherwise: [H][H] each */
+    float *bqkv;          /* [3H] (zeros for absent biases) */
+    mm_matrix wo;         /* [H][H] */
+    float *bo;            /* [H] */
     float *ln1_w, *ln1_b; /* attn_output_norm [H] */
-    float *wup, *bup;   /* [F][H], [F] */
-    float *wdown, *bdown; /* [H][F], [H] */
+    mm_matrix wup;        /* [F][H] */
+    float *bup;           /* [F]; NULL for nomic-bert (llama.cpp ignores its FFN biases) */
+    mm_matrix wgate;      /* nomic-bert: ffn_gate [F][H] */
+    mm_matrix wdown;      /* [H][F] */
+    float *bdown;         /* [H]; NULL for nomic-bert */
     float *ln2_w, *ln2_b; /* layer_output_norm [H] */
-    /* How llama.cpp rounds each product's input for the file's weight type (act_for_weight):
-     * Q, K, V, output, up, down. Real quantized files mix types per tensor. */
-    uint32_t act_q, act_k, act_v, act_o, act_up, act_down, act_gate;
-    float *wgate;       /* nomic-bert: ffn_gate [F][H]; NULL for bert */
 } bert_layer;
 
 struct bert_model {
@@ -36,42 +42,32 @@ struct bert_model {
     float *pos;                  /* position_embd [ctx][H] */
     float *emb_ln_w, *emb_ln_b;  /* token_embd_norm [H] */
     bert_layer *layers;          /* info.layers */
-    float *arena;                /* every float above, one allocation */
-    const gemm_kernels *gemm;
+    float *arena;                /* every float vector above, one allocation */
+    const gemm_kernels *gemm;    /* attention's float products */
+    const mm_kernels *mm;        /* the linear layers */
     int nomic;                   /* nomic-bert: RoPE instead of position_embd, SwiGLU FFN */
     int n_rot;                   /* nomic-bert: rotated dims per head (even) */
     float rope_base;             /* nomic-bert: rope.freq_base */
 };
 
-/* The rounding llama.cpp's CPU backend applies to a product's activations for weights of
- * type t: the Q4/Q5/Q8 block types multiply against activations quantized to Q8_0 (Q8_1 for
- * Q4_1/Q5_1: the same values plus a precomputed sum), BF16 against BF16; F32 and F16 (see
- * act_round) against float32. */
-static uint32_t act_for_weight(uint32_t t)
-{
-    switch (t) {
-    case GGML_T_Q4_0: case GGML_T_Q4_1: case GGML_T_Q5_0: case GGML_T_Q5_1: case GGML_T_Q8_0:
-        return GGML_T_Q8_0;
-    case GGML_T_Q4_K: case GGML_T_Q5_K: case GGML_T_Q6_K:
-        return GGML_T_Q8_K;
-    case GGML_T_BF16:
-        return GGML_T_BF16;
-    default:
-        return GGML_T_F32;
-    }
-}
+/* What one thread works in: its chunk of token rows between attention steps, and its
+ * attention block. Sized for the largest batch so far (workspace_fit). */
+typedef struct bert_thread {
+    float *tmp;         /* [chunk][H] the attention block's output, then the FFN's input */
+    float *ffn;         /* [chunk][F] */
+    float *gate;        /* [chunk][F] nomic-bert's gate product; NULL for bert */
+    float *scores;      /* [len][len] attention probabilities of one (text, head) */
+    mm_scratch *mm;     /* quantized activations and weight panels */
+} bert_thread;
 
 struct bert_workspace {
-    size_t cap_tokens, cap_len, cap_threads, cap_texts;
-    float *x;       /* [T][H] hidden state, token-major, texts back to back */
-    float *qkv;     /* [T][3H] */
-    float *attn;    /* [T][H] attention output before Wo */
-    float *tmp;     /* [T][H] */
-    float *ffn;     /* [T][F] */
-    float *xq;      /* [T][H] a linear layer's input rounded as llama.cpp rounds it (see act_round) */
-    float *gate;    /* [T][F] nomic-bert's gate product; NULL for bert */
-    float *scores;  /* threads × [len][len] attention probabilities, one block per thread */
-    size_t *start;  /* texts + 1 token offsets */
+    size_t cap_tokens, cap_len, cap_threads, cap_texts, cap_chunk;
+    const bert_model *fitted; /* the model the scratches were reserved for */
+    float *x;           /* [T][H] hidden state, token-major, texts back to back */
+    float *qkv;         /* [T][3H] */
+    float *attn;        /* [T][H] attention output before Wo */
+    bert_thread *th;    /* cap_threads */
+    size_t *start;      /* texts + 1 token offsets */
 };
 
 /* ------------------------------------------------------------------ GELU */
@@ -206,6 +202,15 @@ static void load_into(const gguf_tensor *t, float *dst, size_t n)
         memset(dst, 0, n * sizeof *dst);
 }
 
+/* A weight matrix [ne1][ne0] as matmul reads it. */
+static int find_matrix(const gguf_file *g, const char *name, uint64_t ne0, uint64_t ne1, mm_matrix *out,
+                       char err[SV_ERR_LEN])
+{
+    const gguf_tensor *t;
+    int rc = find(g, name, ne0, ne1, 1, &t, err);
+    return rc ? rc : mm_matrix_from_tensor(t, out, err);
+}
+
 int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
 {
     *out = NULL;
@@ -228,6 +233,8 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
         return sv_fail(err, SV_EXIT_DATA, "out of memory");
     bert_info *in = &m->info;
     uint32_t H, F, NL, NH, CTX, pooling = 1;
+    if ((rc = mm_kernels_select(&m->mm, err)))
+        goto fail;
     if ((rc = get_u32(g, A, "embedding_length", 1, 16384, &H, err)) ||
         (rc = get_u32(g, A, "feed_forward_length", 1, 65536, &F, err)) ||
         (rc = get_u32(g, A, "block_count", 1, 256, &NL, err)) ||
@@ -301,10 +308,11 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
         (rc = find(g, "token_embd_norm.bias", H, 0, 1, &lnb, err)))
         goto fail;
 
-    /* One arena for all float weights: sizes are bounded by the checks above (H <= 2^14,
-     * F <= 2^16, layers <= 256, ctx <= 2^16), so nothing here overflows size_t. */
+    /* One arena for the float vectors (biases, norms, the position table): sizes are bounded
+     * by the checks above (H <= 2^14, F <= 2^16, layers <= 256, ctx <= 2^16), so nothing here
+     * overflows size_t. The matrices stay in the mapping. */
     size_t h = H, f = F;
-    size_t per_layer = 3 * h * h + 3 * h + h * h + h + 2 * h + f * h + f + h * f + h + 2 * h + (nomic ? f * h : 0);
+    size_t per_layer = 3 * h + h + 2 * h + (nomic ? 0 : f + h) + 2 * h;
     size_t total = h + (nomic ? 0 : (size_t)CTX * h) + 2 * h + per_layer * NL;
     m->arena = malloc(total * sizeof(float));
     m->layers = calloc(NL, sizeof *m->layers);
@@ -328,25 +336,22 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
     for (uint32_t l = 0; l < NL; l++) {
         bert_layer *L = &m->layers[l];
         char name[96];
-        const gguf_tensor *t, *b;
+        const gguf_tensor *b;
 #define NAME(s) (snprintf(name, sizeof name, "blk.%u." s, l), name)
-        L->wqkv = TAKE(3 * h * h);
         L->bqkv = TAKE(3 * h);
         if (gguf_find_tensor(g, NAME("attn_qkv.weight"))) {
-            if ((rc = find(g, NAME("attn_qkv.weight"), H, 3 * (uint64_t)H, 1, &t, err)) ||
+            L->fused = 1;
+            if ((rc = find_matrix(g, NAME("attn_qkv.weight"), H, 3 * (uint64_t)H, &L->wqkv, err)) ||
                 (rc = find(g, NAME("attn_qkv.bias"), 3 * (uint64_t)H, 0, 0, &b, err)))
                 goto fail;
-            load_into(t, L->wqkv, 3 * h * h);
             load_into(b, L->bqkv, 3 * h);
-            L->act_q = L->act_k = L->act_v = act_for_weight(t->type);
         } else {
             static const char *const qkv[3] = {"q", "k", "v"};
+            mm_matrix *dst[3] = {&L->wq, &L->wk, &L->wv};
             for (int k = 0; k < 3; k++) {
                 snprintf(name, sizeof name, "blk.%u.attn_%s.weight", l, qkv[k]);
-                if ((rc = find(g, name, H, H, 1, &t, err)))
+                if ((rc = find_matrix(g, name, H, H, dst[k], err)))
                     goto fail;
-                load_into(t, L->wqkv + k * h * h, h * h);
-                *(k == 0 ? &L->act_q : k == 1 ? &L->act_k : &L->act_v) = act_for_weight(t->type);
                 snprintf(name, sizeof name, "blk.%u.attn_%s.bias", l, qkv[k]);
                 if ((rc = find(g, name, H, 0, 0, &b, err)))
                     goto fail;
@@ -354,43 +359,40 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
             }
         }
         if (nomic) { /* SwiGLU: down(silu(gate x) * up x), no FFN biases (llama.cpp ignores any) */
-            if ((rc = find(g, NAME("ffn_gate.weight"), H, F, 1, &t, err)))
+            if ((rc = find_matrix(g, NAME("ffn_gate.weight"), H, F, &L->wgate, err)))
                 goto fail;
-            L->wgate = TAKE(f * h);
-            load_into(t, L->wgate, f * h);
-            L->act_gate = act_for_weight(t->type);
         } else if (gguf_find_tensor(g, NAME("ffn_gate.weight"))) {
             rc = sv_fail(err, SV_EXIT_DATA, "tensor '%s': a gated feed-forward layer in a plain 'bert' model", name);
             goto fail;
         }
+        if ((rc = find_matrix(g, NAME("attn_output.weight"), H, H, &L->wo, err)) ||
+            (rc = find_matrix(g, NAME("ffn_up.weight"), H, F, &L->wup, err)) ||
+            (rc = find_matrix(g, NAME("ffn_down.weight"), F, H, &L->wdown, err)))
+            goto fail;
+        if (l == 0)
+            in->weight_type = L->wo.type;
         struct {
             const char *suffix;
-            uint64_t ne0, ne1;
+            uint64_t n;
             int required;
             float **dst;
-            size_t n;
-        } plan[] = {
-            {"attn_output.weight", H, H, 1, &L->wo, h * h},
-            {"attn_output.bias", H, 0, 0, &L->bo, h},
-            {"attn_output_norm.weight", H, 0, 1, &L->ln1_w, h},
-            {"attn_output_norm.bias", H, 0, 1, &L->ln1_b, h},
-            {"ffn_up.weight", H, F, 1, &L->wup, f * h},
-            {"ffn_up.bias", F, 0, 0, &L->bup, f},
-            {"ffn_down.weight", F, H, 1, &L->wdown, h * f},
-            {"ffn_down.bias", H, 0, 0, &L->bdown, h},
-            {"layer_output_norm.weight", H, 0, 1, &L->ln2_w, h},
-            {"layer_output_norm.bias", H, 0, 1, &L->ln2_b, h},
+        } vecs[] = {
+            {"attn_output.bias", H, 0, &L->bo},
+            {"attn_output_norm.weight", H, 1, &L->ln1_w},
+            {"attn_output_norm.bias", H, 1, &L->ln1_b},
+            {"ffn_up.bias", F, 0, nomic ? NULL : &L->bup},
+            {"ffn_down.bias", H, 0, nomic ? NULL : &L->bdown},
+            {"layer_output_norm.weight", H, 1, &L->ln2_w},
+            {"layer_output_norm.bias", H, 1, &L->ln2_b},
         };
-        for (size_t k = 0; k < sizeof plan / sizeof plan[0]; k++) {
-            snprintf(name, sizeof name, "blk.%u.%s", l, plan[k].suffix);
-            if ((rc = find(g, name, plan[k].ne0, plan[k].ne1, plan[k].required, &t, err)))
+        for (size_t k = 0; k < sizeof vecs / sizeof vecs[0]; k++) {
+            snprintf(name, sizeof name, "blk.%u.%s", l, vecs[k].suffix);
+            if ((rc = find(g, name, vecs[k].n, 0, vecs[k].required, &b, err)))
                 goto fail;
-            *plan[k].dst = TAKE(plan[k].n);
-            load_into(nomic && (k == 5 || k == 7) ? NULL : t, *plan[k].dst, plan[k].n);
-            if (k == 0)
-                in->weight_type = t->type;
-            if (t && plan[k].ne1) /* a weight matrix */
-                *(k == 0 ? &L->act_o : k == 4 ? &L->act_up : &L->act_down) = act_for_weight(t->type);
+            if (vecs[k].dst) {
+                *vecs[k].dst = TAKE(vecs[k].n);
+                load_into(b, *vecs[k].dst, vecs[k].n);
+            }
         }
 #undef NAME
     }
@@ -415,10 +417,19 @@ void bert_free(bert_model *m)
 
 const bert_info *bert_get_info(const bert_model *m) { return &m->info; }
 
-
 /* ------------------------------------------------------------------ workspace */
 
 bert_workspace *bert_workspace_new(void) { return calloc(1, sizeof(bert_workspace)); }
+
+static void thread_free(bert_thread *t)
+{
+    free(t->tmp);
+    free(t->ffn);
+    free(t->gate);
+    free(t->scores);
+    mm_scratch_free(t->mm);
+    memset(t, 0, sizeof *t);
+}
 
 void bert_workspace_free(bert_workspace *ws)
 {
@@ -427,50 +438,67 @@ void bert_workspace_free(bert_workspace *ws)
     free(ws->x);
     free(ws->qkv);
     free(ws->attn);
-    free(ws->tmp);
-    free(ws->ffn);
-    free(ws->xq);
-    free(ws->gate);
-    free(ws->scores);
+    for (size_t i = 0; i < ws->cap_threads; i++)
+        thread_free(&ws->th[i]);
+    free(ws->th);
     free(ws->start);
     free(ws);
 }
 
 /* Grows the buffers to hold the batch; a no-op when they already do (the common case once the
- * first batch of the largest shape has run). */
-static int workspace_fit(bert_workspace *ws, const bert_info *in, size_t tokens, size_t len, size_t threads,
-                         size_t texts, int gated)
+ * first batch of the largest shape has run), so the forward pass itself never allocates. */
+static int workspace_fit(bert_workspace *ws, const bert_model *m, size_t tokens, size_t len, size_t threads,
+                         size_t texts, size_t chunk)
 {
+    const bert_info *in = &m->info;
     size_t h = (size_t)in->hidden, f = (size_t)in->ffn;
-    if (tokens > ws->cap_tokens || (gated && !ws->gate)) {
+    if (tokens > ws->cap_tokens) {
         free(ws->x);
         free(ws->qkv);
         free(ws->attn);
-        free(ws->tmp);
-        free(ws->ffn);
-        free(ws->xq);
-        free(ws->gate);
-        ws->xq = malloc(tokens * h * sizeof(float));
-        ws->gate = gated ? malloc(tokens * f * sizeof(float)) : NULL;
         ws->x = malloc(tokens * h * sizeof(float));
         ws->qkv = malloc(tokens * 3 * h * sizeof(float));
         ws->attn = malloc(tokens * h * sizeof(float));
-        ws->tmp = malloc(tokens * h * sizeof(float));
-        ws->ffn = malloc(tokens * f * sizeof(float));
         ws->cap_tokens = tokens;
-        if (!ws->x || !ws->qkv || !ws->attn || !ws->tmp || !ws->ffn || !ws->xq || (gated && !ws->gate)) {
+        if (!ws->x || !ws->qkv || !ws->attn) {
             ws->cap_tokens = 0;
             return -1;
         }
     }
-    if (len > ws->cap_len || threads > ws->cap_threads) {
-        size_t l = len > ws->cap_len ? len : ws->cap_len, t = threads > ws->cap_threads ? threads : ws->cap_threads;
-        free(ws->scores);
-        ws->scores = malloc(t * l * l * sizeof(float));
+    if (threads > ws->cap_threads) {
+        bert_thread *th = realloc(ws->th, threads * sizeof *th);
+        if (!th)
+            return -1;
+        memset(th + ws->cap_threads, 0, (threads - ws->cap_threads) * sizeof *th);
+        ws->th = th;
+        ws->cap_threads = threads;
+    }
+    if (chunk > ws->cap_chunk || len > ws->cap_len || ws->fitted != m) {
+        size_t c = chunk > ws->cap_chunk ? chunk : ws->cap_chunk, l = len > ws->cap_len ? len : ws->cap_len;
+        for (size_t i = 0; i < ws->cap_threads; i++)
+            thread_free(&ws->th[i]);
+        ws->cap_chunk = c;
         ws->cap_len = l;
-        ws->cap_threads = t;
-        if (!ws->scores) {
-            ws->cap_len = ws->cap_threads = 0;
+        ws->fitted = m;
+    }
+    for (size_t i = 0; i < threads; i++) {
+        bert_thread *t = &ws->th[i];
+        if (t->mm)
+            continue; /* fitted for this model and these sizes */
+        t->tmp = malloc(ws->cap_chunk * h * sizeof(float));
+        t->ffn = malloc(ws->cap_chunk * f * sizeof(float));
+        t->gate = in->gated ? malloc(ws->cap_chunk * f * sizeof(float)) : NULL;
+        t->scores = malloc(ws->cap_len * ws->cap_len * sizeof(float));
+        t->mm = mm_scratch_new();
+        int bad = !t->tmp || !t->ffn || (in->gated && !t->gate) || !t->scores || !t->mm;
+        for (int l = 0; l < in->layers && !bad; l++) {
+            const bert_layer *L = &m->layers[l];
+            const mm_matrix *mats[] = {&L->wqkv, &L->wq, &L->wk, &L->wv, &L->wo, &L->wup, &L->wgate, &L->wdown};
+            for (size_t k = 0; k < sizeof mats / sizeof mats[0] && !bad; k++)
+                bad = mats[k]->data && mm_scratch_reserve(t->mm, m->mm, mats[k], ws->cap_chunk);
+        }
+        if (bad) {
+            thread_free(t);
             return -1;
         }
     }
@@ -486,121 +514,23 @@ static int workspace_fit(bert_workspace *ws, const bert_info *in, size_t tokens,
 
 /* ------------------------------------------------------------------ forward */
 
-/* llama.cpp's CPU backend multiplies a Q8_0 weight with activations quantized to Q8_0
- * (blocks of 32, scale max|x|/127 in f16, round to nearest even), and a BF16 weight with
- * activations rounded to BF16. Doing the same to a linear layer's input before the float32
- * product brings samplevec closer to llama.cpp (worst cosine over the golden texts: Q8_0
- * 0.999954 → 0.999987, BF16 0.9999946 → 0.999999999; tests/data/gguf/). The F16 branch is not
- * used: rounding activations to f16 moved the F16 fixture further from llama.cpp
- * (0.999999999 → 0.99999994), so its prebuilt backend does not do that on this CPU.
- * dst may equal src; n is a multiple of 32 for Q8_0. */
-#if defined(__x86_64__)
-/* The Q8_0 rounding with AVX2: the scalar loop called nearbyintf per element (baseline x86-64
- * has no vector round) and cost more than a third of a Q8_0 forward pass. Same results: the
- * same max, the same 127/amax, the same round-to-nearest-even. */
-__attribute__((target("avx2"))) static void act_round_q8_avx2(const float *src, float *dst, size_t n)
-{
-    const __m256 sign = _mm256_set1_ps(-0.0f);
-    for (size_t b = 0; b + 32 <= n; b += 32) {
-        __m256 v[4], mx = _mm256_setzero_ps();
-        for (int k = 0; k < 4; k++) {
-            v[k] = _mm256_loadu_ps(src + b + 8 * k);
-            mx = _mm256_max_ps(mx, _mm256_andnot_ps(sign, v[k]));
-        }
-        float m8[8], amax = 0.0f;
-        _mm256_storeu_ps(m8, mx);
-        for (int i = 0; i < 8; i++)
-            amax = m8[i] > amax ? m8[i] : amax;
-        float d = amax / 127.0f, id = amax != 0.0f ? 127.0f / amax : 0.0f;
-        __m256 vid = _mm256_set1_ps(id), vdh = _mm256_set1_ps(gguf_f16_to_f32(gguf_f32_to_f16(d)));
-        for (int k = 0; k < 4; k++) {
-            __m256 q = _mm256_round_ps(_mm256_mul_ps(v[k], vid), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-            _mm256_storeu_ps(dst + b + 8 * k, _mm256_mul_ps(q, vdh));
-        }
-    }
-}
-#endif
-
-void bert_act_round_ref(const float *src, float *dst, size_t n, uint32_t type)
-{
-    if (type == GGML_T_F16) {
-        for (size_t i = 0; i < n; i++)
-            dst[i] = gguf_f16_to_f32(gguf_f32_to_f16(src[i]));
-    } else if (type == GGML_T_BF16) { /* round to nearest even at bit 16 */
-        for (size_t i = 0; i < n; i++) {
-            uint32_t u;
-            memcpy(&u, &src[i], 4);
-            u = (u + 0x7fff + ((u >> 16) & 1)) & 0xffff0000u;
-            memcpy(&dst[i], &u, 4);
-        }
-    } else if (type == GGML_T_Q8_K) { /* blocks of 256, float scale -max/127 (max signed) */
-        for (size_t b = 0; b + 256 <= n; b += 256) {
-            float amax = 0.0f, mx = 0.0f;
-            for (int i = 0; i < 256; i++)
-                if (fabsf(src[b + i]) > amax) {
-                    amax = fabsf(src[b + i]);
-                    mx = src[b + i];
-                }
-            if (amax == 0.0f) {
-                for (int i = 0; i < 256; i++)
-                    dst[b + i] = 0.0f;
-                continue;
-            }
-            float iscale = -127.0f / mx, d = 1.0f / iscale;
-            for (int i = 0; i < 256; i++) {
-                float q = nearbyintf(iscale * src[b + i]);
-                dst[b + i] = d * (q > 127.0f ? 127.0f : q);
-            }
-        }
-    } else if (type == GGML_T_Q8_0) {
-        for (size_t b = 0; b + 32 <= n; b += 32) {
-            float amax = 0.0f;
-            for (int i = 0; i < 32; i++)
-                amax = fabsf(src[b + i]) > amax ? fabsf(src[b + i]) : amax;
-            float d = amax / 127.0f, id = amax != 0.0f ? 127.0f / amax : 0.0f; /* as ggml's x86 path */
-            float dh = gguf_f16_to_f32(gguf_f32_to_f16(d));
-            for (int i = 0; i < 32; i++)
-                dst[b + i] = dh * (float)(int)nearbyintf(src[b + i] * id);
-        }
-    } else if (dst != src) {
-        memcpy(dst, src, n * sizeof *dst);
-    }
-}
-
 typedef struct fwd_ctx {
     const bert_model *m;
     bert_workspace *ws;
     const int32_t *const *ids;
     const size_t *lens;
-    size_t n, tokens;
+    size_t n, tokens, chunk; /* chunk: token rows per work item (mm_chunk_rows of the batch) */
     float *out;
     int nth;
+    atomic_int failed;       /* a product's scratch could not grow (not expected: fitted above) */
     pthread_barrier_t barrier;
     pthread_mutex_t gate_mu;
     pthread_cond_t gate_cv;
     int gate_open;
+    _Alignas(64) atomic_size_t next_rows; /* row-chunk work counter, own cache line */
     _Alignas(64) atomic_size_t next_pair; /* attention (text, head) work counter, own cache line */
     char pad[64 - sizeof(atomic_size_t)];
 } fwd_ctx;
-
-/* y = LN(y) * w + b over rows of n floats, as ggml_norm: mean, then variance of the centred
- * values, both accumulated in double. */
-static void act_round(const float *src, float *dst, size_t n, uint32_t type)
-{
-#if defined(__x86_64__)
-    if (type == GGML_T_Q8_0 && has_avx2) {
-        act_round_q8_avx2(src, dst, n);
-        return;
-    }
-#endif
-    bert_act_round_ref(src, dst, n, type);
-}
-
-void bert_act_round(const float *src, float *dst, size_t n, uint32_t type)
-{
-    pthread_once(&gelu_once, gelu_init); /* the CPU feature flags */
-    act_round(src, dst, n, type);
-}
 
 void bert_gelu_row(float *y, size_t n)
 {
@@ -608,7 +538,7 @@ void bert_gelu_row(float *y, size_t n)
     gelu_row(y, n);
 }
 
-static void layer_norm(float *y, size_t n, const float *w, const float *b, float eps)
+void bert_layer_norm_ref(float *y, size_t n, const float *w, const float *b, float eps)
 {
     double sum = 0.0;
     for (size_t i = 0; i < n; i++)
@@ -625,13 +555,75 @@ static void layer_norm(float *y, size_t n, const float *w, const float *b, float
         y[i] = y[i] * scale * w[i] + b[i];
 }
 
-static void add_bias_rows(float *y, size_t rows, size_t n, size_t ld, const float *b)
+#if defined(__x86_64__)
+/* The same with AVX2: the sums in 8 double lanes (then added in order), so they differ from
+ * the scalar twin's only in double rounding; the last step is the same float operations. The
+ * scalar loops were 5 % of a Q8_0 forward pass (perf, minilm, 170-token texts). */
+__attribute__((target("avx2,fma"))) static void layer_norm_avx2(float *y, size_t n, const float *w, const float *b,
+                                                               float eps)
 {
-    for (size_t r = 0; r < rows; r++) {
-        float *row = y + r * ld;
-        for (size_t i = 0; i < n; i++)
-            row[i] += b[i];
+    size_t i = 0;
+    __m256d s0 = _mm256_setzero_pd(), s1 = s0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(y + i);
+        s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+        s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
     }
+    double l[8], sum = 0.0;
+    _mm256_storeu_pd(l, s0);
+    _mm256_storeu_pd(l + 4, s1);
+    for (int k = 0; k < 8; k++)
+        sum += l[k];
+    for (; i < n; i++)
+        sum += y[i];
+    float mean = (float)(sum / (double)n);
+    const __m256 vm = _mm256_set1_ps(mean);
+    s0 = s1 = _mm256_setzero_pd();
+    for (i = 0; i + 8 <= n; i += 8) {
+        __m256 d = _mm256_sub_ps(_mm256_loadu_ps(y + i), vm);
+        _mm256_storeu_ps(y + i, d);
+        __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(d)), hi = _mm256_cvtps_pd(_mm256_extractf128_ps(d, 1));
+        s0 = _mm256_add_pd(s0, _mm256_mul_pd(lo, lo));
+        s1 = _mm256_add_pd(s1, _mm256_mul_pd(hi, hi));
+    }
+    double var = 0.0;
+    _mm256_storeu_pd(l, s0);
+    _mm256_storeu_pd(l + 4, s1);
+    for (int k = 0; k < 8; k++)
+        var += l[k];
+    for (; i < n; i++) {
+        float d = y[i] - mean;
+        y[i] = d;
+        var += (double)d * d;
+    }
+    float scale = 1.0f / sqrtf((float)(var / (double)n) + eps);
+    const __m256 vs = _mm256_set1_ps(scale);
+    for (i = 0; i + 8 <= n; i += 8) {
+        __m256 r = _mm256_mul_ps(_mm256_mul_ps(_mm256_loadu_ps(y + i), vs), _mm256_loadu_ps(w + i));
+        _mm256_storeu_ps(y + i, _mm256_add_ps(r, _mm256_loadu_ps(b + i)));
+    }
+    for (; i < n; i++)
+        y[i] = y[i] * scale * w[i] + b[i];
+}
+#endif
+
+/* y = LN(y) * w + b over a row of n floats, as ggml_norm: mean, then variance of the centred
+ * values, both accumulated in double. */
+static void layer_norm(float *y, size_t n, const float *w, const float *b, float eps)
+{
+#if defined(__x86_64__)
+    if (has_avx2) {
+        layer_norm_avx2(y, n, w, b, eps);
+        return;
+    }
+#endif
+    bert_layer_norm_ref(y, n, w, b, eps);
+}
+
+void bert_layer_norm(float *y, size_t n, const float *w, const float *b, float eps)
+{
+    pthread_once(&gelu_once, gelu_init); /* the CPU feature flags */
+    layer_norm(y, n, w, b, eps);
 }
 
 void bert_softmax_row_ref(float *row, size_t n)
@@ -778,19 +770,13 @@ static void rope_rows(fwd_ctx *c, size_t r0, size_t r1)
     }
 }
 
-static void forward(fwd_ctx *c, int ith)
+/* Token rows [r0, r1): tok_embd[id] + token_types[0] (+ position_embd[pos]), then LayerNorm. */
+static void embed_rows(fwd_ctx *c, size_t r0, size_t r1)
 {
     const bert_model *m = c->m;
     const bert_info *in = &m->info;
-    const gemm_kernels *k = m->gemm;
     bert_workspace *ws = c->ws;
-    size_t H = (size_t)in->hidden, F = (size_t)in->ffn, T = c->tokens;
-    /* This thread's token rows, for everything but attention. */
-    size_t r0 = T * (size_t)ith / (size_t)c->nth, r1 = T * (size_t)(ith + 1) / (size_t)c->nth, R = r1 - r0;
-    float *S = ws->scores + (size_t)ith * ws->cap_len * ws->cap_len;
-
-    /* Embeddings of this thread's rows: find each row's text by walking the offsets. */
-    size_t text = 0;
+    size_t H = (size_t)in->hidden, text = 0;
     for (size_t t = r0; t < r1; t++) {
         while (t >= ws->start[text + 1])
             text++;
@@ -807,81 +793,109 @@ static void forward(fwd_ctx *c, int ith)
         }
         layer_norm(x, H, m->emb_ln_w, m->emb_ln_b, in->eps);
     }
+}
 
-    for (int l = 0; l < in->layers; l++) {
-        const bert_layer *L = &m->layers[l];
-        if (R) {
-            /* One product for Q, K and V when they round their input alike (the usual case),
-             * else one each. Q8_0 rounding needs whole blocks: the weight's type guarantees
-             * H % 32 == 0 (row length is a block multiple). */
-            uint32_t acts[3] = {L->act_q, L->act_k, L->act_v};
-            int fused = acts[0] == acts[1] && acts[1] == acts[2];
-            for (int part = 0; part < (fused ? 1 : 3); part++) {
-                const float *xin = ws->x + r0 * H;
-                if (acts[part] != GGML_T_F32) {
-                    act_round(xin, ws->xq + r0 * H, R * H, acts[part]);
-                    xin = ws->xq + r0 * H;
-                }
-                size_t cols = fused ? 3 * H : H;
-                k->nt((int)R, (int)cols, (int)H, 1.0f, xin, (int)H, L->wqkv + (size_t)part * H * H, (int)H, 0.0f,
-                      ws->qkv + r0 * 3 * H + (size_t)part * H, (int)(3 * H));
-            }
-            add_bias_rows(ws->qkv + r0 * 3 * H, R, 3 * H, 3 * H, L->bqkv);
-            if (m->nomic)
-                rope_rows(c, r0, r1);
-        }
+/* y = x·Wᵀ (+ y) (+ bias) on the calling thread; a failure (scratch could not grow, not
+ * expected after workspace_fit) is recorded for bert_embed_batch to report. */
+static void mul(fwd_ctx *c, bert_thread *th, const mm_matrix *w, const float *x, size_t ldx, size_t rows, float *y,
+                size_t ldy, const float *bias, int accumulate)
+{
+    if (mm_mul(c->m->mm, w, x, ldx, rows, y, ldy, bias, accumulate, th->mm))
+        atomic_store(&c->failed, 1);
+}
+
+/* Layer L's Q, K and V for token rows [r0, r1) (RoPE applied for nomic-bert). */
+static void qkv_rows(fwd_ctx *c, bert_thread *th, const bert_layer *L, size_t r0, size_t r1)
+{
+    size_t H = (size_t)c->m->info.hidden, R = r1 - r0;
+    const float *x = c->ws->x + r0 * H;
+    float *y = c->ws->qkv + r0 * 3 * H;
+    if (L->fused) {
+        mul(c, th, &L->wqkv, x, H, R, y, 3 * H, L->bqkv, 0);
+    } else {
+        mul(c, th, &L->wq, x, H, R, y, 3 * H, L->bqkv, 0);
+        mul(c, th, &L->wk, x, H, R, y + H, 3 * H, L->bqkv + H, 0);
+        mul(c, th, &L->wv, x, H, R, y + 2 * H, 3 * H, L->bqkv + 2 * H, 0);
+    }
+    if (c->m->nomic)
+        rope_rows(c, r0, r1);
+}
+
+/* The rest of layer L for token rows [r0, r1), from the attention output to the new x:
+ *   tmp = LN1(x + attn·Woᵀ + bo);  x = LN2(tmp + f(tmp)·Wdownᵀ + bdown)
+ * with f = GELU(·Wupᵀ + bup), or for nomic-bert silu(·Wgateᵀ) · (·Wupᵀ). */
+static void ffn_rows(fwd_ctx *c, bert_thread *th, const bert_layer *L, size_t r0, size_t r1)
+{
+    const bert_info *in = &c->m->info;
+    size_t H = (size_t)in->hidden, F = (size_t)in->ffn, R = r1 - r0;
+    float *x = c->ws->x + r0 * H, *tmp = th->tmp, *ffn = th->ffn;
+    memcpy(tmp, x, R * H * sizeof(float));
+    mul(c, th, &L->wo, c->ws->attn + r0 * H, H, R, tmp, H, L->bo, 1);
+    for (size_t r = 0; r < R; r++)
+        layer_norm(tmp + r * H, H, L->ln1_w, L->ln1_b, in->eps);
+    mul(c, th, &L->wup, tmp, H, R, ffn, F, L->bup, 0);
+    if (c->m->nomic) {
+        float *gate = th->gate;
+        mul(c, th, &L->wgate, tmp, H, R, gate, F, NULL, 0);
+        for (size_t i = 0; i < R * F; i++)
+            ffn[i] *= gate[i] / (1.0f + expf(-gate[i])); /* ggml_silu_f32 */
+    } else {
+        gelu_row(ffn, R * F);
+    }
+    memcpy(x, tmp, R * H * sizeof(float));
+    mul(c, th, &L->wdown, ffn, F, R, x, H, L->bdown, 1);
+    for (size_t r = 0; r < R; r++)
+        layer_norm(x + r * H, H, L->ln2_w, L->ln2_b, in->eps);
+}
+
+/* Claims row chunks until none is left; for each: the previous layer's tail (or the
+ * embeddings before layer 0), then layer l's Q, K, V (l == layers: the tail only). A chunk's
+ * rows depend on nothing outside the chunk, so no barrier is needed between the two. */
+static void rows_phase(fwd_ctx *c, bert_thread *th, int l)
+{
+    const bert_model *m = c->m;
+    for (;;) {
+        size_t r0 = atomic_fetch_add(&c->next_rows, 1) * c->chunk;
+        if (r0 >= c->tokens)
+            return;
+        size_t r1 = r0 + c->chunk < c->tokens ? r0 + c->chunk : c->tokens;
+        if (l == 0)
+            embed_rows(c, r0, r1);
+        else
+            ffn_rows(c, th, &m->layers[l - 1], r0, r1);
+        if (l < m->info.layers)
+            qkv_rows(c, th, &m->layers[l], r0, r1);
+    }
+}
+
+/* Thread ith of nth. Work is claimed from counters in fixed pieces (row chunks that depend on
+ * the batch alone, (text, head) pairs), and every piece is computed the same way whichever
+ * thread takes it, so the vectors do not depend on the thread count. */
+static void forward(fwd_ctx *c, int ith)
+{
+    const bert_model *m = c->m;
+    const bert_info *in = &m->info;
+    bert_workspace *ws = c->ws;
+    bert_thread *th = &ws->th[ith];
+    size_t H = (size_t)in->hidden;
+
+    for (int l = 0; l <= in->layers; l++) {
+        rows_phase(c, th, l);
         pthread_barrier_wait(&c->barrier);
+        if (ith == 0) /* nobody claims rows again before the next barrier */
+            atomic_store(&c->next_rows, 0);
+        if (l == in->layers)
+            break;
         size_t pairs = c->n * (size_t)in->heads;
         for (;;) {
             size_t pidx = atomic_fetch_add(&c->next_pair, 1);
             if (pidx >= pairs)
                 break;
-            attention_pair(c, pidx / (size_t)in->heads, (int)(pidx % (size_t)in->heads), S);
+            attention_pair(c, pidx / (size_t)in->heads, (int)(pidx % (size_t)in->heads), th->scores);
         }
         pthread_barrier_wait(&c->barrier);
         if (ith == 0) /* nobody touches the counter again before the next layer's first barrier */
             atomic_store(&c->next_pair, 0);
-        if (R) {
-            float *x = ws->x + r0 * H, *tmp = ws->tmp + r0 * H, *ffn = ws->ffn + r0 * F;
-            /* tmp = attn Wo^T + x, then + bo; x = LN1(tmp) */
-            memcpy(tmp, x, R * H * sizeof(float));
-            if (L->act_o != GGML_T_F32)
-                act_round(ws->attn + r0 * H, ws->attn + r0 * H, R * H, L->act_o);
-            k->nt((int)R, (int)H, (int)H, 1.0f, ws->attn + r0 * H, (int)H, L->wo, (int)H, 1.0f, tmp, (int)H);
-            add_bias_rows(tmp, R, H, H, L->bo);
-            for (size_t r = 0; r < R; r++)
-                layer_norm(tmp + r * H, H, L->ln1_w, L->ln1_b, in->eps);
-            /* ffn = GELU(tmp Wup^T + bup) */
-            const float *tin = tmp;
-            if (L->act_up != GGML_T_F32) {
-                act_round(tmp, ws->xq + r0 * H, R * H, L->act_up);
-                tin = ws->xq + r0 * H;
-            }
-            k->nt((int)R, (int)F, (int)H, 1.0f, tin, (int)H, L->wup, (int)H, 0.0f, ffn, (int)F);
-            add_bias_rows(ffn, R, F, F, L->bup);
-            if (m->nomic) { /* ffn = silu(tmp Wgate^T) * up */
-                float *gate = ws->gate + r0 * F;
-                const float *gin = tmp;
-                if (L->act_gate != GGML_T_F32) {
-                    act_round(tmp, ws->xq + r0 * H, R * H, L->act_gate);
-                    gin = ws->xq + r0 * H;
-                }
-                k->nt((int)R, (int)F, (int)H, 1.0f, gin, (int)H, L->wgate, (int)H, 0.0f, gate, (int)F);
-                for (size_t i = 0; i < R * F; i++)
-                    ffn[i] *= gate[i] / (1.0f + expf(-gate[i])); /* ggml_silu_f32 */
-            } else {
-                gelu_row(ffn, R * F);
-            }
-            if (L->act_down != GGML_T_F32)
-                act_round(ffn, ffn, R * F, L->act_down);
-            /* x = LN2(ffn Wdown^T + bdown + tmp) */
-            memcpy(x, tmp, R * H * sizeof(float));
-            k->nt((int)R, (int)H, (int)F, 1.0f, ffn, (int)F, L->wdown, (int)F, 1.0f, x, (int)H);
-            add_bias_rows(x, R, H, H, L->bdown);
-            for (size_t r = 0; r < R; r++)
-                layer_norm(x + r * H, H, L->ln2_w, L->ln2_b, in->eps);
-        }
-        pthread_barrier_wait(&c->barrier);
     }
 
     /* Pooling and L2 normalisation, texts split across threads. */
@@ -945,7 +959,8 @@ int bert_embed_batch(const bert_model *m, bert_workspace *ws, int threads, const
         threads = 1;
     if (threads > 256)
         threads = 256;
-    if (workspace_fit(ws, in, tokens, maxlen, (size_t)threads, n, m->nomic))
+    size_t chunk = mm_chunk_rows(tokens);
+    if (workspace_fit(ws, m, tokens, maxlen, (size_t)threads, n, chunk))
         return sv_fail(err, SV_EXIT_FAILED, "out of memory for a batch of %zu tokens", tokens);
     ws->start[0] = 0;
     for (size_t s = 0; s < n; s++)
@@ -969,7 +984,10 @@ int bert_embed_batch(const bert_model *m, bert_workspace *ws, int threads, const
     c->lens = lens;
     c->n = n;
     c->tokens = tokens;
+    c->chunk = chunk;
     c->out = out;
+    atomic_init(&c->failed, 0);
+    atomic_init(&c->next_rows, 0);
     atomic_init(&c->next_pair, 0);
     /* Workers wait at the gate until we know how many of them started: the barrier must count
      * exactly the threads that run (pthread_create can fail under a thread limit). */
@@ -995,8 +1013,11 @@ int bert_embed_batch(const bert_model *m, bert_workspace *ws, int threads, const
     pthread_barrier_destroy(&c->barrier);
     pthread_cond_destroy(&c->gate_cv);
     pthread_mutex_destroy(&c->gate_mu);
+    int failed = atomic_load(&c->failed);
     free(c);
     free(args);
     free(tid);
+    if (failed)
+        return sv_fail(err, SV_EXIT_FAILED, "out of memory in a matrix product for a batch of %zu tokens", tokens);
     return 0;
 }

@@ -11,8 +11,9 @@
  * (RoPE, NEOX layout), and the feed-forward is x = LN2(Wdown (silu(Wgate x) * Wup x) + x).
  *
  * A batch packs its texts back to back (no padding: attention runs per text over its own
- * length, which is the padding mask). Weights are dequantized to float32 once at load;
- * token_embd stays in the file mapping and is dequantized row by row. */
+ * length, which is the padding mask). Weight matrices stay in the file mapping in their own
+ * type and are multiplied there (matmul.h); token_embd is dequantized row by row; only the
+ * vectors (biases, norms, positions) are float32 copies. */
 #ifndef SAMPLEVEC_BERT_H
 #define SAMPLEVEC_BERT_H
 
@@ -35,7 +36,9 @@ typedef struct bert_info {
 } bert_info;
 
 /* Validates architecture, hyper-parameters and every tensor (name, shape, type) and loads the
- * weights. g must outlive the model. Returns 0 or SV_EXIT_DATA with err naming what is wrong. */
+ * weights. g must outlive the model (its matrices are read from the mapping). Returns 0,
+ * SV_EXIT_DATA with err naming what is wrong, or SV_EXIT_USAGE when $SAMPLEVEC_GEMM names
+ * kernels this CPU cannot run (matmul.h). */
 int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN]);
 void bert_free(bert_model *m); /* NULL is a no-op */
 const bert_info *bert_get_info(const bert_model *m);
@@ -63,9 +66,9 @@ void bert_softmax_row_ref(float *row, size_t n);
 /* GELU over a row as the forward pass applies it (AVX2 gather when available); bert_gelu is
  * its scalar twin. */
 void bert_gelu_row(float *y, size_t n);
-/* A linear layer's input rounded as llama.cpp rounds it for weights of `type` (Q8_0 blocks,
- * BF16; F32 copies): the forward pass's version (AVX2 for Q8_0) and the scalar twin. */
-void bert_act_round(const float *src, float *dst, size_t n, uint32_t type);
-void bert_act_round_ref(const float *src, float *dst, size_t n, uint32_t type);
+/* y = LayerNorm(y) · w + b over a row of n floats (mean and variance summed in double, as
+ * ggml_norm): the forward pass's (AVX2 when available) and its scalar twin. */
+void bert_layer_norm(float *y, size_t n, const float *w, const float *b, float eps);
+void bert_layer_norm_ref(float *y, size_t n, const float *w, const float *b, float eps);
 
 #endif

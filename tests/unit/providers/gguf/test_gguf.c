@@ -256,7 +256,8 @@ static void test_f16(void)
 }
 
 /* Inputs from tools/fuzz_gguf.sh: crashers it ever found (none so far: 1.15M runs) and a few
- * small corpus seeds (seed-*). Each must fail or load cleanly, on the fuzzer's own path. */
+ * small corpus seeds (seed-*). Each must fail or load (and run a short text) cleanly, on the
+ * fuzzer's own path. */
 static void test_fuzz_regressions(void)
 {
     const char *dir = TEST_DATA_DIR "/gguf/fuzz";
@@ -299,8 +300,19 @@ static void test_fuzz_regressions(void)
                 tokenizer_free(w);
             }
             bert_model *m = NULL;
-            if (bert_load(g, &m, err) == 0)
+            if (bert_load(g, &m, err) == 0) { /* and one short forward pass, as the fuzzer */
+                const bert_info *in = bert_get_info(m);
+                int32_t ids[3] = {0, in->vocab > 1 ? 1 : 0, 0};
+                const int32_t *rows[1] = {ids};
+                size_t len = in->ctx < 3 ? (size_t)in->ctx : 3;
+                float *out = malloc((size_t)in->hidden * sizeof *out);
+                bert_workspace *ws = bert_workspace_new();
+                if (out && ws)
+                    bert_embed_batch(m, ws, 1, rows, &len, 1, out, err);
+                bert_workspace_free(ws);
+                free(out);
                 bert_free(m);
+            }
         }
         gguf_free(g);
         free(p);
