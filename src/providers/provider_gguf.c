@@ -147,7 +147,7 @@ static void gguf_provider_free(provider *base)
 static const provider_vtable gguf_vt = {gguf_embed, gguf_count_tokens, gguf_provider_free};
 
 /* What this provider runs: architecture and tokenizer (tokenizer.ggml.model) names. */
-static const char *const supported_architectures[] = {"bert", "nomic-bert"};
+static const char *const supported_architectures[] = {"bert", "jina-bert-v2", "nomic-bert"};
 static const char *const supported_tokenizers[] = {"bert", "t5"};
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
