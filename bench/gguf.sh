@@ -6,17 +6,20 @@
 # one text per llama_encode, median of 3 runs after a warm-up, flash attention off and auto (its
 # best setting on CPU). samplevec: `embed-text --repeat 3`, likewise the median of 3 runs after a
 # warm-up, all texts in one call (sorted by length, batched). The two alternate (llama.cpp off,
-# samplevec, llama.cpp auto, samplevec) and the row keeps each side's better figure. The model is
-# tools/gguf_writer.py's minilm preset (random weights, all-MiniLM-L6-v2's shape); the texts are
-# N random sentences of 140-190 words from the writer's word list (seed 7). GFLOP/s from the model
-# shape, against the machine's FMA peak (bench/peak_flops.c, median of 5: this VM's clock and
-# neighbours are noisy).
+# samplevec, llama.cpp auto, samplevec) and the row keeps each side's better figure. The models are
+# tools/gguf_writer.py's presets (random weights): minilm (all-MiniLM-L6-v2's shape: bert,
+# WordPiece), xlmr-small (multilingual-e5-small's layers: bert + the Unigram tokenizer, H384 L12)
+# and jina-small (jina-embeddings-v2-small-en's shape: jina-bert-v2, ALiBi, GEGLU, H512 L4); the
+# texts are N random sentences of 140-190 words from the writer's word list (seed 7), the same
+# for every model (each tokenizes them its own way). GFLOP/s from the model shape, against the
+# machine's FMA peak (bench/peak_flops.c, median of 5: this VM's clock and neighbours are noisy).
 #
 # Memory: peak RSS (/usr/bin/time) of one `samplevec embed-text` of 32 texts of 512 tokens each
 # (600 words, cut to the context) against the model file's size; the goal is file + 64 MB.
 #
-#   bench/gguf.sh                       # F32, F16 and Q8_0; 64 texts; 2 threads
+#   bench/gguf.sh                       # every model in F32, F16 and Q8_0; 64 texts; 2 threads
 #   WEIGHTS=q8_0 N=32 bench/gguf.sh     # one weight type, fewer texts; THREADS=1 also works
+#   MODELS="xlmr-small jina-small" bench/gguf.sh   # some of minilm, xlmr-small, jina-small
 #   SKIP_RSS=1 bench/gguf.sh            # speed only
 # Installs node-llama-cpp into build/llamacpp on first use (tools/llamacpp/setup.sh).
 set -euo pipefail
@@ -25,6 +28,7 @@ bin=${SAMPLEVEC:-$here/build/samplevec}
 THREADS=${THREADS:-2}
 N=${N:-64}
 WEIGHTS=${WEIGHTS:-"f32 f16 q8_0"}
+MODELS=${MODELS:-"minilm xlmr-small jina-small"}
 export SAMPLEVEC_LLAMACPP=${SAMPLEVEC_LLAMACPP:-$here/build/llamacpp}
 node "$here/tools/llamacpp/embed_ref.mjs" --check "$SAMPLEVEC_LLAMACPP" >/dev/null 2>&1 ||
   "$here/tools/llamacpp/setup.sh" "$SAMPLEVEC_LLAMACPP" >/dev/null
@@ -35,7 +39,13 @@ for w in $WEIGHTS; do
     f32|f16|q8_0) ;;
     *) echo "WEIGHTS must list f32, f16 and/or q8_0" >&2; exit 2 ;;
   esac
-  [ -f "$work/minilm-$w.gguf" ] || python3 "$here/tools/gguf_writer.py" minilm --type "$w" -o "$work/minilm-$w.gguf" >/dev/null
+  for m in $MODELS; do
+    case $m in
+      minilm|xlmr-small|jina-small) ;;
+      *) echo "MODELS must list minilm, xlmr-small and/or jina-small" >&2; exit 2 ;;
+    esac
+    [ -f "$work/$m-$w.gguf" ] || python3 "$here/tools/gguf_writer.py" "$m" --type "$w" -o "$work/$m-$w.gguf" >/dev/null
+  done
 done
 # texts.json: N texts of 140-190 words (speed); long.json: 32 texts of 600 words (memory).
 python3 - "$work" "$N" "$here/tools" <<'PY'
@@ -67,52 +77,61 @@ max() { awk "BEGIN { print ($1 > $2) ? $1 : $2 }"; }
 
 gcc -O2 -o "$work/peak_flops" "$here/bench/peak_flops.c" -lpthread
 peak=$(for _ in 1 2 3 4 5; do "$work/peak_flops" "$THREADS"; done | sort -n | sed -n 3p) # median of 5
-# FLOPs per pass over the texts: per layer 2·L·(4H² + 2HF) for the products + 4·L²·H for attention
+# FLOPs per pass over the texts, per layer: 2·L·(4H² + (2 + g)·HF) for the products (g = 1 for
+# jina's GEGLU: ffn_up has 2F rows) + 4·L²·H for attention; L from each model's own tokenizer
 first=$(set -- $WEIGHTS; echo "$1")
-gflop=$(python3 - "$work/texts.json" "$work/minilm-$first.gguf" "$bin" <<'PY'
+gflop_of() { # MODEL → GFLOP per pass over the texts
+  python3 - "$work/texts.json" "$work/$1-$first.gguf" "$bin" "$1" <<'PY'
 import json, subprocess, sys
-texts, model, sv = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
-H, F, NL = 384, 1536, 6
+texts, model, sv, name = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3], sys.argv[4]
+H, F, NL, G = {"minilm": (384, 1536, 6, 0), "xlmr-small": (384, 1536, 12, 0), "jina-small": (512, 2048, 4, 1)}[name]
 total = 0
 for t in texts:
     L = json.loads(subprocess.run([sv, "tokenize", t, "--model", model, "--json"], capture_output=True, text=True).stdout)["tokens"]
-    total += NL * (2 * L * (4 * H * H + 2 * H * F) + 4 * L * L * H)
+    total += NL * (2 * L * (4 * H * H + (2 + G) * H * F) + 4 * L * L * H)
 print(total / 1e9)
 PY
-)
-gf() { awk "BEGIN { printf \"%.1f\", $gflop * $1 / $N }"; }
+}
+gf() { awk "BEGIN { printf \"%.1f\", $1 * $2 / $N }"; } # GFLOP texts/s
 
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 rows=()
-for w in $WEIGHTS; do
-  model=$work/minilm-$w.gguf
-  read -r l_off_tx _ < <(ref_run "$model" off)
-  read -r s1_tx _ tokens < <(sv_run "$model")
-  read -r l_on_tx _ < <(ref_run "$model" auto)
-  read -r s2_tx _ _ < <(sv_run "$model")
-  sv_tx=$(max "$s1_tx" "$s2_tx")
-  best=$(max "$l_off_tx" "$l_on_tx")
-  rows+=("$(printf '%-7s %14s %15s %18s %8s %9s %9s' "$(echo "$w" | tr a-z A-Z)" "$l_off_tx" "$l_on_tx" \
-    "$sv_tx ($s1_tx, $s2_tx)" "$(awk "BEGIN { printf \"%.2fx\", $sv_tx / $best }")" "$(gf "$sv_tx")" "$(gf "$best")")")
+for m in $MODELS; do
+  gflop=$(gflop_of "$m")
+  for w in $WEIGHTS; do
+    model=$work/$m-$w.gguf
+    read -r l_off_tx _ < <(ref_run "$model" off)
+    read -r s1_tx _ tokens < <(sv_run "$model")
+    read -r l_on_tx _ < <(ref_run "$model" auto)
+    read -r s2_tx _ _ < <(sv_run "$model")
+    sv_tx=$(max "$s1_tx" "$s2_tx")
+    best=$(max "$l_off_tx" "$l_on_tx")
+    rows+=("$(printf '%-11s %-7s %7s %14s %15s %18s %8s %9s %9s' "$m" "$(echo "$w" | tr a-z A-Z)" "$tokens" "$l_off_tx" \
+      "$l_on_tx" "$sv_tx ($s1_tx, $s2_tx)" "$(awk "BEGIN { printf \"%.2fx\", $sv_tx / $best }")" "$(gf "$gflop" "$sv_tx")" \
+      "$(gf "$gflop" "$best")")")
+  done
 done
-echo "minilm shape (H384 L6 A12 FF1536), $N texts, $tokens tokens, $THREADS threads; $(date -u +%FT%TZ)"
+echo "minilm: bert H384 L6 A12 FF1536; xlmr-small: bert + Unigram H384 L12 A12 FF1536; jina-small: jina-bert-v2 H512 L4 A8 FF2048"
+echo "$N texts, $THREADS threads; $(date -u +%FT%TZ)"
 echo "texts/s; ratio = samplevec / llama.cpp's better setting; GFLOP/s from the model's FLOP count"
-printf '%-7s %14s %15s %18s %8s %9s %9s\n' weights "llama.cpp off" "llama.cpp auto" "samplevec (runs)" ratio "sv GFLOP/s" "l.cpp GF/s"
+printf '%-11s %-7s %7s %14s %15s %18s %8s %9s %9s\n' model weights tokens "llama.cpp off" "llama.cpp auto" "samplevec (runs)" ratio \
+  "sv GFLOP/s" "l.cpp GF/s"
 printf '%s\n' "${rows[@]}"
 echo "machine FMA peak on $THREADS threads: $peak GFLOP/s (median of 5); load average before: $load0, after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 [ "${SKIP_RSS:-0}" = 1 ] && exit 0
 echo
+first_model=$(set -- $MODELS; echo "$1")
 cut=$("$bin" tokenize "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0])' "$work/long.json")" \
-  --model "$work/minilm-$first.gguf" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["tokens"], d["truncated"])')
-echo "peak RSS of samplevec embed-text, 32 texts x 512 tokens (first text: tokens, truncated = $cut), $THREADS threads (goal: file + 64 MB)"
-printf '%-7s %10s %12s %14s\n' weights "file MB" "peak RSS MB" "RSS - file MB"
-for w in $WEIGHTS; do
-  model=$work/minilm-$w.gguf
+  --model "$work/$first_model-$first.gguf" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["tokens"], d["truncated"])')
+echo "peak RSS of samplevec embed-text, 32 texts x 512 tokens ($first_model's first text: tokens, truncated = $cut), $THREADS threads (goal: file + 64 MB)"
+printf '%-11s %-7s %10s %12s %14s\n' model weights "file MB" "peak RSS MB" "RSS - file MB"
+for m in $MODELS; do for w in $WEIGHTS; do
+  model=$work/$m-$w.gguf
   nul_texts "$work/long.json" | xargs -0 /usr/bin/time -f '%M' -o "$work/rss.txt" \
     "$bin" embed-text --provider gguf --model "$model" --threads "$THREADS" -- >/dev/null
   rss_kb=$(tail -1 "$work/rss.txt")
   file_b=$(stat -c %s "$model")
-  printf '%-7s %10.1f %12.1f %14.1f\n' "$(echo "$w" | tr a-z A-Z)" "$(awk "BEGIN { print $file_b / 1048576 }")" \
+  printf '%-11s %-7s %10.1f %12.1f %14.1f\n' "$m" "$(echo "$w" | tr a-z A-Z)" "$(awk "BEGIN { print $file_b / 1048576 }")" \
     "$(awk "BEGIN { print $rss_kb / 1024 }")" "$(awk "BEGIN { print $rss_kb / 1024 - $file_b / 1048576 }")"
-done
+done; done

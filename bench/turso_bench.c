@@ -70,7 +70,7 @@ static store *open_prepared(const char *url, int dims)
     char err[SV_ERR_LEN];
     int code;
     store *st = store_open(url, STORE_READ_WRITE, &code, err);
-    if (!st || store_prepare(st, "lexical", "lexical-v1", dims, 0, err)) {
+    if (!st || store_prepare(st, "lexical", "lexical-v1", dims, NULL, 0, err)) {
         fprintf(stderr, "turso_bench: %s\n", err);
         store_close(st);
         return NULL;

@@ -46,8 +46,8 @@ int main(int argc, char **argv)
                                   "dreamy", "aggressive", "nostalgic", "playful", "tense"};
     char err[SV_ERR_LEN];
     int rc = 0;
-    store *st = store_open(path, 0, &rc, err);
-    if (!st || store_prepare(st, "lexical", "lexical-v1", dims, 1, err) != 0) {
+    store *st = store_open(path, STORE_READ_WRITE, &rc, err);
+    if (!st || store_prepare(st, "lexical", "lexical-v1", dims, NULL, 1, err) != 0) {
         fprintf(stderr, "gen_store: %s\n", err);
         return 3;
     }

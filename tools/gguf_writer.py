@@ -802,6 +802,10 @@ PRESETS = {
     "jina-kmix": ("jina-bert-v2", dict(_TINY, hidden=256, ffn=512, seed=804, type="kmix", note="jina-bert-v2, K-quant mix")),
     "minilm": ("bert", dict(vocab=30522, hidden=384, layers=6, heads=12, ffn=1536, ctx=512, seed=1234,
                             note="all-MiniLM-L6-v2's shape, for bench/gguf.sh (90 MB)")),
+    "xlmr-small": ("bert-ugm", dict(vocab=5000, hidden=384, layers=12, heads=12, ffn=1536, ctx=512, seed=1235,
+                                    note="multilingual-e5-small's layers (vocabulary cut), for bench/gguf.sh (90 MB)")),
+    "jina-small": ("jina-bert-v2", dict(vocab=30528, hidden=512, layers=4, heads=8, ffn=2048, ctx=512, seed=1236,
+                                        note="jina-embeddings-v2-small-en's shape, for bench/gguf.sh (130 MB)")),
 }
 
 

@@ -6,6 +6,9 @@
 # (npm; ~83 MB). Only this script needs node: `make test` reads the committed goldens.
 #   tools/make_goldens.sh              # all fixtures (bert set + issue13 set; ~3 minutes)
 #   tools/make_goldens.sh issue13      # one set (bert, issue13), or just some: tiny k256-kmix
+# With xlmr-tiny it also writes xlmr-edge.json: xlmr-tiny on tests/data/gguf/texts-unigram.json,
+# the Unigram tokenizer's hard cases (charsmap rules, removed characters, whitespace runs,
+# <unk> runs, Korean, Japanese, emoji, truncation).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 out=$here/tests/data/gguf
@@ -19,3 +22,9 @@ for m in $("$here/tools/gguf_fixtures.sh" --names $sel); do
   node "$here/tools/llamacpp/embed_ref.mjs" "$models/$m.gguf" "$out/texts.json" --digits 8 --out "$out/$m.json"
   echo "$m: $(wc -c < "$out/$m.json") bytes"
 done
+case " $("$here/tools/gguf_fixtures.sh" --names $sel) " in
+  *" xlmr-tiny "*)
+    node "$here/tools/llamacpp/embed_ref.mjs" "$models/xlmr-tiny.gguf" "$out/texts-unigram.json" --digits 8 \
+      --out "$out/xlmr-edge.json"
+    echo "xlmr-edge: $(wc -c < "$out/xlmr-edge.json") bytes" ;;
+esac

@@ -35,6 +35,10 @@ static const char embed_help[] =
     "  --model ID             model id (provider's default otherwise); for gguf a .gguf path or\n"
     "                         a model Ollama has pulled (samplevec models lists them)\n"
     "  --dims N               vector dimensions (lexical default 1536)\n"
+    "  --document-prefix TEXT put TEXT before every sample's text (default: the model's own,\n"
+    "                         e.g. \"search_document: \" for nomic-embed-text; '' for none)\n"
+    "  --query-prefix TEXT    the prefix search puts before queries, recorded in the store\n"
+    "                         (default: the model's own, e.g. \"search_query: \"; '' for none)\n"
     "  --batch-size N         samples per request and per commit (default 100)\n"
     "  --concurrency N        requests in flight for remote providers (default 4)\n"
     "  --max-retries N        retries of a transient failure (default 5)\n"
@@ -60,9 +64,9 @@ static const char embed_help[] =
     "unreadable or wrong schema, 130 interrupted (progress saved; rerun with --resume).\n";
 
 enum {
-    OPT_ALL = 256, OPT_BASE_URL, OPT_BATCH_SIZE, OPT_CONCURRENCY, OPT_DIMS, OPT_DRY_RUN,
+    OPT_ALL = 256, OPT_BASE_URL, OPT_BATCH_SIZE, OPT_CONCURRENCY, OPT_DIMS, OPT_DOCUMENT_PREFIX, OPT_DRY_RUN,
     OPT_HELP, OPT_JSON, OPT_LIBRARY, OPT_LIMIT, OPT_MAX_RETRIES, OPT_MODEL, OPT_PROGRESS_FILE,
-    OPT_PROVIDER, OPT_RESET, OPT_RESUME, OPT_SAMPLE_IDS, OPT_STORE, OPT_THREADS, OPT_VECTOR_INDEX,
+    OPT_PROVIDER, OPT_QUERY_PREFIX, OPT_RESET, OPT_RESUME, OPT_SAMPLE_IDS, OPT_STORE, OPT_THREADS, OPT_VECTOR_INDEX,
     OPT_VERBOSE, OPT_VOCAB,
 };
 
@@ -73,6 +77,7 @@ static const struct option embed_options_table[] = {
     {"batch-size", required_argument, NULL, OPT_BATCH_SIZE},
     {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
     {"dims", required_argument, NULL, OPT_DIMS},
+    {"document-prefix", required_argument, NULL, OPT_DOCUMENT_PREFIX},
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
     {"help", no_argument, NULL, OPT_HELP},
     {"json", no_argument, NULL, OPT_JSON},
@@ -82,6 +87,7 @@ static const struct option embed_options_table[] = {
     {"model", required_argument, NULL, OPT_MODEL},
     {"progress-file", required_argument, NULL, OPT_PROGRESS_FILE},
     {"provider", required_argument, NULL, OPT_PROVIDER},
+    {"query-prefix", required_argument, NULL, OPT_QUERY_PREFIX},
     {"reset", no_argument, NULL, OPT_RESET},
     {"resume", no_argument, NULL, OPT_RESUME},
     {"sample-ids", required_argument, NULL, OPT_SAMPLE_IDS},
@@ -211,6 +217,7 @@ int cmd_embed(int argc, char **argv)
                 return rc;
             o.provider.dims = (int)v;
             break;
+        case OPT_DOCUMENT_PREFIX: o.provider.document_prefix = optarg; break;
         case OPT_DRY_RUN: o.dry_run = 1; break;
         case OPT_HELP: fputs(embed_help, stdout); return SV_EXIT_OK;
         case OPT_JSON: json = 1; break;
@@ -228,6 +235,7 @@ int cmd_embed(int argc, char **argv)
         case OPT_MODEL: o.provider.model = optarg; break;
         case OPT_PROGRESS_FILE: o.progress = optarg; break;
         case OPT_PROVIDER: o.provider.name = optarg; break;
+        case OPT_QUERY_PREFIX: o.provider.query_prefix = optarg; break;
         case OPT_RESET: o.reset = 1; break;
         case OPT_RESUME: o.resume = 1; break;
         case OPT_SAMPLE_IDS: sample_ids = optarg; break;

@@ -12,12 +12,16 @@
 #include "provider.h"
 
 static const char embed_text_help[] =
-    "usage: samplevec embed-text TEXT... [--provider NAME] [--model ID|PATH] [--json]\n"
+    "usage: samplevec embed-text TEXT... [--provider NAME] [--model ID|PATH] [--as ROLE] [--json]\n"
     "\n"
     "Embeds each TEXT and prints its vector: one line of numbers per text, or with --json\n"
-    "{provider, model, dims, results: [{text, tokens, truncated, embedding}]}.\n"
+    "{provider, model, dims, prefix, results: [{text, tokens, truncated, embedding}]}.\n"
+    "  --as ROLE        query or document: put the model's prefix for that role before each\n"
+    "                   TEXT, as search and embed do (default: the texts as they are)\n"
     "  --base-url URL   remote providers' endpoint\n"
     "  --dims N         requested dimensions (providers that support it)\n"
+    "  --document-prefix TEXT, --query-prefix TEXT   the prefixes --as uses instead of the\n"
+    "                   model's own\n"
     "  --model ID       model id; for --provider gguf a .gguf path or a model Ollama has\n"
     "                   pulled ($SAMPLEVEC_MODEL)\n"
     "  --provider NAME  lexical (default), openai, openrouter, gguf\n"
@@ -25,14 +29,20 @@ static const char embed_text_help[] =
     "                   stderr (benchmarks; local providers)\n"
     "  --threads N      local compute threads (default: all cores)\n";
 
-enum { OPT_BASE_URL = 256, OPT_DIMS, OPT_HELP, OPT_JSON, OPT_MODEL, OPT_PROVIDER, OPT_REPEAT, OPT_THREADS };
+enum {
+    OPT_AS = 256, OPT_BASE_URL, OPT_DIMS, OPT_DOCUMENT_PREFIX, OPT_HELP, OPT_JSON, OPT_MODEL, OPT_PROVIDER,
+    OPT_QUERY_PREFIX, OPT_REPEAT, OPT_THREADS
+};
 static const struct option embed_text_table[] = {
+    {"as", required_argument, NULL, OPT_AS},
     {"base-url", required_argument, NULL, OPT_BASE_URL},
     {"dims", required_argument, NULL, OPT_DIMS},
+    {"document-prefix", required_argument, NULL, OPT_DOCUMENT_PREFIX},
     {"help", no_argument, NULL, OPT_HELP},
     {"json", no_argument, NULL, OPT_JSON},
     {"model", required_argument, NULL, OPT_MODEL},
     {"provider", required_argument, NULL, OPT_PROVIDER},
+    {"query-prefix", required_argument, NULL, OPT_QUERY_PREFIX},
     {"repeat", required_argument, NULL, OPT_REPEAT},
     {"threads", required_argument, NULL, OPT_THREADS},
     {NULL, 0, NULL, 0},
@@ -42,12 +52,23 @@ int cmd_embed_text(int argc, char **argv)
 {
     provider_config cfg = {.name = "lexical", .batch_size = 100, .concurrency = 4, .max_retries = 5};
     int json = 0, c, rc, repeat = 0;
+    provider_role role = PROVIDER_ROLE_RAW;
     int64_t v;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":", embed_text_table, NULL)) != -1) {
         switch (c) {
+        case OPT_AS:
+            if (strcmp(optarg, "query") == 0)
+                role = PROVIDER_ROLE_QUERY;
+            else if (strcmp(optarg, "document") == 0)
+                role = PROVIDER_ROLE_DOCUMENT;
+            else
+                return msg_usage("embed-text", "option --as: '%s' is not a role: use query or document", optarg);
+            break;
         case OPT_BASE_URL: cfg.base_url = optarg; break;
+        case OPT_DOCUMENT_PREFIX: cfg.document_prefix = optarg; break;
+        case OPT_QUERY_PREFIX: cfg.query_prefix = optarg; break;
         case OPT_DIMS:
             if ((rc = cliopt_int("embed-text", "dims", optarg, 1, 65536, &v)))
                 return rc;
@@ -99,7 +120,7 @@ int cmd_embed_text(int argc, char **argv)
         provider_results_clear(res, n);
         for (size_t s = 0; s < n; s += chunk) {
             size_t k = n - s < chunk ? n - s : chunk;
-            if ((rc = provider_embed(p, texts + s, k, vec + s * dims, res + s, &billed, err)))
+            if ((rc = provider_embed_as(p, role, texts + s, k, vec + s * dims, res + s, &billed, err)))
                 goto cleanup;
         }
         clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -129,6 +150,7 @@ int cmd_embed_text(int argc, char **argv)
         cJSON_AddStringToObject(o, "provider", p->name);
         cJSON_AddStringToObject(o, "model", p->model);
         cJSON_AddNumberToObject(o, "dims", (double)dims);
+        cJSON_AddStringToObject(o, "prefix", provider_prefix(p, role));
         cJSON *arr = cJSON_AddArrayToObject(o, "results");
         for (size_t i = 0; i < n; i++) {
             cJSON *r = cJSON_CreateObject();

@@ -57,6 +57,8 @@ static const char search_help[] =
     "  --mood NAME            primary or secondary mood, case-insensitive\n"
     "  --no-cache             do not keep STORE.vcache (the flat copy of the vectors that makes\n"
     "                         cold searches fast); scan a private copy instead\n"
+    "  --query-prefix TEXT    put TEXT before the search text instead of the prefix the store\n"
+    "                         recorded with its documents (e.g. \"search_query: \"); '' for none\n"
     "  --store PATH|URL       vector store (default: $TURSO_DATABASE_URL, else samplevec.db next\n"
     "                         to the library)\n"
     "  --help                 this text\n"
@@ -66,8 +68,8 @@ static const char search_help[] =
 
 enum {
     OPT_BASE_URL = 256, OPT_BPM, OPT_GENRE, OPT_HELP, OPT_JSON, OPT_KEY, OPT_LIBRARY, OPT_MIN_SIMILARITY,
-    OPT_MODEL, OPT_MOOD, OPT_NO_CACHE, OPT_STORE, OPT_MODE, OPT_FUSION, OPT_LITERAL, OPT_HALFTIME,
-    OPT_HARMONIC, OPT_BPM_TOLERANCE,
+    OPT_MODEL, OPT_MOOD, OPT_NO_CACHE, OPT_QUERY_PREFIX, OPT_STORE, OPT_MODE, OPT_FUSION, OPT_LITERAL,
+    OPT_HALFTIME, OPT_HARMONIC, OPT_BPM_TOLERANCE,
 };
 
 /* Alphasorted. */
@@ -89,6 +91,7 @@ static const struct option search_table[] = {
     {"model", required_argument, NULL, OPT_MODEL},
     {"mood", required_argument, NULL, OPT_MOOD},
     {"no-cache", no_argument, NULL, OPT_NO_CACHE},
+    {"query-prefix", required_argument, NULL, OPT_QUERY_PREFIX},
     {"store", required_argument, NULL, OPT_STORE},
     {NULL, 0, NULL, 0},
 };
@@ -255,6 +258,7 @@ static void explain_missing(int64_t id, const char *library_path, const char *st
 static int run(const char *command, int argc, char **argv)
 {
     const char *library_path = LOCATIONS_DEFAULT_LIBRARY, *store_loc = NULL, *model = NULL, *base_url = NULL;
+    const char *query_prefix = NULL;
     int json = 0, use_cache = 1, c;
     char err[SV_ERR_LEN];
     searcher_query q;
@@ -282,6 +286,7 @@ static int run(const char *command, int argc, char **argv)
         case OPT_HALFTIME: param = "halftime"; optarg = "1"; break;
         case OPT_HARMONIC: param = "harmonic"; optarg = "1"; break;
         case OPT_NO_CACHE: use_cache = 0; break;
+        case OPT_QUERY_PREFIX: query_prefix = optarg; break;
         case OPT_STORE: store_loc = optarg; break;
         default: return cliopt_bad_option(command, c, argv);
         }
@@ -322,6 +327,7 @@ static int run(const char *command, int argc, char **argv)
         goto done;
     searcher_set_provider(s, model, base_url);
     searcher_set_library(s, library_path); /* leaves out vectors of samples the library lost */
+    searcher_set_query_prefix(s, query_prefix);
     if (is_search)
         rc = searcher_search(s, arg, &q, &answer, err);
     else

@@ -166,6 +166,8 @@ int cmd_status(int argc, char **argv)
         cJSON_AddStringToObject(o, "provider", meta.provider);
         cJSON_AddStringToObject(o, "model", meta.model);
         cJSON_AddNumberToObject(o, "dims", meta.dims);
+        cJSON_AddStringToObject(o, "query_prefix", meta.prompts.query);
+        cJSON_AddStringToObject(o, "document_prefix", meta.prompts.document);
         if (have_cp) {
             cJSON *last = cJSON_AddObjectToObject(o, "last_run");
             cJSON_AddStringToObject(last, "started_at", cp.started_at);
@@ -192,6 +194,17 @@ int cmd_status(int argc, char **argv)
         printf("model     %s\n", meta.model[0] ? meta.model : "(none yet)");
         printf("provider  %s\n", meta.provider[0] ? meta.provider : "(none yet)");
         printf("dims      %d\n", meta.dims);
+        if (meta.prompts.query[0] || meta.prompts.document[0]) {
+            /* quoted as JSON strings: they end in spaces and may hold a newline */
+            cJSON *qs = cJSON_CreateStringReference(meta.prompts.query);
+            cJSON *ds = cJSON_CreateStringReference(meta.prompts.document);
+            char *q = qs ? cJSON_PrintUnformatted(qs) : NULL, *d = ds ? cJSON_PrintUnformatted(ds) : NULL;
+            printf("prefixes  query %s, document %s\n", q ? q : "?", d ? d : "?");
+            cJSON_free(q);
+            cJSON_free(d);
+            cJSON_Delete(qs);
+            cJSON_Delete(ds);
+        }
         if (have_cp)
             printf("last run  %s → %s, %s, %lld processed, %lld failed, $%.6f\n", cp.started_at,
                    cp.updated_at, cp.finished ? "finished" : "not finished (use --resume)",

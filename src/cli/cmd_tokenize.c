@@ -1,5 +1,6 @@
 /* samplevec tokenize: a GGUF model's input ids for a text, as llama.cpp's embedding context
- * evaluates them ([CLS] … [SEP], cut to the context length). Loads the vocabulary only. */
+ * evaluates them (with the model's specials, cut to the context length). Loads the vocabulary
+ * only. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,14 +11,15 @@
 #include "gguf.h"
 #include "msg.h"
 #include "provider.h"
-#include "wordpiece.h"
+#include "tokenizer.h"
 
 static const char tokenize_help[] =
     "usage: samplevec tokenize TEXT [--model PATH.gguf|NAME] [--json]\n"
     "\n"
-    "Prints the token ids a BERT GGUF model evaluates for TEXT: [CLS], the WordPiece tokens,\n"
-    "[SEP], cut to the model's context length. --model is a .gguf path or a model Ollama has\n"
-    "pulled (samplevec models); it defaults to $SAMPLEVEC_MODEL.\n"
+    "Prints the token ids a GGUF model evaluates for TEXT: the tokens with the model's specials\n"
+    "around them (WordPiece: [CLS] ... [SEP]; Unigram: <s> ... </s>), cut to the model's context\n"
+    "length. --model is a .gguf path or a model Ollama has pulled (samplevec models); it\n"
+    "defaults to $SAMPLEVEC_MODEL.\n"
     "  --json         {ids, token_ids, pieces, tokens, truncated, context_length}\n";
 
 enum { OPT_HELP = 256, OPT_JSON, OPT_MODEL };
@@ -27,23 +29,6 @@ static const struct option tokenize_table[] = {
     {"model", required_argument, NULL, OPT_MODEL},
     {NULL, 0, NULL, 0},
 };
-
-/* The HF WordPiece form of a token: "▁word" → "word", "iece" → "##iece", control verbatim. */
-static char *piece_text(const wordpiece *wp, const int32_t *types, size_t ntypes, int32_t id)
-{
-    gguf_str s = wordpiece_token(wp, id);
-    int control = (size_t)id < ntypes && types[id] == 3;
-    char *out = malloc((size_t)s.len + 3);
-    if (!out)
-        return NULL;
-    if (control)
-        snprintf(out, (size_t)s.len + 3, "%.*s", (int)s.len, s.ptr);
-    else if (s.len >= 3 && memcmp(s.ptr, "\xe2\x96\x81", 3) == 0)
-        snprintf(out, (size_t)s.len + 3, "%.*s", (int)s.len - 3, s.ptr + 3);
-    else
-        snprintf(out, (size_t)s.len + 3, "##%.*s", (int)s.len, s.ptr);
-    return out;
-}
 
 int cmd_tokenize(int argc, char **argv)
 {
@@ -67,9 +52,9 @@ int cmd_tokenize(int argc, char **argv)
 
     char err[SV_ERR_LEN], inner[SV_ERR_LEN], path[PROVIDER_PATH_LEN], name[PROVIDER_MODEL_LEN];
     gguf_file *g = NULL;
-    wordpiece *wp = NULL;
-    int32_t *ids = NULL, *types = NULL;
-    size_t n = 0, ntypes = 0;
+    tokenizer *tok = NULL;
+    int32_t *ids = NULL;
+    size_t n = 0, head = 0, tail = 0;
     int truncated = 0, rc;
     uint32_t ctx = 512;
     if ((rc = provider_gguf_resolve(model, path, name, err)))
@@ -77,7 +62,7 @@ int cmd_tokenize(int argc, char **argv)
     model = path;
     if ((rc = gguf_open(model, &g, err)))
         goto cleanup;
-    if ((rc = wordpiece_from_gguf(g, &wp, inner))) {
+    if ((rc = tokenizer_from_gguf(g, &tok, inner))) {
         sv_fail(err, rc, "model file '%s': %s", model, inner);
         goto cleanup;
     }
@@ -92,24 +77,21 @@ int cmd_tokenize(int argc, char **argv)
         rc = sv_fail(err, SV_EXIT_DATA, "model file '%s': %s is not an integer >= 2", model, key);
         goto cleanup;
     }
-    if (gguf_get_i32_array(g, "tokenizer.ggml.token_type", &types, &ntypes) < 0) {
-        rc = sv_fail(err, SV_EXIT_DATA, "model file '%s': tokenizer.ggml.token_type is not an integer array", model);
-        goto cleanup;
-    }
-    if (wordpiece_encode(wp, text, ctx, &ids, &n, &truncated)) {
+    if (tokenizer_encode(tok, text, ctx, &ids, &n, &truncated)) {
         rc = sv_fail(err, SV_EXIT_FAILED, "out of memory");
         goto cleanup;
     }
     if (json) {
         cJSON *o = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(o, "ids");
         cJSON *tk = cJSON_AddArrayToObject(o, "token_ids"), *pc = cJSON_AddArrayToObject(o, "pieces");
+        tokenizer_specials(tok, &head, &tail);
         for (size_t i = 0; i < n; i++) {
+            char piece[512];
             cJSON_AddItemToArray(a, cJSON_CreateNumber(ids[i]));
-            if (i > 0 && i + 1 < n)
+            if (i >= head && i + tail < n)
                 cJSON_AddItemToArray(tk, cJSON_CreateNumber(ids[i]));
-            char *p = piece_text(wp, types, ntypes, ids[i]);
-            cJSON_AddItemToArray(pc, cJSON_CreateString(p ? p : ""));
-            free(p);
+            tokenizer_piece(tok, ids[i], piece, sizeof piece);
+            cJSON_AddItemToArray(pc, cJSON_CreateString(piece));
         }
         cJSON_AddNumberToObject(o, "tokens", (double)n);
         cJSON_AddBoolToObject(o, "truncated", truncated);
@@ -126,8 +108,7 @@ cleanup:
     if (rc)
         msg_error("%s", err);
     free(ids);
-    free(types);
-    wordpiece_free(wp);
+    tokenizer_free(tok);
     gguf_free(g);
     return rc;
 }

@@ -288,7 +288,11 @@ static int dry_run(const embed_job *job, library *lib, provider *p, store *st, e
         r->skipped += (int64_t)(c.n - c.n_todo);
         r->successful += (int64_t)c.n_todo;
         for (size_t t = 0; t < c.n_todo; t++) {
-            int64_t tokens = provider_count_tokens(p, c.todo_texts[t]);
+            int64_t tokens = provider_count_tokens_as(p, PROVIDER_ROLE_DOCUMENT, c.todo_texts[t]);
+            if (tokens < 0) {
+                rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
+                goto done;
+            }
             if (p->max_input_tokens > 0 && tokens > p->max_input_tokens) {
                 tokens = p->max_input_tokens; /* cut before it is sent: that is what it costs */
                 r->truncated++;
@@ -436,8 +440,8 @@ static int chunk_embed(chunk *c, provider *p, int store_dims, char err[SV_ERR_LE
     for (size_t off = 0; off < c->n_todo; off += p->chunk_size) {
         size_t m = c->n_todo - off < p->chunk_size ? c->n_todo - off : p->chunk_size;
         int64_t billed = -1;
-        int rc = provider_embed(p, c->todo_texts + off, m, c->vectors + off * (size_t)p->dims,
-                                c->results + off, &billed, err);
+        int rc = provider_embed_as(p, PROVIDER_ROLE_DOCUMENT, c->todo_texts + off, m,
+                                   c->vectors + off * (size_t)p->dims, c->results + off, &billed, err);
         if (billed >= 0 && (rc == 0 || rc == SV_EXIT_INTERRUPTED))
             c->billed = (c->billed < 0 ? 0 : c->billed) + billed;
         if (rc == SV_EXIT_INTERRUPTED) {
@@ -816,7 +820,8 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
             int code;
             char serr[SV_ERR_LEN];
             st = store_open(o->store, STORE_READ_ONLY, &code, serr);
-            if (st && (store_meta_get(st, &m, serr) || strcmp(m.model, p->model) || m.dims != p->dims)) {
+            if (st && (store_meta_get(st, &m, serr) || strcmp(m.model, p->model) || m.dims != p->dims ||
+                       strcmp(m.prompts.document, p->prompts.document))) {
                 store_close(st);
                 st = NULL;
             }
@@ -882,7 +887,7 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
             msg_info("--reset: dropping the %lld stored vectors (%s, %d dims) of %s", (long long)before.rows,
                      before.model[0] ? before.model : "no model", before.dims, st->location);
     }
-    rc = store_prepare(st, p->name, p->model, p->dims, o->reset, err);
+    rc = store_prepare(st, p->name, p->model, p->dims, &p->prompts, o->reset, err);
     if (rc == SV_EXIT_INTERRUPTED && o->reset) {
         snprintf(err, SV_ERR_LEN,
                  "interrupted during --reset: nothing was dropped; the store %.200s and the "

@@ -22,6 +22,20 @@
 
 #define PROVIDER_DEFAULT_DIMS 1536
 #define PROVIDER_MODEL_LEN 256
+#define PROVIDER_PREFIX_LEN 512
+
+/* What a text is to a retrieval model. Many embed a search query and a document differently
+ * and were trained with a prefix (a prompt) before each kind; prompts.h knows the models'. */
+typedef enum provider_role {
+    PROVIDER_ROLE_RAW,      /* the text as it is (embed-text, serve's OpenAI-style endpoint) */
+    PROVIDER_ROLE_DOCUMENT, /* a sample's source text (embed) */
+    PROVIDER_ROLE_QUERY,    /* a search query (search, serve) */
+} provider_role;
+
+typedef struct provider_prompts {
+    char query[PROVIDER_PREFIX_LEN];    /* put before every query; "" = none */
+    char document[PROVIDER_PREFIX_LEN]; /* put before every document; "" = none */
+} provider_prompts;
 
 typedef struct provider_config {
     const char *name;     /* "lexical" (default), "openai", "openrouter", "gguf" */
@@ -41,6 +55,8 @@ typedef struct provider_config {
                              retry or rate limit, but reads the answers of the requests already
                              in flight (they are paid for), then returns SV_EXIT_INTERRUPTED
                              with the texts it has no vector for marked pending */
+    const char *query_prefix;    /* NULL = the model's own (prompts.h); "" = none */
+    const char *document_prefix; /* NULL = the model's own (prompts.h); "" = none */
 } provider_config;
 
 typedef struct provider_text_result {
@@ -76,6 +92,8 @@ struct provider {
     int tokens_exact;                /* 1 if count_tokens is the real tokenizer */
     size_t chunk_size;               /* texts the pipeline should hand over at once */
     int64_t max_input_tokens;        /* longer texts are cut to this many tokens; 0 = no limit */
+    provider_prompts prompts;        /* the model's (set by its open function from prompts.h),
+                                        then provider_config's overrides (set by provider_open) */
 };
 
 /* Opens the provider named by cfg->name. NULL on failure with err filled and *exit_code set
@@ -85,7 +103,15 @@ void provider_free(provider *p); /* NULL is a no-op */
 
 int provider_embed(provider *p, const char *const *texts, size_t n, float *vectors,
                    provider_text_result *results, int64_t *billed_tokens, char err[SV_ERR_LEN]);
+/* provider_embed of each text with the role's prefix (p->prompts) before it; RAW adds nothing.
+ * The results count the prefix's tokens too: they are evaluated and billed. */
+int provider_embed_as(provider *p, provider_role role, const char *const *texts, size_t n, float *vectors,
+                      provider_text_result *results, int64_t *billed_tokens, char err[SV_ERR_LEN]);
 int64_t provider_count_tokens(provider *p, const char *text);
+/* provider_count_tokens of text with the role's prefix before it (-1 when out of memory). */
+int64_t provider_count_tokens_as(provider *p, provider_role role, const char *text);
+/* The role's prefix (p->prompts; "" for RAW). Borrowed from p. */
+const char *provider_prefix(const provider *p, provider_role role);
 void provider_results_clear(provider_text_result *results, size_t n);
 
 /* 1 if `name` is a provider this build knows. */

@@ -1,6 +1,6 @@
-/* provider_gguf: an in-process BERT encoder from a GGUF file (gguf.c → wordpiece.c → bert.c).
+/* provider_gguf: an in-process BERT encoder from a GGUF file (gguf.c → tokenizer.c → bert.c).
  *
- * Per chunk: tokenize every text ([CLS] … [SEP], cut to the context length), sort by length so
+ * Per chunk: tokenize every text (with the model's specials, cut to the context length), sort by length so
  * each batch packs similar lengths, run batches of up to GGUF_BATCH_TOKENS tokens through one
  * forward pass each, and put the vectors back in the caller's order.
  *
@@ -15,8 +15,9 @@
 #include "bert.h"
 #include "gguf.h"
 #include "ollama.h"
+#include "prompts.h"
 #include "provider.h"
-#include "wordpiece.h"
+#include "tokenizer.h"
 
 /* Tokens per forward pass: enough rows that each weight matrix is read once per ~2k tokens
  * (BLAS efficiency), small enough that a batch's activations stay in the tens of MB. */
@@ -26,7 +27,7 @@
 typedef struct gguf_provider {
     provider base;
     gguf_file *file;
-    wordpiece *wp;
+    tokenizer *tok;
     bert_model *model;
     bert_workspace *ws;
     int threads;
@@ -57,7 +58,7 @@ static int64_t gguf_count_tokens(provider *base, const char *text)
     int32_t *ids = NULL;
     size_t n = 0;
     int trunc = 0;
-    if (wordpiece_encode(p->wp, text ? text : "", (size_t)p->ctx, &ids, &n, &trunc))
+    if (tokenizer_encode(p->tok, text ? text : "", (size_t)p->ctx, &ids, &n, &trunc))
         n = 0;
     free(ids);
     return (int64_t)n;
@@ -94,7 +95,7 @@ static int gguf_embed(provider *base, const char *const *texts, size_t n, float 
     }
     for (size_t i = 0; i < n; i++) {
         int trunc = 0;
-        if (wordpiece_encode(p->wp, texts[i] ? texts[i] : "", (size_t)p->ctx, &ids[i], &lens[i], &trunc)) {
+        if (tokenizer_encode(p->tok, texts[i] ? texts[i] : "", (size_t)p->ctx, &ids[i], &lens[i], &trunc)) {
             rc = sv_fail(err, SV_EXIT_FAILED, "out of memory tokenizing");
             goto cleanup;
         }
@@ -138,7 +139,7 @@ static void gguf_provider_free(provider *base)
     gguf_provider *p = (gguf_provider *)base;
     bert_workspace_free(p->ws);
     bert_free(p->model);
-    wordpiece_free(p->wp);
+    tokenizer_free(p->tok);
     gguf_free(p->file);
     free(p);
 }
@@ -146,8 +147,8 @@ static void gguf_provider_free(provider *base)
 static const provider_vtable gguf_vt = {gguf_embed, gguf_count_tokens, gguf_provider_free};
 
 /* What this provider runs: architecture and tokenizer (tokenizer.ggml.model) names. */
-static const char *const supported_architectures[] = {"bert", "nomic-bert"};
-static const char *const supported_tokenizers[] = {"bert"};
+static const char *const supported_architectures[] = {"bert", "jina-bert-v2", "nomic-bert"};
+static const char *const supported_tokenizers[] = {"bert", "t5"};
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 static int in_list(gguf_str s, const char *const *list, size_t n)
@@ -326,7 +327,7 @@ provider *provider_gguf_open(const provider_config *cfg, int *exit_code, char er
         memcpy(err, inner, SV_ERR_LEN);
     if (!rc && why_unsupported(p->file, inner))
         rc = sv_fail(err, SV_EXIT_DATA, "model file '%s': %s", path, inner);
-    if (!rc && (rc = wordpiece_from_gguf(p->file, &p->wp, inner)))
+    if (!rc && (rc = tokenizer_from_gguf(p->file, &p->tok, inner)))
         sv_fail(err, rc, "model file '%s': %s", path, inner);
     if (!rc && (rc = bert_load(p->file, &p->model, inner))) {
         if (rc == SV_EXIT_USAGE) /* $SAMPLEVEC_GEMM, not the file */
@@ -334,9 +335,9 @@ provider *provider_gguf_open(const provider_config *cfg, int *exit_code, char er
         else
             sv_fail(err, rc, "model file '%s': %s", path, inner);
     }
-    if (!rc && wordpiece_vocab_size(p->wp) != (size_t)bert_get_info(p->model)->vocab)
+    if (!rc && tokenizer_vocab_size(p->tok) != (size_t)bert_get_info(p->model)->vocab)
         rc = sv_fail(err, SV_EXIT_DATA, "model file '%s': tokenizer has %zu tokens but token_embd.weight has %d rows",
-                     path, wordpiece_vocab_size(p->wp), bert_get_info(p->model)->vocab);
+                     path, tokenizer_vocab_size(p->tok), bert_get_info(p->model)->vocab);
     if (!rc && !(p->ws = bert_workspace_new()))
         rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
     if (rc) {
@@ -372,6 +373,17 @@ provider *provider_gguf_open(const provider_config *cfg, int *exit_code, char er
         gguf_provider_free(&p->base);
         return NULL;
     }
+    /* The model's prompts, from what the file says it is and what it is called */
+    gguf_str arch = {"", 0}, gname = {"", 0}, basename = {"", 0};
+    gguf_get_str(p->file, "general.architecture", &arch);
+    gguf_get_str(p->file, "general.name", &gname);
+    gguf_get_str(p->file, "general.basename", &basename);
+    char arch_s[64], gname_s[PROVIDER_MODEL_LEN], base_s[PROVIDER_MODEL_LEN];
+    snprintf(arch_s, sizeof arch_s, "%.*s", (int)(arch.len < 63 ? arch.len : 63), arch.ptr);
+    snprintf(gname_s, sizeof gname_s, "%.*s", (int)(gname.len < 255 ? gname.len : 255), gname.ptr);
+    snprintf(base_s, sizeof base_s, "%.*s", (int)(basename.len < 255 ? basename.len : 255), basename.ptr);
+    const char *names[3] = {gname_s, base_s, name};
+    prompts_for(arch_s, names, 3, &p->base.prompts);
     p->base.dims = in->hidden;
     p->base.usd_per_mtok = 0.0;
     p->base.tokens_exact = 1;

@@ -34,6 +34,7 @@
 #include "dotenv.h"
 #include "http.h"
 #include "pricing.h"
+#include "prompts.h"
 #include "provider.h"
 #include "retry.h"
 #include "tiktoken.h"
@@ -958,6 +959,8 @@ provider *provider_openai_open(const provider_config *cfg, int *exit_code, char 
     op->base.vt = &openai_vtable;
     snprintf(op->base.name, sizeof op->base.name, "%s", name);
     snprintf(op->base.model, sizeof op->base.model, "%s", model);
+    const char *names[1] = {model}; /* e.g. nomic-embed-text served by Ollama */
+    prompts_for(NULL, names, 1, &op->base.prompts);
     op->key_var = key_var;
     op->openai_family = is_openai_family(model);
     const char *bare = strncmp(model, "openai/", 7) == 0 ? model + 7 : model;

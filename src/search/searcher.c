@@ -31,6 +31,7 @@ struct searcher {
     int use_cache;
     float *query;     /* meta.dims floats */
     const char *model_location, *base_url; /* searcher_set_provider; NULL = defaults */
+    const char *query_prefix; /* searcher_set_query_prefix; NULL = the store's */
 };
 
 void searcher_set_provider(searcher *s, const char *model, const char *base_url)
@@ -38,6 +39,8 @@ void searcher_set_provider(searcher *s, const char *model, const char *base_url)
     s->model_location = model;
     s->base_url = base_url;
 }
+
+void searcher_set_query_prefix(searcher *s, const char *prefix) { s->query_prefix = prefix; }
 
 void searcher_query_init(searcher_query *q)
 {
@@ -276,6 +279,10 @@ static int embed_query(searcher *s, const char *text, char err[SV_ERR_LEN])
         cfg.concurrency = 1;
         cfg.max_retries = 3;
         cfg.threads = 1;
+        /* Queries as the store's documents expect them: the prefix recorded with them (none
+         * for a store from before prefixes), unless the user gave one. */
+        cfg.query_prefix = s->query_prefix ? s->query_prefix : s->meta.prompts.query;
+        cfg.document_prefix = s->meta.prompts.document;
         char why[SV_ERR_LEN];
         if (!(s->prov = provider_open(&cfg, &rc, why)))
             return sv_fail(err, rc, "cannot embed the query with the store's provider %s, model %s: %s",
@@ -293,7 +300,7 @@ static int embed_query(searcher *s, const char *text, char err[SV_ERR_LEN])
     memset(&res, 0, sizeof res);
     int64_t billed;
     const char *texts[1] = {text};
-    if ((rc = provider_embed(s->prov, texts, 1, s->query, &res, &billed, err)))
+    if ((rc = provider_embed_as(s->prov, PROVIDER_ROLE_QUERY, texts, 1, s->query, &res, &billed, err)))
         return rc;
     if (res.error) {
         rc = sv_fail(err, SV_EXIT_DATA, "cannot embed the query: %s", res.error);

@@ -102,13 +102,16 @@ void searcher_free(searcher *s); /* NULL is a no-op */
  * Either may be NULL. The provider opened from them must report the store's model id, else
  * the query fails with SV_EXIT_USAGE naming both. Strings are borrowed. */
 void searcher_set_provider(searcher *s, const char *model, const char *base_url);
+/* The prefix put before every query (borrowed; "" = none). NULL, the default, uses the one the
+ * store recorded with its documents (store_meta.prompts.query). */
+void searcher_set_query_prefix(searcher *s, const char *prefix);
 
 /* The sample manager's database (borrowed path, NULL = none): when it can be opened, results
  * never include a stored vector whose sample is no longer in it (an orphan), and `similar` of
  * such a sample finds nothing. Checked again whenever the library file or the store changes. */
 void searcher_set_library(searcher *s, const char *library_path);
 
-/* The store's claim (provider, model, dims, rows). */
+/* The store's claim (provider, model, dims, rows, prompts). */
 const store_meta *searcher_meta(const searcher *s);
 
 /* Top-k for text in q->mode. 0 or an SV_EXIT_* code: SV_EXIT_USAGE when the text has no

@@ -43,10 +43,30 @@ int store_meta_get(store *s, store_meta *out, char err[SV_ERR_LEN])
     return s->vt->meta(s, out, err);
 }
 
-int store_prepare(store *s, const char *provider, const char *model, int dims, int reset,
-                  char err[SV_ERR_LEN])
+int store_prepare(store *s, const char *provider, const char *model, int dims, const provider_prompts *prompts,
+                  int reset, char err[SV_ERR_LEN])
 {
-    return s->vt->prepare(s, provider, model, dims, reset, err);
+    return s->vt->prepare(s, provider, model, dims, prompts, reset, err);
+}
+
+int store_prompts_check(const char *location, const store_meta *m, const provider_prompts *prompts,
+                        char err[SV_ERR_LEN])
+{
+    const char *want = prompts ? prompts->document : "";
+    if (!m->model[0] || strcmp(m->prompts.document, want) == 0)
+        return 0;
+    /* The prefixes are shown as JSON-ish quoted strings: they may end in a space. */
+    if (!m->prompts.document[0])
+        return sv_fail(err, SV_EXIT_USAGE,
+                       "store %s holds %lld vectors of documents embedded without a prefix; this run would "
+                       "put \"%s\" before each (the model's document prefix): pass --document-prefix '' to go "
+                       "on as before, or --reset to embed them all again with it",
+                       location, (long long)m->rows, want);
+    return sv_fail(err, SV_EXIT_USAGE,
+                   "store %s holds %lld vectors of documents embedded with the prefix \"%s\"; this run would "
+                   "use \"%s\": pass --document-prefix \"%s\" to go on with the store's, or --reset to embed "
+                   "them all again",
+                   location, (long long)m->rows, m->prompts.document, want, m->prompts.document);
 }
 
 int store_lookup_ids(store *s, const int64_t *ids, size_t n, store_lookup *out, char err[SV_ERR_LEN])

@@ -15,7 +15,11 @@
  *     mood_primary TEXT, mood_secondary TEXT, energy_level REAL)   -- search filters
  *   samplevec_meta(key TEXT PRIMARY KEY, value TEXT)  -- 'provider', 'model', 'dims',
  *                                                      -- 'writer' (the lease, below)
- * A store holds one provider/model/dims; store_prepare refuses another unless reset.
+ *                                        -- 'query_prefix', 'document_prefix' (provider_prompts)
+ * A store holds one provider/model/dims and the document prefix its vectors were embedded with;
+ * store_prepare refuses another unless reset. The query prefix is recorded beside them, so that
+ * search embeds queries the way the documents expect; a store from before prefixes has neither
+ * key and reads as "" for both (no prefix, as it was embedded).
  *
  * Safety contract, which every implementation keeps (a third store too):
  *   One writer at a time. prepare first takes the writer lease: the row
@@ -67,6 +71,7 @@ typedef struct store_meta {
     char model[PROVIDER_MODEL_LEN];
     int dims;                        /* 0 when unclaimed */
     int64_t rows;                    /* rows in sample_embeddings */
+    provider_prompts prompts;        /* "" each when not recorded */
 } store_meta;
 
 /* One row as search scans it. Pointers borrowed until the callback returns. */
@@ -121,12 +126,14 @@ int store_writer_busy(const char *location, const char *text, char err[SV_ERR_LE
 typedef struct store_vtable {
     int (*meta)(store *s, store_meta *out, char err[SV_ERR_LEN]);
     /* Takes the writer lease, creates the schema if absent and claims the store for
-     * provider/model/dims. An existing claim with another model or dims → SV_EXIT_USAGE naming
-     * both, unless reset, which drops every row first, in the same transaction as the lease and
-     * the claim, reporting through reset_progress; once *cancel is set during a reset it rolls
-     * back and returns SV_EXIT_INTERRUPTED with nothing changed. */
-    int (*prepare)(store *s, const char *provider, const char *model, int dims, int reset,
-                   char err[SV_ERR_LEN]);
+     * provider/model/dims and the document prefix, recording both prefixes (prompts NULL =
+     * none). An existing claim with another model, dims or document prefix → SV_EXIT_USAGE
+     * naming both (store_prompts_check for the prefix), unless reset, which drops every row
+     * first, in the same transaction as the lease and the claim, reporting through
+     * reset_progress; once *cancel is set during a reset it rolls back and returns
+     * SV_EXIT_INTERRUPTED with nothing changed. */
+    int (*prepare)(store *s, const char *provider, const char *model, int dims, const provider_prompts *prompts,
+                   int reset, char err[SV_ERR_LEN]);
     /* out[i] describes ids[i]; one round trip for the whole array. */
     int (*lookup)(store *s, const int64_t *ids, size_t n, store_lookup *out, char err[SV_ERR_LEN]);
     /* Upserts rows[0..n) all-or-nothing; returns once the commit is durable. */
@@ -218,8 +225,15 @@ store *store_open(const char *location, store_mode mode, int *exit_code, char er
 void store_close(store *s); /* NULL is a no-op */
 
 int store_meta_get(store *s, store_meta *out, char err[SV_ERR_LEN]);
-int store_prepare(store *s, const char *provider, const char *model, int dims, int reset,
-                  char err[SV_ERR_LEN]);
+int store_prepare(store *s, const char *provider, const char *model, int dims, const provider_prompts *prompts,
+                  int reset, char err[SV_ERR_LEN]);
+/* For prepare: SV_EXIT_USAGE with err saying how to go on when the store's claim m holds
+ * documents embedded with another document prefix than prompts' (NULL = none); else 0. */
+int store_prompts_check(const char *location, const store_meta *m, const provider_prompts *prompts,
+                        char err[SV_ERR_LEN]);
+/* The samplevec_meta keys of the prefixes. */
+#define STORE_QUERY_PREFIX_KEY "query_prefix"
+#define STORE_DOCUMENT_PREFIX_KEY "document_prefix"
 int store_lookup_ids(store *s, const int64_t *ids, size_t n, store_lookup *out, char err[SV_ERR_LEN]);
 int store_upsert(store *s, const store_row *rows, size_t n, char err[SV_ERR_LEN]);
 int store_scan(store *s, store_scan_fn fn, void *ctx, char err[SV_ERR_LEN]);

@@ -186,6 +186,8 @@ static int sqlite_meta(store *base, store_meta *out, char err[SV_ERR_LEN])
     meta_read_text(s, "model", out->model, sizeof out->model);
     meta_read_text(s, "dims", dims, sizeof dims);
     out->dims = atoi(dims);
+    meta_read_text(s, STORE_QUERY_PREFIX_KEY, out->prompts.query, sizeof out->prompts.query);
+    meta_read_text(s, STORE_DOCUMENT_PREFIX_KEY, out->prompts.document, sizeof out->prompts.document);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sample_embeddings", -1, &st, NULL) !=
         SQLITE_OK)
@@ -294,7 +296,7 @@ static int drop_rows(sqlite_store *s, int64_t total, char err[SV_ERR_LEN])
 }
 
 static int sqlite_prepare(store *base, const char *provider, const char *model, int dims,
-                          int reset, char err[SV_ERR_LEN])
+                          const provider_prompts *prompts, int reset, char err[SV_ERR_LEN])
 {
     sqlite_store *s = (sqlite_store *)base;
     if (s->mode == STORE_READ_ONLY)
@@ -331,6 +333,8 @@ static int sqlite_prepare(store *base, const char *provider, const char *model, 
                      (long long)m.rows);
         goto rollback;
     }
+    if (same && !reset && (rc = store_prompts_check(base->location, &m, prompts, err)))
+        goto rollback;
     /* Reset empties the table a slice at a time, so it can say how far it got and give up
      * on Ctrl-C (a rollback: nothing dropped), then drops it and the keyword index, so the
      * declared F32_BLOB(dims) always tells the truth. */
@@ -347,7 +351,9 @@ static int sqlite_prepare(store *base, const char *provider, const char *model, 
         goto rollback;
     snprintf(sql, sizeof sql, "%d", dims);
     if ((rc = meta_write(s, "provider", provider, err)) || (rc = meta_write(s, "model", model, err)) ||
-        (rc = meta_write(s, "dims", sql, err)))
+        (rc = meta_write(s, "dims", sql, err)) ||
+        (rc = meta_write(s, STORE_QUERY_PREFIX_KEY, prompts ? prompts->query : "", err)) ||
+        (rc = meta_write(s, STORE_DOCUMENT_PREFIX_KEY, prompts ? prompts->document : "", err)))
         goto rollback;
     /* A store made before the keyword index, or written since by another program, gets its
      * index here: the run that follows keeps it current. */

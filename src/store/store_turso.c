@@ -154,6 +154,10 @@ static void read_meta_rows(const cJSON *res, store_meta *m, char writer[STORE_WR
             m->dims = atoi(v);
         else if (writer && strcmp(k, STORE_WRITER_KEY) == 0)
             snprintf(writer, STORE_WRITER_LEN, "%s", v);
+        else if (strcmp(k, STORE_QUERY_PREFIX_KEY) == 0)
+            snprintf(m->prompts.query, sizeof m->prompts.query, "%s", v);
+        else if (strcmp(k, STORE_DOCUMENT_PREFIX_KEY) == 0)
+            snprintf(m->prompts.document, sizeof m->prompts.document, "%s", v);
     }
 }
 
@@ -211,7 +215,7 @@ cleanup:
 /* ---------------------------------------------------------------- prepare */
 
 static int turso_prepare(store *base, const char *provider, const char *model, int dims,
-                         int reset, char err[SV_ERR_LEN])
+                         const provider_prompts *prompts, int reset, char err[SV_ERR_LEN])
 {
     turso_store *s = (turso_store *)base;
     hrana_body b;
@@ -268,6 +272,8 @@ static int turso_prepare(store *base, const char *provider, const char *model, i
                      (long long)m.rows);
         goto cleanup;
     }
+    if (same && !reset && (rc = store_prompts_check(base->location, &m, prompts, err)))
+        goto cleanup;
     hrana_call_clear(&call);
 
     /* 2. claim it, in one transaction. Reset (or a table without our columns being replaced)
@@ -300,11 +306,13 @@ static int turso_prepare(store *base, const char *provider, const char *model, i
     store_writer_self(&me);
     char mine[STORE_WRITER_LEN];
     store_writer_format(&me, mine);
-    const char *keys[4] = {"provider", "model", "dims", STORE_WRITER_KEY};
+    const char *keys[6] = {"provider", "model", "dims", STORE_WRITER_KEY, STORE_QUERY_PREFIX_KEY,
+                          STORE_DOCUMENT_PREFIX_KEY};
     char dims_text[32];
     snprintf(dims_text, sizeof dims_text, "%d", dims);
-    const char *values[4] = {provider, model, dims_text, mine};
-    for (int i = 0; i < 4; i++) {
+    const char *values[6] = {provider, model, dims_text, mine, prompts ? prompts->query : "",
+                            prompts ? prompts->document : ""};
+    for (int i = 0; i < 6; i++) {
         cond_ok(cond, sizeof cond, k - 1);
         step_open(&b, k++, cond, "INSERT OR REPLACE INTO samplevec_meta(key, value) VALUES(?, ?)");
         hrana_arg_text(&b, 0, keys[i]);

@@ -7,7 +7,7 @@
 
 #include "bert.h"
 #include "gguf.h"
-#include "wordpiece.h"
+#include "tokenizer.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -30,15 +30,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 free(out);
             }
         }
-        wordpiece *w = NULL;
-        if (wordpiece_from_gguf(g, &w, err) == 0) {
-            int32_t *ids = NULL;
-            size_t n = 0;
-            int trunc = 0;
-            const char *text = "Hello, W\xc3\xb6rld! \xe6\x97\xa5\xe6\x9c\xac caf\xc3\xa9 \xff";
-            if (wordpiece_encode(w, text, 64, &ids, &n, &trunc) == 0)
-                free(ids);
-            wordpiece_free(w);
+        tokenizer *w = NULL;
+        if (tokenizer_from_gguf(g, &w, err) == 0) {
+            /* bytes a charsmap maps (tab, NBSP, full-width, a combining accent, ZWSP), CJK,
+             * an emoji, invalid UTF-8 and a run of spaces */
+            static const char *const texts[] = {
+                "Hello, W\xc3\xb6rld! \xe6\x97\xa5\xe6\x9c\xac caf\xc3\xa9 \xff",
+                "\ttab\xc2\xa0nbsp \xef\xbc\xa1 e\xcc\x81 a\xe2\x80\x8b" "b \xf0\x9f\xa5\x81\xe2\x96   <s>",
+                "",
+            };
+            for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++) {
+                int32_t *ids = NULL;
+                size_t n = 0;
+                int trunc = 0;
+                if (tokenizer_encode(w, texts[k], 64, &ids, &n, &trunc) == 0)
+                    free(ids);
+            }
+            tokenizer_free(w);
         }
         bert_model *m = NULL;
         if (bert_load(g, &m, err) == 0) {

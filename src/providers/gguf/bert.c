@@ -29,10 +29,14 @@ typedef struct bert_layer {
     float *ln1_w, *ln1_b; /* attn_output_norm [H] */
     mm_matrix wup;        /* [F][H] */
     float *bup;           /* [F]; NULL for nomic-bert (llama.cpp ignores its FFN biases) */
-    mm_matrix wgate;      /* nomic-bert: ffn_gate [F][H] */
+    mm_matrix wgate;      /* nomic-bert, older jina-bert-v2 files: ffn_gate [F][H] */
     mm_matrix wdown;      /* [H][F] */
     float *bdown;         /* [H]; NULL for nomic-bert */
     float *ln2_w, *ln2_b; /* layer_output_norm [H] */
+    /* jina-bert-v2 only, each optional (NULL when absent): */
+    float *qn_w, *qn_b;   /* attn_q_norm [H]: LayerNorm over a token's whole Q */
+    float *kn_w, *kn_b;   /* attn_k_norm [H]: the same over K */
+    float *ln1b_w, *ln1b_b; /* attn_norm_2 [H]: a second LayerNorm after LN1, of LN1 + x */
 } bert_layer;
 
 struct bert_model {
@@ -48,6 +52,8 @@ struct bert_model {
     int nomic;                   /* nomic-bert: RoPE instead of position_embd, SwiGLU FFN */
     int n_rot;                   /* nomic-bert: rotated dims per head (even) */
     float rope_base;             /* nomic-bert: rope.freq_base */
+    int jina;                    /* jina-bert-v2: ALiBi instead of position_embd, GEGLU FFN */
+    float *alibi;                /* jina-bert-v2: [heads] ALiBi slopes; NULL otherwise */
 };
 
 /* What one thread works in: its chunk of token rows between attention steps, and its
@@ -55,7 +61,7 @@ struct bert_model {
 typedef struct bert_thread {
     float *tmp;         /* [chunk][H] the attention block's output, then the FFN's input */
     float *ffn;         /* [chunk][F] */
-    float *gate;        /* [chunk][F] nomic-bert's gate product; NULL for bert */
+    float *gate;        /* [chunk][F] the gate product (nomic-bert, split jina); NULL for bert */
     float *scores;      /* [len][len] attention probabilities of one (text, head) */
     mm_scratch *mm;     /* quantized activations and weight panels */
 } bert_thread;
@@ -220,12 +226,14 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
     if (gguf_get_str(g, "general.architecture", &arch) <= 0)
         return sv_fail(err, SV_EXIT_DATA, "no general.architecture string in the file");
     int nomic = arch.len == 10 && memcmp(arch.ptr, "nomic-bert", 10) == 0;
-    if (!(arch.len == 4 && memcmp(arch.ptr, "bert", 4) == 0) && !nomic)
+    int jina = arch.len == 12 && memcmp(arch.ptr, "jina-bert-v2", 12) == 0;
+    if (!(arch.len == 4 && memcmp(arch.ptr, "bert", 4) == 0) && !nomic && !jina)
         return sv_fail(err, SV_EXIT_DATA,
-                       "architecture '%s' is not supported: only 'bert' (all-MiniLM, bge, e5, gte ...) and "
-                       "'nomic-bert' encoders are",
+                       "architecture '%s' is not supported: only 'bert' (all-MiniLM, bge, e5, gte ...), "
+                       "'nomic-bert' and 'jina-bert-v2' encoders are",
                        gguf_str_print(arch, buf, sizeof buf));
-    const char *A = nomic ? "nomic-bert" : "bert";
+    const char *A = nomic ? "nomic-bert" : jina ? "jina-bert-v2" : "bert";
+    int positions = !nomic && !jina; /* a learned position table */
     char key[96];
 
     bert_model *m = calloc(1, sizeof *m);
@@ -277,8 +285,10 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
         m->nomic = 1;
         in->gated = 1;
     }
+    m->jina = jina;
     in->hidden = (int)H;
     in->ffn = (int)F;
+    in->ffn_up = (int)F;
     in->layers = (int)NL;
     in->heads = (int)NH;
     in->ctx = (int)CTX;
@@ -303,7 +313,7 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
         goto fail;
     }
     if ((tt && (rc = find(g, "token_types.weight", H, tt->ne[1], 1, &tt, err))) ||
-        (!nomic && (rc = find(g, "position_embd.weight", H, CTX, 1, &pe, err))) ||
+        (positions && (rc = find(g, "position_embd.weight", H, CTX, 1, &pe, err))) ||
         (rc = find(g, "token_embd_norm.weight", H, 0, 1, &lnw, err)) ||
         (rc = find(g, "token_embd_norm.bias", H, 0, 1, &lnb, err)))
         goto fail;
@@ -312,8 +322,8 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
      * by the checks above (H <= 2^14, F <= 2^16, layers <= 256, ctx <= 2^16), so nothing here
      * overflows size_t. The matrices stay in the mapping. */
     size_t h = H, f = F;
-    size_t per_layer = 3 * h + h + 2 * h + (nomic ? 0 : f + h) + 2 * h;
-    size_t total = h + (nomic ? 0 : (size_t)CTX * h) + 2 * h + per_layer * NL;
+    size_t per_layer = 3 * h + h + 2 * h + (nomic ? 0 : 2 * f + h) + 2 * h + (jina ? 6 * h : 0);
+    size_t total = h + (positions ? (size_t)CTX * h : 0) + 2 * h + per_layer * NL + (jina ? NH : 0);
     m->arena = malloc(total * sizeof(float));
     m->layers = calloc(NL, sizeof *m->layers);
     if (!m->arena || !m->layers) {
@@ -324,9 +334,16 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
 #define TAKE(n) (p += (n), p - (n))
     m->type0 = TAKE(h);
     load_into(tt, m->type0, h); /* only row 0: llama.cpp hard-codes sentence A */
-    if (!nomic) {
+    if (positions) {
         m->pos = TAKE((size_t)CTX * h);
         load_into(pe, m->pos, (size_t)CTX * h);
+    }
+    if (jina) { /* ggml_compute_forward_soft_max_f32's slopes for max_bias 8 */
+        m->alibi = TAKE(NH);
+        uint32_t n2 = 1u << (uint32_t)floor(log2((double)NH));
+        float m0 = powf(2.0f, -8.0f / (float)n2), m1 = powf(2.0f, -4.0f / (float)n2);
+        for (uint32_t hd = 0; hd < NH; hd++)
+            m->alibi[hd] = hd < n2 ? powf(m0, (float)(hd + 1)) : powf(m1, (float)(2 * (hd - n2) + 1));
     }
     m->emb_ln_w = TAKE(h);
     load_into(lnw, m->emb_ln_w, h);
@@ -358,17 +375,29 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
                 load_into(b, L->bqkv + k * h, h);
             }
         }
-        if (nomic) { /* SwiGLU: down(silu(gate x) * up x), no FFN biases (llama.cpp ignores any) */
+        /* ffn_up's rows: F, or for jina-bert-v2 without a gate 2F, GEGLU's halves in one matrix
+         * (llama.cpp asserts F or 2F, jina-bert-v2.cpp) */
+        uint64_t up_rows = F;
+        const gguf_tensor *gate_t = gguf_find_tensor(g, NAME("ffn_gate.weight"));
+        if (jina) {
+            const gguf_tensor *up_t = gguf_find_tensor(g, NAME("ffn_up.weight"));
+            if (up_t && up_t->n_dims == 2 && up_t->ne[1] == 2 * (uint64_t)F && !gate_t)
+                up_rows = 2 * (uint64_t)F;
+        }
+        if (nomic || (jina && gate_t)) { /* a gate matrix: nomic's SwiGLU, older jina files' GEGLU */
             if ((rc = find_matrix(g, NAME("ffn_gate.weight"), H, F, &L->wgate, err)))
                 goto fail;
-        } else if (gguf_find_tensor(g, NAME("ffn_gate.weight"))) {
+            in->gated = 1;
+        } else if (gate_t) {
             rc = sv_fail(err, SV_EXIT_DATA, "tensor '%s': a gated feed-forward layer in a plain 'bert' model", name);
             goto fail;
         }
         if ((rc = find_matrix(g, NAME("attn_output.weight"), H, H, &L->wo, err)) ||
-            (rc = find_matrix(g, NAME("ffn_up.weight"), H, F, &L->wup, err)) ||
+            (rc = find_matrix(g, NAME("ffn_up.weight"), H, up_rows, &L->wup, err)) ||
             (rc = find_matrix(g, NAME("ffn_down.weight"), F, H, &L->wdown, err)))
             goto fail;
+        if (up_rows > (uint64_t)in->ffn_up)
+            in->ffn_up = (int)up_rows;
         if (l == 0)
             in->weight_type = L->wo.type;
         struct {
@@ -380,7 +409,7 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
             {"attn_output.bias", H, 0, &L->bo},
             {"attn_output_norm.weight", H, 1, &L->ln1_w},
             {"attn_output_norm.bias", H, 1, &L->ln1_b},
-            {"ffn_up.bias", F, 0, nomic ? NULL : &L->bup},
+            {"ffn_up.bias", up_rows, 0, nomic ? NULL : &L->bup},
             {"ffn_down.bias", H, 0, nomic ? NULL : &L->bdown},
             {"layer_output_norm.weight", H, 1, &L->ln2_w},
             {"layer_output_norm.bias", H, 1, &L->ln2_b},
@@ -393,6 +422,31 @@ int bert_load(const gguf_file *g, bert_model **out, char err[SV_ERR_LEN])
                 *vecs[k].dst = TAKE(vecs[k].n);
                 load_into(b, *vecs[k].dst, vecs[k].n);
             }
+        }
+        /* jina-bert-v2's optional LayerNorms: each applies when its weight is there (its bias
+         * may be missing: zeros), as llama.cpp's bert graph tests the weight alone */
+        struct {
+            const char *w, *b;
+            float **dw, **db;
+        } norms[] = {
+            {"attn_q_norm.weight", "attn_q_norm.bias", &L->qn_w, &L->qn_b},
+            {"attn_k_norm.weight", "attn_k_norm.bias", &L->kn_w, &L->kn_b},
+            {"attn_norm_2.weight", "attn_norm_2.bias", &L->ln1b_w, &L->ln1b_b},
+        };
+        for (size_t k = 0; jina && k < sizeof norms / sizeof norms[0]; k++) {
+            const gguf_tensor *w;
+            snprintf(name, sizeof name, "blk.%u.%s", l, norms[k].w);
+            if ((rc = find(g, name, H, 0, 0, &w, err)))
+                goto fail;
+            if (!w)
+                continue;
+            snprintf(name, sizeof name, "blk.%u.%s", l, norms[k].b);
+            if ((rc = find(g, name, H, 0, 0, &b, err)))
+                goto fail;
+            *norms[k].dw = TAKE(h);
+            load_into(w, *norms[k].dw, h);
+            *norms[k].db = TAKE(h);
+            load_into(b, *norms[k].db, h);
         }
 #undef NAME
     }
@@ -486,7 +540,7 @@ static int workspace_fit(bert_workspace *ws, const bert_model *m, size_t tokens,
         if (t->mm)
             continue; /* fitted for this model and these sizes */
         t->tmp = malloc(ws->cap_chunk * h * sizeof(float));
-        t->ffn = malloc(ws->cap_chunk * f * sizeof(float));
+        t->ffn = malloc(ws->cap_chunk * (size_t)in->ffn_up * sizeof(float));
         t->gate = in->gated ? malloc(ws->cap_chunk * f * sizeof(float)) : NULL;
         t->scores = malloc(ws->cap_len * ws->cap_len * sizeof(float));
         t->mm = mm_scratch_new();
@@ -732,6 +786,12 @@ static void attention_pair(fwd_ctx *c, size_t text, int head, float *S)
     const float *K = Q + H, *V = Q + 2 * H;
     float scale = 1.0f / sqrtf((float)d);
     k->nt((int)L, (int)L, (int)d, scale, Q, (int)(3 * H), K, (int)(3 * H), 0.0f, S, (int)L);
+    if (c->m->alibi) { /* jina-bert-v2: + slope · −|i − j|, after the scale, as ggml's soft_max */
+        float slope = c->m->alibi[head];
+        for (size_t i = 0; i < L; i++)
+            for (size_t j = 0; j < L; j++)
+                S[i * L + j] += slope * -(float)(i > j ? i - j : j - i);
+    }
     for (size_t i = 0; i < L; i++)
         softmax_row(S + i * L, L);
     k->nn((int)L, (int)d, (int)L, 1.0f, S, (int)L, V, (int)(3 * H), 0.0f, c->ws->attn + t0 * H + (size_t)head * d,
@@ -819,31 +879,56 @@ static void qkv_rows(fwd_ctx *c, bert_thread *th, const bert_layer *L, size_t r0
     }
     if (c->m->nomic)
         rope_rows(c, r0, r1);
+    for (size_t r = 0; L->qn_w && r < R; r++) /* jina-bert-v2: LayerNorm over each token's Q, K */
+        layer_norm(y + r * 3 * H, H, L->qn_w, L->qn_b, c->m->info.eps);
+    for (size_t r = 0; L->kn_w && r < R; r++)
+        layer_norm(y + r * 3 * H + H, H, L->kn_w, L->kn_b, c->m->info.eps);
 }
 
 /* The rest of layer L for token rows [r0, r1), from the attention output to the new x:
- *   tmp = LN1(x + attn·Woᵀ + bo);  x = LN2(tmp + f(tmp)·Wdownᵀ + bdown)
- * with f = GELU(·Wupᵀ + bup), or for nomic-bert silu(·Wgateᵀ) · (·Wupᵀ). */
+ *   tmp = LN1(x + attn·Woᵀ + bo) (jina's attn_norm_2: then LN1b(tmp + x));
+ *   x = LN2(tmp + f(tmp)·Wdownᵀ + bdown)
+ * with f = GELU(·Wupᵀ + bup); for nomic-bert silu(·Wgateᵀ) · (·Wupᵀ); for jina-bert-v2 GEGLU:
+ * GELU(u[0..F)) · u[F..2F) of u = ·Wupᵀ + bup, or GELU(·Wgateᵀ) · (·Wupᵀ + bup). */
 static void ffn_rows(fwd_ctx *c, bert_thread *th, const bert_layer *L, size_t r0, size_t r1)
 {
     const bert_info *in = &c->m->info;
     size_t H = (size_t)in->hidden, F = (size_t)in->ffn, R = r1 - r0;
+    size_t U = (size_t)L->wup.rows; /* F, or 2F: GEGLU's halves side by side */
     float *x = c->ws->x + r0 * H, *tmp = th->tmp, *ffn = th->ffn;
     memcpy(tmp, x, R * H * sizeof(float));
     mul(c, th, &L->wo, c->ws->attn + r0 * H, H, R, tmp, H, L->bo, 1);
     for (size_t r = 0; r < R; r++)
         layer_norm(tmp + r * H, H, L->ln1_w, L->ln1_b, in->eps);
-    mul(c, th, &L->wup, tmp, H, R, ffn, F, L->bup, 0);
+    for (size_t r = 0; L->ln1b_w && r < R; r++) {
+        for (size_t i = 0; i < H; i++)
+            tmp[r * H + i] += x[r * H + i];
+        layer_norm(tmp + r * H, H, L->ln1b_w, L->ln1b_b, in->eps);
+    }
+    mul(c, th, &L->wup, tmp, H, R, ffn, U, L->bup, 0);
     if (c->m->nomic) {
         float *gate = th->gate;
         mul(c, th, &L->wgate, tmp, H, R, gate, F, NULL, 0);
         for (size_t i = 0; i < R * F; i++)
             ffn[i] *= gate[i] / (1.0f + expf(-gate[i])); /* ggml_silu_f32 */
+    } else if (L->wgate.data) { /* GEGLU, gate apart (ggml_geglu_split) */
+        float *gate = th->gate;
+        mul(c, th, &L->wgate, tmp, H, R, gate, F, NULL, 0);
+        gelu_row(gate, R * F);
+        for (size_t i = 0; i < R * F; i++)
+            ffn[i] *= gate[i];
+    } else if (U == 2 * F) { /* GEGLU, both halves in ffn_up (ggml_geglu): in place, row stride 2F */
+        for (size_t r = 0; r < R; r++) {
+            float *u = ffn + r * U;
+            gelu_row(u, F);
+            for (size_t i = 0; i < F; i++)
+                u[i] *= u[F + i];
+        }
     } else {
         gelu_row(ffn, R * F);
     }
     memcpy(x, tmp, R * H * sizeof(float));
-    mul(c, th, &L->wdown, ffn, F, R, x, H, L->bdown, 1);
+    mul(c, th, &L->wdown, ffn, U, R, x, H, L->bdown, 1);
     for (size_t r = 0; r < R; r++)
         layer_norm(x + r * H, H, L->ln2_w, L->ln2_b, in->eps);
 }

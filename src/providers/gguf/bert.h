@@ -1,5 +1,6 @@
-/* bert: the forward pass of llama.cpp's `bert` architecture (BERT, MiniLM, bge, e5, gte ...)
- * and of `nomic-bert` (nomic-embed-text), many texts per pass.
+/* bert: the forward pass of llama.cpp's `bert` architecture (BERT, MiniLM, bge, e5, gte,
+ * XLM-RoBERTa ...), of `nomic-bert` (nomic-embed-text) and of `jina-bert-v2`
+ * (jina-embeddings-v2), many texts per pass.
  *
  * Per text of L tokens ([CLS] ... [SEP], L <= context length), H = hidden, F = feed-forward:
  *   x = LN(tok_embd[id] + token_types[0] + position_embd[pos])          (L × H)
@@ -9,6 +10,13 @@
  * GELU is llama.cpp's: tanh approximation through an fp16 lookup table. Output is L2-normalised.
  * nomic-bert differs in two places: no position table, instead Q and K rotate by position
  * (RoPE, NEOX layout), and the feed-forward is x = LN2(Wdown (silu(Wgate x) * Wup x) + x).
+ * jina-bert-v2: no position table either; ALiBi instead: the attention score of token i for
+ * token j gets slope_h · −|i − j| added after scaling (slope_h = m0^(h+1) for the first n2
+ * heads, m1^(2(h − n2) + 1) after, n2 = 2^⌊log2 heads⌋, m0 = 2^(−8/n2), m1 = 2^(−4/n2): ggml's
+ * soft_max with max_bias 8); the feed-forward is GEGLU, f = GELU(u₁) · u₂ with u = x Wup^T + b
+ * split in halves [F | F] (or, in older files, u₁ = x Wgate^T and u₂ = x Wup^T + b); optional
+ * LayerNorms over each token's whole Q and K (attn_q_norm, attn_k_norm) and a second one after
+ * LN1, x' = LN1b(LN1(o + x) + x) (attn_norm_2).
  *
  * A batch packs its texts back to back (no padding: attention runs per text over its own
  * length, which is the padding mask). Weight matrices stay in the file mapping in their own
@@ -30,7 +38,10 @@ typedef struct bert_info {
     int hidden, ffn, layers, heads, ctx; /* ctx = bert.context_length (max tokens per text) */
     int vocab;
     int pooling;                         /* 1 mean, 2 cls, 3 last */
-    int gated;                           /* 1 for nomic-bert (SwiGLU: a third FFN matrix) */
+    int gated;                           /* 1 when the FFN has a third matrix, ffn_gate (nomic-bert's
+                                            SwiGLU, older jina-bert-v2 files' GEGLU) */
+    int ffn_up;                          /* rows of ffn_up: ffn, or 2 × ffn when it holds both
+                                            halves of jina-bert-v2's GEGLU */
     float eps;
     uint32_t weight_type;                /* ggml type of blk.0.attn_output.weight (F32, F16, Q8_0 ...) */
 } bert_info;

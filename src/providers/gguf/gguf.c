@@ -557,6 +557,44 @@ int gguf_get_i32_array(const gguf_file *g, const char *key, int32_t **out, size_
     return 1;
 }
 
+int gguf_get_f32_array(const gguf_file *g, const char *key, float **out, size_t *n)
+{
+    const gguf_kv *kv = gguf_find_kv(g, key);
+    *out = NULL;
+    *n = 0;
+    if (!kv)
+        return 0;
+    if (kv->type != GGUF_T_ARRAY || (kv->arr_type != GGUF_T_F32 && kv->arr_type != GGUF_T_I32))
+        return -1;
+    float *a = malloc((kv->arr_n ? kv->arr_n : 1) * sizeof *a);
+    if (!a)
+        return -1;
+    for (uint64_t i = 0; i < kv->arr_n; i++) {
+        uint32_t b = (uint32_t)rd_le(kv->val + 4 * i, 4);
+        if (kv->arr_type == GGUF_T_I32)
+            a[i] = (float)(int32_t)b;
+        else
+            memcpy(&a[i], &b, 4);
+    }
+    *out = a;
+    *n = (size_t)kv->arr_n;
+    return 1;
+}
+
+int gguf_get_bytes_array(const gguf_file *g, const char *key, const unsigned char **out, size_t *n)
+{
+    const gguf_kv *kv = gguf_find_kv(g, key);
+    *out = NULL;
+    *n = 0;
+    if (!kv)
+        return 0;
+    if (kv->type != GGUF_T_ARRAY || (kv->arr_type != GGUF_T_U8 && kv->arr_type != GGUF_T_I8))
+        return -1;
+    *out = kv->val; /* parse checked that arr_n bytes follow */
+    *n = (size_t)kv->arr_n;
+    return 1;
+}
+
 float gguf_f16_to_f32(uint16_t h)
 {
     uint32_t sign = (uint32_t)(h & 0x8000) << 16;

@@ -105,6 +105,11 @@ int gguf_get_str(const gguf_file *g, const char *key, gguf_str *out);
 int gguf_get_str_array(const gguf_file *g, const char *key, gguf_str **out, size_t *n);
 /* An i32 array's elements copied into a malloc'd array (caller frees). Same returns. */
 int gguf_get_i32_array(const gguf_file *g, const char *key, int32_t **out, size_t *n);
+/* An f32 array's elements (an i32 array's converted, as llama.cpp reads integer token scores)
+ * copied into a malloc'd array (caller frees). Same returns. */
+int gguf_get_f32_array(const gguf_file *g, const char *key, float **out, size_t *n);
+/* A u8 or i8 array's bytes, borrowed from the mapping (no copy, nothing to free). Same returns. */
+int gguf_get_bytes_array(const gguf_file *g, const char *key, const unsigned char **out, size_t *n);
 
 /* "F32", "Q8_0", ... or "unknown". */
 const char *gguf_type_name(uint32_t type);

@@ -4,34 +4,16 @@
 #include <string.h>
 #include <utf8proc.h>
 
-#include "hash.h"
+#include "vocab.h"
 
 struct wordpiece {
     const gguf_str *tokens; /* n GGUF-form token texts, borrowed */
     gguf_str *owned;        /* the same array when we allocated it (from_gguf) */
     size_t n;
-    int32_t *table;         /* open addressing, mask+1 slots of token ids, -1 = empty */
-    size_t mask;
-    unsigned char *has_len; /* has_len[L] = 1 if some token is L bytes long (0..max_len) */
-    size_t max_len;         /* longest token in bytes */
+    vocab_map *map;         /* text → id over every token */
     int32_t unk, cls, sep;
     int lowercase, strip_accents;
 };
-
-static int32_t lookup(const wordpiece *w, const char *s, size_t len)
-{
-    if (len > w->max_len || !w->has_len[len])
-        return -1;
-    size_t h = (size_t)hash_fnv1a64(s, len) & w->mask;
-    for (;;) {
-        int32_t id = w->table[h];
-        if (id < 0)
-            return -1;
-        if (w->tokens[id].len == len && memcmp(w->tokens[id].ptr, s, len) == 0)
-            return id;
-        h = (h + 1) & w->mask;
-    }
-}
 
 int wordpiece_new(const gguf_str *tokens, size_t n, int32_t unk_id, int32_t cls_id, int32_t sep_id,
                   int lowercase, int strip_accents, wordpiece **out, char err[SV_ERR_LEN])
@@ -55,40 +37,11 @@ int wordpiece_new(const gguf_str *tokens, size_t n, int32_t unk_id, int32_t cls_
     w->sep = sep_id;
     w->lowercase = lowercase;
     w->strip_accents = strip_accents;
-    size_t slots = 16;
-    while (slots < 2 * n)
-        slots <<= 1;
-    w->mask = slots - 1;
-    w->table = malloc(slots * sizeof *w->table);
-    for (size_t i = 0; i < n; i++)
-        if (tokens[i].len > w->max_len)
-            w->max_len = (size_t)tokens[i].len; /* bounded by the file size */
-    w->has_len = calloc(w->max_len + 1, 1);
-    if (!w->table || !w->has_len) {
+    /* llama.cpp renames an empty token "[EMPTY_i]", which no text can produce ('[' is a
+     * one-character word); the map leaving it out is equivalent. */
+    if (!(w->map = vocab_map_new(tokens, n, NULL))) {
         wordpiece_free(w);
         return sv_fail(err, SV_EXIT_DATA, "out of memory");
-    }
-    memset(w->table, 0xff, slots * sizeof *w->table);
-    for (size_t i = 0; i < n; i++) {
-        /* llama.cpp renames an empty token "[EMPTY_i]", which no text can produce ('[' is a
-         * one-character word); skipping it is equivalent. A duplicate text maps to the last id,
-         * as llama.cpp's token_to_id[word] = i does. */
-        if (tokens[i].len == 0)
-            continue;
-        w->has_len[tokens[i].len] = 1;
-        size_t h = (size_t)hash_fnv1a64(tokens[i].ptr, (size_t)tokens[i].len) & w->mask;
-        for (;;) {
-            int32_t id = w->table[h];
-            if (id < 0) {
-                w->table[h] = (int32_t)i;
-                break;
-            }
-            if (tokens[id].len == tokens[i].len && memcmp(tokens[id].ptr, tokens[i].ptr, (size_t)tokens[i].len) == 0) {
-                w->table[h] = (int32_t)i;
-                break;
-            }
-            h = (h + 1) & w->mask;
-        }
     }
     *out = w;
     return 0;
@@ -143,8 +96,7 @@ void wordpiece_free(wordpiece *w)
 {
     if (!w)
         return;
-    free(w->table);
-    free(w->has_len);
+    vocab_map_free(w->map);
     free(w->owned);
     free(w);
 }
@@ -160,31 +112,14 @@ gguf_str wordpiece_token(const wordpiece *w, int32_t id)
     return id >= 0 && (size_t)id < w->n ? w->tokens[id] : empty;
 }
 
-/* llama.cpp's unicode_cpt_from_utf8: lenient (no overlong/surrogate checks); a bad lead or
- * continuation byte becomes U+FFFD and consumes one byte. */
+/* A bad lead or continuation byte becomes U+FFFD and consumes one byte, as in llama.cpp. */
 static uint32_t next_cpt(const unsigned char *s, size_t len, size_t *off)
 {
-    size_t o = *off;
-    unsigned char b = s[o];
-    if (!(b & 0x80)) {
-        *off = o + 1;
-        return b;
-    }
-    int extra = !(b & 0x40) ? -1 : !(b & 0x20) ? 1 : !(b & 0x10) ? 2 : !(b & 0x08) ? 3 : -1;
-    if (extra < 0 || o + (size_t)extra >= len) {
-        *off = o + 1;
-        return 0xFFFD;
-    }
-    uint32_t c = b & (0x3f >> extra);
-    for (int k = 1; k <= extra; k++) {
-        if ((s[o + k] & 0xc0) != 0x80) {
-            *off = o + 1;
-            return 0xFFFD;
-        }
-        c = c << 6 | (s[o + k] & 0x3f);
-    }
-    *off = o + 1 + (size_t)extra;
-    return c;
+    int32_t c = vocab_utf8_decode(s, len, off);
+    if (c >= 0)
+        return (uint32_t)c;
+    (*off)++;
+    return 0xFFFD;
 }
 
 static int is_whitespace(uint32_t c)
@@ -202,63 +137,27 @@ static int is_chinese(uint32_t c)
            (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
 }
 
-/* Growable byte buffer for the normalised words. */
-typedef struct bytes {
-    char *p;
-    size_t n, cap;
-} bytes;
-
-static int bytes_put(bytes *b, const void *src, size_t n)
-{
-    if (b->n + n > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        while (cap < b->n + n)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p)
-            return -1;
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, src, n);
-    b->n += n;
-    return 0;
-}
-
-static int push_id(int32_t **ids, size_t *n, size_t *cap, int32_t id)
-{
-    if (*n == *cap) {
-        size_t c = *cap ? *cap * 2 : 64;
-        int32_t *p = realloc(*ids, c * sizeof *p);
-        if (!p)
-            return -1;
-        *ids = p;
-        *cap = c;
-    }
-    (*ids)[(*n)++] = id;
-    return 0;
-}
-
 /* Greedy longest match of one word (already prefixed with U+2581) over bytes. */
 static int tokenize_word(const wordpiece *w, const char *word, size_t n, int32_t **ids, size_t *nids, size_t *cap)
 {
     size_t start = *nids;
     for (size_t i = 0; i < n;) {
-        size_t jmax = n < i + w->max_len + 1 ? n : i + w->max_len + 1;
+        size_t max_len = vocab_map_max_len(w->map);
+        size_t jmax = n < i + max_len + 1 ? n : i + max_len + 1;
         int32_t id = -1;
         size_t j;
         for (j = jmax; j > i; j--)
-            if ((id = lookup(w, word + i, j - i)) >= 0)
+            if ((id = vocab_map_find(w->map, word + i, j - i)) >= 0)
                 break;
         if (id < 0) { /* any unmatched part: the whole word is [UNK] */
             *nids = start;
             break;
         }
-        if (push_id(ids, nids, cap, id))
+        if (vocab_push_id(ids, nids, cap, id))
             return -1;
         i = j;
     }
-    if (*nids == start && push_id(ids, nids, cap, w->unk))
+    if (*nids == start && vocab_push_id(ids, nids, cap, w->unk))
         return -1;
     return 0;
 }
@@ -267,9 +166,9 @@ int wordpiece_tokenize(const wordpiece *w, const char *text, size_t len, int32_t
 {
     static const char phantom[3] = {(char)0xE2, (char)0x96, (char)0x81}; /* U+2581 */
     const unsigned char *s = (const unsigned char *)text;
-    bytes word = {0};
+    vocab_bytes word = {0};
     int rc = 0;
-    if (bytes_put(&word, phantom, 3))
+    if (vocab_bytes_put(&word, phantom, 3))
         return -1;
     for (size_t off = 0; off < len;) {
         uint32_t c = next_cpt(s, len, &off);
@@ -310,7 +209,7 @@ int wordpiece_tokenize(const wordpiece *w, const char *text, size_t len, int32_t
             c = (uint32_t)utf8proc_tolower((utf8proc_int32_t)c);
         unsigned char enc[4];
         utf8proc_ssize_t k = utf8proc_encode_char((utf8proc_int32_t)c, enc);
-        if (bytes_put(&word, enc, (size_t)k)) {
+        if (vocab_bytes_put(&word, enc, (size_t)k)) {
             rc = -1;
             goto cleanup;
         }
@@ -327,30 +226,4 @@ int wordpiece_tokenize(const wordpiece *w, const char *text, size_t len, int32_t
 cleanup:
     free(word.p);
     return rc;
-}
-
-int wordpiece_encode(const wordpiece *w, const char *text, size_t max_len, int32_t **ids, size_t *n,
-                     int *truncated)
-{
-    size_t cap = 64;
-    *n = 0;
-    *truncated = 0;
-    *ids = malloc(cap * sizeof **ids);
-    if (!*ids)
-        return -1;
-    (*ids)[(*n)++] = w->cls;
-    if (wordpiece_tokenize(w, text, strlen(text), ids, n, &cap) || push_id(ids, n, &cap, w->sep)) {
-        free(*ids);
-        *ids = NULL;
-        *n = 0;
-        return -1;
-    }
-    if (max_len < 2)
-        max_len = 2;
-    if (*n > max_len) {
-        *truncated = 1;
-        (*ids)[max_len - 1] = w->sep;
-        *n = max_len;
-    }
-    return 0;
 }

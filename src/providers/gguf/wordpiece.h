@@ -40,12 +40,6 @@ void wordpiece_free(wordpiece *w); /* NULL is a no-op */
 int wordpiece_tokenize(const wordpiece *w, const char *text, size_t len, int32_t **ids, size_t *n,
                        size_t *cap);
 
-/* The model's input for text: [CLS] + tokens + [SEP], cut to max_len (>= 2) tokens with the
- * [SEP] kept, as llama.cpp's embedding context evaluates it. *ids malloc'd (caller frees), *n
- * its length, *truncated 1 when tokens were dropped. Returns 0, or -1 when out of memory. */
-int wordpiece_encode(const wordpiece *w, const char *text, size_t max_len, int32_t **ids, size_t *n,
-                     int *truncated);
-
 int32_t wordpiece_cls(const wordpiece *w);
 int32_t wordpiece_sep(const wordpiece *w);
 int32_t wordpiece_unk(const wordpiece *w);

@@ -150,7 +150,7 @@ int main(void)
     /* An empty store: a clear message, exit code 3. */
     store *st = store_open(path, STORE_READ_WRITE, &rc, err);
     CHECK(st != NULL);
-    CHECK(store_prepare(st, "lexical", "lexical-v1", DIMS, 0, err) == 0);
+    CHECK(store_prepare(st, "lexical", "lexical-v1", DIMS, NULL, 0, err) == 0);
     CHECK(searcher_open(path, 1, &rc, err) == NULL);
     CHECK(rc == SV_EXIT_DATA && strstr(err, "no embeddings") != NULL);
 

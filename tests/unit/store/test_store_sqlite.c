@@ -35,7 +35,7 @@ static void test_round_trip(void)
     CHECK(s != NULL);
     store_meta m;
     CHECK(store_meta_get(s, &m, err) == 0 && m.dims == 0 && m.rows == 0);
-    CHECK(store_prepare(s, "lexical", "lexical-v1", 4, 0, err) == 0);
+    CHECK(store_prepare(s, "lexical", "lexical-v1", 4, NULL, 0, err) == 0);
 
     float v1[4] = {1, 0, 0, 0}, v2[4] = {0.5f, 0.5f, 0.5f, 0.5f};
     store_row rows[2] = {
@@ -86,7 +86,7 @@ static void test_round_trip(void)
     }
 
     /* another model is refused, naming both, unless reset */
-    CHECK(store_prepare(s, "openai", "text-embedding-3-small", 1536, 0, err) == SV_EXIT_USAGE);
+    CHECK(store_prepare(s, "openai", "text-embedding-3-small", 1536, NULL, 0, err) == SV_EXIT_USAGE);
     CHECK(strstr(err, "lexical-v1") && strstr(err, "text-embedding-3-small") && strstr(err, "--reset"));
     store_close(s);
 
@@ -106,7 +106,7 @@ static void test_round_trip(void)
     sqlite3_close(db);
 
     s = store_open(path, STORE_READ_WRITE, &code, err);
-    CHECK(store_prepare(s, "lexical", "lexical-v1", 8, 1, err) == 0);
+    CHECK(store_prepare(s, "lexical", "lexical-v1", 8, NULL, 1, err) == 0);
     CHECK(store_meta_get(s, &m, err) == 0 && m.rows == 0 && m.dims == 8);
     store_close(s);
 }
@@ -152,7 +152,7 @@ static void test_one_writer(void)
     CHECK(a && b);
     if (!a || !b)
         return;
-    CHECK(store_prepare(a, "lexical", "lexical-v1", 8, 0, err) == 0);
+    CHECK(store_prepare(a, "lexical", "lexical-v1", 8, NULL, 0, err) == 0);
     /* b is another run of this process: give it a lease of its own by forging a's row as a
      * live foreign one (this process's pid on this host, another run token) */
     char host[96] = "";
@@ -165,7 +165,7 @@ static void test_one_writer(void)
     sqlite3_open(path, &db);
     CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
     /* the lease is held (a live process on this host): b is refused, naming it */
-    CHECK(store_prepare(b, "lexical", "lexical-v1", 4, 1, err) == SV_EXIT_DATA);
+    CHECK(store_prepare(b, "lexical", "lexical-v1", 4, NULL, 1, err) == SV_EXIT_DATA);
     CHECK(strstr(err, "being written by another samplevec run") != NULL);
     char pid_text[32];
     snprintf(pid_text, sizeof pid_text, "pid %ld", (long)getpid());
@@ -176,7 +176,7 @@ static void test_one_writer(void)
     CHECK(store_upsert(a, &row, 1, err) == SV_EXIT_DATA);
     /* bypass the lease altogether: delete it, and b re-claims the store for 4 dims */
     CHECK(sqlite3_exec(db, "DELETE FROM samplevec_meta WHERE key = 'writer'", NULL, NULL, NULL) == SQLITE_OK);
-    CHECK(store_prepare(b, "lexical", "lexical-v1", 4, 1, err) == 0);
+    CHECK(store_prepare(b, "lexical", "lexical-v1", 4, NULL, 1, err) == 0);
     CHECK(store_upsert(b, &row, 1, err) == 0);
     /* a writes 8-dim rows: refused inside its transaction, nothing mixed */
     CHECK(sqlite3_exec(db, "DELETE FROM samplevec_meta WHERE key = 'writer'", NULL, NULL, NULL) == SQLITE_OK);
@@ -205,6 +205,42 @@ static void test_one_writer(void)
     CHECK(store_writer_is_free("r|4242|elsewhere.example|s|1"));
 }
 
+/* The prefixes are recorded with the claim; another document prefix is refused like another
+ * model (unless reset); another query prefix is recorded; a store from before prefixes reads
+ * as "" and holds documents without one. */
+static void test_prompts(void)
+{
+    char path[256], err[SV_ERR_LEN];
+    int code = 0;
+    snprintf(path, sizeof path, "%s/prompts.db", dir);
+    store *s = store_open(path, STORE_READ_WRITE, &code, err);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    store_meta m;
+    CHECK(store_prepare(s, "lexical", "lexical-v1", 4, NULL, 0, err) == 0); /* as before prefixes */
+    CHECK(store_meta_get(s, &m, err) == 0 && m.prompts.query[0] == '\0' && m.prompts.document[0] == '\0');
+    provider_prompts e5 = {"query: ", "passage: "};
+    CHECK(store_prepare(s, "lexical", "lexical-v1", 4, &e5, 0, err) == SV_EXIT_USAGE);
+    CHECK(strstr(err, "embedded without a prefix") && strstr(err, "\"passage: \"") &&
+          strstr(err, "--document-prefix ''") && strstr(err, "--reset"));
+    CHECK(store_prepare(s, "lexical", "lexical-v1", 4, &e5, 1, err) == 0);
+    CHECK(store_meta_get(s, &m, err) == 0 && strcmp(m.prompts.query, "query: ") == 0 &&
+          strcmp(m.prompts.document, "passage: ") == 0);
+    provider_prompts other = {"query: ", "doc: "};
+    CHECK(store_prepare(s, "lexical", "lexical-v1", 4, &other, 0, err) == SV_EXIT_USAGE);
+    CHECK(strstr(err, "with the prefix \"passage: \"") && strstr(err, "would use \"doc: \"") &&
+          strstr(err, "--document-prefix \"passage: \""));
+    CHECK(store_prepare(s, "lexical", "lexical-v1", 4, NULL, 0, err) == SV_EXIT_USAGE); /* none is another one */
+    provider_prompts new_query = {"find: ", "passage: "};
+    CHECK(store_prepare(s, "lexical", "lexical-v1", 4, &new_query, 0, err) == 0);
+    store_close(s);
+    s = store_open(path, STORE_READ_WRITE, &code, err);
+    CHECK(s && store_meta_get(s, &m, err) == 0 && strcmp(m.prompts.query, "find: ") == 0 &&
+          strcmp(m.prompts.document, "passage: ") == 0);
+    store_close(s);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir))
@@ -212,6 +248,7 @@ int main(void)
     test_round_trip();
     test_refuses_a_sample_library();
     test_one_writer();
+    test_prompts();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)

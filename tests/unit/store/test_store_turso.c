@@ -289,15 +289,24 @@ static void test_real_server(void)
     CHECK(!lk[0].present && !lk[3].present);
 
     /* claim, then refuse another model without reset */
-    CHECK(store_prepare(st, "lexical", "lexical-v1", DIMS, 0, err) == 0);
+    CHECK(store_prepare(st, "lexical", "lexical-v1", DIMS, NULL, 0, err) == 0);
     CHECK(store_meta_get(st, &m, err) == 0);
     CHECK_STR_EQ(m.provider, "lexical");
     CHECK_STR_EQ(m.model, "lexical-v1");
     CHECK(m.dims == DIMS && m.rows == 0);
-    CHECK(store_prepare(st, "lexical", "lexical-v1", DIMS, 0, err) == 0); /* idempotent */
-    CHECK(store_prepare(st, "openai", "text-embedding-3-small", 1536, 0, err) == SV_EXIT_USAGE);
+    CHECK(store_prepare(st, "lexical", "lexical-v1", DIMS, NULL, 0, err) == 0); /* idempotent */
+    CHECK(store_prepare(st, "openai", "text-embedding-3-small", 1536, NULL, 0, err) == SV_EXIT_USAGE);
     CHECK(strstr(err, "lexical-v1") && strstr(err, "text-embedding-3-small") && strstr(err, "--reset"));
-    CHECK(store_prepare(st, "lexical", "lexical-v1", DIMS, 0, err) == 0);
+    CHECK(store_prepare(st, "lexical", "lexical-v1", DIMS, NULL, 0, err) == 0);
+    /* prefixes: another document prefix is refused like another model; the query prefix is
+     * recorded (test_store_sqlite.c has the same contract in full) */
+    provider_prompts e5 = {"query: ", "passage: "}, requery = {"find: ", ""};
+    CHECK(store_prepare(st, "lexical", "lexical-v1", DIMS, &e5, 0, err) == SV_EXIT_USAGE);
+    CHECK(strstr(err, "embedded without a prefix") && strstr(err, "--document-prefix ''"));
+    CHECK(store_prepare(st, "lexical", "lexical-v1", DIMS, &requery, 0, err) == 0);
+    CHECK(store_meta_get(st, &m, err) == 0);
+    CHECK_STR_EQ(m.prompts.query, "find: ");
+    CHECK_STR_EQ(m.prompts.document, "");
 
     /* 600 rows = 3 requests of 200, two in flight at a time; read back exactly */
     make_rows(&f, 600, 10, 0.0f);
@@ -421,7 +430,7 @@ static void test_real_server(void)
     st = store_open(url, STORE_READ_WRITE, &code, err);
     unsetenv("SAMPLEVEC_TURSO_RETRIES");
     make_rows(&f, 10, 10, 2.0f);
-    CHECK(store_prepare(st, "lexical", "lexical-v1", DIMS, 0, err) == SV_EXIT_DATA);
+    CHECK(store_prepare(st, "lexical", "lexical-v1", DIMS, NULL, 0, err) == SV_EXIT_DATA);
     CHECK(strstr(err, "127.0.0.1") != NULL);
     CHECK(strstr(err, TOKEN) == NULL);
     store_close(st);
@@ -429,7 +438,7 @@ static void test_real_server(void)
     /* back up: what was committed is all there; reset drops it and re-claims */
     srv = server_start(port, db, 0);
     st = store_open(url, STORE_READ_WRITE, &code, err);
-    CHECK(store_prepare(st, "lexical", "lexical-v1", DIMS, 0, err) == 0);
+    CHECK(store_prepare(st, "lexical", "lexical-v1", DIMS, NULL, 0, err) == 0);
     make_rows(&f, 600, 10, 1.0f);
     check_scan_equals(st, &f, 600);
     /* knn where every candidate ties (identical vectors): the near-tie at the boundary makes
@@ -439,7 +448,7 @@ static void test_real_server(void)
         make_rows(&t, 100, 1000, 0.0f);
         for (int i = 0; i < 100; i++)
             t.rows[i].vector = t.vecs[0];
-        CHECK(store_prepare(st, "lexical", "lexical-v1", DIMS, 1, err) == 0);
+        CHECK(store_prepare(st, "lexical", "lexical-v1", DIMS, NULL, 1, err) == 0);
         CHECK(store_upsert(st, t.rows, 100, err) == 0);
         query_results res = {0};
         query_filter none;
@@ -461,7 +470,7 @@ static void test_real_server(void)
             query_results_clear(&res);
         }
     }
-    CHECK(store_prepare(st, "lexical", "lexical-v2", 2 * DIMS, 1, err) == 0);
+    CHECK(store_prepare(st, "lexical", "lexical-v2", 2 * DIMS, NULL, 1, err) == 0);
     CHECK(store_meta_get(st, &m, err) == 0);
     CHECK(m.rows == 0 && m.dims == 2 * DIMS);
     CHECK_STR_EQ(m.model, "lexical-v2");

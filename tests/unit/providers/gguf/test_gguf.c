@@ -11,7 +11,7 @@
 #include "check.h"
 #include "bert.h"
 #include "gguf.h"
-#include "wordpiece.h"
+#include "tokenizer.h"
 
 typedef struct buf {
     unsigned char *p;
@@ -287,14 +287,17 @@ static void test_fuzz_regressions(void)
                     gguf_dequantize(t, 0, t->n_elems, out);
                 }
             }
-            wordpiece *w = NULL; /* the same path as tests/fuzz/fuzz_gguf.c */
-            if (wordpiece_from_gguf(g, &w, err) == 0) {
+            tokenizer *w = NULL; /* the same path as tests/fuzz/fuzz_gguf.c */
+            if (tokenizer_from_gguf(g, &w, err) == 0) {
                 int32_t *ids = NULL;
                 size_t nids = 0;
                 int trunc = 0;
-                if (wordpiece_encode(w, "Hello, W\xc3\xb6rld! caf\xc3\xa9 \xff", 64, &ids, &nids, &trunc) == 0)
+                if (tokenizer_encode(w, "Hello, W\xc3\xb6rld! caf\xc3\xa9 \xff", 64, &ids, &nids, &trunc) == 0)
                     free(ids);
-                wordpiece_free(w);
+                if (tokenizer_encode(w, "\ttab\xc2\xa0 e\xcc\x81 a\xe2\x80\x8b" "b \xe2\x96   <s>", 64, &ids, &nids,
+                                     &trunc) == 0)
+                    free(ids);
+                tokenizer_free(w);
             }
             bert_model *m = NULL;
             if (bert_load(g, &m, err) == 0) { /* and one short forward pass, as the fuzzer */
