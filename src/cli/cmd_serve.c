@@ -289,9 +289,13 @@ int cmd_serve(int argc, char **argv)
     const char *allow_origin = NULL, *model = NULL, *base_url = NULL;
     int use_cache = 1, c;
     int64_t port = 8404;
+    cliopt_given given;
+    cliopt_given_init(&given, "serve", serve_table);
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":", serve_table, NULL)) != -1) {
+        if (cliopt_take(&given, c, argv))
+            return SV_EXIT_USAGE;
         switch (c) {
         case OPT_ALLOW_ORIGIN:
             if (strpbrk(optarg, "\r\n"))
@@ -309,7 +313,7 @@ int cmd_serve(int argc, char **argv)
                 return SV_EXIT_USAGE;
             break;
         case OPT_STORE: store_loc = optarg; break;
-        default: return cliopt_bad_option("serve", c, argv);
+        default: return cliopt_bad_option("serve", serve_table, c, argv);
         }
     }
     if (optind < argc)

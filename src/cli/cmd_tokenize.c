@@ -46,15 +46,19 @@ static char *piece_text(const wordpiece *wp, const int32_t *types, size_t ntypes
 int cmd_tokenize(int argc, char **argv)
 {
     const char *model = getenv("SAMPLEVEC_MODEL");
-    int json = 0, c;
+    int json = 0, c, rc;
+    cliopt_given given;
+    cliopt_given_init(&given, "tokenize", tokenize_table);
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":", tokenize_table, NULL)) != -1) {
+        if ((rc = cliopt_take(&given, c, argv)))
+            return rc;
         switch (c) {
         case OPT_HELP: fputs(tokenize_help, stdout); return SV_EXIT_OK;
         case OPT_JSON: json = 1; break;
         case OPT_MODEL: model = optarg; break;
-        default: return cliopt_bad_option("tokenize", c, argv);
+        default: return cliopt_bad_option("tokenize", tokenize_table, c, argv);
         }
     }
     if (optind != argc - 1)
@@ -68,7 +72,7 @@ int cmd_tokenize(int argc, char **argv)
     wordpiece *wp = NULL;
     int32_t *ids = NULL, *types = NULL;
     size_t n = 0, ntypes = 0;
-    int truncated = 0, rc;
+    int truncated = 0;
     uint32_t ctx = 512;
     if ((rc = gguf_open(model, &g, err)))
         goto cleanup;

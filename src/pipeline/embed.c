@@ -22,14 +22,23 @@
 #define SAMPLE_TEXT_BYTES 8192        /* a sample's texts and metadata, generously */
 
 static volatile sig_atomic_t interrupted;
+static const char *abort_text;  /* the observer's, written by a second signal */
+static size_t abort_len;
+
+const volatile sig_atomic_t *embed_interrupt_flag(void) { return &interrupted; }
 
 /* First signal: finish the chunk in flight, checkpoint, exit 130. Second: leave at once
  * (still safe: the store commits whole chunks and the progress file is replaced atomically). */
 static void on_signal(int sig)
 {
     (void)sig;
-    if (interrupted)
+    if (interrupted) {
+        if (abort_len) {
+            ssize_t w = write(STDERR_FILENO, abort_text, abort_len);
+            (void)w;
+        }
         _exit(SV_EXIT_INTERRUPTED);
+    }
     interrupted = 1;
 }
 
@@ -153,13 +162,28 @@ static void fill_row(store_row *row, const library_sample *s, const char *text, 
     row->has_energy = s->has_energy;
 }
 
+/* Samples one commit holds at most. A commit (store transaction + progress file) costs a few
+ * fsyncs, so fast providers get several provider chunks per commit: the group doubles while a
+ * cycle takes under COMMIT_TARGET_S, up to GROUP_MAX_BYTES per group (two groups live: one
+ * embedding, one being written). A slow provider commits every chunk. */
+static size_t commit_group_max(const provider *p)
+{
+    size_t group_max = GROUP_MAX_BYTES / ((size_t)p->dims * sizeof(float) + SAMPLE_TEXT_BYTES);
+    if (group_max > GROUP_MAX_CHUNKS * p->chunk_size)
+        group_max = GROUP_MAX_CHUNKS * p->chunk_size;
+    if (group_max < p->chunk_size)
+        group_max = p->chunk_size;
+    return group_max;
+}
+
 static void tell_plan(const embed_options *o, const provider *p, const char *mode)
 {
     const embed_observer *ob = o->observer;
     if (!ob || !ob->plan)
         return;
-    embed_plan plan = {mode,    o->library, o->store, o->progress, p->name,
-                       p->model, p->dims,   p->chunk_size, o->dry_run};
+    embed_plan plan = {mode,     o->library, o->store,      o->progress,
+                       p->name,  p->model,   p->dims,       p->chunk_size,
+                       commit_group_max(p),  p->usd_per_mtok, o->dry_run};
     ob->plan(ob->ctx, &plan);
 }
 
@@ -169,6 +193,30 @@ static void tell_plan(const embed_options *o, const provider *p, const char *mod
         if ((o)->observer && (o)->observer->cb)                                              \
             (o)->observer->cb((o)->observer->ctx, (bar));                                    \
     } while (0)
+
+/* Samples getting past the provider before their chunk settles: the provider's progress
+ * callback and the pipeline's own counts of a call land here and move bar->pending, so the
+ * display advances per request, not per commit. */
+typedef struct progress_tap {
+    const embed_options *o;
+    embed_progress *bar;
+    size_t in_call;  /* texts the provider reported during the current embed call */
+} progress_tap;
+
+static void tap_add(progress_tap *tap, size_t n)
+{
+    if (!n)
+        return;
+    tap->bar->pending += (int64_t)n;
+    TELL(tap->o, advance, tap->bar);
+}
+
+static void tap_on_texts_done(void *ctx, size_t n)
+{
+    progress_tap *tap = ctx;
+    tap->in_call += n;
+    tap_add(tap, n);
+}
 
 /* Dry run: count what a real run would embed and what it would cost. Nothing is written and
  * no network is used; a local store that already exists is read to count skips. */
@@ -307,17 +355,20 @@ static int chunk_plan(chunk *c, store *st, const provider *p, int64_t *ids, char
 
 /* Embeds the chunk's todo texts in provider-sized calls, validates every vector and builds the
  * store rows. A sample that fails keeps its reason in results[t].error. */
-static int chunk_embed(chunk *c, provider *p, int store_dims, char err[SV_ERR_LEN])
+static int chunk_embed(chunk *c, provider *p, int store_dims, progress_tap *tap,
+                       char err[SV_ERR_LEN])
 {
     c->billed = -1;
     memset(c->results, 0, c->n_todo * sizeof *c->results);
     for (size_t off = 0; off < c->n_todo; off += p->chunk_size) {
         size_t m = c->n_todo - off < p->chunk_size ? c->n_todo - off : p->chunk_size;
         int64_t billed = -1;
+        tap->in_call = 0;
         int rc = provider_embed(p, c->todo_texts + off, m, c->vectors + off * (size_t)p->dims,
                                 c->results + off, &billed, err);
         if (rc)
             return rc;
+        tap_add(tap, tap->in_call < m ? m - tap->in_call : 0); /* what the provider did not report */
         if (billed >= 0)
             c->billed = (c->billed < 0 ? 0 : c->billed) + billed;
     }
@@ -380,6 +431,9 @@ static int chunk_settle(chunk *c, const provider *p, const embed_options *o, che
     if (rc)
         return rc;
     bar->done += (int64_t)c->n;
+    bar->pending -= (int64_t)c->n;
+    if (bar->pending < 0)
+        bar->pending = 0;
     bar->stored = r->successful;
     bar->failed = r->failed;
     bar->skipped = r->skipped;
@@ -396,23 +450,13 @@ static int run_chunks(const embed_options *o, library *lib, provider *p, store *
     int64_t total = 0;
     if ((rc = library_count(lib, o->selection, &total, err)))
         return rc;
-    if (o->limit > 0 && total > o->limit)
-        total = o->limit;
     /* A fresh run starts before every id (ids may be 0 or negative); a resumed one after the
      * last settled sample. */
     int64_t after = cp->total_processed > 0 ? cp->last_processed_id : INT64_MIN;
     library_cursor *cur = library_cursor_new(lib, o->selection, after, err);
     if (!cur)
         return SV_EXIT_DATA;
-    /* A commit (store transaction + progress file) costs a few fsyncs, so fast providers get
-     * several provider chunks per commit: the group doubles while a cycle takes under
-     * COMMIT_TARGET_S, up to GROUP_MAX_BYTES per group (two groups live: one embedding, one
-     * being written). A slow provider commits every chunk. */
-    size_t group_max = GROUP_MAX_BYTES / ((size_t)p->dims * sizeof(float) + SAMPLE_TEXT_BYTES);
-    if (group_max > GROUP_MAX_CHUNKS * p->chunk_size)
-        group_max = GROUP_MAX_CHUNKS * p->chunk_size;
-    if (group_max < p->chunk_size)
-        group_max = p->chunk_size;
+    size_t group_max = commit_group_max(p);
     size_t want = p->chunk_size;
     int64_t *ids = malloc(group_max * sizeof *ids);
     chunk buf[2];
@@ -426,10 +470,18 @@ static int run_chunks(const embed_options *o, library *lib, provider *p, store *
     }
     embed_progress bar;
     memset(&bar, 0, sizeof bar);
+    bar.done_before = o->resume ? cp->total_processed : 0;
+    bar.cost_before_usd = o->resume ? cp->total_cost_usd : 0;
+    /* --limit counts from the resume position: the job's total is what came before plus at
+     * most `limit` more */
+    if (o->limit > 0 && total > bar.done_before + o->limit)
+        total = bar.done_before + o->limit;
     bar.total = total;
-    bar.done = o->resume ? cp->total_processed : 0;
-    if (bar.done > total)
-        bar.done = total;
+    if (bar.done_before > total)
+        bar.done_before = total;
+    bar.done = bar.done_before;
+    progress_tap tap = {o, &bar, 0};
+    provider_set_progress(p, tap_on_texts_done, &tap);
     TELL(o, start, &bar);
     int64_t budget = o->limit > 0 ? o->limit : -1;
     run_totals totals = {0, 0, 0};
@@ -455,7 +507,8 @@ static int run_chunks(const embed_options *o, library *lib, provider *p, store *
             break;
         if ((rc = chunk_plan(c, st, p, ids, err)))
             break;
-        if ((rc = chunk_embed(c, p, st->dims, err)))
+        tap_add(&tap, c->n - c->n_todo); /* found stored: nothing to embed */
+        if ((rc = chunk_embed(c, p, st->dims, &tap, err)))
             break;
         /* checkpoints stay in order: the previous chunk settles first */
         if ((rc = settle_previous(&rs, err)) || interrupted)
@@ -472,6 +525,8 @@ static int run_chunks(const embed_options *o, library *lib, provider *p, store *
         rc = wrc;
         memcpy(err, werr, SV_ERR_LEN);
     }
+    provider_set_progress(p, NULL, NULL);
+    bar.pending = 0; /* what did not settle is not stored: the end shows what is */
     TELL(o, finish, &bar);
     r->tokens = totals.any_billed ? totals.billed_sum + (r->tokens_counted - totals.counted_billed)
                                   : r->tokens_counted;
@@ -609,6 +664,8 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     interrupted = 0;
+    abort_text = o->observer ? o->observer->abort_text : NULL;
+    abort_len = abort_text ? strlen(abort_text) : 0;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     rc = run_chunks(o, lib, p, st, &cp, r, err);

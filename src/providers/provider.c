@@ -54,6 +54,18 @@ int64_t provider_count_tokens(provider *p, const char *text)
     return p->vt->count_tokens(p, text);
 }
 
+void provider_set_progress(provider *p, void (*fn)(void *ctx, size_t texts_done), void *ctx)
+{
+    p->progress = fn;
+    p->progress_ctx = fn ? ctx : NULL;
+}
+
+void provider_progress(provider *p, size_t n)
+{
+    if (p->progress && n)
+        p->progress(p->progress_ctx, n);
+}
+
 void provider_results_clear(provider_text_result *results, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

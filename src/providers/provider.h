@@ -71,6 +71,13 @@ struct provider {
     int tokens_exact;                /* 1 if count_tokens is the real tokenizer */
     size_t chunk_size;               /* texts the pipeline should hand over at once */
     int64_t max_input_tokens;        /* longer texts are cut to this many tokens; 0 = no limit */
+    /* Progress within one embed call (provider_set_progress; NULL = nobody listens): called
+     * on the thread that called embed, each time some texts of the call are done (a vector
+     * or a per-text error). A remote provider calls it as each request is answered, gguf
+     * after each encoder batch; texts it does not report the caller counts when embed
+     * returns. Retried texts are reported once, when done. */
+    void (*progress)(void *ctx, size_t texts_done);
+    void *progress_ctx;
 };
 
 /* Opens the provider named by cfg->name. NULL on failure with err filled and *exit_code set
@@ -81,6 +88,10 @@ void provider_free(provider *p); /* NULL is a no-op */
 int provider_embed(provider *p, const char *const *texts, size_t n, float *vectors,
                    provider_text_result *results, int64_t *billed_tokens, char err[SV_ERR_LEN]);
 int64_t provider_count_tokens(provider *p, const char *text);
+/* Sets (or with fn NULL, clears) the progress callback above. */
+void provider_set_progress(provider *p, void (*fn)(void *ctx, size_t texts_done), void *ctx);
+/* For provider files: tells the listener, if any, that n more texts are done. */
+void provider_progress(provider *p, size_t n);
 void provider_results_clear(provider_text_result *results, size_t n);
 
 /* 1 if `name` is a provider this build knows. */
