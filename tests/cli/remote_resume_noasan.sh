@@ -40,6 +40,9 @@ fake_stop
 # out the backoffs; the chunk in flight is not stored, and --resume completes the store.
 fake_start --key "$OPENAI_API_KEY" --latency-ms 60 --rates 503:0.95 || exit 1
 remote_bg --store int.db >out.txt 2>err.txt
+# the panel is printed just before the handler is installed: until then a background job
+# ignores SIGINT, and a loaded machine can take longer than the sleep to get there
+for _ in $(seq 300); do grep -q '^samplevec: Checkpoint:' err.txt && break; sleep 0.1; done
 sleep 1.5
 kill -INT "$pid"
 t0=$(date +%s%N)
