@@ -139,7 +139,6 @@ typedef struct embed_view {
     const embed_options *o;
     int show_cost;           /* a paid provider: cost in the bar and the summary */
     int resumed_cost;        /* the job had cost before this run: both costs, labelled */
-    int64_t commit_max;
 } embed_view;
 
 static int is_remote_provider(const char *name)
@@ -151,7 +150,6 @@ static void show_plan(void *ctx, const embed_plan *pl)
 {
     embed_view *v = ctx;
     v->show_cost = pl->usd_per_mtok > 0;
-    v->commit_max = (int64_t)pl->commit_max;
     char dims[32], calls[96], commits[128], store[LOCATIONS_LEN], a[TERMTEXT_COUNT_LEN], b[TERMTEXT_COUNT_LEN];
     snprintf(dims, sizeof dims, "%d", pl->dims);
     locations_shown(pl->store, store);
@@ -414,7 +412,7 @@ int cmd_embed(int argc, char **argv)
              "\nsamplevec: interrupted again: stopped at once; what was committed is kept (the chunk "
              "in flight is not)\nsamplevec: next: %s\n",
              embed_hint(&given, "--resume", hint, sizeof hint));
-    embed_view view = {ui_bar_new(), &o, 0, 0, 0};
+    embed_view view = {ui_bar_new(), &o, 0, 0};
     embed_observer shown = {&view, show_plan, bar_start, bar_advance, bar_advance, abort_text};
     o.observer = &shown;
     embed_report r;
