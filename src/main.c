@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cliopt.h"
 #include "commands.h"
 #include "msg.h"
 
@@ -32,7 +33,7 @@ static void print_help(void)
            SAMPLEVEC_VERSION);
     for (size_t i = 0; i < N_COMMANDS; i++)
         printf("  %-14s %s\n", commands[i].name, commands[i].summary);
-    printf("\n'samplevec COMMAND --help' describes a command's options.\n"
+    printf("\n'samplevec COMMAND --help' describes a command's options; each may be given once.\n"
            "exit codes: 0 ok, 1 some samples failed, 2 usage error, 3 library/store/progress\n"
            "file unreadable or wrong schema, 130 interrupted.\n");
 }
@@ -52,8 +53,14 @@ int main(int argc, char **argv)
         printf("samplevec %s\n", SAMPLEVEC_VERSION);
         return SV_EXIT_OK;
     }
-    for (size_t i = 0; i < N_COMMANDS; i++)
+    const char *names[N_COMMANDS];
+    for (size_t i = 0; i < N_COMMANDS; i++) {
         if (strcmp(word, commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
+        names[i] = commands[i].name;
+    }
+    const char *near = cliopt_nearest(word, names, N_COMMANDS);
+    if (near)
+        return msg_usage(NULL, "unknown command '%s'; did you mean '%s'?", word, near);
     return msg_usage(NULL, "unknown command '%s'", word);
 }

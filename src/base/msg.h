@@ -41,7 +41,12 @@ void msg_warn(const char *fmt, ...) SV_PRINTF(1, 2);
 void msg_info(const char *fmt, ...) SV_PRINTF(1, 2);
 void msg_set_quiet(int quiet);
 
-/* Usage error for one option: "samplevec: option --x: reason" then the --help hint.
+/* Something drawn on stderr that messages must not run into (the CLI's live progress line):
+ * hide(ctx) runs before each message and show(ctx) after it, on the thread writing the
+ * message. Both or neither: either NULL removes the hooks. */
+void msg_set_screen_hooks(void (*hide)(void *ctx), void (*show)(void *ctx), void *ctx);
+
+/* Usage error: "samplevec: error: option --x: reason" then the --help hint.
  * Returns SV_EXIT_USAGE so callers can `return msg_usage(...)`. */
 int msg_usage(const char *command, const char *fmt, ...) SV_PRINTF(2, 3);
 

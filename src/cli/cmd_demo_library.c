@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "demo_library.h"
 #include "msg.h"
+#include "termtext.h"
 
 static void usage(void)
 {
@@ -45,58 +46,51 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
     return 0;
 }
 
-/* "--name value" or "--name=value"; returns the value or NULL (and *i advanced). */
-static const char *opt_value(int argc, char **argv, int *i, const char *name, int *missing)
-{
-    size_t n = strlen(name);
-    const char *a = argv[*i];
-    *missing = 0;
-    if (strncmp(a, name, n) != 0)
-        return NULL;
-    if (a[n] == '=')
-        return a + n + 1;
-    if (a[n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
-}
+enum { OPT_COUNT = 256, OPT_HELP, OPT_SEED };
+
+/* Alphasorted. */
+static const struct option demo_table[] = {
+    {"count", required_argument, NULL, OPT_COUNT},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {NULL, 0, NULL, 0},
+};
 
 int cmd_demo_library(int argc, char **argv)
 {
     const char *path = NULL;
     uint64_t count = DEMO_LIBRARY_DEFAULT_COUNT, seed = DEMO_LIBRARY_DEFAULT_SEED;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        int missing;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage();
-            return SV_EXIT_OK;
-        }
-        if ((v = opt_value(argc, argv, &i, "--count", &missing)) || missing) {
-            if (missing)
-                return msg_usage("demo-library", "option --count: needs a value (e.g. --count 2437)");
-            int64_t c;
-            if (cliopt_int("demo-library", "count", v, 0, DEMO_LIBRARY_MAX_COUNT, &c))
+    int c;
+    int64_t v;
+    cliopt_given given;
+    cliopt_given_init(&given, "demo-library", demo_table);
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":h", demo_table, NULL)) != -1) {
+        if (c != 'h' && cliopt_take(&given, c, argv))
+            return SV_EXIT_USAGE;
+        switch (c) {
+        case 'h':
+        case OPT_HELP: usage(); return SV_EXIT_OK;
+        case OPT_COUNT:
+            if (cliopt_int("demo-library", "count", optarg, 0, DEMO_LIBRARY_MAX_COUNT, &v))
                 return SV_EXIT_USAGE;
-            count = (uint64_t)c;
-        } else if ((v = opt_value(argc, argv, &i, "--seed", &missing)) || missing) {
-            if (missing)
-                return msg_usage("demo-library", "option --seed: needs a value (e.g. --seed 7)");
-            if (parse_u64(v, UINT64_MAX, &seed))
+            count = (uint64_t)v;
+            break;
+        case OPT_SEED:
+            if (parse_u64(optarg, UINT64_MAX, &seed))
                 return msg_usage("demo-library",
                                  "option --seed: '%s' is not a whole number between 0 and "
                                  "18446744073709551615",
-                                 v);
-        } else if (a[0] == '-' && a[1] != '\0') {
-            return msg_usage("demo-library", "unknown option '%s'", a);
-        } else if (path) {
-            return msg_usage("demo-library", "one PATH only (got '%s' and '%s')", path, a);
-        } else {
-            path = a;
+                                 optarg);
+            break;
+        default: return cliopt_bad_option("demo-library", demo_table, c, argv);
         }
+    }
+    for (; optind < argc; optind++) {
+        if (path)
+            return msg_usage("demo-library", "one PATH only (got '%s' and '%s')", path, argv[optind]);
+        path = argv[optind];
     }
     if (!path || !*path)
         return msg_usage("demo-library", "%s PATH (e.g. samplevec demo-library sp404_samples.db)",
@@ -112,7 +106,8 @@ int cmd_demo_library(int argc, char **argv)
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    msg_info("wrote %llu samples to %s (seed %llu) in %.2f s", (unsigned long long)count, path,
+    char n[TERMTEXT_COUNT_LEN];
+    msg_info("wrote %s samples to %s (seed %llu) in %.2f s", termtext_count((int64_t)count, n), path,
              (unsigned long long)seed, s);
     return SV_EXIT_OK;
 }

@@ -10,6 +10,7 @@
 #include "locations.h"
 #include "msg.h"
 #include "store.h"
+#include "termtext.h"
 #include "ui.h"
 
 static const char embed_help[] =
@@ -39,7 +40,9 @@ static const char embed_help[] =
     "                         e.g. \"search_document: \" for nomic-embed-text; '' for none)\n"
     "  --query-prefix TEXT    the prefix search puts before queries, recorded in the store\n"
     "                         (default: the model's own, e.g. \"search_query: \"; '' for none)\n"
-    "  --batch-size N         samples per request and per commit (default 100)\n"
+    "  --batch-size N         texts per request for openai/openrouter (default 100, at most\n"
+    "                         2048; a request also stays under 300,000 tokens); texts per call\n"
+    "                         for lexical; gguf encodes 128 per call and ignores it\n"
     "  --concurrency N        requests in flight for remote providers (default 4)\n"
     "  --max-retries N        retries of a transient failure (default 5)\n"
     "  --base-url URL         OpenAI-compatible server (default $OPENAI_BASE_URL or OpenAI's)\n"
@@ -56,9 +59,16 @@ static const char embed_help[] =
     "                         a new job\n"
     "  --reset                drop the stored vectors (how many is said first; Ctrl-C keeps\n"
     "                         them all), start a new progress file, then embed\n"
-    "  --json                 print one JSON object with the results on stdout\n"
+    "  --json                 print one JSON object with the results on stdout (\"state\":\n"
+    "                         finished, interrupted or failed)\n"
     "  --verbose              more diagnostics (never secrets)\n"
     "  --help                 this text\n"
+    "\n"
+    "A commit (one store transaction, then the progress file) holds one provider chunk at first\n"
+    "(remote: 4 x batch-size x concurrency texts, cut to 8192 unless one round of requests is\n"
+    "larger; local: one call) and doubles while commits come faster than 4 a second, up to 16\n"
+    "chunks or about 16 MB of vectors and texts; the panel shows the range. Each option may be\n"
+    "given once.\n"
     "\n"
     "exit codes: 0 done, 1 some samples failed, 2 usage error, 3 library/store/progress file\n"
     "unreadable or wrong schema, 130 interrupted (progress saved; rerun with --resume).\n";
@@ -99,7 +109,13 @@ static const struct option embed_options_table[] = {
     {NULL, 0, NULL, 0},
 };
 
-static void print_json(const embed_report *r, int dry_run)
+/* What the run came to, as --json's "state" and the summary's State row say it. */
+static const char *state_name(ui_outcome outcome)
+{
+    return outcome == UI_FINISHED ? "finished" : outcome == UI_INTERRUPTED ? "interrupted" : "failed";
+}
+
+static void print_json(const embed_report *r, int dry_run, ui_outcome outcome)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "total", (double)r->total);
@@ -122,65 +138,196 @@ static void print_json(const embed_report *r, int dry_run)
     cJSON_AddNumberToObject(o, "warnings", (double)r->warnings);
     cJSON_AddBoolToObject(o, "interrupted", r->interrupted);
     cliopt_json_add_int(o, "orphans_removed", r->orphans_removed);
+    cJSON_AddStringToObject(o, "state", state_name(outcome));
     cliopt_print_json(o);
 }
 
 /* ---- the pipeline's observer: the configuration panel and the live bar (ui.h) ---- */
 
-static void show_plan(void *ctx, const embed_plan *pl)
+/* What the terminal shows of one run. */
+typedef struct embed_view {
+    ui_bar *bar;
+    const embed_options *o;
+    int show_cost;           /* a paid provider: cost in the bar and the summary */
+    int resumed_cost;        /* the job had cost before this run: both costs, labelled */
+    ui_bar *reset_bar;       /* --reset: the stored rows dropped so far (before the run's bar) */
+} embed_view;
+
+static int is_remote_provider(const char *name)
 {
-    (void)ctx;
-    char dims[32], batch[64];
-    snprintf(dims, sizeof dims, "%d", pl->dims);
-    snprintf(batch, sizeof batch, "%zu samples per commit", pl->chunk_size);
-    ui_config_row rows[] = {
-        {"Mode", pl->mode},         {"Library", pl->library}, {"Store", pl->store},
-        {"Provider", pl->provider}, {"Model", pl->model},     {"Dimensions", dims},
-        {"Batch", batch},           {"Progress file", pl->progress},
-    };
-    ui_config_panel("samplevec embed", rows, (int)(sizeof rows / sizeof rows[0]) - (pl->dry_run ? 1 : 0));
+    return strcmp(name, "openai") == 0 || strcmp(name, "openrouter") == 0;
 }
 
-static void bar_copy(ui_progress *bar, const embed_progress *p)
+static void show_plan(void *ctx, const embed_plan *pl)
 {
-    bar->done = p->done;
-    bar->total = p->total;
-    bar->stored = p->stored;
-    bar->failed = p->failed;
-    bar->skipped = p->skipped;
-    bar->cost_usd = p->cost_usd;
+    embed_view *v = ctx;
+    v->show_cost = pl->usd_per_mtok > 0;
+    char dims[32], calls[96], commits[128], store[LOCATIONS_LEN], a[TERMTEXT_COUNT_LEN], b[TERMTEXT_COUNT_LEN];
+    snprintf(dims, sizeof dims, "%d", pl->dims);
+    locations_shown(pl->store, store);
+    const char *calls_label = "Calls";
+    if (is_remote_provider(pl->provider)) {
+        calls_label = "Requests";
+        snprintf(calls, sizeof calls, "%s texts, %d at %s", termtext_count(v->o->provider.batch_size, a),
+                 v->o->provider.concurrency, v->o->provider.concurrency > 1 ? "once" : "a time");
+    } else {
+        snprintf(calls, sizeof calls, "%s texts each", termtext_count((int64_t)pl->chunk_size, a));
+    }
+    /* a commit starts at one provider chunk and grows while commits come quickly */
+    if (pl->commit_max > pl->chunk_size)
+        snprintf(commits, sizeof commits, "%s–%s samples", termtext_count((int64_t)pl->chunk_size, a),
+                 termtext_count((int64_t)pl->commit_max, b));
+    else
+        snprintf(commits, sizeof commits, "%s samples", termtext_count((int64_t)pl->chunk_size, a));
+    ui_config_row rows[10];
+    int n = 0;
+    rows[n++] = (ui_config_row){"Mode", pl->mode};
+    rows[n++] = (ui_config_row){"Library", pl->library};
+    rows[n++] = (ui_config_row){"Store", store};
+    rows[n++] = (ui_config_row){"Provider", pl->provider};
+    rows[n++] = (ui_config_row){"Model", pl->model};
+    rows[n++] = (ui_config_row){"Dimensions", dims};
+    rows[n++] = (ui_config_row){calls_label, calls};
+    if (!pl->dry_run) {
+        rows[n++] = (ui_config_row){"Commits", commits};
+        rows[n++] = (ui_config_row){"Checkpoint", pl->progress};
+    }
+    ui_config_panel("samplevec embed", rows, n);
+}
+
+static ui_bar_state bar_state(const embed_view *v, const embed_progress *p)
+{
+    ui_bar_state s = {
+        .total = p->total, .done = p->done, .done_before = p->done_before, .pending = p->pending,
+        .stored = p->stored, .failed = p->failed, .skipped = p->skipped,
+        .cost_usd = p->cost_usd, .cost_before_usd = p->cost_before_usd, .show_cost = v->show_cost,
+        .stop_flag = embed_interrupt_flag(),
+    };
+    return s;
 }
 
 static void bar_start(void *ctx, const embed_progress *p)
 {
-    ui_progress_start(ctx, p->total);
-    bar_copy(ctx, p);
+    embed_view *v = ctx;
+    v->resumed_cost = p->cost_before_usd > 0;
+    ui_bar_state s = bar_state(v, p);
+    ui_bar_start(v->bar, &s);
 }
 
 static void bar_advance(void *ctx, const embed_progress *p)
 {
-    bar_copy(ctx, p);
-    ui_progress_update(ctx);
+    embed_view *v = ctx;
+    ui_bar_state s = bar_state(v, p);
+    ui_bar_set(v->bar, &s);
 }
 
-static void bar_finish(void *ctx, const embed_progress *p)
+/* ---- the end: summary, state and what to run next ---- */
+
+static void print_summary(const embed_view *v, const embed_report *r, ui_outcome outcome, int dry_run)
 {
-    bar_copy(ctx, p);
-    ui_progress_finish(ctx);
+    ui_bar_state b = ui_bar_get(v->bar);
+    char cells[16][96], n[TERMTEXT_COUNT_LEN], m[TERMTEXT_COUNT_LEN];
+    ui_summary_row rows[16];
+    int k = 0;
+#define ROW(label, tone, ...)                                                                    \
+    do {                                                                                         \
+        snprintf(cells[k], sizeof cells[k], __VA_ARGS__);                                        \
+        rows[k] = (ui_summary_row){label, cells[k], tone};                                       \
+        k++;                                                                                     \
+    } while (0)
+    if (!dry_run) {
+        if (outcome == UI_FINISHED && r->failed)
+            ROW("State", UI_BAD, "finished, %s failed", termtext_count(r->failed, n));
+        else
+            ROW("State", outcome == UI_FINISHED ? UI_GOOD : UI_BAD, "%s", state_name(outcome));
+        if (ui_bar_started(v->bar))
+            ROW("Progress", UI_PLAIN, "%s of %s (%.1f%%)", termtext_count(b.done, n), termtext_count(b.total, m),
+                b.total > 0 ? 100.0 * (double)b.done / (double)b.total : 100.0);
+    }
+    ROW("Samples", UI_PLAIN, "%s", termtext_count(r->total, n));
+    ROW(dry_run ? "To embed" : "Stored", UI_GOOD, "%s", termtext_count(r->successful, n));
+    if (!dry_run)
+        ROW("Failed", r->failed ? UI_BAD : UI_PLAIN, "%s", termtext_count(r->failed, n));
+    ROW("Skipped", UI_PLAIN, "%s", termtext_count(r->skipped, n));
+    if (r->truncated)
+        ROW("Truncated", UI_PLAIN, "%s", termtext_count(r->truncated, n));
+    ROW("Tokens", UI_PLAIN, "%s%s", termtext_count(r->tokens, n), r->tokens_estimated ? " (estimate)" : "");
+    if (v->show_cost) {
+        if (v->resumed_cost) {
+            ROW("Cost, this run", UI_PLAIN, "$%.6f", r->cost_usd);
+            ROW("Cost, job total", UI_PLAIN, "$%.6f", r->cost_usd + b.cost_before_usd);
+        } else {
+            ROW("Cost", UI_PLAIN, "$%.6f", r->cost_usd);
+        }
+        ROW("Cost per sample", UI_PLAIN, "$%.8f", r->successful ? r->cost_usd / (double)r->successful : 0.0);
+    }
+    if (!dry_run && r->elapsed_s > 0 && r->total > 0) {
+        double rate = (double)r->total / r->elapsed_s;
+        if (rate >= 100)
+            ROW("Rate", UI_PLAIN, "%s samples/s", termtext_count((int64_t)(rate + 0.5), n));
+        else
+            ROW("Rate", UI_PLAIN, "%.1f samples/s", rate);
+    }
+    ROW("Elapsed", UI_PLAIN, "%.2f s", r->elapsed_s);
+#undef ROW
+    ui_summary_print(dry_run ? "Dry run estimate" : "Embedding summary", rows, k);
+    ui_failed_ids(r->failed_ids, r->n_failed_ids, v->o->progress);
+}
+
+/* The command that finishes (or retries, or runs for real) what this one started: the user's
+ * own options, minus those that must not be repeated, plus `extra`. */
+static char *embed_hint(const cliopt_given *g, const char *extra, char *out, size_t cap)
+{
+    static const char *const drop[] = {"reset", "resume", "dry-run", NULL};
+    return cliopt_hint(g, "embed", NULL, drop, extra, out, cap);
+}
+
+/* After the run: the state, what happened, and what to run next. */
+static void print_next(const embed_view *v, const cliopt_given *g, const embed_report *r, int rc,
+                       const char *err, int dry_run)
+{
+    char hint[4096], n[TERMTEXT_COUNT_LEN];
+    const char *progress = v->o->progress;
+    if (rc == SV_EXIT_OK && dry_run) {
+        msg_info("next: %s", embed_hint(g, NULL, hint, sizeof hint));
+    } else if (rc == SV_EXIT_OK) {
+        static const char *const keep[] = {"library", "store", NULL};
+        msg_info("next: %s", cliopt_hint(g, "search \"dark moody hip hop\"", keep, NULL, NULL, hint, sizeof hint));
+    } else if (rc == SV_EXIT_FAILED) {
+        if (r->n_failed_ids)
+            msg_warn("%s sample(s) failed; reasons are in %s", termtext_count((int64_t)r->n_failed_ids, n),
+                     progress);
+        if (r->earlier_failed)
+            msg_warn("%s sample(s) failed in the earlier runs of this job (reasons in %s); --resume does not "
+                     "go back to them",
+                     termtext_count(r->earlier_failed, n), progress);
+        msg_info("next: fix them, then retry only those: %s", embed_hint(g, NULL, hint, sizeof hint));
+    } else if (rc == SV_EXIT_INTERRUPTED) {
+        msg_info("%s", err);
+        msg_info("next: %s", embed_hint(g, "--resume", hint, sizeof hint));
+    } else {
+        msg_error("%s", err);
+        if (ui_bar_started(v->bar))
+            msg_info("next, once that is fixed: %s", embed_hint(g, "--resume", hint, sizeof hint));
+    }
 }
 
 /* --reset: the rows dropped so far, on the same bar (the pipeline said how many go first) */
 static void bar_reset(void *ctx, int64_t done, int64_t total)
 {
-    ui_progress *bar = ctx;
-    if (done == 0)
-        ui_progress_start(bar, total);
-    bar->done = done;
-    bar->total = total;
-    if (done >= total)
-        ui_progress_finish(bar);
-    else
-        ui_progress_update(bar);
+    embed_view *v = ctx;
+    ui_bar_state s = {.total = total, .done = done};
+    if (!v->reset_bar) {
+        if (!(v->reset_bar = ui_bar_new()))
+            return;
+        ui_bar_start(v->reset_bar, &s);
+    }
+    ui_bar_set(v->reset_bar, &s);
+    if (done >= total) {
+        ui_bar_end(v->reset_bar, UI_FINISHED);
+        ui_bar_free(v->reset_bar);
+        v->reset_bar = NULL;
+    }
 }
 
 int cmd_embed(int argc, char **argv)
@@ -195,10 +342,14 @@ int cmd_embed(int argc, char **argv)
     int all = 0, json = 0;
     int64_t v;
     int rc, c;
+    cliopt_given given;
+    cliopt_given_init(&given, "embed", embed_options_table);
 
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":", embed_options_table, NULL)) != -1) {
+        if ((rc = cliopt_take(&given, c, argv)))
+            return rc;
         switch (c) {
         case OPT_ALL: all = 1; break;
         case OPT_BASE_URL: o.provider.base_url = optarg; break;
@@ -248,7 +399,7 @@ int cmd_embed(int argc, char **argv)
         case OPT_VECTOR_INDEX: o.vector_index = 1; break;
         case OPT_VERBOSE: o.provider.verbose = 1; break;
         case OPT_VOCAB: o.provider.vocab = optarg; break;
-        default: return cliopt_bad_option("embed", c, argv);
+        default: return cliopt_bad_option("embed", embed_options_table, c, argv);
         }
     }
     if (optind < argc)
@@ -289,47 +440,50 @@ int cmd_embed(int argc, char **argv)
         idspec_free(selection);
         return rc;
     }
-    ui_progress bar;
-    memset(&bar, 0, sizeof bar);
-    embed_observer shown = {&bar, show_plan, bar_start, bar_advance, bar_finish, bar_reset};
+    /* a second Ctrl-C leaves at once from the signal handler: its last words, written ahead */
+    char hint[3000], abort_text[3200];
+    snprintf(abort_text, sizeof abort_text,
+             "\nsamplevec: interrupted again: stopped at once; what was committed is kept (the chunk "
+             "in flight is not)\nsamplevec: next: %s\n",
+             embed_hint(&given, "--resume", hint, sizeof hint));
+    embed_view view = {ui_bar_new(), &o, 0, 0, NULL};
+    embed_observer shown = {&view, show_plan, bar_start, bar_advance, bar_advance, bar_reset,
+                            abort_text};
     o.observer = &shown;
     embed_report r;
     rc = embed_run(&o, &r, err);
-    if (rc == SV_EXIT_OK || rc == SV_EXIT_FAILED || rc == SV_EXIT_INTERRUPTED) {
-        ui_summary s = {
-            .title = o.dry_run ? "Dry run estimate" : "Embedding summary",
-            .total = r.total, .successful = r.successful, .failed = r.failed, .skipped = r.skipped,
-            .tokens = r.tokens, .tokens_estimated = r.tokens_estimated, .cost_usd = r.cost_usd,
-            .failed_ids = r.failed_ids, .n_failed_ids = r.n_failed_ids, .elapsed_s = r.elapsed_s,
-            .truncated = r.truncated,
-        };
-        ui_summary_print(&s);
-        if (!o.dry_run && r.tokens != r.tokens_counted) /* remote: the API's usage vs our count */
-            msg_info("tokens: %lld billed by the API, %lld counted before sending%s",
-                     (long long)r.tokens, (long long)r.tokens_counted,
-                     r.tokens_estimated ? " (estimate)" : "");
+    ui_outcome outcome = rc == SV_EXIT_OK || rc == SV_EXIT_FAILED ? UI_FINISHED
+                         : rc == SV_EXIT_INTERRUPTED           ? UI_INTERRUPTED
+                                                               : UI_FAILED;
+    if (view.reset_bar) { /* the reset itself was stopped */
+        ui_bar_end(view.reset_bar, outcome);
+        ui_bar_free(view.reset_bar);
+    }
+    ui_bar_end(view.bar, outcome);
+    /* a summary for every run that got going: finished, interrupted, or stopped by an error */
+    if (outcome != UI_FAILED || ui_bar_started(view.bar)) {
+        print_summary(&view, &r, outcome, o.dry_run);
+        if (!o.dry_run && r.tokens != r.tokens_counted) { /* remote: the API's usage vs our count */
+            char a[TERMTEXT_COUNT_LEN], b[TERMTEXT_COUNT_LEN];
+            msg_info("tokens: %s billed by the API, %s counted before sending%s", termtext_count(r.tokens, a),
+                     termtext_count(r.tokens_counted, b), r.tokens_estimated ? " (estimate)" : "");
+        }
         if (o.dry_run && r.tokens_estimated)
             msg_info("token counts are estimates (about 4 bytes per token)");
-        if (r.orphans_removed)
-            msg_info("removed the vectors of %lld sample(s) no longer in the library",
-                     (long long)r.orphans_removed);
-        if (r.warnings)
-            msg_warn("%lld sample(s) had malformed JSON fields; their readable fields were used",
-                     (long long)r.warnings);
+        if (r.orphans_removed) {
+            char a[TERMTEXT_COUNT_LEN];
+            msg_info("removed the vectors of %s sample(s) no longer in the library", termtext_count(r.orphans_removed, a));
+        }
+        if (r.warnings) {
+            char a[TERMTEXT_COUNT_LEN];
+            msg_warn("%s sample(s) had malformed JSON fields; their readable fields were used",
+                     termtext_count(r.warnings, a));
+        }
         if (json)
-            print_json(&r, o.dry_run);
+            print_json(&r, o.dry_run, outcome);
     }
-    if (rc == SV_EXIT_FAILED && r.earlier_failed)
-        msg_warn("%lld sample(s) failed in the earlier runs of this job (reasons in %s); --resume "
-                 "does not go back to them: run without --resume to retry them",
-                 (long long)r.earlier_failed, o.progress);
-    if (rc == SV_EXIT_FAILED && r.n_failed_ids)
-        msg_warn("%zu sample(s) failed; reasons are in %s; fix them and rerun to retry only those",
-                 r.n_failed_ids, o.progress);
-    else if (rc == SV_EXIT_INTERRUPTED)
-        msg_error("%s", err);
-    else if (rc != SV_EXIT_OK)
-        msg_error("%s", err);
+    print_next(&view, &given, &r, rc, err, o.dry_run);
+    ui_bar_free(view.bar);
     embed_report_clear(&r);
     idspec_free(selection);
     return rc;

@@ -54,9 +54,13 @@ int cmd_embed_text(int argc, char **argv)
     int json = 0, c, rc, repeat = 0;
     provider_role role = PROVIDER_ROLE_RAW;
     int64_t v;
+    cliopt_given given;
+    cliopt_given_init(&given, "embed-text", embed_text_table);
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":", embed_text_table, NULL)) != -1) {
+        if ((rc = cliopt_take(&given, c, argv)))
+            return rc;
         switch (c) {
         case OPT_AS:
             if (strcmp(optarg, "query") == 0)
@@ -88,7 +92,7 @@ int cmd_embed_text(int argc, char **argv)
                 return rc;
             cfg.threads = (int)v;
             break;
-        default: return cliopt_bad_option("embed-text", c, argv);
+        default: return cliopt_bad_option("embed-text", embed_text_table, c, argv);
         }
     }
     size_t n = (size_t)(argc - optind);

@@ -45,14 +45,18 @@ static void human_size(uint64_t bytes, char out[16])
 int cmd_models(int argc, char **argv)
 {
     int all = 0, json = 0, c;
+    cliopt_given given;
+    cliopt_given_init(&given, "models", models_table);
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":", models_table, NULL)) != -1) {
+        if (cliopt_take(&given, c, argv))
+            return SV_EXIT_USAGE;
         switch (c) {
         case OPT_ALL: all = 1; break;
         case OPT_HELP: fputs(models_help, stdout); return SV_EXIT_OK;
         case OPT_JSON: json = 1; break;
-        default: return cliopt_bad_option("models", c, argv);
+        default: return cliopt_bad_option("models", models_table, c, argv);
         }
     }
     if (optind != argc)

@@ -1,11 +1,9 @@
 /* samplevec search "TEXT" / samplevec similar SAMPLE_ID: options → searcher query → results
  * as a table or JSON on stdout. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <utf8proc.h>
 
 #include "cliopt.h"
 #include "commands.h"
@@ -14,7 +12,10 @@
 #include "locations.h"
 #include "msg.h"
 #include "musical_key.h"
+#include "numparse.h"
 #include "searcher.h"
+#include "store.h"
+#include "termtext.h"
 
 static const char search_help[] =
     "usage: samplevec search \"TEXT\" [OPTIONS]\n"
@@ -28,6 +29,8 @@ static const char search_help[] =
     "with the store's own provider and model) fused into one. similar ranks them by vector\n"
     "similarity to sample SAMPLE_ID (left out). Filters apply before ranking in every mode;\n"
     "ties go by sample id. A line above the table shows how the query was read.\n"
+    "The table fits $COLUMNS (else the terminal's width; piped without $COLUMNS, every column\n"
+    "at full width).\n"
     "\n"
     "options:\n"
     "  -k N                   number of results, 1..100000 (default 10)\n"
@@ -96,80 +99,113 @@ static const struct option search_table[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* One character of a cell at p: its byte length, its display width, and whether it must be
- * shown as '?' (invalid UTF-8, C0/C1 control characters such as ESC: never sent to the
- * terminal). */
-static size_t cell_char(const utf8proc_uint8_t *p, int *width, int *masked)
+/* The result table's columns, fitted to the terminal: with no width (a pipe without $COLUMNS)
+ * every column at full width, as always; narrower, the title shrinks first, then mood and genre,
+ * then whole columns go (mood, genre, key, bpm), then rank/similarity/id get compact headers. */
+typedef struct table_layout {
+    int rank, score, similarity, id, title, genre, bpm, key, mood; /* columns; 0 = left out */
+    int compact;            /* "#" and "sim" headers, similarity with 3 decimals */
+} table_layout;
+
+static int layout_width(const table_layout *t)
 {
-    utf8proc_int32_t cp;
-    utf8proc_ssize_t len = utf8proc_iterate(p, -1, &cp);
-    if (len <= 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
-        *width = 1;
-        *masked = 1;
-        return len > 0 ? (size_t)len : 1;
-    }
-    int w = utf8proc_charwidth(cp);
-    *width = w < 0 ? 0 : w;
-    *masked = 0;
-    return (size_t)len;
+    int cols[] = {t->rank, t->score, t->similarity, t->id, t->title, t->genre, t->bpm, t->key, t->mood};
+    int total = 0, shown = 0;
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
+        if (cols[i]) {
+            total += cols[i];
+            shown++;
+        }
+    return total + 2 * (shown - 1);
 }
 
-/* Prints s in at most `width` terminal columns, cut with "…" when longer, and padded to
- * exactly `width` when pad is set. */
+static table_layout table_fit(const query_results *r, int width, int with_score)
+{
+    table_layout t = {4, with_score ? 8 : 0, 10, 8, 36, 14, 6, 9, 20, 0};
+    if (width <= 0)
+        return t;
+    int id_digits = 2;
+    for (size_t i = 0; i < r->n; i++) {
+        char buf[24];
+        int d = snprintf(buf, sizeof buf, "%lld", (long long)r->hits[i].sample_id);
+        id_digits = d > id_digits ? d : id_digits;
+    }
+    int *const steps_target[] = {&t.title, &t.mood, &t.genre, &t.title, &t.mood, &t.genre, &t.key, &t.bpm};
+    const int steps_value[] = {24, 10, 10, 20, 0, 0, 0, 0};
+    for (size_t i = 0; i < sizeof steps_value / sizeof steps_value[0] && layout_width(&t) > width; i++)
+        *steps_target[i] = steps_value[i];
+    if (layout_width(&t) > width) {
+        t.compact = 1;
+        t.rank = r->n >= 100 ? 3 : 2;
+        t.similarity = 5;
+        if (t.score)
+            t.score = 6;
+        t.id = id_digits;
+    }
+    /* what is left goes to the title (up to its full 36), at least 8 */
+    int spare = width - layout_width(&t);
+    t.title += spare;
+    if (t.title > 36)
+        t.title = 36;
+    if (t.title < 8)
+        t.title = 8;
+    return t;
+}
+
+/* Prints s in `width` columns (cut with "…"), padded unless it is the last column. */
 static void print_cell_pad(const char *s, int width, int pad)
 {
-    if (!s)
-        s = "-";
-    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
-    int total = 0, w, masked;
-    for (const utf8proc_uint8_t *q = p; *q; q += cell_char(q, &w, &masked))
-        total += (cell_char(q, &w, &masked), w);
-    int limit = total > width ? width - 1 : width, cols = 0;
-    while (*p) {
-        size_t len = cell_char(p, &w, &masked);
-        if (cols + w > limit)
-            break;
-        if (masked)
-            fputc('?', stdout);
-        else
-            fwrite(p, 1, len, stdout);
-        p += len;
-        cols += w;
-    }
-    if (total > width) {
-        fputs("\xe2\x80\xa6", stdout);
-        cols++;
-    }
-    for (; pad && cols < width; cols++)
-        fputc(' ', stdout);
+    char cell[1024];
+    termtext_fit(s ? s : "-", width, TERMTEXT_CUT_END, pad, cell, sizeof cell);
+    fputs(cell, stdout);
 }
 
-static void print_cell(const char *s, int width) { print_cell_pad(s, width, 1); }
+/* A column after the first: two spaces, then the cell. */
+static void print_col(const char *s, int width, int pad)
+{
+    fputs("  ", stdout);
+    print_cell_pad(s, width, pad);
+}
 
 /* with_score: a score column before similarity (hybrid and keyword rank by something else). */
 static void print_table(const query_results *r, int with_score)
 {
-    printf("%4s  ", "rank");
-    if (with_score)
-        printf("%8s  ", "score");
-    printf("%10s  %8s  %-36s  %-14s  %6s  %-9s  %s\n", "similarity", "id", "title", "genre", "bpm", "key",
-           "mood");
+    table_layout t = table_fit(r, termtext_columns(STDOUT_FILENO), with_score);
+    /* each column after the first starts with two spaces; the last one is not padded */
+    int last = t.mood ? 7 : t.key ? 6 : t.bpm ? 5 : t.genre ? 4 : 3;
+    printf("%*s  ", t.rank, t.compact ? "#" : "rank");
+    if (t.score)
+        printf("%*s  ", t.score, "score");
+    printf("%*s  %*s  ", t.similarity, t.compact ? "sim" : "similarity", t.id, "id");
+    print_cell_pad("title", t.title, last > 3);
+    if (t.genre)
+        print_col("genre", t.genre, last > 4);
+    if (t.bpm)
+        printf("  %*s", t.bpm, "bpm");
+    if (t.key)
+        print_col("key", t.key, last > 6);
+    if (t.mood)
+        print_col("mood", t.mood, 0);
+    fputc('\n', stdout);
     for (size_t i = 0; i < r->n; i++) {
         const query_hit *h = &r->hits[i];
-        printf("%4zu  ", i + 1);
-        if (with_score)
-            printf("%8.4f  ", h->score);
-        printf("%10.4f  %8lld  ", h->similarity, (long long)h->sample_id);
-        print_cell(h->title, 36);
-        fputs("  ", stdout);
-        print_cell(h->genre, 14);
-        if (h->has_bpm)
-            printf("  %6.1f  ", h->bpm);
-        else
-            printf("  %6s  ", "-");
-        print_cell(h->musical_key, 9);
-        fputs("  ", stdout);
-        print_cell_pad(h->mood_primary, 20, 0);
+        printf("%*zu  ", t.rank, i + 1);
+        if (t.score)
+            printf("%*.*f  ", t.score, t.compact ? 3 : 4, h->score);
+        printf("%*.*f  %*lld  ", t.similarity, t.compact ? 3 : 4, h->similarity, t.id, (long long)h->sample_id);
+        print_cell_pad(h->title, t.title, last > 3);
+        if (t.genre)
+            print_col(h->genre, t.genre, last > 4);
+        if (t.bpm) {
+            if (h->has_bpm)
+                printf("  %*.1f", t.bpm, h->bpm);
+            else
+                printf("  %*s", t.bpm, "-");
+        }
+        if (t.key)
+            print_col(h->musical_key, t.key, last > 6);
+        if (t.mood)
+            print_col(h->mood_primary, t.mood, 0);
         fputc('\n', stdout);
     }
 }
@@ -227,10 +263,15 @@ static void print_understood(const searcher_answer *a)
     fputc('\n', stdout);
 }
 
-/* Why a sample has no vector: in the library but not embedded, or unknown altogether. */
-static void explain_missing(int64_t id, const char *library_path, const char *store_loc)
+
+/* Why a sample has no vector: in the library but not embedded, or unknown altogether. The
+ * suggested command keeps the user's --library and --store. */
+static void explain_missing(int64_t id, const char *library_path, const char *store_loc, const cliopt_given *g)
 {
-    char err[SV_ERR_LEN], spec_text[32];
+    char err[SV_ERR_LEN], spec_text[32], hint[4096], words[64];
+    static const char *const keep[] = {"library", "store", NULL};
+    snprintf(words, sizeof words, "embed --sample-ids %lld", (long long)id);
+    cliopt_hint(g, words, keep, NULL, NULL, hint, sizeof hint);
     int in_library = -1; /* unknown */
     if (access(library_path, R_OK) == 0) {
         library *lib = library_open(library_path, err);
@@ -242,17 +283,17 @@ static void explain_missing(int64_t id, const char *library_path, const char *st
         idspec_free(spec);
         library_close(lib);
     }
+    char shown[LOCATIONS_LEN];
+    locations_shown(store_loc, shown);
     if (in_library == 1)
-        msg_error("sample %lld is in the library but has no embedding in %s yet: run "
-                  "'samplevec embed --sample-ids %lld --library %s'",
-                  (long long)id, store_loc, (long long)id, library_path);
+        msg_error("sample %lld is in the library but has no embedding in %s yet: run '%s'", (long long)id, shown,
+                  hint);
     else if (in_library == 0)
         msg_error("no sample %lld in the library %s or the store %s: check the id", (long long)id,
-                  library_path, store_loc);
+                  library_path, shown);
     else
-        msg_error("sample %lld has no embedding in %s: check the id, or embed it with "
-                  "'samplevec embed --sample-ids %lld'",
-                  (long long)id, store_loc, (long long)id);
+        msg_error("sample %lld has no embedding in %s: check the id, or embed it with '%s'", (long long)id, shown,
+                  hint);
 }
 
 static int run(const char *command, int argc, char **argv)
@@ -263,10 +304,14 @@ static int run(const char *command, int argc, char **argv)
     char err[SV_ERR_LEN];
     searcher_query q;
     searcher_query_init(&q);
+    cliopt_given given;
+    cliopt_given_init(&given, command, search_table);
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":k:", search_table, NULL)) != -1) {
         const char *param = NULL;
+        if (cliopt_take(&given, c, argv))
+            return SV_EXIT_USAGE;
         switch (c) {
         case 'k': param = "k"; break;
         case OPT_BASE_URL: base_url = optarg; break;
@@ -288,7 +333,7 @@ static int run(const char *command, int argc, char **argv)
         case OPT_NO_CACHE: use_cache = 0; break;
         case OPT_QUERY_PREFIX: query_prefix = optarg; break;
         case OPT_STORE: store_loc = optarg; break;
-        default: return cliopt_bad_option(command, c, argv);
+        default: return cliopt_bad_option(command, search_table, c, argv);
         }
         if (param && searcher_query_set(&q, param, optarg, err) != 0)
             return msg_usage(command, "option %s%s", param[1] ? "--" : "-", err);
@@ -302,14 +347,10 @@ static int run(const char *command, int argc, char **argv)
     const char *arg = argv[optind];
     int64_t sample_id = 0;
     if (strcmp(command, "similar") == 0) {
-        char *end;
-        errno = 0;
-        long long v = strtoll(arg, &end, 10);
-        if (end == arg || *end || errno)
+        if (numparse_int64(arg, &sample_id) != 0)
             return msg_usage(command, "'%s' is not a sample id (a whole number; a negative one "
                                       "after --, e.g. similar -- -5)",
                              arg);
-        sample_id = v;
     } else if (!arg[strspn(arg, " \t\r\n")]) {
         return msg_usage(command, "the search text is empty; describe a sound, e.g. \"dark moody hip hop\"");
     }
@@ -322,8 +363,16 @@ static int run(const char *command, int argc, char **argv)
     int rc = 0, found = 1, is_search = strcmp(command, "search") == 0;
     searcher_answer answer = {0};
     query_results *res = &answer.results;
-    searcher *s = searcher_open(store_loc, use_cache, &rc, err);
-    if (!s)
+    searcher *s = NULL;
+    static const char *const where[] = {"library", "store", NULL};
+    char fill[4096];
+    cliopt_hint(&given, "embed --all", where, NULL, NULL, fill, sizeof fill);
+    if (!store_is_remote(store_loc) && access(store_loc, F_OK) != 0) {
+        /* looked at before opening: a read-only command never creates the store */
+        rc = sv_fail(err, SV_EXIT_DATA, "no store at %s: run '%s' first", store_loc, fill);
+        goto done;
+    }
+    if (!(s = searcher_open_hinted(store_loc, use_cache, fill, &rc, err)))
         goto done;
     searcher_set_provider(s, model, base_url);
     searcher_set_library(s, library_path); /* leaves out vectors of samples the library lost */
@@ -335,7 +384,7 @@ static int run(const char *command, int argc, char **argv)
     if (rc)
         goto done;
     if (!found) {
-        explain_missing(sample_id, library_path, store_loc);
+        explain_missing(sample_id, library_path, store_loc, &given);
         rc = SV_EXIT_USAGE;
         goto done;
     }

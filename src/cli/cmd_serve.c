@@ -27,7 +27,10 @@
 #include "locations.h"
 #include "monotime.h"
 #include "msg.h"
+#include "numparse.h"
 #include "searcher.h"
+#include "store.h"
+#include "termtext.h"
 
 #define SERVE_HEAD_MAX 16384
 
@@ -190,17 +193,15 @@ static void route(searcher *sr, char *target, response *r)
         rc = searcher_search(sr, text, &q, &answer, err);
     } else {
         const char *id_text = target + 9;
-        char *end;
-        errno = 0;
-        long long id = strtoll(id_text, &end, 10);
-        if (end == id_text || *end || errno) { /* any int64: samples.id may be negative */
+        int64_t id;
+        if (numparse_int64(id_text, &id) != 0) {
             snprintf(msg, sizeof msg, "'%.64s' is not a sample id (a whole number)", id_text);
             set_error(r, 400, msg);
             return;
         }
         rc = searcher_similar(sr, id, &q, &res, &found, err);
         if (!rc && !found) {
-            snprintf(msg, sizeof msg, "sample %lld has no embedding in the store", id);
+            snprintf(msg, sizeof msg, "sample %lld has no embedding in the store", (long long)id);
             set_error(r, 404, msg);
             query_results_clear(&res);
             return;
@@ -291,9 +292,13 @@ int cmd_serve(int argc, char **argv)
     const char *allow_origin = NULL, *model = NULL, *base_url = NULL;
     int use_cache = 1, c;
     int64_t port = 8404;
+    cliopt_given given;
+    cliopt_given_init(&given, "serve", serve_table);
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":", serve_table, NULL)) != -1) {
+        if (cliopt_take(&given, c, argv))
+            return SV_EXIT_USAGE;
         switch (c) {
         case OPT_ALLOW_ORIGIN:
             if (strpbrk(optarg, "\r\n"))
@@ -311,7 +316,7 @@ int cmd_serve(int argc, char **argv)
                 return SV_EXIT_USAGE;
             break;
         case OPT_STORE: store_loc = optarg; break;
-        default: return cliopt_bad_option("serve", c, argv);
+        default: return cliopt_bad_option("serve", serve_table, c, argv);
         }
     }
     if (optind < argc)
@@ -331,7 +336,14 @@ int cmd_serve(int argc, char **argv)
     }
 
     int rc = 0, lfd = -1;
-    searcher *sr = searcher_open(store_loc, use_cache, &rc, err);
+    static const char *const where[] = {"library", "store", NULL};
+    char fill[4096];
+    cliopt_hint(&given, "embed --all", where, NULL, NULL, fill, sizeof fill);
+    if (!store_is_remote(store_loc) && access(store_loc, F_OK) != 0) {
+        msg_error("no store at %s: run '%s' first", store_loc, fill);
+        return SV_EXIT_DATA;
+    }
+    searcher *sr = searcher_open_hinted(store_loc, use_cache, fill, &rc, err);
     if (!sr) {
         msg_error("%s", err);
         return rc;
@@ -366,8 +378,10 @@ int cmd_serve(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    msg_info("serving %s (%lld samples, %s) on http://%s:%d/ — Ctrl-C stops", store_loc,
-             (long long)searcher_meta(sr)->rows, searcher_meta(sr)->model, host, ntohs(addr.sin_port));
+    char rows[TERMTEXT_COUNT_LEN], shown[LOCATIONS_LEN];
+    locations_shown(store_loc, shown);
+    msg_info("serving %s (%s samples, %s) on http://%s:%d/ — Ctrl-C stops", shown,
+             termtext_count(searcher_meta(sr)->rows, rows), searcher_meta(sr)->model, host, ntohs(addr.sin_port));
     fflush(stderr);
     while (!stop_requested) {
         int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);

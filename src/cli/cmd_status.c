@@ -14,6 +14,7 @@
 #include "msg.h"
 #include "source_text.h"
 #include "store.h"
+#include "termtext.h"
 
 #define STATUS_CHUNK 512
 
@@ -92,17 +93,21 @@ static int count_against_store(library *lib, store *st, status_counts *n, char e
 int cmd_status(int argc, char **argv)
 {
     const char *library_path = LOCATIONS_DEFAULT_LIBRARY, *store_loc = NULL, *progress = NULL;
-    int json = 0, c;
+    int json = 0, c, rc = 0;
+    cliopt_given given;
+    cliopt_given_init(&given, "status", status_table);
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":", status_table, NULL)) != -1) {
+        if ((rc = cliopt_take(&given, c, argv)))
+            return rc;
         switch (c) {
         case OPT_HELP: fputs(status_help, stdout); return SV_EXIT_OK;
         case OPT_JSON: json = 1; break;
         case OPT_LIBRARY: library_path = optarg; break;
         case OPT_PROGRESS_FILE: progress = optarg; break;
         case OPT_STORE: store_loc = optarg; break;
-        default: return cliopt_bad_option("status", c, argv);
+        default: return cliopt_bad_option("status", status_table, c, argv);
         }
     }
     if (optind < argc)
@@ -117,7 +122,6 @@ int cmd_status(int argc, char **argv)
         progress = progress_buf;
     }
 
-    int rc = 0;
     if ((!store_is_remote(store_loc) && (rc = cliopt_not_directory("status", "store", store_loc))) ||
         (rc = cliopt_not_directory("status", "progress-file", progress)))
         return rc;
@@ -183,17 +187,19 @@ int cmd_status(int argc, char **argv)
         }
         cliopt_print_json(o);
     } else {
+        char a[TERMTEXT_COUNT_LEN], b[TERMTEXT_COUNT_LEN], shown[LOCATIONS_LEN], hint[4096];
+        static const char *const where[] = {"library", "store", "progress-file", NULL};
+        locations_shown(store_loc, shown);
         printf("library   %s\n", library_path);
-        printf("store     %s\n", store_loc);
-        printf("samples   %lld\n", (long long)n.samples);
-        printf("embedded  %lld\n", (long long)n.embedded);
-        printf("stale     %lld\n", (long long)n.stale);
-        printf("missing   %lld\n", (long long)n.missing);
-        printf("orphaned  %lld%s\n", (long long)orphaned,
+        printf("store     %s\n", shown);
+        printf("samples   %s\n", termtext_count(n.samples, a));
+        printf("embedded  %s\n", termtext_count(n.embedded, a));
+        printf("stale     %s\n", termtext_count(n.stale, a));
+        printf("missing   %s\n", termtext_count(n.missing, a));
+        printf("orphaned  %s%s\n", termtext_count(orphaned, a),
                orphaned ? " (vectors of samples no longer in the library; 'embed --all' removes them)" : "");
-        printf("model     %s\n", meta.model[0] ? meta.model : "(none yet)");
-        printf("provider  %s\n", meta.provider[0] ? meta.provider : "(none yet)");
-        printf("dims      %d\n", meta.dims);
+        printf("model     %s\n", meta.model[0] ? meta.model : "-");
+        printf("provider  %s\n", meta.provider[0] ? meta.provider : "-");
         if (meta.prompts.query[0] || meta.prompts.document[0]) {
             /* quoted as JSON strings: they end in spaces and may hold a newline */
             cJSON *qs = cJSON_CreateStringReference(meta.prompts.query);
@@ -205,16 +211,26 @@ int cmd_status(int argc, char **argv)
             cJSON_Delete(qs);
             cJSON_Delete(ds);
         }
-        if (have_cp)
-            printf("last run  %s → %s, %s, %lld processed, %lld failed, $%.6f\n", cp.started_at,
-                   cp.updated_at, cp.finished ? "finished" : "not finished (use --resume)",
-                   (long long)cp.total_processed, (long long)cp.total_failed, cp.total_cost_usd);
+        if (meta.dims > 0)
+            printf("dims      %d\n", meta.dims);
         else
-            printf("last run  (none)\n");
-        if (n.stale || n.missing)
-            printf("hint      run 'samplevec embed --all' to embed the %lld stale and missing "
-                   "samples\n",
-                   (long long)(n.stale + n.missing));
+            printf("dims      -\n");
+        if (have_cp) {
+            printf("last run  %s → %s, %s, %s processed, %s failed", cp.started_at, cp.updated_at,
+                   cp.finished ? "finished" : "not finished", termtext_count(cp.total_processed, a),
+                   termtext_count(cp.total_failed, b));
+            if (cp.total_cost_usd > 0)
+                printf(", $%.6f", cp.total_cost_usd);
+            printf("\n");
+            if (!cp.finished)
+                printf("hint      finish it: %s\n",
+                       cliopt_hint(&given, "embed --all", where, NULL, "--resume", hint, sizeof hint));
+        } else {
+            printf("last run  -\n");
+        }
+        if ((n.stale || n.missing) && (!have_cp || cp.finished))
+            printf("hint      embed the %s stale and missing samples: %s\n", termtext_count(n.stale + n.missing, a),
+                   cliopt_hint(&given, "embed --all", where, NULL, NULL, hint, sizeof hint));
     }
 done:
     if (have_cp)

@@ -33,15 +33,19 @@ static const struct option tokenize_table[] = {
 int cmd_tokenize(int argc, char **argv)
 {
     const char *model = getenv("SAMPLEVEC_MODEL");
-    int json = 0, c;
+    int json = 0, c, rc;
+    cliopt_given given;
+    cliopt_given_init(&given, "tokenize", tokenize_table);
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":", tokenize_table, NULL)) != -1) {
+        if ((rc = cliopt_take(&given, c, argv)))
+            return rc;
         switch (c) {
         case OPT_HELP: fputs(tokenize_help, stdout); return SV_EXIT_OK;
         case OPT_JSON: json = 1; break;
         case OPT_MODEL: model = optarg; break;
-        default: return cliopt_bad_option("tokenize", c, argv);
+        default: return cliopt_bad_option("tokenize", tokenize_table, c, argv);
         }
     }
     if (optind != argc - 1)
@@ -55,7 +59,7 @@ int cmd_tokenize(int argc, char **argv)
     tokenizer *tok = NULL;
     int32_t *ids = NULL;
     size_t n = 0, head = 0, tail = 0;
-    int truncated = 0, rc;
+    int truncated = 0;
     uint32_t ctx = 512;
     if ((rc = provider_gguf_resolve(model, path, name, err)))
         goto cleanup;

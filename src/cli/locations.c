@@ -27,3 +27,22 @@ void locations_default_progress(const char *store, char out[LOCATIONS_LEN])
     else
         snprintf(out, LOCATIONS_LEN, "%s.progress.json", store);
 }
+
+void locations_shown(const char *location, char out[LOCATIONS_LEN])
+{
+    const char *scheme = strstr(location, "://");
+    if (!scheme) {
+        snprintf(out, LOCATIONS_LEN, "%s", location);
+        return;
+    }
+    const char *host = scheme + 3, *path = host + strcspn(host, "/?#");
+    const char *at = memchr(host, '@', (size_t)(path - host));
+    const char *query = strchr(path, '?');
+    size_t path_len = query ? (size_t)(query - path) : strlen(path);
+    if (at)
+        snprintf(out, LOCATIONS_LEN, "%.*s[redacted]@%.*s%.*s%s", (int)(host - location), location,
+                 (int)(path - at - 1), at + 1, (int)path_len, path, query ? "?[redacted]" : "");
+    else
+        snprintf(out, LOCATIONS_LEN, "%.*s%.*s%s", (int)(path - location), location, (int)path_len, path,
+                 query ? "?[redacted]" : "");
+}

@@ -14,4 +14,8 @@ void locations_default_store(const char *library, char out[LOCATIONS_LEN]);
  * remote one. */
 void locations_default_progress(const char *store, char out[LOCATIONS_LEN]);
 
+/* A location as it may be shown (panels, hints): in a URL, the user:password@ part and the
+ * query (where tokens travel) become "[redacted]"; anything else is copied as is. */
+void locations_shown(const char *location, char out[LOCATIONS_LEN]);
+
 #endif

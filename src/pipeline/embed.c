@@ -24,14 +24,23 @@
                                            more when that is all it has) */
 
 static volatile sig_atomic_t interrupted;
+static const char *abort_text;  /* the observer's, written by a second signal */
+static size_t abort_len;
+
+const volatile sig_atomic_t *embed_interrupt_flag(void) { return &interrupted; }
 
 /* First signal: finish the chunk in flight, checkpoint, exit 130. Second: leave at once
  * (still safe: the store commits whole chunks and the progress file is replaced atomically). */
 static void on_signal(int sig)
 {
     (void)sig;
-    if (interrupted)
+    if (interrupted) {
+        if (abort_len) {
+            ssize_t w = write(STDERR_FILENO, abort_text, abort_len);
+            (void)w;
+        }
         _exit(SV_EXIT_INTERRUPTED);
+    }
     interrupted = 1;
 }
 
@@ -239,13 +248,28 @@ static void fill_row(store_row *row, const library_sample *s, const char *text, 
     row->has_energy = s->has_energy;
 }
 
+/* Samples one commit holds at most. A commit (store transaction + progress file) costs a few
+ * fsyncs, so fast providers get several provider chunks per commit: the group doubles while a
+ * cycle takes under COMMIT_TARGET_S, up to GROUP_MAX_BYTES per group (two groups live: one
+ * embedding, one being written). A slow provider commits every chunk. */
+static size_t commit_group_max(const provider *p)
+{
+    size_t group_max = GROUP_MAX_BYTES / ((size_t)p->dims * sizeof(float) + SAMPLE_TEXT_BYTES);
+    if (group_max > GROUP_MAX_CHUNKS * p->chunk_size)
+        group_max = GROUP_MAX_CHUNKS * p->chunk_size;
+    if (group_max < p->chunk_size)
+        group_max = p->chunk_size;
+    return group_max;
+}
+
 static void tell_plan(const embed_options *o, const provider *p, const char *mode)
 {
     const embed_observer *ob = o->observer;
     if (!ob || !ob->plan)
         return;
-    embed_plan plan = {mode,    o->library, o->store, o->progress, p->name,
-                       p->model, p->dims,   p->chunk_size, o->dry_run};
+    embed_plan plan = {mode,     o->library, o->store,      o->progress,
+                       p->name,  p->model,   p->dims,       p->chunk_size,
+                       commit_group_max(p),  p->usd_per_mtok, o->dry_run};
     ob->plan(ob->ctx, &plan);
 }
 
@@ -255,6 +279,30 @@ static void tell_plan(const embed_options *o, const provider *p, const char *mod
         if ((o)->observer && (o)->observer->cb)                                              \
             (o)->observer->cb((o)->observer->ctx, (bar));                                    \
     } while (0)
+
+/* Samples getting past the provider before their chunk settles: the provider's progress
+ * callback and the pipeline's own counts of a call land here and move bar->pending, so the
+ * display advances per request, not per commit. */
+typedef struct progress_tap {
+    const embed_options *o;
+    embed_progress *bar;
+    size_t in_call;  /* texts the provider reported during the current embed call */
+} progress_tap;
+
+static void tap_add(progress_tap *tap, size_t n)
+{
+    if (!n)
+        return;
+    tap->bar->pending += (int64_t)n;
+    TELL(tap->o, advance, tap->bar);
+}
+
+static void tap_on_texts_done(void *ctx, size_t n)
+{
+    progress_tap *tap = ctx;
+    tap->in_call += n;
+    tap_add(tap, n);
+}
 
 /* Dry run: count what a real run would embed and what it would cost. Nothing is written and
  * no network is used; a local store that already exists is read to count skips. */
@@ -433,13 +481,15 @@ static int chunk_rows(chunk *c, const provider *p, int store_dims, char err[SV_E
 /* Embeds the chunk's todo texts in provider-sized calls, validates every vector and builds the
  * store rows. A sample that fails keeps its reason in results[t].error. On
  * SV_EXIT_INTERRUPTED the rows of the texts the provider did return are built too. */
-static int chunk_embed(chunk *c, provider *p, int store_dims, char err[SV_ERR_LEN])
+static int chunk_embed(chunk *c, provider *p, int store_dims, progress_tap *tap,
+                       char err[SV_ERR_LEN])
 {
     c->billed = -1;
     memset(c->results, 0, c->n_todo * sizeof *c->results);
     for (size_t off = 0; off < c->n_todo; off += p->chunk_size) {
         size_t m = c->n_todo - off < p->chunk_size ? c->n_todo - off : p->chunk_size;
         int64_t billed = -1;
+        tap->in_call = 0;
         int rc = provider_embed_as(p, PROVIDER_ROLE_DOCUMENT, c->todo_texts + off, m,
                                    c->vectors + off * (size_t)p->dims, c->results + off, &billed, err);
         if (billed >= 0 && (rc == 0 || rc == SV_EXIT_INTERRUPTED))
@@ -453,6 +503,7 @@ static int chunk_embed(chunk *c, provider *p, int store_dims, char err[SV_ERR_LE
         }
         if (rc)
             return rc;
+        tap_add(tap, tap->in_call < m ? m - tap->in_call : 0); /* what the provider did not report */
     }
     return chunk_rows(c, p, store_dims, err);
 }
@@ -508,6 +559,9 @@ static int chunk_settle(chunk *c, const provider *p, const embed_options *o, che
     if (rc)
         return rc;
     bar->done += counted;
+    bar->pending -= (int64_t)c->n;
+    if (bar->pending < 0)
+        bar->pending = 0;
     bar->stored = r->successful;
     bar->failed = r->failed;
     bar->skipped = r->skipped;
@@ -574,15 +628,7 @@ static int run_chunks(const embed_options *o, const embed_job *job, library *lib
     library_cursor *cur = library_cursor_new(lib, job->selection, NULL, err);
     if (!cur)
         return SV_EXIT_DATA;
-    /* A commit (store transaction + progress file) costs a few fsyncs, so fast providers get
-     * several provider chunks per commit: the group doubles while a cycle takes under
-     * COMMIT_TARGET_S, up to GROUP_MAX_BYTES per group (two groups live: one embedding, one
-     * being written). A slow provider commits every chunk. */
-    size_t group_max = GROUP_MAX_BYTES / ((size_t)p->dims * sizeof(float) + SAMPLE_TEXT_BYTES);
-    if (group_max > GROUP_MAX_CHUNKS * p->chunk_size)
-        group_max = GROUP_MAX_CHUNKS * p->chunk_size;
-    if (group_max < p->chunk_size)
-        group_max = p->chunk_size;
+    size_t group_max = commit_group_max(p);
     size_t want = p->chunk_size;
     int64_t *ids = malloc(group_max * sizeof *ids);
     chunk buf[2];
@@ -596,10 +642,14 @@ static int run_chunks(const embed_options *o, const embed_job *job, library *lib
     }
     embed_progress bar;
     memset(&bar, 0, sizeof bar);
+    bar.done_before = job->resumed ? cp->total_processed : 0;
+    bar.cost_before_usd = job->resumed ? cp->total_cost_usd : 0;
     bar.total = total;
-    bar.done = job->resumed ? cp->total_processed : 0;
-    if (bar.done > total)
-        bar.done = total;
+    if (bar.done_before > total)
+        bar.done_before = total;
+    bar.done = bar.done_before;
+    progress_tap tap = {o, &bar, 0};
+    provider_set_progress(p, tap_on_texts_done, &tap);
     TELL(o, start, &bar);
     /* the limit counts the job's samples from its first id, the ones settled earlier too, so a
      * resumed --limit N job ends where an uninterrupted one would */
@@ -633,7 +683,8 @@ static int run_chunks(const embed_options *o, const embed_job *job, library *lib
             break;
         if ((rc = chunk_plan(c, st, p, job, ids, err)))
             break;
-        if ((rc = chunk_embed(c, p, st->dims, err))) {
+        tap_add(&tap, c->n - c->n_todo); /* found stored: nothing to embed */
+        if ((rc = chunk_embed(c, p, st->dims, &tap, err))) {
             if (rc == SV_EXIT_INTERRUPTED && c->n_rows > 0)
                 rc = chunk_keep_paid(&rs, st, c, err);
             break;
@@ -653,6 +704,8 @@ static int run_chunks(const embed_options *o, const embed_job *job, library *lib
         rc = wrc;
         memcpy(err, werr, SV_ERR_LEN);
     }
+    provider_set_progress(p, NULL, NULL);
+    bar.pending = 0; /* what did not settle is not stored: the end shows what is */
     TELL(o, finish, &bar);
     r->tokens = totals.any_billed ? totals.billed_sum + (r->tokens_counted - totals.counted_billed)
                                   : r->tokens_counted;
@@ -925,6 +978,8 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
     cp.finished = 0;
     tell_plan(o, p, job.resumed ? "resume" : "embed");
 
+    abort_text = o->observer ? o->observer->abort_text : NULL;
+    abort_len = abort_text ? strlen(abort_text) : 0;
     rc = run_chunks(o, &job, lib, p, st, &cp, r, err);
     /* --all walked the whole library: the vectors of samples it no longer has go too */
     if (!rc && !job.selection && job.limit == 0 && !interrupted)

@@ -19,6 +19,7 @@
 #ifndef SAMPLEVEC_EMBED_H
 #define SAMPLEVEC_EMBED_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,14 +35,24 @@ typedef struct embed_plan {
     const char *provider, *model;
     int dims;
     size_t chunk_size;         /* samples per provider call */
+    size_t commit_max;         /* samples per commit (store transaction + progress file) at
+                                  most: a commit holds chunk_size samples at first and grows
+                                  while commits come faster than 4 a second */
+    double usd_per_mtok;       /* the provider's price per 10^6 tokens; 0 = free */
     int dry_run;
 } embed_plan;
 
-/* Where a run stands: counts of this run's samples. */
+/* Where a run stands. `done` counts the job's settled samples (committed to the store and the
+ * progress file); with --resume it starts at the earlier runs' `done_before`, so this run's
+ * work is done - done_before + pending. */
 typedef struct embed_progress {
-    int64_t done, total;       /* settled / to settle (done starts at the resumed total) */
-    int64_t stored, failed, skipped;
-    double cost_usd;
+    int64_t done, total;       /* settled / to settle, the job's (done starts at done_before) */
+    int64_t done_before;       /* settled by the earlier runs of a resumed job, else 0 */
+    int64_t pending;           /* this run's samples past the provider (embedded, failed or
+                                  found stored) whose commit is still to come */
+    int64_t stored, failed, skipped; /* this run's settled samples */
+    double cost_usd;           /* this run's, settled */
+    double cost_before_usd;    /* the earlier runs' of a resumed job, else 0 */
 } embed_progress;
 
 /* The pipeline tells an observer what it does and never draws anything itself, so it runs the
@@ -50,11 +61,16 @@ typedef struct embed_observer {
     void *ctx;
     void (*plan)(void *ctx, const embed_plan *plan);
     void (*start)(void *ctx, const embed_progress *p);  /* before the first chunk */
-    void (*advance)(void *ctx, const embed_progress *p); /* after each settled chunk */
+    void (*advance)(void *ctx, const embed_progress *p); /* as samples get past the provider
+                                                         (pending) and as chunks settle */
     void (*finish)(void *ctx, const embed_progress *p); /* after the last one, or a stop */
     /* --reset: rows of the store dropped so far, of total (announced with done = 0 before
      * the first goes; done = total at the end) */
     void (*reset)(void *ctx, int64_t done, int64_t total);
+    /* A second Ctrl-C leaves at once, from the signal handler, which writes this text to
+     * stderr first (write(2): nothing else is safe there). Borrowed for the whole run; NULL =
+     * leave silently. The CLI ends its bar's line and names the command that resumes. */
+    const char *abort_text;
 } embed_observer;
 
 typedef struct embed_options {
@@ -104,5 +120,10 @@ int embed_run(const embed_options *o, embed_report *r, char err[SV_ERR_LEN]);
 /* The same with a provider the caller opened (and frees); o->provider is then unused. */
 int embed_run_with(const embed_options *o, provider *p, embed_report *r, char err[SV_ERR_LEN]);
 void embed_report_clear(embed_report *r);
+
+/* The flag a first Ctrl-C (SIGINT/SIGTERM) sets during embed_run: non-zero while the run
+ * finishes its chunk in flight before stopping. Read-only for others (the CLI's bar says
+ * "stopping"). */
+const volatile sig_atomic_t *embed_interrupt_flag(void);
 
 #endif

@@ -123,6 +123,18 @@ int64_t provider_count_tokens_as(provider *p, provider_role role, const char *te
     return n;
 }
 
+void provider_set_progress(provider *p, void (*fn)(void *ctx, size_t texts_done), void *ctx)
+{
+    p->progress = fn;
+    p->progress_ctx = fn ? ctx : NULL;
+}
+
+void provider_progress(provider *p, size_t n)
+{
+    if (p->progress && n)
+        p->progress(p->progress_ctx, n);
+}
+
 void provider_results_clear(provider_text_result *results, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

@@ -94,6 +94,13 @@ struct provider {
     int64_t max_input_tokens;        /* longer texts are cut to this many tokens; 0 = no limit */
     provider_prompts prompts;        /* the model's (set by its open function from prompts.h),
                                         then provider_config's overrides (set by provider_open) */
+    /* Progress within one embed call (provider_set_progress; NULL = nobody listens): called
+     * on the thread that called embed, each time some texts of the call are done (a vector
+     * or a per-text error). A remote provider calls it as each request is answered, gguf
+     * after each encoder batch; texts it does not report the caller counts when embed
+     * returns. Retried texts are reported once, when done. */
+    void (*progress)(void *ctx, size_t texts_done);
+    void *progress_ctx;
 };
 
 /* Opens the provider named by cfg->name. NULL on failure with err filled and *exit_code set
@@ -112,6 +119,10 @@ int64_t provider_count_tokens(provider *p, const char *text);
 int64_t provider_count_tokens_as(provider *p, provider_role role, const char *text);
 /* The role's prefix (p->prompts; "" for RAW). Borrowed from p. */
 const char *provider_prefix(const provider *p, provider_role role);
+/* Sets (or with fn NULL, clears) the progress callback above. */
+void provider_set_progress(provider *p, void (*fn)(void *ctx, size_t texts_done), void *ctx);
+/* For provider files: tells the listener, if any, that n more texts are done. */
+void provider_progress(provider *p, size_t n);
 void provider_results_clear(provider_text_result *results, size_t n);
 
 /* 1 if `name` is a provider this build knows. */

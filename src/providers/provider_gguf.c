@@ -119,6 +119,7 @@ static int gguf_embed(provider *base, const char *const *texts, size_t n, float 
             goto cleanup;
         for (size_t k = s; k < e; k++)
             memcpy(vectors + order[k].idx * dims, bout + (k - s) * dims, dims * sizeof *bout);
+        provider_progress(base, e - s);
         s = e;
     }
 cleanup:

@@ -228,6 +228,14 @@ static void job_free(job *j)
     }
 }
 
+/* A request whose texts all have their outcome (vectors or reasons): tells the listener and
+ * frees the job. */
+static void job_finish(call *c, job *j)
+{
+    provider_progress(&c->op->base, j->n);
+    job_free(j);
+}
+
 /* Appends at the queue's tail (FIFO keeps the chunk's order, which keeps retries fair). */
 static void enqueue(call *c, job *j)
 {
@@ -518,19 +526,19 @@ static int handle(call *c, job *j, http_response *r)
                            op->shown_url, op->max_retries, msg);
         }
         fail_job(c, j, "no answer from the API after retries: %s", msg);
-        job_free(j);
+        job_finish(c, j);
         return 0;
     }
     if (st >= 200 && st < 300) {
         if (take_vectors(c, j, r, why, sizeof why) == 0) {
             if (op->limit < op->concurrency)
                 op->limit += 1;
-            job_free(j);
+            job_finish(c, j);
         } else if (j->retries < op->max_retries) {
             requeue_later(c, j, r, why);
         } else {
             fail_job(c, j, "unusable answer from the API after retries: %s", why);
-            job_free(j);
+            job_finish(c, j);
         }
         return 0;
     }
@@ -574,7 +582,7 @@ static int handle(call *c, job *j, http_response *r)
         } else {
             snprintf(why, sizeof why, "HTTP %ld after %d retries: %.400s", st, op->max_retries, msg);
             fail_job(c, j, "%s", why);
-            job_free(j);
+            job_finish(c, j);
         }
         return 0;
     }
@@ -590,7 +598,7 @@ static int handle(call *c, job *j, http_response *r)
         return bisect(c, j);
     snprintf(why, sizeof why, "the API rejected this text (HTTP %ld): %.400s", st, msg);
     fail_job(c, j, "%s", why);
-    job_free(j);
+    job_finish(c, j);
     return 0;
 }
 

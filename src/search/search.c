@@ -14,6 +14,7 @@
 
 #include "distance.h"
 #include "musical_key.h"
+#include "numparse.h"
 
 /* Stores smaller than this are scanned by one thread: starting a second one costs more than
  * it saves (measured: 15 MB, the 2,437-sample demo library, scans in about 1 ms). */
@@ -60,14 +61,11 @@ int search_parse_bpm(const char *text, query_filter *f, char err[SV_ERR_LEN])
 {
     const char *hint = "write MIN-MAX, e.g. 85-95 (or 85- / -95 for one bound)";
     double lo = 0, hi = SEARCH_BPM_NO_MAX;
-    const char *s = text;
-    char *end;
+    const char *s = text, *end;
     if (!*s)
         return sv_fail(err, -1, "empty BPM range; %s", hint);
     if (*s != '-') {
-        errno = 0;
-        lo = strtod(s, &end);
-        if (end == s || errno || !isfinite(lo) || lo < 0)
+        if (numparse_decimal_prefix(s, &lo, &end) != 0 || lo < 0)
             return sv_fail(err, -1, "'%s' is not a BPM range; %s", text, hint);
         s = end;
         if (*s == '\0') {
@@ -79,9 +77,7 @@ int search_parse_bpm(const char *text, query_filter *f, char err[SV_ERR_LEN])
         return sv_fail(err, -1, "'%s' is not a BPM range; %s", text, hint);
     s++;
     if (*s) {
-        errno = 0;
-        hi = strtod(s, &end);
-        if (end == s || *end || errno || !isfinite(hi) || hi < 0)
+        if (numparse_decimal_prefix(s, &hi, &end) != 0 || *end || hi < 0)
             return sv_fail(err, -1, "'%s' is not a BPM range; %s", text, hint);
     } else if (s == text + 1) {
         return sv_fail(err, -1, "'%s' is not a BPM range; %s", text, hint);

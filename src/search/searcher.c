@@ -1,6 +1,5 @@
 #include "searcher.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include "kwindex.h"
 #include "library.h"
 #include "musical_key.h"
+#include "numparse.h"
 #include "provider.h"
 
 #include <stdio.h>
@@ -69,11 +69,9 @@ static int name_is(const char *name, const char *want)
 
 int searcher_query_set(searcher_query *q, const char *name, const char *value, char err[SV_ERR_LEN])
 {
-    char *end;
     if (name_is(name, "k")) {
-        errno = 0;
-        long long k = strtoll(value, &end, 10);
-        if (end == value || *end || errno || k < 1 || k > SEARCHER_MAX_K)
+        int64_t k;
+        if (numparse_int64(value, &k) != 0 || k < 1 || k > SEARCHER_MAX_K)
             return sv_fail(err, SV_EXIT_USAGE, "k: '%s' is not a whole number between 1 and %d", value,
                            SEARCHER_MAX_K);
         q->k = (size_t)k;
@@ -98,9 +96,8 @@ int searcher_query_set(searcher_query *q, const char *name, const char *value, c
             return sv_fail(err, SV_EXIT_USAGE, "mood: empty; give a mood such as 'dark'");
         q->filter.mood = value;
     } else if (name_is(name, "min_similarity")) {
-        errno = 0;
-        double v = strtod(value, &end);
-        if (end == value || *end || errno || !isfinite(v) || v < -1 || v > 1)
+        double v;
+        if (numparse_decimal(value, &v) != 0 || v < -1 || v > 1)
             return sv_fail(err, SV_EXIT_USAGE,
                            "min-similarity: '%s' is not a number between -1 and 1 (cosine similarity)", value);
         q->filter.has_min_similarity = 1;
@@ -120,9 +117,8 @@ int searcher_query_set(searcher_query *q, const char *name, const char *value, c
             return sv_fail(err, SV_EXIT_USAGE, "%s: '%s' is not a yes/no value; use 1 or 0", name, value);
         *(name_is(name, "literal") ? &q->literal : name_is(name, "halftime") ? &q->halftime : &q->harmonic) = v;
     } else if (name_is(name, "bpm_tolerance")) {
-        errno = 0;
-        double v = strtod(value, &end);
-        if (end == value || *end || errno || !isfinite(v) || v < 0 || v > 100)
+        double v;
+        if (numparse_decimal(value, &v) != 0 || !isfinite(v) || v < 0 || v > 100)
             return sv_fail(err, SV_EXIT_USAGE, "bpm-tolerance: '%s' is not a number of BPM between 0 and 100", value);
         q->bpm_tolerance = v;
     } else if (name_is(name, "fusion")) {
@@ -206,6 +202,12 @@ void searcher_free(searcher *s)
 
 searcher *searcher_open(const char *location, int use_cache, int *exit_code, char err[SV_ERR_LEN])
 {
+    return searcher_open_hinted(location, use_cache, NULL, exit_code, err);
+}
+
+searcher *searcher_open_hinted(const char *location, int use_cache, const char *embed_command, int *exit_code,
+                               char err[SV_ERR_LEN])
+{
     searcher *s = calloc(1, sizeof *s);
     if (!s) {
         *exit_code = sv_fail(err, SV_EXIT_DATA, "out of memory");
@@ -220,9 +222,8 @@ searcher *searcher_open(const char *location, int use_cache, int *exit_code, cha
         goto fail;
     }
     if (s->meta.dims <= 0 || s->meta.rows <= 0) {
-        *exit_code = sv_fail(err, SV_EXIT_DATA,
-                             "store %s has no embeddings yet: run 'samplevec embed --all' first",
-                             location);
+        *exit_code = sv_fail(err, SV_EXIT_DATA, "store %s has no embeddings yet: run '%s' first", location,
+                             embed_command ? embed_command : "samplevec embed --all");
         goto fail;
     }
     if (!(s->query = malloc((size_t)s->meta.dims * sizeof *s->query))) {

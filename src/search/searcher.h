@@ -94,6 +94,11 @@ int searcher_query_set(searcher_query *q, const char *name, const char *value, c
 /* Opens the store at location (which must exist and hold embeddings). use_cache 0 = keep the
  * vector cache in a private temporary file only. NULL with *exit_code and err on failure. */
 searcher *searcher_open(const char *location, int use_cache, int *exit_code, char err[SV_ERR_LEN]);
+/* The same, naming `embed_command` (e.g. "samplevec embed --all --store sub.db": the command
+ * that fills this store, with the user's own options) in the error for a store without
+ * embeddings; NULL names plain "samplevec embed --all". */
+searcher *searcher_open_hinted(const char *location, int use_cache, const char *embed_command, int *exit_code,
+                               char err[SV_ERR_LEN]);
 void searcher_free(searcher *s); /* NULL is a no-op */
 
 /* Where the store's provider finds its model, when the stored model id is not enough: a GGUF

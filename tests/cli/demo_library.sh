@@ -11,7 +11,7 @@ expect_grep out.txt -- '--count N'
 # default count, report on stderr, nothing on stdout
 expect_exit 0 sv demo-library a.db
 expect_eq "$(q a.db 'SELECT count(*) FROM samples')" 2437 "default count"
-expect_grep err.txt '2437 samples to a\.db'
+expect_grep err.txt '2,437 samples to a\.db'
 expect_eq "$(wc -c < out.txt)" 0 "nothing on stdout"
 
 # same seed → identical dump; another seed → different; N rows are a prefix of more

@@ -22,7 +22,7 @@ done
 expect_eq "$(json_field dry_run out.txt)" true "dry_run flagged"
 [ ! -e samplevec.db ] && pass || fail "dry run created no store"
 [ ! -e samplevec.db.progress.json ] && pass || fail "dry run wrote no progress file"
-expect_grep err.txt "Total Cost"
+expect_grep err.txt "Cost: \\$"
 
 expect_exit 2 sv embed --all --dry-run --provider openai --model text-embedding-4-huge --library lib.db
 expect_grep err.txt "text-embedding-4-huge"
