@@ -11,17 +11,21 @@
 
 static void usage(void)
 {
-    printf("usage: samplevec demo-library PATH [--count N] [--seed S]\n\n"
+    printf("usage: samplevec demo-library PATH [--count N] [--seed S] [--audio DIR]\n\n"
            "Writes a realistic SP-404MK2 sample-manager database (sp404_samples.db schema:\n"
            "users, samples, vibe_analyses) to PATH, for trying samplevec without a library.\n"
            "Genres, BPM, keys, moods, energy, texture tags and markdown vibe descriptions are\n"
            "generated; about 10%% of samples have no vibe analysis. The same seed always gives\n"
            "the same rows, and N samples are the first N of any larger library with that seed.\n\n"
            "options:\n"
+           "  --audio DIR also write a short synthesized WAV per sample into DIR (created if\n"
+           "              missing): kicks, snares, hats, bass, pads, chords and loops in the\n"
+           "              sample's key and BPM, 8-bit mono 11,025 Hz, about 8 KB each, the\n"
+           "              same bytes for the same seed; samples.file_path points at them\n"
            "  --count N   number of samples, 0 to %d (default %d)\n"
            "  --seed S    generator seed, 0 to 18446744073709551615 (default %d)\n"
            "  -h, --help  this help\n\n"
-           "PATH must not exist: demo-library never overwrites a file.\n"
+           "PATH must not exist, nor the sound files in DIR: demo-library never overwrites a file.\n"
            "exit codes: 0 written, 2 bad option or PATH exists, 3 cannot write,\n"
            "130 interrupted (nothing is left behind).\n",
            DEMO_LIBRARY_MAX_COUNT, DEMO_LIBRARY_DEFAULT_COUNT, DEMO_LIBRARY_DEFAULT_SEED);
@@ -66,7 +70,7 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name, in
 
 int cmd_demo_library(int argc, char **argv)
 {
-    const char *path = NULL;
+    const char *path = NULL, *audio_dir = NULL;
     uint64_t count = DEMO_LIBRARY_DEFAULT_COUNT, seed = DEMO_LIBRARY_DEFAULT_SEED;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
@@ -75,7 +79,11 @@ int cmd_demo_library(int argc, char **argv)
             usage();
             return SV_EXIT_OK;
         }
-        if ((v = opt_value(argc, argv, &i, "--count", &missing)) || missing) {
+        if ((v = opt_value(argc, argv, &i, "--audio", &missing)) || missing) {
+            if (missing || !*v)
+                return msg_usage("demo-library", "option --audio: needs a directory (e.g. --audio audio)");
+            audio_dir = v;
+        } else if ((v = opt_value(argc, argv, &i, "--count", &missing)) || missing) {
             if (missing)
                 return msg_usage("demo-library", "option --count: needs a value (e.g. --count 2437)");
             int64_t c;
@@ -105,14 +113,14 @@ int cmd_demo_library(int argc, char **argv)
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     char err[SV_ERR_LEN];
-    int rc = demo_library_write(path, (int64_t)count, seed, err);
+    int rc = demo_library_write_audio(path, (int64_t)count, seed, audio_dir, err);
     if (rc) {
         msg_error("%s", err);
         return rc;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    msg_info("wrote %llu samples to %s (seed %llu) in %.2f s", (unsigned long long)count, path,
-             (unsigned long long)seed, s);
+    msg_info("wrote %llu samples to %s (seed %llu)%s%s in %.2f s", (unsigned long long)count, path,
+             (unsigned long long)seed, audio_dir ? " and their sounds to " : "", audio_dir ? audio_dir : "", s);
     return SV_EXIT_OK;
 }
