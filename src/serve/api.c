@@ -16,6 +16,7 @@
 #include "audio.h"
 #include "checkpoint.h"
 #include "library.h"
+#include "mapservice.h"
 #include "musical_key.h"
 #include "searcher.h"
 #include "searcher_pool.h"
@@ -24,6 +25,7 @@
 struct serve_api {
     serve_api_config cfg;
     searcher_pool *pool;
+    map_service *map;    /* NULL when the map is off */
     pthread_mutex_t mu;  /* guards meta */
     store_meta meta;     /* as the last query saw it */
 };
@@ -474,6 +476,56 @@ static void handle_health(const httpd_request *req, httpd_reply *reply, void *ct
     httpd_reply_json(reply, 200, valid);
 }
 
+/* ---- the map ---- */
+
+static void handle_map_status(const httpd_request *req, httpd_reply *reply, void *ctx)
+{
+    serve_api *api = ctx;
+    (void)req;
+    map_status st;
+    map_service_status(api->map, &st);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "state", st.state);
+    cJSON_AddBoolToObject(o, "stale", st.stale);
+    cJSON_AddNumberToObject(o, "progress", st.progress);
+    cJSON_AddNumberToObject(o, "points", (double)st.points);
+    cJSON_AddNumberToObject(o, "version", st.version);
+    cJSON_AddNumberToObject(o, "seconds", st.seconds);
+    if (st.error[0]) {
+        char *e = httpd_utf8_valid(st.error, strlen(st.error));
+        cJSON_AddStringToObject(o, "error", e ? e : "");
+        free(e);
+    }
+    char *json = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    httpd_reply_json(reply, 200, json);
+}
+
+static void handle_map(const httpd_request *req, httpd_reply *reply, void *ctx)
+{
+    serve_api *api = ctx;
+    (void)req;
+    map_json *m = map_service_take(api->map);
+    if (!m) {
+        map_status st;
+        map_service_status(api->map, &st);
+        if (strcmp(st.state, "failed") == 0)
+            httpd_reply_error(reply, 503, "no vibe map: %s", st.error);
+        else
+            httpd_reply_error(reply, 503, "the vibe map of %zu samples is being computed (%.0f%%); "
+                              "GET /map/status says when it is ready", st.points, st.progress * 100);
+        httpd_reply_header(reply, "Retry-After", "2");
+        return;
+    }
+    reply->status = 200;
+    reply->content_type = "application/json";
+    reply->static_body = (const unsigned char *)m->text;
+    reply->body_len = m->len;
+    reply->release = map_json_release;
+    reply->release_arg = m;
+    httpd_reply_header(reply, "Cache-Control", "no-cache");
+}
+
 /* ---- the table ---- */
 
 /* One row per endpoint. */
@@ -486,6 +538,8 @@ static const httpd_route routes[] = {
     {"GET", "/samples/", 1, 0, handle_sample},
     {"GET", "/audio/", 1, 0, handle_audio},
     {"GET", "/facets", 0, 0, handle_facets},
+    {"GET", "/map", 0, 0, handle_map},
+    {"GET", "/map/status", 0, 0, handle_map_status},
 };
 
 const httpd_route *serve_api_routes(size_t *n)
@@ -529,6 +583,10 @@ serve_api *serve_api_new(const serve_api_config *cfg, int *exit_code, char err[S
         *exit_code = rc;
         goto fail;
     }
+    if (!(api->map = map_service_start(cfg->store, cfg->use_cache, err))) {
+        *exit_code = SV_EXIT_DATA;
+        goto fail;
+    }
     return api;
 fail:
     serve_api_free(api);
@@ -539,6 +597,7 @@ void serve_api_free(serve_api *api)
 {
     if (!api)
         return;
+    map_service_stop(api->map);
     searcher_pool_free(api->pool);
     pthread_mutex_destroy(&api->mu);
     free(api);

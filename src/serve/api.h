@@ -10,7 +10,8 @@
  *   GET /samples/ID            the library's record of a sample, with its source text
  *   GET /audio/ID              the sample's audio file (audio.h: Range, types, what is served)
  *   GET /facets                the library's genres, moods and keys with their counts
- *   GET /map                   [{"sample_id","x","y","genre","title"}]: the vibe map (vibemap.h)
+ *   GET /map                   [{"sample_id","x","y","genre","title"}]: the vibe map (mapservice.h)
+ *   GET /map/status            {"state","stale","progress","points","version","seconds","error"}
  * Nothing writes: the store is opened for reading (searcher.h), the library read-only
  * (library.h). While the store holds no embeddings (an `embed --reset` has emptied it) the
  * query endpoints answer 503 "store is being rebuilt" with Retry-After.
@@ -34,9 +35,8 @@ typedef struct serve_api_config {
     const char *progress;     /* the progress file, for /health's last run */
     const char *audio_root;   /* where relative samples.file_path values start */
     const char *model, *base_url; /* searcher_set_provider's */
-    int use_cache;
+    int use_cache;            /* 0 = no STORE.vcache / STORE.vmap files (--no-cache) */
     size_t searchers;         /* searches at once (searcher_pool.h) */
-    const char *map_cache;    /* the map's cache file, or NULL for none (vibemap_service) */
 } serve_api_config;
 
 /* Opens the store (every searcher of the pool) and starts the map service. NULL with

@@ -122,13 +122,17 @@ void httpd_reply_error(httpd_reply *reply, int status, const char *fmt, ...)
         close(reply->fd);
         reply->fd = -1;
     }
+    if (reply->static_body && reply->release)
+        reply->release(reply->release_arg);
     reply->static_body = NULL;
+    reply->release = NULL;
 }
 
 void httpd_reply_header(httpd_reply *reply, const char *name, const char *value)
 {
-    if (reply->n_headers >= HTTPD_MAX_HEADERS || strpbrk(name, "\r\n:") || strpbrk(value, "\r\n"))
-        return;
+    if (reply->n_headers >= HTTPD_MAX_HEADERS || strpbrk(name, "\r\n:") || strpbrk(value, "\r\n") ||
+        strlen(name) >= sizeof reply->header_names[0] || strlen(value) >= sizeof reply->header_values[0])
+        return; /* never a cut header: a cut CSP or Content-Range would say something else */
     snprintf(reply->header_names[reply->n_headers], sizeof reply->header_names[0], "%s", name);
     snprintf(reply->header_values[reply->n_headers], sizeof reply->header_values[0], "%s", value);
     reply->n_headers++;
@@ -387,6 +391,11 @@ static enum MHD_Result send_reply(req_ctx *rc, httpd_reply *reply)
         resp = MHD_create_response_from_fd_at_offset64(reply->fd_len, reply->fd, reply->fd_offset);
         if (resp)
             reply->fd = -1; /* libmicrohttpd closes it */
+    } else if (reply->static_body && reply->release) {
+        resp = MHD_create_response_from_buffer_with_free_callback_cls(
+            reply->body_len, (void *)reply->static_body, reply->release, reply->release_arg);
+        if (!resp)
+            reply->release(reply->release_arg);
     } else if (reply->static_body) {
         resp = MHD_create_response_from_buffer(reply->body_len, (void *)reply->static_body,
                                                MHD_RESPMEM_PERSISTENT);

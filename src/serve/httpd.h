@@ -45,19 +45,21 @@ typedef struct httpd_request {
 } httpd_request;
 
 /* What a handler answers. Exactly one body source: body (owned, freed by httpd), static_body
- * (borrowed, must outlive the server), or fd (owned, closed by httpd; fd_len bytes from
- * fd_offset are sent). */
+ * (borrowed: until release(release_arg) is called when release is set, else for the server's
+ * lifetime), or fd (owned, closed by httpd; fd_len bytes from fd_offset are sent). */
 typedef struct httpd_reply {
     int status;
     const char *content_type;   /* static string; default "application/json" */
     char *body;
     size_t body_len;            /* for body and static_body; 0 with body = strlen(body) */
     const unsigned char *static_body;
+    void (*release)(void *);    /* NULL, or called once static_body is no longer needed */
+    void *release_arg;
     int fd;                     /* -1 = none */
     uint64_t fd_offset, fd_len;
     size_t n_headers;           /* extra headers, copied by httpd_reply_header */
     char header_names[HTTPD_MAX_HEADERS][32];
-    char header_values[HTTPD_MAX_HEADERS][160];
+    char header_values[HTTPD_MAX_HEADERS][512];
 } httpd_reply;
 
 typedef void (*httpd_handler)(const httpd_request *req, httpd_reply *reply, void *ctx);
@@ -98,7 +100,8 @@ const char *httpd_param(const httpd_request *req, const char *name);
 void httpd_reply_error(httpd_reply *reply, int status, const char *fmt, ...) SV_PRINTF(3, 4);
 /* reply = 200 (or status) with body, taking ownership of body (NULL = out of memory → 500). */
 void httpd_reply_json(httpd_reply *reply, int status, char *body);
-/* Adds a header to reply (values with CR or LF are dropped). */
+/* Adds a header to reply; dropped when it has CR or LF, does not fit (name 31 bytes, value 511)
+ * or HTTPD_MAX_HEADERS are there already. */
 void httpd_reply_header(httpd_reply *reply, const char *name, const char *value);
 
 /* s[0..len) with every ill-formed UTF-8 sequence replaced by U+FFFD; caller frees. NULL out of
