@@ -58,6 +58,8 @@ expect_grep body.txt "key: .$(printf '\357\277\275\357\277\275')x"
 
 if iconv -f UTF-8 -t UTF-8 body.txt >/dev/null 2>&1; then pass; else fail "error body is not valid UTF-8"; od -c body.txt | head -3 >&2; fi
 expect_eq "$(get '/search?q=%00')" 400 "encoded NUL"
+expect_eq "$(get '/search?q=%FF')" 400 "a query of one invalid byte"
+if iconv -f UTF-8 -t UTF-8 body.txt >/dev/null 2>&1; then pass; else fail "q=%FF: error body is not valid UTF-8"; od -c body.txt | head -3 >&2; fi
 # 405 names what is allowed; a body on a GET endpoint is refused
 expect_eq "$(curl -s -D headers.txt -o body.txt -w '%{http_code}' -X DELETE "$url/health")" 405 "DELETE"
 expect_grep headers.txt '^Allow: GET, HEAD'
