@@ -25,6 +25,11 @@ build: deps
 demo: build
 	@scripts/demo.sh $(BUILD)/samplevec $(DEMO_DIR)
 
+# The vibe browser on the demo library (make demo first): serves http://127.0.0.1:8404/ and
+# opens it where there is a desktop to open it on.
+browse: build
+	@scripts/browse.sh $(BUILD)/samplevec $(DEMO_DIR)
+
 # The normal build's tests, then the same tests under ASan+UBSan; CTest's summary closes the output.
 test: test-deps test-release test-asan
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make demo: a demo library, a dry-run estimate, the real embedding, status, and a vibe search.
+# make demo: a demo library with sounds, a dry-run estimate, the real embedding, status, vibe
+# searches, and the command that opens the vibe browser on it (make browse).
 # Rerunning reuses the library and store: the second embed skips everything already stored.
 set -euo pipefail
 bin=$1
@@ -10,8 +11,9 @@ if [ -t 2 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' plain=$'\033[0m'; el
 step() { printf '\n%s==> %s%s\n' "$bold" "$*" "$plain" >&2; }
 
 if [ ! -f "$lib" ]; then
-  step "samplevec demo-library $lib"
-  "$bin" demo-library "$lib"
+  step "samplevec demo-library $lib --audio $dir/audio"
+  rm -rf "$dir/audio" # sounds of an earlier, interrupted demo-library (it never overwrites one)
+  "$bin" demo-library "$lib" --audio "$dir/audio"
 fi
 step "samplevec embed --all --dry-run --provider openrouter --model openai/text-embedding-3-small"
 "$bin" embed --all --dry-run --library "$lib" --provider openrouter --model openai/text-embedding-3-small
@@ -29,3 +31,12 @@ step "samplevec search \"東京\" -k 5   (title words in any script, hybrid: key
 "$bin" search "東京" -k 5 --library "$lib"
 step "samplevec similar 42 --key Am -k 5"
 "$bin" similar 42 --key Am -k 5 --library "$lib"
+step "the vibe browser"
+cat >&2 <<MSG
+Search, hear and map the demo library in a browser:
+
+    make browse
+
+(it runs: $bin serve --library $lib
+ and opens http://127.0.0.1:8404/ ; Ctrl-C stops it)
+MSG

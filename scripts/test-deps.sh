@@ -4,12 +4,14 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
-# node + npm (the fake OpenAI server, npm tiktoken) and the curl CLI (tests read the fake
-# server's counters): Debian packages.
+# node + npm (the fake OpenAI server, npm tiktoken), the curl CLI (tests read the fake
+# server's counters) and chromium (the page's browser tests): Debian packages.
 missing=()
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# Debian's chromium: the browser tests/cli/browser_noasan.sh drives the page in (headless).
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "samplevec: tests need: ${missing[*]}; install with: sudo apt-get install -y ${missing[*]}" >&2
@@ -64,3 +66,7 @@ npm_pin() {
 # sqlite-vec's loadable extension: the search tests' independent reference
 # (vec_distance_cosine) and the baseline of bench/search.sh.
 npm_pin sqlite-vec-linux-x64 0.1.9 vec0.so
+
+# puppeteer-core: drives chromium over the DevTools protocol for the page's tests (it downloads
+# no browser of its own). 24.x: the line that still runs on node 18 (Debian 12's nodejs).
+npm_pin puppeteer-core 24.43.1 package.json

@@ -12,17 +12,21 @@
 
 static void usage(void)
 {
-    printf("usage: samplevec demo-library PATH [--count N] [--seed S]\n\n"
+    printf("usage: samplevec demo-library PATH [--count N] [--seed S] [--audio DIR]\n\n"
            "Writes a realistic SP-404MK2 sample-manager database (sp404_samples.db schema:\n"
            "users, samples, vibe_analyses) to PATH, for trying samplevec without a library.\n"
            "Genres, BPM, keys, moods, energy, texture tags and markdown vibe descriptions are\n"
            "generated; about 10%% of samples have no vibe analysis. The same seed always gives\n"
            "the same rows, and N samples are the first N of any larger library with that seed.\n\n"
            "options:\n"
+           "  --audio DIR also write a short synthesized WAV per sample into DIR (created if\n"
+           "              missing): kicks, snares, hats, bass, pads, chords and loops in the\n"
+           "              sample's key and BPM, 8-bit mono 11,025 Hz, about 8 KB each, the\n"
+           "              same bytes for the same seed; samples.file_path points at them\n"
            "  --count N   number of samples, 0 to %d (default %d)\n"
            "  --seed S    generator seed, 0 to 18446744073709551615 (default %d)\n"
            "  -h, --help  this help\n\n"
-           "PATH must not exist: demo-library never overwrites a file.\n"
+           "PATH must not exist, nor the sound files in DIR: demo-library never overwrites a file.\n"
            "exit codes: 0 written, 2 bad option or PATH exists, 3 cannot write,\n"
            "130 interrupted (nothing is left behind).\n",
            DEMO_LIBRARY_MAX_COUNT, DEMO_LIBRARY_DEFAULT_COUNT, DEMO_LIBRARY_DEFAULT_SEED);
@@ -46,10 +50,11 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
     return 0;
 }
 
-enum { OPT_COUNT = 256, OPT_HELP, OPT_SEED };
+enum { OPT_AUDIO = 256, OPT_COUNT, OPT_HELP, OPT_SEED };
 
 /* Alphasorted. */
 static const struct option demo_table[] = {
+    {"audio", required_argument, NULL, OPT_AUDIO},
     {"count", required_argument, NULL, OPT_COUNT},
     {"help", no_argument, NULL, OPT_HELP},
     {"seed", required_argument, NULL, OPT_SEED},
@@ -58,7 +63,7 @@ static const struct option demo_table[] = {
 
 int cmd_demo_library(int argc, char **argv)
 {
-    const char *path = NULL;
+    const char *path = NULL, *audio_dir = NULL;
     uint64_t count = DEMO_LIBRARY_DEFAULT_COUNT, seed = DEMO_LIBRARY_DEFAULT_SEED;
     int c;
     int64_t v;
@@ -72,6 +77,11 @@ int cmd_demo_library(int argc, char **argv)
         switch (c) {
         case 'h':
         case OPT_HELP: usage(); return SV_EXIT_OK;
+        case OPT_AUDIO:
+            if (!*optarg)
+                return msg_usage("demo-library", "option --audio: needs a directory (e.g. --audio audio)");
+            audio_dir = optarg;
+            break;
         case OPT_COUNT:
             if (cliopt_int("demo-library", "count", optarg, 0, DEMO_LIBRARY_MAX_COUNT, &v))
                 return SV_EXIT_USAGE;
@@ -99,7 +109,7 @@ int cmd_demo_library(int argc, char **argv)
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     char err[SV_ERR_LEN];
-    int rc = demo_library_write(path, (int64_t)count, seed, err);
+    int rc = demo_library_write_audio(path, (int64_t)count, seed, audio_dir, err);
     if (rc) {
         msg_error("%s", err);
         return rc;
@@ -107,7 +117,7 @@ int cmd_demo_library(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     char n[TERMTEXT_COUNT_LEN];
-    msg_info("wrote %s samples to %s (seed %llu) in %.2f s", termtext_count((int64_t)count, n), path,
-             (unsigned long long)seed, s);
+    msg_info("wrote %s samples to %s (seed %llu)%s%s in %.2f s", termtext_count((int64_t)count, n), path,
+             (unsigned long long)seed, audio_dir ? " and their sounds to " : "", audio_dir ? audio_dir : "", s);
     return SV_EXIT_OK;
 }

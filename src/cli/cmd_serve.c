@@ -1,58 +1,56 @@
-/* samplevec serve: the search API over HTTP/1.1 on loopback, for the sample manager's web app.
- *
- *   GET /search?q=TEXT&k=&bpm=&key=&genre=&mood=&min_similarity=   → 200 JSON array
- *   GET /similar/ID?k=&bpm=&key=&genre=&mood=&min_similarity=      → 200 JSON array
- *   GET /health                                                     → 200 {"status":"ok",...}
- * The arrays are exactly what `search --json` / `similar --json` print. Errors are JSON too:
- * {"error": "..."} with 400 (bad parameter), 404 (unknown path or sample), 405 (not GET),
- * 413 (request head over 16 KiB), 500 (store failure).
- * One request per connection (Connection: close), answered in arrival order; the vector cache
- * stays mapped between requests and is re-checked against the store before each query, so an
- * `embed` running beside the server is picked up by the next request.
- */
+/* samplevec serve: options → the API (serve/api.h) on the HTTP server (serve/httpd.h) → wait
+ * for SIGINT/SIGTERM. Everything it answers is in docs/serve.md. */
 #include <arpa/inet.h>
-#include <cjson/cJSON.h>
-#include <errno.h>
-#include <netinet/in.h>
+#include <libgen.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "cliopt.h"
 #include "commands.h"
+#include "httpd.h"
 #include "locations.h"
-#include "monotime.h"
 #include "msg.h"
-#include "numparse.h"
-#include "searcher.h"
 #include "store.h"
 #include "termtext.h"
-
-#define SERVE_HEAD_MAX 16384
 
 static const char serve_help[] =
     "usage: samplevec serve [--port P] [--host ADDR] [OPTIONS]\n"
     "\n"
-    "Answers searches over HTTP until interrupted:\n"
+    "Serves the vibe browser (open http://127.0.0.1:8404/ in a browser) and its JSON API until\n"
+    "interrupted:\n"
     "  GET /search?q=TEXT&k=10&bpm=85-95&key=Am&genre=soul&mood=dark&min_similarity=0.2\n"
     "  GET /similar/ID?k=10&...      (same filters; the sample itself is left out)\n"
-    "  GET /health\n"
-    "Both return the JSON array `samplevec search --json` prints; a bad parameter gets\n"
-    "400 with {\"error\": \"...\"}.\n"
+    "  GET /samples/ID               the library's record of a sample and its source text\n"
+    "  GET /audio/ID                 the sample's audio file (Range requests answered)\n"
+    "  GET /map                      every embedded sample's place on the vibe map\n"
+    "  GET /facets, GET /health      the library's genres/moods/keys; store and last run\n"
+    "/search and /similar return the JSON array `samplevec search --json` prints; errors are\n"
+    "{\"error\": \"...\"} with 400 (bad parameter), 404, 405, 413, 503 (store being rebuilt).\n"
+    "Details: docs/serve.md. Nothing is written: the store and the library are only read.\n"
     "\n"
     "options:\n"
-    "  --allow-origin ORIGIN  send Access-Control-Allow-Origin: ORIGIN so a browser page from\n"
-    "                         ORIGIN (e.g. http://localhost:3000) may call the API (default: none)\n"
+    "  --allow-origin ORIGIN  send Access-Control-Allow-Origin: ORIGIN so a page from ORIGIN\n"
+    "                         (e.g. http://localhost:3000) may call the API (default: none)\n"
+    "  --audio-root DIR       where relative samples.file_path values start (default: the\n"
+    "                         library's directory)\n"
     "  --base-url URL         OpenAI-compatible server of the store's provider (see search --help)\n"
-    "  --host ADDR            IPv4 address to listen on (default 127.0.0.1, loopback only)\n"
-    "  --library PATH         sample manager database; locates the default store\n"
+    "  --host ADDR            IPv4 address to listen on (default 127.0.0.1, loopback only; any\n"
+    "                         other address is warned about: there is no authentication)\n"
+    "  --library PATH         sample manager database (default ./sp404_samples.db); locates the\n"
+    "                         default store and the audio files\n"
+    "  --max-connections N    connections at once, 1..10000 (default 256)\n"
     "  --model PATH           the .gguf file of a store embedded with --provider gguf\n"
-    "  --no-cache             keep the vector cache in a private temporary file\n"
+    "  --no-cache             keep the vector cache and the map in private memory only\n"
     "  --port P               TCP port (default 8404; 0 = any free port, printed on stderr)\n"
+    "  --request-timeout S    seconds one request may take, from its first byte to the end of\n"
+    "                         its response, 1..3600 (default 30); a connection past it is closed\n"
+    "  --searchers N          searches run at once, 1..64 (default: the number of cores)\n"
     "  --store PATH|URL       vector store (default: $TURSO_DATABASE_URL, else samplevec.db next\n"
     "                         to the library)\n"
     "  --help                 this text\n"
@@ -61,237 +59,44 @@ static const char serve_help[] =
     "3 store unreadable, empty or unreachable.\n";
 
 enum {
-    OPT_ALLOW_ORIGIN = 256, OPT_BASE_URL, OPT_HELP, OPT_HOST, OPT_LIBRARY, OPT_MODEL, OPT_NO_CACHE, OPT_PORT,
+    OPT_ALLOW_ORIGIN = 256, OPT_AUDIO_ROOT, OPT_BASE_URL, OPT_HELP, OPT_HOST, OPT_LIBRARY,
+    OPT_MAX_CONNECTIONS, OPT_MODEL, OPT_NO_CACHE, OPT_PORT, OPT_REQUEST_TIMEOUT, OPT_SEARCHERS,
     OPT_STORE,
 };
 
 /* Alphasorted. */
 static const struct option serve_table[] = {
     {"allow-origin", required_argument, NULL, OPT_ALLOW_ORIGIN},
+    {"audio-root", required_argument, NULL, OPT_AUDIO_ROOT},
     {"base-url", required_argument, NULL, OPT_BASE_URL},
     {"help", no_argument, NULL, OPT_HELP},
     {"host", required_argument, NULL, OPT_HOST},
     {"library", required_argument, NULL, OPT_LIBRARY},
+    {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
     {"model", required_argument, NULL, OPT_MODEL},
     {"no-cache", no_argument, NULL, OPT_NO_CACHE},
     {"port", required_argument, NULL, OPT_PORT},
+    {"request-timeout", required_argument, NULL, OPT_REQUEST_TIMEOUT},
+    {"searchers", required_argument, NULL, OPT_SEARCHERS},
     {"store", required_argument, NULL, OPT_STORE},
     {NULL, 0, NULL, 0},
 };
 
-static volatile sig_atomic_t stop_requested;
-static void on_stop(int sig) { (void)sig; stop_requested = 1; }
-
-typedef struct response {
-    int status;
-    char *body; /* malloc'd JSON */
-} response;
-
-static const char *status_text(int status)
+/* 1 for an address in 127.0.0.0/8. */
+static int is_loopback(const char *host)
 {
-    switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 413: return "Request Header Fields Too Large";
-    default: return "Internal Server Error";
-    }
-}
-
-static void set_error(response *r, int status, const char *message)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "error", message);
-    free(r->body);
-    r->body = o ? cJSON_PrintUnformatted(o) : NULL;
-    cJSON_Delete(o);
-    r->status = status;
-}
-
-/* Decodes %XX and '+' in place. -1 on a malformed escape or an encoded NUL. */
-static int url_decode(char *s)
-{
-    char *out = s;
-    for (; *s; s++) {
-        if (*s == '+') {
-            *out++ = ' ';
-        } else if (*s == '%') {
-            int hi, lo;
-            char h = s[1], l = h ? s[2] : 0;
-            hi = (h >= '0' && h <= '9') ? h - '0' : (h >= 'a' && h <= 'f') ? h - 'a' + 10 : (h >= 'A' && h <= 'F') ? h - 'A' + 10 : -1;
-            lo = (l >= '0' && l <= '9') ? l - '0' : (l >= 'a' && l <= 'f') ? l - 'a' + 10 : (l >= 'A' && l <= 'F') ? l - 'A' + 10 : -1;
-            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-                return -1;
-            *out++ = (char)(hi * 16 + lo);
-            s += 2;
-        } else {
-            *out++ = *s;
-        }
-    }
-    *out = '\0';
-    return 0;
-}
-
-/* Handles one request target (path?query, modified in place). */
-static void route(searcher *sr, char *target, response *r)
-{
-    char err[SV_ERR_LEN], msg[SV_ERR_LEN + 64];
-    char *query = strchr(target, '?');
-    if (query)
-        *query++ = '\0';
-    int is_search = strcmp(target, "/search") == 0;
-    int is_similar = strncmp(target, "/similar/", 9) == 0;
-    if (strcmp(target, "/health") == 0) {
-        const store_meta *m = searcher_meta(sr);
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "status", "ok");
-        cJSON_AddNumberToObject(o, "rows", (double)m->rows);
-        cJSON_AddStringToObject(o, "provider", m->provider);
-        cJSON_AddStringToObject(o, "model", m->model);
-        cJSON_AddNumberToObject(o, "dims", m->dims);
-        r->body = cJSON_PrintUnformatted(o);
-        cJSON_Delete(o);
-        r->status = 200;
-        return;
-    }
-    if (!is_search && !is_similar) {
-        snprintf(msg, sizeof msg, "no such endpoint '%.200s': use /search?q=..., /similar/ID or /health", target);
-        set_error(r, 404, msg);
-        return;
-    }
-
-    searcher_query q;
-    searcher_query_init(&q);
-    const char *text = NULL;
-    for (char *save = NULL, *pair = query ? strtok_r(query, "&", &save) : NULL; pair;
-         pair = strtok_r(NULL, "&", &save)) {
-        char *eq = strchr(pair, '=');
-        char *value = eq ? eq + 1 : pair + strlen(pair);
-        if (eq)
-            *eq = '\0';
-        if (url_decode(pair) != 0 || url_decode(value) != 0) {
-            set_error(r, 400, "malformed %-escape in the query string");
-            return;
-        }
-        if (strcmp(pair, "q") == 0) {
-            text = value;
-        } else if (searcher_query_set(&q, pair, value, err) != 0) {
-            set_error(r, 400, err);
-            return;
-        }
-    }
-
-    int rc, found = 1;
-    searcher_answer answer = {0};
-    query_results res = {0};
-    if (is_search) {
-        if (!text || !text[strspn(text, " \t\r\n")]) {
-            set_error(r, 400, "q: missing or empty; describe a sound, e.g. /search?q=dark+moody+hip+hop");
-            return;
-        }
-        rc = searcher_search(sr, text, &q, &answer, err);
-    } else {
-        const char *id_text = target + 9;
-        int64_t id;
-        if (numparse_int64(id_text, &id) != 0) {
-            snprintf(msg, sizeof msg, "'%.64s' is not a sample id (a whole number)", id_text);
-            set_error(r, 400, msg);
-            return;
-        }
-        rc = searcher_similar(sr, id, &q, &res, &found, err);
-        if (!rc && !found) {
-            snprintf(msg, sizeof msg, "sample %lld has no embedding in the store", (long long)id);
-            set_error(r, 404, msg);
-            query_results_clear(&res);
-            return;
-        }
-    }
-    if (rc) {
-        set_error(r, rc == SV_EXIT_USAGE ? 400 : 500, err);
-    } else {
-        r->body = is_search ? searcher_answer_json(text, &answer) : search_results_json(&res);
-        r->status = r->body ? 200 : 500;
-    }
-    searcher_answer_clear(&answer);
-    query_results_clear(&res);
-}
-
-static void send_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return;
-        p += w;
-        n -= (size_t)w;
-    }
-}
-
-static void serve_one(int fd, searcher *sr, const char *allow_origin)
-{
-    char head[SERVE_HEAD_MAX + 1];
-    size_t len = 0;
-    response r = {500, NULL};
-    double t0 = monotime_now();
-    /* A slow or silent client cannot hold the server for more than this. */
-    struct timeval tv = {5, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    for (;;) {
-        if (len == SERVE_HEAD_MAX) {
-            set_error(&r, 413, "request head over 16 KiB");
-            goto reply;
-        }
-        ssize_t got = recv(fd, head + len, SERVE_HEAD_MAX - len, 0);
-        if (got < 0 && errno == EINTR && !stop_requested)
-            continue;
-        if (got <= 0)
-            return; /* closed, timed out or interrupted before a full head: nothing to answer */
-        if (monotime_now() - t0 > 5.0)
-            return; /* a head trickled in byte by byte: same limit as one silent read */
-        len += (size_t)got;
-        head[len] = '\0';
-        if (strstr(head, "\r\n\r\n") || strstr(head, "\n\n"))
-            break;
-    }
-    char method[16], target[SERVE_HEAD_MAX];
-    if (sscanf(head, "%15s %16383s", method, target) != 2 || target[0] != '/') {
-        set_error(&r, 400, "malformed request line");
-        goto reply;
-    }
-    if (strcmp(method, "GET") != 0) {
-        set_error(&r, 405, "only GET is served");
-        goto reply;
-    }
-    char logged[200];
-    snprintf(logged, sizeof logged, "%.199s", target);
-    route(sr, target, &r);
-    msg_info("GET %s → %d (%.1f ms)", logged, r.status, (monotime_now() - t0) * 1000);
-reply:
-    if (!r.body)
-        r.body = strdup("{\"error\":\"out of memory\"}");
-    char hdr[512];
-    int n = snprintf(hdr, sizeof hdr,
-                     "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
-                     "Connection: close\r\n%s%s%s%s\r\n",
-                     r.status, status_text(r.status), r.body ? strlen(r.body) : 0,
-                     allow_origin ? "Access-Control-Allow-Origin: " : "", allow_origin ? allow_origin : "",
-                     allow_origin ? "\r\n" : "", r.status == 405 ? "Allow: GET\r\n" : "");
-    send_all(fd, hdr, (size_t)n);
-    if (r.body)
-        send_all(fd, r.body, strlen(r.body));
-    free(r.body);
+    struct in_addr a;
+    return inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
 }
 
 int cmd_serve(int argc, char **argv)
 {
     const char *library_path = LOCATIONS_DEFAULT_LIBRARY, *store_loc = NULL, *host = "127.0.0.1";
-    const char *allow_origin = NULL, *model = NULL, *base_url = NULL;
+    const char *allow_origin = NULL, *model = NULL, *base_url = NULL, *audio_root = NULL;
     int use_cache = 1, c;
-    int64_t port = 8404;
+    int64_t port = 8404, timeout = 30, max_conn = 256;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int64_t searchers = cores > 0 ? (cores > 64 ? 64 : cores) : 2;
     cliopt_given given;
     cliopt_given_init(&given, "serve", serve_table);
     opterr = 0;
@@ -305,14 +110,27 @@ int cmd_serve(int argc, char **argv)
                 return msg_usage("serve", "option --allow-origin: '%s' contains a line break", optarg);
             allow_origin = optarg;
             break;
+        case OPT_AUDIO_ROOT: audio_root = optarg; break;
         case OPT_BASE_URL: base_url = optarg; break;
         case OPT_HELP: fputs(serve_help, stdout); return SV_EXIT_OK;
         case OPT_HOST: host = optarg; break;
         case OPT_LIBRARY: library_path = optarg; break;
+        case OPT_MAX_CONNECTIONS:
+            if (cliopt_int("serve", "max-connections", optarg, 1, 10000, &max_conn))
+                return SV_EXIT_USAGE;
+            break;
         case OPT_MODEL: model = optarg; break;
         case OPT_NO_CACHE: use_cache = 0; break;
         case OPT_PORT:
             if (cliopt_int("serve", "port", optarg, 0, 65535, &port))
+                return SV_EXIT_USAGE;
+            break;
+        case OPT_REQUEST_TIMEOUT:
+            if (cliopt_int("serve", "request-timeout", optarg, 1, 3600, &timeout))
+                return SV_EXIT_USAGE;
+            break;
+        case OPT_SEARCHERS:
+            if (cliopt_int("serve", "searchers", optarg, 1, 64, &searchers))
                 return SV_EXIT_USAGE;
             break;
         case OPT_STORE: store_loc = optarg; break;
@@ -321,85 +139,82 @@ int cmd_serve(int argc, char **argv)
     }
     if (optind < argc)
         return msg_usage("serve", "unexpected argument '%s'", argv[optind]);
-    struct sockaddr_in addr;
-    memset(&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons((uint16_t)port);
     if (strcmp(host, "localhost") == 0)
         host = "127.0.0.1";
-    if (inet_pton(AF_INET, host, &addr.sin_addr) != 1)
+    struct in_addr probe;
+    if (inet_pton(AF_INET, host, &probe) != 1)
         return msg_usage("serve", "option --host: '%s' is not an IPv4 address (e.g. 127.0.0.1)", host);
-    char store_buf[LOCATIONS_LEN], err[SV_ERR_LEN];
+    struct stat st;
+    if (audio_root && (stat(audio_root, &st) != 0 || !S_ISDIR(st.st_mode)))
+        return msg_usage("serve", "option --audio-root: '%s' is not a directory", audio_root);
+    char store_buf[LOCATIONS_LEN], progress[LOCATIONS_LEN], err[SV_ERR_LEN], lib_dir[LOCATIONS_LEN];
     if (!store_loc) {
         locations_default_store(library_path, store_buf);
         store_loc = store_buf;
     }
+    locations_default_progress(store_loc, progress);
+    if (!audio_root) {
+        snprintf(lib_dir, sizeof lib_dir, "%s", library_path);
+        audio_root = dirname(lib_dir);
+    }
 
-    int rc = 0, lfd = -1;
+    int rc = 0;
     static const char *const where[] = {"library", "store", NULL};
     char fill[4096];
     cliopt_hint(&given, "embed --all", where, NULL, NULL, fill, sizeof fill);
     if (!store_is_remote(store_loc) && access(store_loc, F_OK) != 0) {
+        /* looked at before opening: a read-only command never creates the store */
         msg_error("no store at %s: run '%s' first", store_loc, fill);
         return SV_EXIT_DATA;
     }
-    searcher *sr = searcher_open_hinted(store_loc, use_cache, fill, &rc, err);
-    if (!sr) {
+    serve_api_config ac = {
+        .store = store_loc, .library = library_path, .progress = progress, .audio_root = audio_root,
+        .model = model, .base_url = base_url, .use_cache = use_cache, .searchers = (size_t)searchers,
+    };
+    serve_api *api = serve_api_new(&ac, &rc, err);
+    if (!api) {
         msg_error("%s", err);
         return rc;
     }
-    searcher_set_provider(sr, model, base_url);
-    searcher_set_library(sr, library_path); /* leaves out vectors of samples the library lost */
-    /* Map the cache now, so the first request is as fast as the rest. */
-    searcher_query warm;
-    searcher_query_init(&warm);
-    warm.k = 1;
-    query_results none = {0};
-    int found;
-    if ((rc = searcher_similar(sr, -1, &warm, &none, &found, err))) {
-        msg_error("%s", err);
-        goto done;
-    }
-    query_results_clear(&none);
 
-    lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        bind(lfd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(lfd, 64) != 0) {
-        msg_error("cannot listen on %s:%lld: %s (pick another --port)", host, (long long)port, strerror(errno));
-        rc = SV_EXIT_USAGE;
-        goto done;
-    }
-    socklen_t alen = sizeof addr;
-    getsockname(lfd, (struct sockaddr *)&addr, &alen);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop; /* no SA_RESTART: accept() returns EINTR and the loop ends */
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    /* SIGINT/SIGTERM are taken by sigwait below: blocked here, before any thread starts, so
+     * every thread inherits the mask and none is interrupted in the middle of a request. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
-    char rows[TERMTEXT_COUNT_LEN], shown[LOCATIONS_LEN];
-    locations_shown(store_loc, shown);
-    msg_info("serving %s (%s samples, %s) on http://%s:%d/ — Ctrl-C stops", shown,
-             termtext_count(searcher_meta(sr)->rows, rows), searcher_meta(sr)->model, host, ntohs(addr.sin_port));
-    fflush(stderr);
-    while (!stop_requested) {
-        int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-        if (fd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED)
-                continue;
-            msg_error("accept: %s", strerror(errno));
-            rc = SV_EXIT_DATA;
-            break;
-        }
-        serve_one(fd, sr, allow_origin);
-        close(fd);
+
+    size_t n_routes;
+    httpd_config hc = {
+        .host = host, .port = (int)port, .routes = serve_api_routes(&n_routes), .ctx = api,
+        .request_timeout_s = (double)timeout, .max_connections = (unsigned)max_conn,
+        .allow_origin = allow_origin, .log_requests = 1,
+    };
+    hc.n_routes = n_routes;
+    httpd *h = httpd_start(&hc, err);
+    if (!h) {
+        msg_error("%s", err);
+        serve_api_free(api);
+        return SV_EXIT_USAGE;
     }
-    if (stop_requested)
-        msg_info("stopped");
-done:
-    if (lfd >= 0)
-        close(lfd);
-    searcher_free(sr);
-    return rc;
+    if (!is_loopback(host))
+        msg_warn("listening on %s, which is not loopback: anyone who can reach this address can "
+                 "search the library and download its audio files; there is no authentication",
+                 host);
+    long long rows;
+    char model_id[256];
+    serve_api_describe(api, &rows, model_id, sizeof model_id);
+    char count[TERMTEXT_COUNT_LEN], shown[LOCATIONS_LEN];
+    locations_shown(store_loc, shown);
+    msg_info("serving %s (%s samples, %s) on http://%s:%d/ — open it in a browser; Ctrl-C stops", shown,
+             termtext_count(rows, count), model_id, host, httpd_port(h));
+    fflush(stderr);
+    int sig;
+    sigwait(&stop, &sig);
+    httpd_stop(h);
+    serve_api_free(api);
+    msg_info("stopped");
+    return SV_EXIT_OK;
 }

@@ -24,7 +24,12 @@
  */
 #include "demo_library.h"
 
+#include "demo_audio.h"
+
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <stddef.h>
 #include <sqlite3.h>
@@ -771,9 +776,50 @@ static void bind_opt_int(sqlite3_stmt *st, int i, int v)
         sqlite3_bind_null(st, i);
 }
 
-static int write_rows(sqlite3 *db, int64_t count, uint64_t seed, int64_t *with_vibe,
+/* Where the sound files go: dir is the directory given; stored = the prefix file_path gets
+ * (relative to the library's directory when dir is inside it, so the default --audio-root of
+ * `serve` finds the files wherever the pair is moved, else absolute). */
+typedef struct audio_out {
+    const char *dir;
+    char stored[PATH_MAX];
+} audio_out;
+
+/* Writes sample id's sound to audio->dir, never replacing a file; sets row's file_path (into
+ * path_buf), file_size and duration. 0 or an SV_EXIT_* code. */
+static int write_sound(const audio_out *audio, uint64_t seed, int64_t id, demo_row *row, char *path_buf,
+                       size_t path_size, char err[SV_ERR_LEN])
+{
+    demo_audio_sample s = {seed, id, row->title, row->genre, row->has_key ? row->key : NULL,
+                           row->has_bpm ? row->bpm : 0};
+    size_t len;
+    double seconds;
+    unsigned char *wav = demo_audio_render(&s, &len, &seconds);
+    if (!wav)
+        return sv_fail(err, SV_EXIT_DATA, "out of memory synthesizing sample %lld", (long long)id);
+    char file[PATH_MAX + 32];
+    snprintf(file, sizeof file, "%s/%06lld.wav", audio->dir, (long long)id);
+    int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    int rc = 0;
+    if (fd < 0) {
+        rc = sv_fail(err, errno == EEXIST ? SV_EXIT_USAGE : SV_EXIT_DATA,
+                     "cannot write '%s': %s (demo-library never overwrites a file: give an empty "
+                     "--audio directory)", file, strerror(errno));
+    } else {
+        ssize_t w = write(fd, wav, len);
+        if (close(fd) != 0 || w != (ssize_t)len)
+            rc = sv_fail(err, SV_EXIT_DATA, "cannot write '%s': %s", file, strerror(errno));
+    }
+    free(wav);
+    snprintf(path_buf, path_size, "%s%s%06lld.wav", audio->stored, audio->stored[0] ? "/" : "", (long long)id);
+    row->file_size = (int64_t)len;
+    row->duration = seconds;
+    return rc;
+}
+
+static int write_rows(sqlite3 *db, int64_t count, uint64_t seed, const audio_out *audio, int64_t *with_vibe,
                       char err[SV_ERR_LEN])
 {
+    char sound_path[PATH_MAX + 32];
     sqlite3_stmt *ins_s = NULL, *ins_v = NULL;
     demo_row *row = malloc(sizeof *row);
     int rc = 0;
@@ -803,9 +849,11 @@ static int write_rows(sqlite3 *db, int64_t count, uint64_t seed, int64_t *with_v
             goto cleanup;
         }
         make_row(seed, id, row);
+        if (audio && (rc = write_sound(audio, seed, id, row, sound_path, sizeof sound_path, err)))
+            goto cleanup;
         sqlite3_bind_int64(ins_s, 1, id);
         sqlite3_bind_text(ins_s, 2, row->title, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins_s, 3, row->file_path, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins_s, 3, audio ? sound_path : row->file_path, -1, SQLITE_STATIC);
         sqlite3_bind_int64(ins_s, 4, row->file_size);
         sqlite3_bind_double(ins_s, 5, row->duration);
         if (row->has_bpm)
@@ -856,9 +904,40 @@ cleanup:
     return rc;
 }
 
+/* Creates audio_dir (and its parents' last level) if missing and fills out. */
+static int audio_prepare(const char *library, const char *audio_dir, audio_out *out, char err[SV_ERR_LEN])
+{
+    char lib_dir[PATH_MAX], lib_real[PATH_MAX], dir_real[PATH_MAX];
+    struct stat st;
+    out->dir = audio_dir;
+    if (mkdir(audio_dir, 0755) != 0 && errno != EEXIST)
+        return sv_fail(err, SV_EXIT_USAGE, "cannot create --audio directory '%s': %s", audio_dir,
+                       strerror(errno));
+    if (stat(audio_dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return sv_fail(err, SV_EXIT_USAGE, "--audio '%s' is not a directory", audio_dir);
+    snprintf(lib_dir, sizeof lib_dir, "%s", library);
+    if (!realpath(dirname(lib_dir), lib_real) || !realpath(audio_dir, dir_real))
+        return sv_fail(err, SV_EXIT_USAGE, "cannot resolve --audio '%s': %s", audio_dir, strerror(errno));
+    size_t n = strlen(lib_real);
+    if (strcmp(dir_real, lib_real) == 0)
+        out->stored[0] = '\0';
+    else if (strncmp(dir_real, lib_real, n) == 0 && dir_real[n] == '/')
+        snprintf(out->stored, sizeof out->stored, "%s", dir_real + n + 1);
+    else
+        snprintf(out->stored, sizeof out->stored, "%s", dir_real);
+    return 0;
+}
+
 int demo_library_write(const char *path, int64_t count, uint64_t seed, char err[SV_ERR_LEN])
 {
+    return demo_library_write_audio(path, count, seed, NULL, err);
+}
+
+int demo_library_write_audio(const char *path, int64_t count, uint64_t seed, const char *audio_dir,
+                             char err[SV_ERR_LEN])
+{
     struct stat st;
+    audio_out audio;
     sqlite3 *db = NULL;
     char *tmp = NULL;
     int rc = 0, tmp_made = 0;
@@ -870,6 +949,8 @@ int demo_library_write(const char *path, int64_t count, uint64_t seed, char err[
                        "'%s' already exists; demo-library never overwrites a file (remove it "
                        "or choose another path)",
                        path);
+    if (audio_dir && (rc = audio_prepare(path, audio_dir, &audio, err)))
+        return rc;
     size_t n = strlen(path) + 32;
     if (!(tmp = malloc(n)))
         return sv_fail(err, SV_EXIT_DATA, "out of memory");
@@ -899,7 +980,7 @@ int demo_library_write(const char *path, int64_t count, uint64_t seed, char err[
         sqlite3_free(e);
         goto cleanup;
     }
-    if ((rc = write_rows(db, count, seed, &with_vibe, err)))
+    if ((rc = write_rows(db, count, seed, audio_dir ? &audio : NULL, &with_vibe, err)))
         goto cleanup;
     if (sqlite3_exec(db, index_sql, NULL, NULL, &e) != SQLITE_OK ||
         sqlite3_exec(db, "COMMIT", NULL, NULL, &e) != SQLITE_OK) {

@@ -492,6 +492,74 @@ void library_cursor_pause(library_cursor *cur)
     cur->next_range--; /* the next call re-binds the rest of this range */
 }
 
+int library_file_path(library *lib, int64_t id, char **out, char err[SV_ERR_LEN])
+{
+    sqlite3_stmt *st = NULL;
+    int rc = 0, oom = 0;
+    *out = NULL;
+    if (sqlite3_prepare_v2(lib->db, "SELECT file_path FROM samples WHERE id = ?1", -1, &st, NULL) !=
+        SQLITE_OK)
+        goto sqlfail;
+    sqlite3_bind_int64(st, 1, id);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        *out = col_text(st, 0, &oom);
+        rc = oom ? sv_fail(err, SV_EXIT_DATA, "out of memory") : 1;
+    } else if (s != SQLITE_DONE) {
+        goto sqlfail;
+    }
+    goto cleanup;
+sqlfail:
+    rc = sv_fail(err, SV_EXIT_DATA, "cannot read samples.file_path from library '%s': %s", lib->path,
+                 sqlite3_errmsg(lib->db));
+cleanup:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int library_values(library *lib, library_facet which, library_value_fn fn, void *ctx,
+                   char err[SV_ERR_LEN])
+{
+    /* GROUP BY lower(): the search filters compare genre and mood case-insensitively, so "Soul"
+     * and "soul" are one choice; min() shows one of its spellings. */
+    const char *sql = NULL;
+    switch (which) {
+    case LIBRARY_FACET_GENRE:
+        sql = "SELECT min(genre), count(*) FROM samples WHERE trim(genre) != '' "
+              "GROUP BY lower(genre) ORDER BY 2 DESC, 1";
+        break;
+    case LIBRARY_FACET_KEY:
+        sql = "SELECT min(musical_key), count(*) FROM samples WHERE trim(musical_key) != '' "
+              "GROUP BY lower(musical_key) ORDER BY 2 DESC, 1";
+        break;
+    case LIBRARY_FACET_MOOD:
+        if (!lib->has_vibe)
+            return 0;
+        sql = "SELECT min(m), count(*) FROM (SELECT mood_primary AS m FROM vibe_analyses "
+              "UNION ALL SELECT mood_secondary FROM vibe_analyses) WHERE trim(m) != '' "
+              "GROUP BY lower(m) ORDER BY 2 DESC, 1";
+        break;
+    }
+    sqlite3_stmt *st = NULL;
+    int rc = 0, s;
+    if (!sql || sqlite3_prepare_v2(lib->db, sql, -1, &st, NULL) != SQLITE_OK)
+        goto sqlfail;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(st, 0);
+        if (v && fn(v, sqlite3_column_int64(st, 1), ctx))
+            break;
+    }
+    if (s != SQLITE_ROW && s != SQLITE_DONE)
+        goto sqlfail;
+    goto cleanup;
+sqlfail:
+    rc = sv_fail(err, SV_EXIT_DATA, "cannot read the values of library '%s': %s", lib->path,
+                 sqlite3_errmsg(lib->db));
+cleanup:
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static void free_strv(char **v, size_t n)
 {
     for (size_t i = 0; i < n; i++)

@@ -73,6 +73,23 @@ void library_cursor_pause(library_cursor *cur);
  * sample. 0 or SV_EXIT_DATA. */
 int library_ids(library *lib, int64_t **out, size_t *n, char err[SV_ERR_LEN]);
 
+/* samples.file_path of sample id, as stored (caller frees *out). 1 = found (*out NULL when the
+ * column is NULL), 0 = no such sample, SV_EXIT_DATA on error. */
+int library_file_path(library *lib, int64_t id, char **out, char err[SV_ERR_LEN]);
+
+/* The library's own vocabulary, for filters a person picks from. */
+typedef enum library_facet {
+    LIBRARY_FACET_GENRE, /* samples.genre */
+    LIBRARY_FACET_MOOD,  /* vibe_analyses.mood_primary and mood_secondary (none without the table) */
+    LIBRARY_FACET_KEY,   /* samples.musical_key, as spelled */
+} library_facet;
+/* Called once per distinct value (compared case-insensitively, blanks-only values left out),
+ * most frequent first, with the number of samples (for moods: of mentions) that have it.
+ * Return non-zero to stop. value is borrowed for the call. */
+typedef int (*library_value_fn)(const char *value, int64_t count, void *ctx);
+int library_values(library *lib, library_facet which, library_value_fn fn, void *ctx,
+                   char err[SV_ERR_LEN]);
+
 /* Frees what *s owns and zeroes it. */
 void library_sample_clear(library_sample *s);
 

@@ -29,6 +29,7 @@ struct searcher {
     veccache *vc;     /* NULL for stores with a knn op */
     kwcache *kc;      /* the derived keyword index, for stores without a current one */
     int use_cache;
+    int meta_stale;   /* the store moved: meta must be re-read before the cache is rebuilt */
     float *query;     /* meta.dims floats */
     const char *model_location, *base_url; /* searcher_set_provider; NULL = defaults */
     const char *query_prefix; /* searcher_set_query_prefix; NULL = the store's */
@@ -248,6 +249,11 @@ static int refresh_cache(searcher *s, char err[SV_ERR_LEN])
             return 0;
         veccache_free(s->vc);
         s->vc = NULL;
+        s->meta_stale = 1;
+    }
+    /* Re-read until the store holds embeddings again: a store emptied by a reset must keep
+     * failing here, not be cached as an empty store under the old claim. */
+    if (s->meta_stale) {
         if ((rc = store_meta_get(s->st, &s->meta, err)))
             return rc;
         if (s->meta.dims <= 0 || s->meta.rows <= 0)
@@ -258,6 +264,7 @@ static int refresh_cache(searcher *s, char err[SV_ERR_LEN])
         s->query = q;
         provider_free(s->prov); /* the claim may have changed model */
         s->prov = NULL;
+        s->meta_stale = 0;
     }
     s->vc = veccache_for_store(s->st, &s->meta, s->use_cache, NULL, &rc, err);
     return s->vc ? 0 : rc;

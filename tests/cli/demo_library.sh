@@ -109,4 +109,30 @@ expect_eq "$?" 130 "interrupted exit code"
 expect_grep int.txt "interrupted: 'huge\.db' was not written"
 [ ! -e huge.db ] && pass || fail "no huge.db after interrupt"
 expect_eq "$(ls | grep -c partial)" 0 "no partial files left by any run"
+
+# --audio: a sound per sample, under 20 MB for the default 2,437, the same bytes for the same
+# seed, file_path / file_size / duration describing each file
+expect_exit 0 "$SAMPLEVEC" demo-library snd.db --audio sounds
+expect_grep err.txt 'and their sounds to sounds'
+expect_eq "$(ls sounds | wc -l)" 2437 "one sound per sample"
+total=$(find sounds -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
+[ "$total" -le 20000000 ] && pass || fail "sounds take $total bytes, over 20 MB"
+echo "demo sounds: $total bytes for 2437 samples"
+expect_eq "$(head -c 4 sounds/000001.wav)$(head -c 12 sounds/000001.wav | tail -c 4)" "RIFFWAVE" "a RIFF/WAVE file"
+expect_eq "$(sqlite3 snd.db "SELECT file_path, file_size FROM samples WHERE id = 42")" "sounds/000042.wav|$(stat -c %s sounds/000042.wav)" "file_path and file_size"
+expect_eq "$(sqlite3 snd.db "SELECT count(*) FROM samples WHERE abs(duration - (file_size - 44) / 11025.0) > 1e-9")" 0 "duration = the sound's length"
+# the library's other columns are those of a library without sounds
+expect_exit 0 "$SAMPLEVEC" demo-library nosnd.db --count 50
+expect_eq "$(sqlite3 snd.db "SELECT group_concat(title || bpm || genre) FROM (SELECT * FROM samples WHERE id <= 50 ORDER BY id)")" \
+  "$(sqlite3 nosnd.db "SELECT group_concat(title || bpm || genre) FROM (SELECT * FROM samples ORDER BY id)")" "same rows with or without sounds"
+mkdir -p other
+expect_exit 0 "$SAMPLEVEC" demo-library other/snd2.db --count 50 --audio other/sounds2
+expect_eq "$(cd other/sounds2 && cat 0000*.wav | md5sum)" "$(cd sounds && cat $(cd ../other/sounds2 && ls) | md5sum)" "same seed, same sounds"
+# a directory outside the library's: absolute paths
+expect_exit 0 "$SAMPLEVEC" demo-library other/abs.db --count 3 --audio "$WORK/abs-sounds"
+expect_eq "$(sqlite3 other/abs.db "SELECT file_path FROM samples WHERE id = 1")" "$WORK/abs-sounds/000001.wav" "absolute path outside the library's directory"
+# never overwrites a sound
+expect_exit 2 "$SAMPLEVEC" demo-library again.db --count 3 --audio sounds
+expect_grep err.txt "cannot write 'sounds/000001\.wav'.*never overwrites"
+[ ! -e again.db ] && pass || fail "no library when its sounds cannot be written"
 finish

@@ -52,17 +52,22 @@ finish() {
   [ "$skips" -gt 0 ] && exit "$SKIP_CODE"
   exit 0
 }
-# serve_start ARGS...: `samplevec serve --port 0 ARGS` in the background (stderr → serve.err);
-# sets SERVE_PID and SERVE_URL once it listens, or fails the test.
-serve_start() {
-  "$SAMPLEVEC" serve --port 0 "$@" 2>serve.err &
-  SERVE_PID=$!
+# serve_start ARGS...: start_serve with stderr in serve.err; sets SERVE_PID and SERVE_URL.
+serve_start() { start_serve serve.err "$@"; pass; SERVE_PID=$serve_pid SERVE_URL=$url; }
+# start_serve LOGFILE ARGS... : starts `samplevec serve --port 0 ARGS` in the background; sets
+# serve_pid and url (http://127.0.0.1:PORT), or fails the test and finishes.
+start_serve() {
+  local log=$1; shift
+  "$SAMPLEVEC" serve --port 0 "$@" 2>"$log" &
+  serve_pid=$!
   local port= i
-  for i in $(seq 100); do
-    port=$(sed -n 's|.*on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' serve.err)
+  for i in $(seq 300); do
+    port=$(sed -n 's|.*on http://[0-9.]*:\([0-9]*\)/.*|\1|p' "$log")
     [ -n "$port" ] && break
+    kill -0 "$serve_pid" 2>/dev/null || break
     sleep 0.1
   done
-  if [ -n "$port" ]; then pass; else fail "server did not start"; sed 's/^/  /' serve.err >&2; fi
-  SERVE_URL="http://127.0.0.1:$port"
+  if [ -z "$port" ]; then fail "server did not start"; cat "$log" >&2; kill "$serve_pid" 2>/dev/null; finish; fi
+  url="http://127.0.0.1:$port"
+  serve_port=$port
 }
