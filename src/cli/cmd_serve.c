@@ -30,7 +30,9 @@ static const char serve_help[] =
     "  GET /audio/ID                 the sample's audio file (Range requests answered)\n"
     "  GET /map                      every embedded sample's place on the vibe map\n"
     "  GET /facets, GET /health      the library's genres/moods/keys; store and last run\n"
-    "/search and /similar return the JSON array `samplevec search --json` prints; errors are\n"
+    "  POST /v1/embeddings, GET /v1/models   OpenAI-style embeddings with the store's model (or\n"
+    "                                --embed-model): point an OpenAI client at http://HOST:PORT/v1\n"
+    "/search returns the JSON object `samplevec search --json` prints, /similar its array; errors are\n"
     "{\"error\": \"...\"} with 400 (bad parameter), 404, 405, 413, 503 (store being rebuilt).\n"
     "Details: docs/serve.md. Nothing is written: the store and the library are only read.\n"
     "\n"
@@ -40,6 +42,8 @@ static const char serve_help[] =
     "  --audio-root DIR       where relative samples.file_path values start (default: the\n"
     "                         library's directory)\n"
     "  --base-url URL         OpenAI-compatible server of the store's provider (see search --help)\n"
+    "  --embed-model MODEL    what /v1/embeddings embeds with: a .gguf path or a model Ollama has\n"
+    "                         pulled (default: the store's provider and model)\n"
     "  --host ADDR            IPv4 address to listen on (default 127.0.0.1, loopback only; any\n"
     "                         other address is warned about: there is no authentication)\n"
     "  --library PATH         sample manager database (default ./sp404_samples.db); locates the\n"
@@ -59,7 +63,7 @@ static const char serve_help[] =
     "3 store unreadable, empty or unreachable.\n";
 
 enum {
-    OPT_ALLOW_ORIGIN = 256, OPT_AUDIO_ROOT, OPT_BASE_URL, OPT_HELP, OPT_HOST, OPT_LIBRARY,
+    OPT_ALLOW_ORIGIN = 256, OPT_AUDIO_ROOT, OPT_BASE_URL, OPT_EMBED_MODEL, OPT_HELP, OPT_HOST, OPT_LIBRARY,
     OPT_MAX_CONNECTIONS, OPT_MODEL, OPT_NO_CACHE, OPT_PORT, OPT_REQUEST_TIMEOUT, OPT_SEARCHERS,
     OPT_STORE,
 };
@@ -69,6 +73,7 @@ static const struct option serve_table[] = {
     {"allow-origin", required_argument, NULL, OPT_ALLOW_ORIGIN},
     {"audio-root", required_argument, NULL, OPT_AUDIO_ROOT},
     {"base-url", required_argument, NULL, OPT_BASE_URL},
+    {"embed-model", required_argument, NULL, OPT_EMBED_MODEL},
     {"help", no_argument, NULL, OPT_HELP},
     {"host", required_argument, NULL, OPT_HOST},
     {"library", required_argument, NULL, OPT_LIBRARY},
@@ -92,7 +97,7 @@ static int is_loopback(const char *host)
 int cmd_serve(int argc, char **argv)
 {
     const char *library_path = LOCATIONS_DEFAULT_LIBRARY, *store_loc = NULL, *host = "127.0.0.1";
-    const char *allow_origin = NULL, *model = NULL, *base_url = NULL, *audio_root = NULL;
+    const char *allow_origin = NULL, *model = NULL, *base_url = NULL, *audio_root = NULL, *embed_model = NULL;
     int use_cache = 1, c;
     int64_t port = 8404, timeout = 30, max_conn = 256;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -112,6 +117,7 @@ int cmd_serve(int argc, char **argv)
             break;
         case OPT_AUDIO_ROOT: audio_root = optarg; break;
         case OPT_BASE_URL: base_url = optarg; break;
+        case OPT_EMBED_MODEL: embed_model = optarg; break;
         case OPT_HELP: fputs(serve_help, stdout); return SV_EXIT_OK;
         case OPT_HOST: host = optarg; break;
         case OPT_LIBRARY: library_path = optarg; break;
@@ -170,6 +176,7 @@ int cmd_serve(int argc, char **argv)
     serve_api_config ac = {
         .store = store_loc, .library = library_path, .progress = progress, .audio_root = audio_root,
         .model = model, .base_url = base_url, .use_cache = use_cache, .searchers = (size_t)searchers,
+        .embed_hint = fill, .embed_model = embed_model,
     };
     serve_api *api = serve_api_new(&ac, &rc, err);
     if (!api) {

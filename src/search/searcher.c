@@ -270,7 +270,8 @@ static int refresh_cache(searcher *s, char err[SV_ERR_LEN])
     return s->vc ? 0 : rc;
 }
 
-static int embed_query(searcher *s, const char *text, char err[SV_ERR_LEN])
+/* Opens the store's provider on first use (the same model as the store's vectors). */
+static int ensure_provider(searcher *s, char err[SV_ERR_LEN])
 {
     int rc;
     if (!s->prov) {
@@ -304,6 +305,31 @@ static int embed_query(searcher *s, const char *text, char err[SV_ERR_LEN])
             return sv_fail(err, SV_EXIT_DATA, "provider %s gives %d dims; the store holds %d",
                            s->meta.provider, s->prov->dims, s->meta.dims);
     }
+    return 0;
+}
+
+int searcher_embed(searcher *s, provider_role role, const char *const *texts, size_t n, float *vectors,
+                   provider_text_result *results, char err[SV_ERR_LEN])
+{
+    int rc = ensure_provider(s, err);
+    if (rc)
+        return rc;
+    memset(results, 0, n * sizeof *results);
+    for (size_t off = 0; off < n; off += s->prov->chunk_size) {
+        size_t m = n - off < s->prov->chunk_size ? n - off : s->prov->chunk_size;
+        int64_t billed;
+        if ((rc = provider_embed_as(s->prov, role, texts + off, m, vectors + off * (size_t)s->meta.dims,
+                                    results + off, &billed, err)))
+            return rc;
+    }
+    return 0;
+}
+
+static int embed_query(searcher *s, const char *text, char err[SV_ERR_LEN])
+{
+    int rc = ensure_provider(s, err);
+    if (rc)
+        return rc;
     provider_text_result res;
     memset(&res, 0, sizeof res);
     int64_t billed;
