@@ -70,3 +70,7 @@ npm_pin sqlite-vec-linux-x64 0.1.9 vec0.so
 # puppeteer-core: drives chromium over the DevTools protocol for the page's tests (it downloads
 # no browser of its own). 24.x: the line that still runs on node 18 (Debian 12's nodejs).
 npm_pin puppeteer-core 24.43.1 package.json
+
+# The official OpenAI SDK for Node: the client tests/cli/serve_openai.sh points at serve's
+# /v1 endpoints. 4.x: the line that runs on node 18.
+npm_pin openai 4.104.0 package.json

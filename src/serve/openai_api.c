@@ -208,7 +208,7 @@ static int read_request(const cJSON *body, embed_request *r, httpd_reply *reply)
     const cJSON *dims = cJSON_GetObjectItemCaseSensitive(body, "dimensions");
     if (dims && !cJSON_IsNull(dims)) {
         double d = cJSON_IsNumber(dims) ? dims->valuedouble : -1;
-        if (!(d >= 1 && d <= 65536 && d == floor(d))) {
+        if (!(d >= 1 && d <= 1e9 && d == floor(d))) {
             v1_error(reply, 400, NULL, "dimensions", "'dimensions' must be a whole number of at least 1");
             return -1;
         }
