@@ -8,6 +8,7 @@
  * whole file: stable across paths and machines, different for any change of weights or vocab. */
 #include <stdio.h>
 #include <sys/stat.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,6 +34,7 @@ typedef struct gguf_provider {
     int threads;
     int ctx;
     size_t batch_tokens; /* GGUF_BATCH_TOKENS, or $SAMPLEVEC_GGUF_BATCH_TOKENS for the bench */
+    int hidden;          /* the model's vector size; base.dims is smaller after a Matryoshka --dims */
 } gguf_provider;
 
 /* 64-bit hash of the file, 8 bytes per step (FNV-1a per byte was ~8× slower on a 90 MB file). */
@@ -76,11 +78,30 @@ static int cmp_len(const void *a, const void *b)
     return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+/* The architectures whose models were trained Matryoshka-style (nomic-embed-text v1.5,
+ * Qwen3-Embedding, EmbeddingGemma): a prefix of the vector is an embedding too. */
+static int is_matryoshka(const char *architecture)
+{
+    return strcmp(architecture, "nomic-bert") == 0 || strcmp(architecture, "qwen3") == 0 ||
+           strcmp(architecture, "gemma-embedding") == 0;
+}
+
+/* out = the first dims values of v, scaled back to unit length. */
+static void matryoshka_cut(const float *v, size_t dims, float *out)
+{
+    double sum = 0;
+    for (size_t i = 0; i < dims; i++)
+        sum += (double)v[i] * v[i];
+    float scale = sum > 0 ? (float)(1.0 / sqrt(sum)) : 1.0f;
+    for (size_t i = 0; i < dims; i++)
+        out[i] = v[i] * scale;
+}
+
 static int gguf_embed(provider *base, const char *const *texts, size_t n, float *vectors,
                       provider_text_result *results, int64_t *billed_tokens, char err[SV_ERR_LEN])
 {
     gguf_provider *p = (gguf_provider *)base;
-    size_t dims = (size_t)base->dims;
+    size_t dims = (size_t)base->dims, hidden = (size_t)p->hidden;
     int rc = 0;
     *billed_tokens = -1;
     int32_t **ids = calloc(n ? n : 1, sizeof *ids);
@@ -88,7 +109,7 @@ static int gguf_embed(provider *base, const char *const *texts, size_t n, float 
     by_len *order = calloc(n ? n : 1, sizeof *order);
     const int32_t **bids = calloc(n ? n : 1, sizeof *bids);
     size_t *blens = calloc(n ? n : 1, sizeof *blens);
-    float *bout = malloc((n ? n : 1) * dims * sizeof *bout);
+    float *bout = malloc((n ? n : 1) * hidden * sizeof *bout);
     if (!ids || !lens || !order || !bids || !blens || !bout) {
         rc = sv_fail(err, SV_EXIT_FAILED, "out of memory embedding %zu texts", n);
         goto cleanup;
@@ -117,8 +138,12 @@ static int gguf_embed(provider *base, const char *const *texts, size_t n, float 
         }
         if ((rc = bert_embed_batch(p->model, p->ws, p->threads, bids, blens, e - s, bout, err)))
             goto cleanup;
-        for (size_t k = s; k < e; k++)
-            memcpy(vectors + order[k].idx * dims, bout + (k - s) * dims, dims * sizeof *bout);
+        for (size_t k = s; k < e; k++) {
+            if (dims == hidden)
+                memcpy(vectors + order[k].idx * dims, bout + (k - s) * hidden, dims * sizeof *bout);
+            else
+                matryoshka_cut(bout + (k - s) * hidden, dims, vectors + order[k].idx * dims);
+        }
         provider_progress(base, e - s);
         s = e;
     }
@@ -347,12 +372,6 @@ provider *provider_gguf_open(const provider_config *cfg, int *exit_code, char er
         return NULL;
     }
     const bert_info *in = bert_get_info(p->model);
-    if (cfg->dims && cfg->dims != in->hidden) {
-        *exit_code = sv_fail(err, SV_EXIT_USAGE, "--dims %d: model '%s' makes %d-dimensional vectors", cfg->dims,
-                             path, in->hidden);
-        gguf_provider_free(&p->base);
-        return NULL;
-    }
     p->ctx = in->ctx;
     const char *bt = getenv("SAMPLEVEC_GGUF_BATCH_TOKENS");
     long btv = bt ? strtol(bt, NULL, 10) : 0;
@@ -385,7 +404,20 @@ provider *provider_gguf_open(const provider_config *cfg, int *exit_code, char er
     snprintf(base_s, sizeof base_s, "%.*s", (int)(basename.len < 255 ? basename.len : 255), basename.ptr);
     const char *names[3] = {gname_s, base_s, name};
     prompts_for(arch_s, names, 3, &p->base.prompts);
-    p->base.dims = in->hidden;
+    /* --dims: Matryoshka models were trained so that their first N values are an embedding of
+     * their own; any other model keeps its size. */
+    if (cfg->dims && cfg->dims != in->hidden && !(cfg->dims < in->hidden && is_matryoshka(arch_s))) {
+        *exit_code = sv_fail(err, SV_EXIT_USAGE,
+                             "--dims %d: model '%s' makes %d-dimensional vectors%s", cfg->dims, path, in->hidden,
+                             cfg->dims < in->hidden && !is_matryoshka(arch_s)
+                                 ? "; only Matryoshka models (architectures nomic-bert, qwen3, gemma-embedding) can "
+                                   "be shortened"
+                                 : "");
+        gguf_provider_free(&p->base);
+        return NULL;
+    }
+    p->hidden = in->hidden;
+    p->base.dims = cfg->dims ? cfg->dims : in->hidden;
     p->base.usd_per_mtok = 0.0;
     p->base.tokens_exact = 1;
     p->base.chunk_size = GGUF_CHUNK_TEXTS;
