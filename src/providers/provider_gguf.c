@@ -337,7 +337,8 @@ provider *provider_gguf_open(const provider_config *cfg, int *exit_code, char er
     if (!rc && (rc = tokenizer_from_gguf(p->file, &p->tok, inner)))
         sv_fail(err, rc, "model file '%s': %s", path, inner);
     gguf_str arch_name = {"", 0};
-    gguf_get_str(p->file, "general.architecture", &arch_name);
+    if (!rc)
+        gguf_get_str(p->file, "general.architecture", &arch_name);
     int decoder = decoder_runs(arch_name);
     if (!rc && (rc = decoder ? decoder_load(p->file, &p->dec, inner) : bert_load(p->file, &p->model, inner))) {
         if (rc == SV_EXIT_USAGE) /* $SAMPLEVEC_GEMM, not the file */

@@ -52,4 +52,16 @@ expect_exit 0 "$SAMPLEVEC" tokenize "Hi there" --model "$fx/qwen3-tiny.gguf" --j
 expect_grep out.txt '"pieces":\["H","i","Ġth","er","e","<\|endoftext\|>"\]'
 expect_exit 0 "$SAMPLEVEC" tokenize "한 🥁" --model "$fx/gemma-tiny.gguf" --json
 expect_grep out.txt '"pieces":\["<bos>","한","▁","<0xF0>","<0x9F>","<0xA5>","<0x81>","<eos>"\]'  # byte fallback
+
+# Files that lack what these architectures need are refused naming it (exit 3).
+python3 "$SRC_DIR/tools/gguf_quantize.py" "$fx/gemma-tiny.gguf" noswa.gguf --type keep \
+  --drop-key gemma-embedding.attention.sliding_window
+expect_exit 3 "$SAMPLEVEC" embed-text hi --provider gguf --model noswa.gguf
+expect_grep err.txt "required metadata gemma-embedding.attention.sliding_window is missing"
+python3 "$SRC_DIR/tools/gguf_quantize.py" "$fx/qwen3-tiny.gguf" nopre.gguf --type keep --drop-key tokenizer.ggml.pre
+expect_exit 3 "$SAMPLEVEC" embed-text hi --provider gguf --model nopre.gguf
+expect_grep err.txt "pre-tokenizer '' of tokenizer 'gpt2' is not supported \(supported: 'qwen2'"
+python3 "$SRC_DIR/tools/gguf_quantize.py" "$fx/qwen3-tiny.gguf" nomerges.gguf --type keep --drop-key tokenizer.ggml.merges
+expect_exit 3 "$SAMPLEVEC" embed-text hi --provider gguf --model nomerges.gguf
+expect_grep err.txt "tokenizer.ggml.merges is missing"
 finish
