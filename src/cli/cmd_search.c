@@ -42,8 +42,9 @@ static const char search_help[] =
     "  --mood NAME            primary or secondary mood, case-insensitive\n"
     "  --no-cache             do not keep STORE.vcache (the flat copy of the vectors that makes\n"
     "                         cold searches fast); scan a private copy instead\n"
-    "  --store PATH|URL       vector store (default: $TURSO_DATABASE_URL, else samplevec.db next\n"
-    "                         to the library)\n"
+    "  --store PATH|URL|app   vector store (default: $TURSO_DATABASE_URL, else samplevec.db next\n"
+    "                         to the library); app = the library's own sample_embeddings\n"
+    "                         table (filters read from its samples and vibe_analyses)\n"
     "  --help                 this text\n"
     "\n"
     "exit codes: 0 done (also when nothing matches), 2 usage error or unknown sample,\n"
@@ -219,10 +220,8 @@ static int run(const char *command, int argc, char **argv)
         return msg_usage(command, "the search text is empty; describe a sound, e.g. \"dark moody hip hop\"");
     }
     char store_buf[LOCATIONS_LEN];
-    if (!store_loc) {
-        locations_default_store(library_path, store_buf);
-        store_loc = store_buf;
-    }
+    locations_resolve_store(store_loc, library_path, store_buf);
+    store_loc = store_buf;
 
     int rc = 0, found = 1;
     query_results res = {0};

@@ -50,8 +50,9 @@ static const char serve_help[] =
     "  --model PATH           the .gguf file of a store embedded with --provider gguf\n"
     "  --no-cache             keep the vector cache in a private temporary file\n"
     "  --port P               TCP port (default 8404; 0 = any free port, printed on stderr)\n"
-    "  --store PATH|URL       vector store (default: $TURSO_DATABASE_URL, else samplevec.db next\n"
-    "                         to the library)\n"
+    "  --store PATH|URL|app   vector store (default: $TURSO_DATABASE_URL, else samplevec.db next\n"
+    "                         to the library); app = the library's own sample_embeddings\n"
+    "                         table (filters read from its samples and vibe_analyses)\n"
     "  --help                 this text\n"
     "\n"
     "exit codes: 0 stopped by SIGINT/SIGTERM, 2 usage error or the port is taken,\n"
@@ -323,10 +324,8 @@ int cmd_serve(int argc, char **argv)
     if (inet_pton(AF_INET, host, &addr.sin_addr) != 1)
         return msg_usage("serve", "option --host: '%s' is not an IPv4 address (e.g. 127.0.0.1)", host);
     char store_buf[LOCATIONS_LEN], err[SV_ERR_LEN];
-    if (!store_loc) {
-        locations_default_store(library_path, store_buf);
-        store_loc = store_buf;
-    }
+    locations_resolve_store(store_loc, library_path, store_buf);
+    store_loc = store_buf;
 
     int rc = 0, lfd = -1;
     searcher *sr = searcher_open(store_loc, use_cache, &rc, err);

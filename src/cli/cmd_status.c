@@ -18,7 +18,8 @@
 #define STATUS_CHUNK 512
 
 static const char status_help[] =
-    "usage: samplevec status [--library PATH] [--store PATH|URL] [--progress-file PATH] [--json]\n"
+    "usage: samplevec status [--library PATH] [--store PATH|URL|app] [--progress-file PATH]\n"
+    "                        [--json]\n"
     "\n"
     "Counts the library's samples that are embedded (current), stale (their source text\n"
     "changed since) or missing from the store, and shows the store's model and the last run.\n";
@@ -107,17 +108,16 @@ int cmd_status(int argc, char **argv)
     if (optind < argc)
         return msg_usage("status", "unexpected argument '%s'", argv[optind]);
     char store_buf[LOCATIONS_LEN], progress_buf[LOCATIONS_LEN], err[SV_ERR_LEN];
-    if (!store_loc) {
-        locations_default_store(library_path, store_buf);
-        store_loc = store_buf;
-    }
+    locations_resolve_store(store_loc, library_path, store_buf);
+    store_loc = store_buf;
     if (!progress) {
         locations_default_progress(store_loc, progress_buf);
         progress = progress_buf;
     }
 
     int rc = 0;
-    if ((!store_is_remote(store_loc) && (rc = cliopt_not_directory("status", "store", store_loc))) ||
+    if ((store_local_path(store_loc) &&
+         (rc = cliopt_not_directory("status", "store", store_local_path(store_loc)))) ||
         (rc = cliopt_not_directory("status", "progress-file", progress)))
         return rc;
     store *st = NULL;
@@ -131,7 +131,7 @@ int cmd_status(int argc, char **argv)
         msg_error("%s", err);
         return SV_EXIT_DATA;
     }
-    if (store_is_remote(store_loc) || access(store_loc, F_OK) == 0) {
+    if (!store_local_path(store_loc) || access(store_local_path(store_loc), F_OK) == 0) {
         if (!(st = store_open(store_loc, 1, &rc, err)) || (rc = store_meta_get(st, &meta, err)))
             goto done;
         if (!meta.dims) { /* an empty file: nothing embedded yet */

@@ -153,14 +153,45 @@ static void fill_row(store_row *row, const library_sample *s, const char *text, 
     row->has_energy = s->has_energy;
 }
 
-static void tell_plan(const embed_options *o, const provider *p, const char *mode)
+static void tell_plan(const embed_options *o, const provider *p, const store *st,
+                      const char *mode, const char *backup)
 {
     const embed_observer *ob = o->observer;
     if (!ob || !ob->plan)
         return;
-    embed_plan plan = {mode,    o->library, o->store, o->progress, p->name,
-                       p->model, p->dims,   p->chunk_size, o->dry_run};
+    embed_plan plan = {mode,    o->library, st ? st->location : o->store, o->progress, p->name,
+                       p->model, p->dims,   p->chunk_size, o->dry_run, st && st->app_database,
+                       backup};
     ob->plan(ob->ctx, &plan);
+}
+
+/* An app store's database is copied aside before samplevec first writes to it (unless
+ * --no-backup); what protects it goes to the panel through `shown`. */
+static int protect_app_database(const embed_options *o, store *st, char *shown, size_t cap,
+                                char err[SV_ERR_LEN])
+{
+    if (!st->vt->backup)
+        return 0;
+    if (o->no_backup) {
+        snprintf(shown, cap, "none (--no-backup)");
+        return 0;
+    }
+    char path[STORE_BACKUP_PATH_LEN];
+    int made = 0;
+    int rc = st->vt->backup(st, path, &made, err);
+    if (rc)
+        return rc;
+    if (made < 0)
+        snprintf(shown, cap, "%s", err);
+    else if (made)
+        snprintf(shown, cap, "%s (made now)", path);
+    else if (access(path, F_OK) == 0)
+        snprintf(shown, cap, "%s (from the first run, kept)", path);
+    else
+        snprintf(shown, cap, "none (samplevec wrote here before with --no-backup)");
+    if (made > 0)
+        msg_info("backed up %s to %s before writing to it", st->location, path);
+    return 0;
 }
 
 /* Calls the observer's callback `cb` (start, advance or finish) when it has one. */
@@ -530,9 +561,10 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
     r->tokens_estimated = !p->tokens_exact;
 
     if (o->dry_run) {
-        tell_plan(o, p, "dry run (estimate only, nothing is written)");
+        tell_plan(o, p, NULL, "dry run (estimate only, nothing is written)", NULL);
         /* Skips are counted against an existing local store of the same model only. */
-        if (!o->reset && !store_is_remote(o->store) && access(o->store, F_OK) == 0) {
+        const char *local = store_local_path(o->store);
+        if (!o->reset && local && access(local, F_OK) == 0) {
             store_meta m;
             int code;
             char serr[SV_ERR_LEN];
@@ -584,6 +616,9 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
         checkpoint_clear(&cp);
         checkpoint_init(&cp);
     }
+    char backup[STORE_BACKUP_PATH_LEN + 64] = "";
+    if ((rc = protect_app_database(o, st, backup, sizeof backup, err)))
+        goto done;
     if ((rc = store_prepare(st, p->name, p->model, p->dims, o->reset, err)))
         goto done;
     if (o->vector_index) {
@@ -602,7 +637,7 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
     snprintf(cp.store, sizeof cp.store, "%s", st->location);
     cp.dims = p->dims;
     cp.finished = 0;
-    tell_plan(o, p, o->resume ? "resume" : "embed");
+    tell_plan(o, p, st, o->resume ? "resume" : "embed", st->app_database ? backup : NULL);
 
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);

@@ -32,6 +32,8 @@ typedef struct embed_plan {
     int dims;
     size_t chunk_size;         /* samples per provider call */
     int dry_run;
+    int app_database;          /* the store is the sample manager's own database (opt-in) */
+    const char *backup;        /* app store: what protects it ("PATH (made now)", …); else NULL */
 } embed_plan;
 
 /* Where a run stands: counts of this run's samples. */
@@ -62,6 +64,7 @@ typedef struct embed_options {
     int dry_run;               /* estimate only: no network, nothing written */
     provider_config provider;
     int vector_index;          /* create the store's ANN index after prepare (Turso only) */
+    int no_backup;             /* app store: write without first copying the database aside */
     const embed_observer *observer; /* NULL = nothing is shown */
 } embed_options;
 

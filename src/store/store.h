@@ -15,6 +15,9 @@
  *     mood_primary TEXT, mood_secondary TEXT, energy_level REAL)   -- search filters
  *   samplevec_meta(key TEXT PRIMARY KEY, value TEXT)  -- 'provider', 'model', 'dims'
  * A store holds one provider/model/dims; store_prepare refuses another unless reset.
+ *
+ * The app stores (opt-in: `--store app`, or a postgresql:// URL) write instead into the sample
+ * manager's own database, in its own sample_embeddings layout: app_layout.h.
  */
 #ifndef SAMPLEVEC_STORE_H
 #define SAMPLEVEC_STORE_H
@@ -66,6 +69,7 @@ typedef int (*store_scan_fn)(const store_scan_row *row, void *ctx);
 typedef struct store store;
 
 #define STORE_FINGERPRINT_LEN 128
+#define STORE_BACKUP_PATH_LEN 1100
 
 typedef struct store_vtable {
     int (*meta)(store *s, store_meta *out, char err[SV_ERR_LEN]);
@@ -110,6 +114,13 @@ typedef struct store_vtable {
      * true, and filter with musical_key IN (those values). Returns 0 or an SV_EXIT_* code. */
     int (*knn)(store *s, const float *query, int64_t query_id, const query_filter *filter,
                size_t k, query_results *out, int *found, char err[SV_ERR_LEN]);
+
+    /* Optional (NULL = nothing to protect: the store is samplevec's own): a consistent copy of
+     * the application's database before samplevec first writes to it. Called by embed before
+     * prepare unless --no-backup. *made = 1 when made now, 0 when the copy from an earlier run
+     * is kept, -1 when the store cannot make one (a server: err then says what to use instead);
+     * path names the copy. Returns 0 or SV_EXIT_DATA (nothing was written). */
+    int (*backup)(store *s, char path[STORE_BACKUP_PATH_LEN], int *made, char err[SV_ERR_LEN]);
 } store_vtable;
 
 struct store {
@@ -121,10 +132,14 @@ struct store {
      * retry: once set, a call stuck on an unreachable server gives up with
      * SV_EXIT_INTERRUPTED instead of sitting out its backoffs. Set by the caller after open. */
     const volatile sig_atomic_t *cancel;
+    int app_database;    /* 1: the sample manager's own database (an app store), which the run
+                            writes only in its sample_embeddings and samplevec_meta tables */
 };
 
-/* Opens `location`: a file path (SQLite, created if absent unless must_exist), or
- * libsql:// https:// http:// (Turso). NULL on failure with err and *exit_code set. */
+/* Opens `location`: a file path (SQLite, created if absent unless must_exist), libsql://
+ * https:// http:// (Turso), "app:PATH" (the sample manager's SQLite database PATH, its own
+ * sample_embeddings table), or postgresql:// postgres:// (the sample manager's PostgreSQL
+ * database, the same). NULL on failure with err and *exit_code set. */
 store *store_open(const char *location, int must_exist, int *exit_code, char err[SV_ERR_LEN]);
 void store_close(store *s); /* NULL is a no-op */
 
@@ -139,10 +154,17 @@ int store_vector_index(store *s, char err[SV_ERR_LEN]);
 /* The store's fingerprint op; out = "" (and 0 returned) when the store has none. */
 int store_fingerprint(store *s, char out[STORE_FINGERPRINT_LEN], char err[SV_ERR_LEN]);
 
-/* 1 if location names a remote (Turso/libSQL) store. */
+/* 1 if location names a remote store (Turso/libSQL or PostgreSQL). */
 int store_is_remote(const char *location);
+/* 1 if location is a PostgreSQL URL (postgresql:// or postgres://). */
+int store_is_postgres(const char *location);
+/* The file a local location lives in ("app:PATH" → PATH, a path → itself); NULL for a remote
+ * one. Borrowed from location. */
+const char *store_local_path(const char *location);
 
 store *store_sqlite_open(const char *path, int must_exist, int *exit_code, char err[SV_ERR_LEN]);
 store *store_turso_open(const char *url, int *exit_code, char err[SV_ERR_LEN]);
+/* The app stores never create the database: it must exist and hold the app's samples table. */
+store *store_app_sqlite_open(const char *path, int *exit_code, char err[SV_ERR_LEN]);
 
 #endif
