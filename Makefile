@@ -7,7 +7,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 MAKEFLAGS  += --no-print-directory
 DEMO_DIR   ?= $(BUILD)/demo
 
-.PHONY: all deps test-deps build demo test test-release test-asan install clean bench
+.PHONY: all deps test-deps build demo test test-release test-asan test-clone install clean bench
 
 all: build
 
@@ -35,6 +35,15 @@ test-asan: deps
 	@cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DSAMPLEVEC_SANITIZE=ON >/dev/null
 	@cmake --build $(BUILD_ASAN) -j$(JOBS)
 	@cd $(BUILD_ASAN) && ctest --output-on-failure -j$(JOBS) -LE no_asan
+
+# `make test` in a fresh clone of the committed tree, in a temporary directory with nothing
+# beside it: proves that the repository stands alone (no sibling folders, no local builds).
+test-clone:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	git clone --quiet "$(CURDIR)" "$$tmp/samplevec"; \
+	if ls -A "$$tmp" | grep -qvx samplevec; then echo "test-clone: $$tmp holds more than the clone" >&2; exit 1; fi; \
+	echo "test-clone: make test in $$tmp/samplevec (commit $$(git -C "$$tmp/samplevec" rev-parse --short HEAD))"; \
+	$(MAKE) -C "$$tmp/samplevec" test
 
 install: build
 	@install -d $(DESTDIR)$(PREFIX)/bin
