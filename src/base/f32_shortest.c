@@ -11,6 +11,8 @@
 #include "f32_shortest.h"
 
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define F32_MANTISSA_BITS 23
@@ -197,26 +199,13 @@ static int decimal_length(uint32_t v)
     return n;
 }
 
-size_t f32_shortest(float v, char out[F32_SHORTEST_MAX])
+/* Writes (negative) digits·10^exp10 in the shorter of fixed and scientific notation. */
+static size_t format_decimal(int negative, uint32_t digits, int32_t exp10, char *out)
 {
-    uint32_t bits;
-    memcpy(&bits, &v, sizeof bits);
-    const int negative = (int)(bits >> 31);
-    const uint32_t ieee_exponent = (bits >> F32_MANTISSA_BITS) & 0xffu;
-    const uint32_t ieee_mantissa = bits & ((1u << F32_MANTISSA_BITS) - 1);
-    if (ieee_exponent == 0xffu) {
-        out[0] = '\0';
-        return 0;
+    while (digits >= 10 && digits % 10 == 0) { /* 250 is 25e1: two digits */
+        digits /= 10;
+        exp10++;
     }
-    if (ieee_exponent == 0 && ieee_mantissa == 0) {
-        const char *zero = negative ? "-0.0" : "0";
-        size_t n = strlen(zero);
-        memcpy(out, zero, n + 1);
-        return n;
-    }
-    uint32_t digits;
-    int32_t exp10;
-    shortest_decimal(ieee_mantissa, ieee_exponent, &digits, &exp10);
     char d[10];
     const int n = decimal_length(digits);
     for (int i = n - 1; i >= 0; i--, digits /= 10)
@@ -268,4 +257,84 @@ size_t f32_shortest(float v, char out[F32_SHORTEST_MAX])
     }
     *p = '\0';
     return (size_t)(p - out);
+}
+
+/* Powers of ten that are exact doubles (Clinger's fast path below). */
+static const double POW10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* 1 if the text (= digits·10^exp10) reads back as want through a double (strtod, then a cast:
+ * Python's json then numpy float32), and, when direct is set, directly (strtof) too. The
+ * double of digits·10^exp10 is one correctly rounded operation when |exp10| <= 22 (digits <
+ * 2^30 is exact); strtod otherwise. */
+static int reads_back(const char *text, uint32_t digits, int32_t exp10, float want, int direct)
+{
+    float f = direct ? strtof(text, NULL) : want;
+    if (memcmp(&f, &want, sizeof want) != 0)
+        return 0;
+    double d = exp10 >= 0 && exp10 <= 22  ? (double)digits * POW10[exp10]
+               : exp10 < 0 && exp10 >= -22 ? (double)digits / POW10[-exp10]
+                                           : strtod(text, NULL);
+    float back = (float)d;
+    return memcmp(&back, &want, sizeof want) == 0;
+}
+
+/* The rare float whose shortest digits lie so close to the midpoint with a neighbour that the
+ * nearest double is that midpoint, which the cast then rounds (to even) onto the neighbour;
+ * e.g. 0x15ae43fd: "7.038531e-26" reads back through strtof but not through a double. The
+ * shortest decimal that both read back: at each length from the shortest on, the correctly
+ * rounded one and its two neighbours; 9 digits always do (they are within 5e-10 of the value,
+ * the midpoints 3e-8 away). */
+static size_t shortest_for_both(float v, int from_digits, char out[F32_SHORTEST_MAX])
+{
+    const float a = v < 0 ? -v : v;
+    for (int n = from_digits; n <= 9; n++) {
+        char text[40];
+        snprintf(text, sizeof text, "%.*e", n - 1, (double)a);
+        uint32_t rounded = 0;
+        const char *q = text;
+        for (; *q && *q != 'e'; q++)
+            if (*q >= '0' && *q <= '9')
+                rounded = rounded * 10 + (uint32_t)(*q - '0');
+        const int32_t exp10 = (int32_t)strtol(q + 1, NULL, 10) - (n - 1);
+        static const int deltas[3] = {0, -1, 1};
+        for (int k = 0; k < 3; k++) {
+            uint32_t digits = rounded + (uint32_t)deltas[k];
+            if (digits == 0)
+                continue;
+            format_decimal(0, digits, exp10, text);
+            if (reads_back(text, digits, exp10, a, 1))
+                return format_decimal(v < 0, digits, exp10, out);
+        }
+    }
+    return format_decimal(v < 0, 0, 0, out); /* not reached: 9 digits always read back */
+}
+
+size_t f32_shortest(float v, char out[F32_SHORTEST_MAX])
+{
+    uint32_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    const int negative = (int)(bits >> 31);
+    const uint32_t ieee_exponent = (bits >> F32_MANTISSA_BITS) & 0xffu;
+    const uint32_t ieee_mantissa = bits & ((1u << F32_MANTISSA_BITS) - 1);
+    if (ieee_exponent == 0xffu) {
+        out[0] = '\0';
+        return 0;
+    }
+    if (ieee_exponent == 0 && ieee_mantissa == 0) {
+        const char *zero = negative ? "-0.0" : "0";
+        size_t n = strlen(zero);
+        memcpy(out, zero, n + 1);
+        return n;
+    }
+    uint32_t digits;
+    int32_t exp10;
+    shortest_decimal(ieee_mantissa, ieee_exponent, &digits, &exp10);
+    size_t len = format_decimal(negative, digits, exp10, out);
+    const float a = negative ? -v : v;
+    /* Ryu's digits read back through strtof by construction; the double path is checked */
+    if (!reads_back(out + negative, digits, exp10, a, 0))
+        len = shortest_for_both(v, decimal_length(digits), out);
+    return len;
 }

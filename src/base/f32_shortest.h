@@ -7,9 +7,12 @@
  *   -0.0                      negative zero (a bare "-0" reads back as the integer 0 in Python)
  * Digits: the fewest significant digits (1..9) of any decimal inside the float's round-to-
  * nearest-even interval; among those, the one nearest the exact value (Ryu, Adams, PLDI 2018).
+ * Both readers must get the float back: strtof, and strtod then a cast to float (what Python's
+ * json + numpy float32 do). For a few floats the shortest decimal's nearest double is exactly
+ * the midpoint with a neighbour, which the cast rounds onto the neighbour (0x15ae43fd:
+ * "7.038531e-26"); those get the shortest decimal both read back ("7.0385307e-26").
  * Notation: whichever of fixed and scientific is shorter, fixed on a tie.
- * Reading it back with strtof, or with strtod and then a cast to float (what Python's json +
- * numpy float32 do), gives the same bits; tests/unit/base/test_f32_shortest.c checks both.
+ * tests/unit/base/test_f32_shortest.c checks both readers.
  */
 #ifndef SAMPLEVEC_F32_SHORTEST_H
 #define SAMPLEVEC_F32_SHORTEST_H
