@@ -132,7 +132,7 @@ static void show_plan(void *ctx, const embed_plan *pl)
     int app = pl->app_database || strncmp(pl->store, "app:", 4) == 0;
     if (app)
         snprintf(store, sizeof store, "%s: the app's own sample_embeddings table (opt-in)",
-                 store_local_path(pl->store) ? store_local_path(pl->store) : "PostgreSQL");
+                 store_local_path(pl->store) ? store_local_path(pl->store) : pl->store);
     else
         snprintf(store, sizeof store, "%s", pl->store);
     ui_config_row rows[10] = {

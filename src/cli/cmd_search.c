@@ -144,11 +144,12 @@ static void print_table(const query_results *r)
 }
 
 /* Why a sample has no vector: in the library but not embedded, or unknown altogether. */
-static void explain_missing(int64_t id, const char *library_path, const char *store_loc)
+static void explain_missing(int64_t id, const char *library_path, const char *library_shown,
+                            const char *store_loc)
 {
     char err[SV_ERR_LEN], spec_text[32];
     int in_library = -1; /* unknown */
-    if (access(library_path, R_OK) == 0) {
+    if (store_is_postgres(library_path) || access(library_path, R_OK) == 0) {
         library *lib = library_open(library_path, err);
         snprintf(spec_text, sizeof spec_text, "%lld", (long long)id);
         idspec *spec = lib ? idspec_parse(spec_text, err) : NULL;
@@ -161,10 +162,10 @@ static void explain_missing(int64_t id, const char *library_path, const char *st
     if (in_library == 1)
         msg_error("sample %lld is in the library but has no embedding in %s yet: run "
                   "'samplevec embed --sample-ids %lld --library %s'",
-                  (long long)id, store_loc, (long long)id, library_path);
+                  (long long)id, store_loc, (long long)id, library_shown);
     else if (in_library == 0)
         msg_error("no sample %lld in the library %s or the store %s: check the id", (long long)id,
-                  library_path, store_loc);
+                  library_shown, store_loc);
     else
         msg_error("sample %lld has no embedding in %s: check the id, or embed it with "
                   "'samplevec embed --sample-ids %lld'",
@@ -236,7 +237,10 @@ static int run(const char *command, int argc, char **argv)
     if (rc)
         goto done;
     if (!found) {
-        explain_missing(sample_id, library_path, store_loc);
+        char library_shown[LOCATIONS_LEN], store_shown[LOCATIONS_LEN];
+        locations_shown(library_path, library_shown);
+        locations_shown(store_loc, store_shown);
+        explain_missing(sample_id, library_path, library_shown, store_shown);
         rc = SV_EXIT_USAGE;
         goto done;
     }

@@ -362,7 +362,9 @@ int cmd_serve(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    msg_info("serving %s (%lld samples, %s) on http://%s:%d/ — Ctrl-C stops", store_loc,
+    char store_shown[LOCATIONS_LEN];
+    locations_shown(store_loc, store_shown);
+    msg_info("serving %s (%lld samples, %s) on http://%s:%d/ — Ctrl-C stops", store_shown,
              (long long)searcher_meta(sr)->rows, searcher_meta(sr)->model, host, ntohs(addr.sin_port));
     fflush(stderr);
     while (!stop_requested) {

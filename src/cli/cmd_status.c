@@ -115,6 +115,9 @@ int cmd_status(int argc, char **argv)
         progress = progress_buf;
     }
 
+    char library_shown[LOCATIONS_LEN], store_shown[LOCATIONS_LEN];
+    locations_shown(library_path, library_shown);
+    locations_shown(store_loc, store_shown);
     int rc = 0;
     if ((store_local_path(store_loc) &&
          (rc = cliopt_not_directory("status", "store", store_local_path(store_loc)))) ||
@@ -150,8 +153,8 @@ int cmd_status(int argc, char **argv)
 
     if (json) {
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "library", library_path);
-        cJSON_AddStringToObject(o, "store", store_loc);
+        cJSON_AddStringToObject(o, "library", library_shown);
+        cJSON_AddStringToObject(o, "store", store_shown);
         cJSON_AddNumberToObject(o, "samples", (double)n.samples);
         cJSON_AddNumberToObject(o, "embedded", (double)n.embedded);
         cJSON_AddNumberToObject(o, "stale", (double)n.stale);
@@ -175,8 +178,8 @@ int cmd_status(int argc, char **argv)
         }
         cliopt_print_json(o);
     } else {
-        printf("library   %s\n", library_path);
-        printf("store     %s\n", store_loc);
+        printf("library   %s\n", library_shown);
+        printf("store     %s\n", store_shown);
         printf("samples   %lld\n", (long long)n.samples);
         printf("embedded  %lld\n", (long long)n.embedded);
         printf("stale     %lld\n", (long long)n.stale);

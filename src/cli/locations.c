@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dotenv.h"
+#include "pgconn.h"
 #include "store.h"
 
 void locations_default_store(const char *library, char out[LOCATIONS_LEN])
@@ -41,4 +42,9 @@ void locations_default_progress(const char *store, char out[LOCATIONS_LEN])
         snprintf(out, LOCATIONS_LEN, "%s.samplevec.progress.json", local);
     else
         snprintf(out, LOCATIONS_LEN, "%s.progress.json", store);
+}
+
+void locations_shown(const char *location, char out[LOCATIONS_LEN])
+{
+    pgconn_redact(location, out, LOCATIONS_LEN);
 }

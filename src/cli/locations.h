@@ -18,5 +18,8 @@ void locations_resolve_store(const char *store_arg, const char *library, char ou
 /* The progress file: <store>.progress.json for a local store (<library>.samplevec.progress.json
  * for the app store), ./samplevec.progress.json for a remote one. */
 void locations_default_progress(const char *store, char out[LOCATIONS_LEN]);
+/* A library or store location as output shows it: a postgresql:// URL without its password
+ * (pgconn_redact), anything else as is. */
+void locations_shown(const char *location, char out[LOCATIONS_LEN]);
 
 #endif

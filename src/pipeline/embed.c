@@ -11,6 +11,7 @@
 #include "hash.h"
 #include "library.h"
 #include "monotime.h"
+#include "pgconn.h"
 #include "pricing.h"
 #include "source_text.h"
 #include "store.h"
@@ -159,8 +160,12 @@ static void tell_plan(const embed_options *o, const provider *p, const store *st
     const embed_observer *ob = o->observer;
     if (!ob || !ob->plan)
         return;
-    embed_plan plan = {mode,    o->library, st ? st->location : o->store, o->progress, p->name,
-                       p->model, p->dims,   p->chunk_size, o->dry_run, st && st->app_database,
+    /* a PostgreSQL URL may carry a password: shown without it */
+    char library[1024], store_shown[1024];
+    pgconn_redact(o->library, library, sizeof library);
+    pgconn_redact(st ? st->location : o->store, store_shown, sizeof store_shown);
+    embed_plan plan = {mode,     library,  store_shown,   o->progress, p->name,
+                       p->model, p->dims,  p->chunk_size, o->dry_run,  st && st->app_database,
                        backup};
     ob->plan(ob->ctx, &plan);
 }
@@ -550,10 +555,12 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
     library *lib = library_open(o->library, err);
     if (!lib)
         return SV_EXIT_DATA;
+    char library_shown[1024];
+    pgconn_redact(o->library, library_shown, sizeof library_shown);
     if (!library_has_vibe(lib))
         msg_info("%s has no vibe_analyses table: embedding from basic metadata (title, genre, "
                  "BPM, key, tags)",
-                 o->library);
+                 library_shown);
 
     snprintf(r->model, sizeof r->model, "%s", p->model);
     snprintf(r->provider, sizeof r->provider, "%s", p->name);
@@ -562,9 +569,10 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
 
     if (o->dry_run) {
         tell_plan(o, p, NULL, "dry run (estimate only, nothing is written)", NULL);
-        /* Skips are counted against an existing local store of the same model only. */
+        /* Skips are counted against an existing store of the same model: a local file, or a
+         * PostgreSQL database (its session stays read-only: only prepare could write). */
         const char *local = store_local_path(o->store);
-        if (!o->reset && local && access(local, F_OK) == 0) {
+        if (!o->reset && ((local && access(local, F_OK) == 0) || store_is_postgres(o->store))) {
             store_meta m;
             int code;
             char serr[SV_ERR_LEN];
@@ -637,6 +645,12 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
     snprintf(cp.store, sizeof cp.store, "%s", st->location);
     cp.dims = p->dims;
     cp.finished = 0;
+    /* A new job is on record before its first write: a run stopped before it stored anything
+     * (a database the app keeps locked, a server away) leaves this job's checkpoint, not the
+     * last finished job's, so --resume starts this job from its beginning instead of finding
+     * nothing left to do. */
+    if ((!o->resume || loaded == 1) && (rc = checkpoint_save(o->progress, &cp, err)))
+        goto done;
     tell_plan(o, p, st, o->resume ? "resume" : "embed", st->app_database ? backup : NULL);
 
     struct sigaction sa, old_int, old_term;

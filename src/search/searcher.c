@@ -114,7 +114,7 @@ searcher *searcher_open(const char *location, int use_cache, int *exit_code, cha
     if (s->meta.dims <= 0 || s->meta.rows <= 0) {
         *exit_code = sv_fail(err, SV_EXIT_DATA,
                              "store %s has no embeddings yet: run 'samplevec embed --all' first",
-                             location);
+                             s->st->location);
         goto fail;
     }
     if (!(s->query = malloc((size_t)s->meta.dims * sizeof *s->query))) {

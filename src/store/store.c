@@ -25,6 +25,8 @@ const char *store_local_path(const char *location)
 
 store *store_open(const char *location, int must_exist, int *exit_code, char err[SV_ERR_LEN])
 {
+    if (store_is_postgres(location))
+        return store_app_pg_open(location, exit_code, err);
     if (store_is_remote(location))
         return store_turso_open(location, exit_code, err);
     if (strncmp(location, APP_PREFIX, strlen(APP_PREFIX)) == 0)

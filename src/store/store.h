@@ -166,5 +166,6 @@ store *store_sqlite_open(const char *path, int must_exist, int *exit_code, char 
 store *store_turso_open(const char *url, int *exit_code, char err[SV_ERR_LEN]);
 /* The app stores never create the database: it must exist and hold the app's samples table. */
 store *store_app_sqlite_open(const char *path, int *exit_code, char err[SV_ERR_LEN]);
+store *store_app_pg_open(const char *url, int *exit_code, char err[SV_ERR_LEN]);
 
 #endif
