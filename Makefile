@@ -29,12 +29,12 @@ demo: build
 test: test-deps test-release test-asan
 
 test-release: build
-	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+	@cd $(BUILD) && $(CURDIR)/scripts/test-lock.sh ctest --output-on-failure -j$(JOBS)
 
 test-asan: deps
 	@cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DSAMPLEVEC_SANITIZE=ON >/dev/null
 	@cmake --build $(BUILD_ASAN) -j$(JOBS)
-	@cd $(BUILD_ASAN) && ctest --output-on-failure -j$(JOBS) -LE no_asan
+	@cd $(BUILD_ASAN) && $(CURDIR)/scripts/test-lock.sh ctest --output-on-failure -j$(JOBS) -LE no_asan
 
 # `make test` in a fresh clone of the committed tree, in a temporary directory with nothing
 # beside it: proves that the repository stands alone (no sibling folders, no local builds).

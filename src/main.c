@@ -16,6 +16,7 @@ static const command commands[] = {
     {"demo-library", cmd_demo_library, "write a realistic demo sample library"},
     {"embed", cmd_embed, "embed samples into the store (dry run, resume, progress)"},
     {"embed-text", cmd_embed_text, "embed the given texts with a provider and print the vectors"},
+    {"models", cmd_models, "list the embedding models Ollama has pulled that run in-process"},
     {"search", cmd_search, "find samples by a description of their vibe"},
     {"serve", cmd_serve, "answer search/similar over HTTP on loopback"},
     {"similar", cmd_similar, "find samples like a given sample"},

@@ -9,13 +9,15 @@
 #include "commands.h"
 #include "gguf.h"
 #include "msg.h"
+#include "provider.h"
 #include "wordpiece.h"
 
 static const char tokenize_help[] =
-    "usage: samplevec tokenize TEXT [--model PATH.gguf] [--json]\n"
+    "usage: samplevec tokenize TEXT [--model PATH.gguf|NAME] [--json]\n"
     "\n"
     "Prints the token ids a BERT GGUF model evaluates for TEXT: [CLS], the WordPiece tokens,\n"
-    "[SEP], cut to the model's context length. --model defaults to $SAMPLEVEC_MODEL.\n"
+    "[SEP], cut to the model's context length. --model is a .gguf path or a model Ollama has\n"
+    "pulled (samplevec models); it defaults to $SAMPLEVEC_MODEL.\n"
     "  --json         {ids, token_ids, pieces, tokens, truncated, context_length}\n";
 
 enum { OPT_HELP = 256, OPT_JSON, OPT_MODEL };
@@ -63,13 +65,16 @@ int cmd_tokenize(int argc, char **argv)
         return msg_usage("tokenize", "--model PATH.gguf is required (or set SAMPLEVEC_MODEL)");
     const char *text = argv[optind];
 
-    char err[SV_ERR_LEN], inner[SV_ERR_LEN];
+    char err[SV_ERR_LEN], inner[SV_ERR_LEN], path[PROVIDER_PATH_LEN], name[PROVIDER_MODEL_LEN];
     gguf_file *g = NULL;
     wordpiece *wp = NULL;
     int32_t *ids = NULL, *types = NULL;
     size_t n = 0, ntypes = 0;
     int truncated = 0, rc;
     uint32_t ctx = 512;
+    if ((rc = provider_gguf_resolve(model, path, name, err)))
+        goto cleanup;
+    model = path;
     if ((rc = gguf_open(model, &g, err)))
         goto cleanup;
     if ((rc = wordpiece_from_gguf(g, &wp, inner))) {

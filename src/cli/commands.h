@@ -9,6 +9,7 @@ int cmd_embed(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_demo_library(int argc, char **argv);
 int cmd_embed_text(int argc, char **argv);
+int cmd_models(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_serve(int argc, char **argv);

@@ -89,7 +89,35 @@ int provider_known(const char *name);
 /* Constructors, one per provider file (called by provider_open). */
 provider *provider_lexical_open(const provider_config *cfg, int *exit_code, char err[SV_ERR_LEN]);
 provider *provider_openai_open(const provider_config *cfg, int *exit_code, char err[SV_ERR_LEN]);
-/* cfg->model (or $SAMPLEVEC_MODEL) is a BERT GGUF path; cfg->threads compute threads. */
+/* cfg->model (or $SAMPLEVEC_MODEL) is a GGUF path, a model name in Ollama's local store
+ * (ollama.h), or a stored model id; cfg->threads compute threads. */
 provider *provider_gguf_open(const provider_config *cfg, int *exit_code, char err[SV_ERR_LEN]);
+
+#define PROVIDER_PATH_LEN 4096
+
+/* What --model names for the gguf provider: an existing file is itself; otherwise a name in
+ * Ollama's local store resolves to its blob (name = "model:tag"); otherwise anything spelled
+ * like a path (a '/' or a .gguf ending) is returned as that path, for opening it to say what
+ * is wrong. path and name are filled (name: the file's base name for a path). Returns 0, or
+ * SV_EXIT_USAGE (a bare name that is neither a file nor a pulled model: err names both places
+ * looked in), or SV_EXIT_DATA (a broken Ollama entry: err says what and how to fix it). */
+int provider_gguf_resolve(const char *model, char path[PROVIDER_PATH_LEN],
+                          char name[PROVIDER_MODEL_LEN], char err[SV_ERR_LEN]);
+
+/* A GGUF model file as `samplevec models` lists it, read from its metadata alone. */
+typedef struct provider_gguf_info {
+    char architecture[64];  /* general.architecture */
+    char tokenizer[32];     /* tokenizer.ggml.model */
+    int dims;               /* <arch>.embedding_length */
+    int context;            /* <arch>.context_length */
+    char weights[16];       /* the tensor type most weight bytes are in: "F32", "Q8_0", ... */
+    uint64_t file_bytes;
+    int supported;          /* 1 when the gguf provider runs it; else why says why not */
+    char why[SV_ERR_LEN];
+} provider_gguf_info;
+
+/* Fills *out from the file's metadata (no weights are read). 0, or SV_EXIT_DATA when the file
+ * is not a readable GGUF (err says why). An unsupported model is 0 with out->supported = 0. */
+int provider_gguf_probe(const char *path, provider_gguf_info *out, char err[SV_ERR_LEN]);
 
 #endif

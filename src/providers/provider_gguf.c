@@ -7,12 +7,14 @@
  * The stored model id is "<file name>#<16 hex digits>", the hex digits a 64-bit hash of the
  * whole file: stable across paths and machines, different for any change of weights or vocab. */
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "bert.h"
 #include "gguf.h"
+#include "ollama.h"
 #include "provider.h"
 #include "wordpiece.h"
 
@@ -143,11 +145,127 @@ static void gguf_provider_free(provider *base)
 
 static const provider_vtable gguf_vt = {gguf_embed, gguf_count_tokens, gguf_provider_free};
 
-/* 1 if s is a stored model id, "<file name>#<16 hex digits>", and not a path that exists. */
+/* What this provider runs: architecture and tokenizer (tokenizer.ggml.model) names. */
+static const char *const supported_architectures[] = {"bert", "nomic-bert"};
+static const char *const supported_tokenizers[] = {"bert"};
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+static int in_list(gguf_str s, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s.len == strlen(list[i]) && memcmp(s.ptr, list[i], s.len) == 0)
+            return 1;
+    return 0;
+}
+
+static void join_list(const char *const *list, size_t n, char *out, size_t size)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && o < size; i++)
+        o += (size_t)snprintf(out + o, size - o, "%s'%s'", i ? ", " : "", list[i]);
+}
+
+/* 0 when this provider runs g's architecture and tokenizer; else 1 with why filled, naming
+ * what the file has and listing what is supported. */
+static int why_unsupported(const gguf_file *g, char why[SV_ERR_LEN])
+{
+    char printable[64], names[256];
+    gguf_str arch = {"", 0}, tok = {"", 0};
+    gguf_get_str(g, "general.architecture", &arch);
+    gguf_get_str(g, "tokenizer.ggml.model", &tok);
+    if (!in_list(arch, supported_architectures, N_OF(supported_architectures))) {
+        join_list(supported_architectures, N_OF(supported_architectures), names, sizeof names);
+        snprintf(why, SV_ERR_LEN, "architecture '%s' is not supported (supported: %s)",
+                 gguf_str_print(arch, printable, sizeof printable), names);
+        return 1;
+    }
+    if (!in_list(tok, supported_tokenizers, N_OF(supported_tokenizers))) {
+        join_list(supported_tokenizers, N_OF(supported_tokenizers), names, sizeof names);
+        snprintf(why, SV_ERR_LEN, "tokenizer '%s' is not supported (supported: %s)",
+                 gguf_str_print(tok, printable, sizeof printable), names);
+        return 1;
+    }
+    return 0;
+}
+
+int provider_gguf_probe(const char *path, provider_gguf_info *out, char err[SV_ERR_LEN])
+{
+    memset(out, 0, sizeof *out);
+    gguf_file *g = NULL;
+    int rc = gguf_open(path, &g, err);
+    if (rc)
+        return rc;
+    char printable[64], key[128];
+    gguf_str arch = {"", 0}, tok = {"", 0};
+    gguf_get_str(g, "general.architecture", &arch);
+    gguf_get_str(g, "tokenizer.ggml.model", &tok);
+    snprintf(out->architecture, sizeof out->architecture, "%s", gguf_str_print(arch, printable, sizeof printable));
+    snprintf(out->tokenizer, sizeof out->tokenizer, "%s", gguf_str_print(tok, printable, sizeof printable));
+    uint32_t v;
+    snprintf(key, sizeof key, "%s.embedding_length", out->architecture);
+    out->dims = gguf_get_u32(g, key, &v) == 1 && v <= INT32_MAX ? (int)v : 0;
+    snprintf(key, sizeof key, "%s.context_length", out->architecture);
+    out->context = gguf_get_u32(g, key, &v) == 1 && v <= INT32_MAX ? (int)v : 0;
+    /* the weights' type: the one holding the most bytes among matrices */
+    uint64_t bytes_by_type[64] = {0};
+    for (size_t i = 0; i < gguf_n_tensors(g); i++) {
+        const gguf_tensor *t = gguf_tensor_at(g, i);
+        if (t->n_dims >= 2 && t->type < 64)
+            bytes_by_type[t->type] += t->nbytes;
+    }
+    uint32_t best = 0;
+    for (uint32_t t = 1; t < 64; t++)
+        if (bytes_by_type[t] > bytes_by_type[best])
+            best = t;
+    snprintf(out->weights, sizeof out->weights, "%s", gguf_type_name(best));
+    size_t size;
+    gguf_bytes(g, &size);
+    out->file_bytes = size;
+    out->supported = why_unsupported(g, out->why) == 0;
+    gguf_free(g);
+    return 0;
+}
+
+int provider_gguf_resolve(const char *model, char path[PROVIDER_PATH_LEN], char name[PROVIDER_MODEL_LEN],
+                          char err[SV_ERR_LEN])
+{
+    struct stat st;
+    if (stat(model, &st) == 0) {
+        const char *slash = strrchr(model, '/');
+        snprintf(path, PROVIDER_PATH_LEN, "%s", model);
+        snprintf(name, PROVIDER_MODEL_LEN, "%.200s", slash ? slash + 1 : model);
+        return 0;
+    }
+    ollama_model om;
+    int rc = ollama_resolve(model, &om, err);
+    if (rc == 0) {
+        snprintf(path, PROVIDER_PATH_LEN, "%s", om.path);
+        snprintf(name, PROVIDER_MODEL_LEN, "%.200s", om.name);
+        return 0;
+    }
+    if (rc != 1)
+        return rc;
+    if (strchr(model, '/') || (strlen(model) > 5 && strcmp(model + strlen(model) - 5, ".gguf") == 0)) {
+        /* spelled as a path: opening it says what is wrong with it */
+        snprintf(path, PROVIDER_PATH_LEN, "%s", model);
+        snprintf(name, PROVIDER_MODEL_LEN, "%.200s", strrchr(model, '/') ? strrchr(model, '/') + 1 : model);
+        return 0;
+    }
+    char root[OLLAMA_PATH_LEN];
+    int has_store = ollama_root(root);
+    return sv_fail(err, SV_EXIT_USAGE,
+                   "model '%s' is neither a file nor a model in Ollama's store (%s%s): give the "
+                   ".gguf path, or a name `samplevec models` lists",
+                   model, root, has_store ? "" : ", which does not exist");
+}
+
+/* 1 if s is a stored model id, "<name>#<16 hex digits>" (name: a file name or an Ollama
+ * model name), and not a path that exists. */
 static int is_model_id(const char *s, size_t *name_len)
 {
     const char *h = strrchr(s, '#');
-    if (!h || strlen(h + 1) != 16 || strchr(s, '/') || access(s, F_OK) == 0)
+    if (!h || h == s || strlen(h + 1) != 16 || access(s, F_OK) == 0)
         return 0;
     for (int i = 1; i <= 16; i++)
         if (!strchr("0123456789abcdef", h[i]))
@@ -159,26 +277,40 @@ static int is_model_id(const char *s, size_t *name_len)
 provider *provider_gguf_open(const provider_config *cfg, int *exit_code, char err[SV_ERR_LEN])
 {
     const char *env = getenv("SAMPLEVEC_MODEL");
-    const char *path = cfg->model && *cfg->model ? cfg->model : env;
+    const char *model = cfg->model && *cfg->model ? cfg->model : env;
     const char *want_id = NULL; /* set when asked for a stored model id (search does that) */
-    char local[PROVIDER_MODEL_LEN];
+    char wanted[PROVIDER_MODEL_LEN], path[PROVIDER_PATH_LEN], name[PROVIDER_MODEL_LEN];
     size_t name_len;
-    if (!path || !*path) {
+    int rc;
+    if (!model || !*model) {
         *exit_code = sv_fail(err, SV_EXIT_USAGE,
-                             "provider gguf needs a model file: pass --model PATH.gguf or set SAMPLEVEC_MODEL");
+                             "provider gguf needs a model file: pass --model PATH.gguf (or the name of a "
+                             "model Ollama has pulled: samplevec models lists them), or set SAMPLEVEC_MODEL");
         return NULL;
     }
-    if (is_model_id(path, &name_len)) {
-        /* The store names its model by file name and content hash; the file itself is
-         * $SAMPLEVEC_MODEL, else that file name in the current directory. The hash is checked
-         * below, so a different file under the same name is refused. */
-        want_id = path;
-        if (env && *env) {
-            path = env;
-        } else {
-            snprintf(local, sizeof local, "%.*s", (int)name_len, want_id);
-            path = local;
-        }
+    if (is_model_id(model, &name_len)) {
+        /* The store names its model by name and content hash; the file itself is
+         * $SAMPLEVEC_MODEL, else that name: a file in the current directory, or a model in
+         * Ollama's store. The hash is checked below, so a different file under the same name
+         * is refused. */
+        want_id = model;
+        snprintf(wanted, sizeof wanted, "%.*s", (int)name_len, want_id);
+        model = env && *env ? env : wanted;
+    }
+    rc = provider_gguf_resolve(model, path, name, err);
+    if (want_id && (rc == SV_EXIT_USAGE || (!rc && access(path, F_OK) != 0))) {
+        /* nowhere to be found: the user has to say where the store's model is */
+        char root[OLLAMA_PATH_LEN];
+        ollama_root(root);
+        *exit_code = sv_fail(err, SV_EXIT_USAGE,
+                             "the store was embedded with model '%s': set SAMPLEVEC_MODEL to that .gguf "
+                             "file or pass --model (no file '%s' here, no model '%s' in Ollama's store %s)",
+                             want_id, model, model, root);
+        return NULL;
+    }
+    if (rc) {
+        *exit_code = rc;
+        return NULL;
     }
     gguf_provider *p = calloc(1, sizeof *p);
     if (!p) {
@@ -186,12 +318,14 @@ provider *provider_gguf_open(const provider_config *cfg, int *exit_code, char er
         return NULL;
     }
     char inner[SV_ERR_LEN];
-    int rc = gguf_open(path, &p->file, inner);
+    rc = gguf_open(path, &p->file, inner);
     if (rc && want_id)
         sv_fail(err, rc, "the store was embedded with model '%s': set SAMPLEVEC_MODEL to that .gguf file (%s)",
                 want_id, inner);
     else if (rc)
         memcpy(err, inner, SV_ERR_LEN);
+    if (!rc && why_unsupported(p->file, inner))
+        rc = sv_fail(err, SV_EXIT_DATA, "model file '%s': %s", path, inner);
     if (!rc && (rc = wordpiece_from_gguf(p->file, &p->wp, inner)))
         sv_fail(err, rc, "model file '%s': %s", path, inner);
     if (!rc && (rc = bert_load(p->file, &p->model, inner)))
@@ -224,9 +358,7 @@ provider *provider_gguf_open(const provider_config *cfg, int *exit_code, char er
     snprintf(p->base.name, sizeof p->base.name, "gguf");
     size_t size;
     const unsigned char *bytes = gguf_bytes(p->file, &size);
-    const char *slash = strrchr(path, '/');
-    const char *file = slash ? slash + 1 : path;
-    snprintf(p->base.model, sizeof p->base.model, "%.200s#%016llx", file,
+    snprintf(p->base.model, sizeof p->base.model, "%.200s#%016llx", name,
              (unsigned long long)file_hash(bytes, size));
     if (want_id && strcmp(want_id, p->base.model) != 0) {
         *exit_code = sv_fail(err, SV_EXIT_USAGE,

@@ -161,11 +161,10 @@ static int embed_query(searcher *s, const char *text, char err[SV_ERR_LEN])
         provider_config cfg;
         memset(&cfg, 0, sizeof cfg);
         cfg.name = s->meta.provider;
-        /* A GGUF model id names the file but is no path: the provider then falls back to
-         * SAMPLEVEC_MODEL unless --model gave the file. */
-        cfg.model = s->model_location ? s->model_location
-                    : strcmp(s->meta.provider, "gguf") == 0 ? NULL
-                                                            : s->meta.model;
+        /* A GGUF model id ("name#hash") is no path: the gguf provider finds the file from it
+         * ($SAMPLEVEC_MODEL, the name in the current directory, or the name in Ollama's
+         * store) unless --model gave the file. */
+        cfg.model = s->model_location ? s->model_location : s->meta.model;
         cfg.base_url = s->base_url;
         cfg.dims = s->meta.dims;
         cfg.batch_size = 1;

@@ -29,7 +29,7 @@ cp out.txt env.json
 expect_exit 0 "$SAMPLEVEC" search "dusty kick" --library lib.db --store store.db -k 3 --json --model "$fx/tiny.gguf"
 cmp -s out.txt env.json && pass || fail "--model and SAMPLEVEC_MODEL give different results"
 expect_exit 2 "$SAMPLEVEC" search "dusty kick" --library lib.db --store store.db
-expect_grep err.txt "needs a model file: pass --model PATH.gguf or set SAMPLEVEC_MODEL"
+expect_grep err.txt "the store was embedded with model 'tiny.gguf#[0-9a-f]{16}': set SAMPLEVEC_MODEL to that .gguf file or pass --model \(no file 'tiny.gguf' here, no model 'tiny.gguf' in Ollama's store"
 SAMPLEVEC_MODEL=$fx/tiny-f16.gguf expect_exit 2 "$SAMPLEVEC" search "dusty kick" --library lib.db --store store.db
-expect_grep err.txt "embedded with model 'tiny.gguf#[0-9a-f]{16}' but the query would be embedded with 'tiny-f16.gguf#[0-9a-f]{16}'"
+expect_grep err.txt "embedded with model 'tiny.gguf#[0-9a-f]{16}' but '.*/tiny-f16.gguf' is 'tiny-f16.gguf#[0-9a-f]{16}': set SAMPLEVEC_MODEL to the model file the store was embedded with"
 finish

@@ -7,7 +7,7 @@ fx=$BUILD_DIR/gguf-fixtures
 tiny=$fx/tiny.gguf
 
 expect_exit 2 "$SAMPLEVEC" embed-text hello --provider gguf
-expect_grep err.txt 'needs a model file: pass --model PATH.gguf or set SAMPLEVEC_MODEL'
+expect_grep err.txt 'needs a model file: pass --model PATH.gguf \(or the name of a model Ollama has pulled: samplevec models lists them\), or set SAMPLEVEC_MODEL'
 expect_exit 3 "$SAMPLEVEC" embed-text hello --provider gguf --model "$WORK/nope.gguf"
 expect_grep err.txt "cannot open model file '.*nope.gguf': No such file"
 expect_exit 2 "$SAMPLEVEC" tokenize --model "$tiny"
