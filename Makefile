@@ -39,11 +39,7 @@ test-asan: deps
 # `make test` in a fresh clone of the committed tree, in a temporary directory with nothing
 # beside it: proves that the repository stands alone (no sibling folders, no local builds).
 test-clone:
-	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
-	git clone --quiet "$(CURDIR)" "$$tmp/samplevec"; \
-	if ls -A "$$tmp" | grep -qvx samplevec; then echo "test-clone: $$tmp holds more than the clone" >&2; exit 1; fi; \
-	echo "test-clone: make test in $$tmp/samplevec (commit $$(git -C "$$tmp/samplevec" rev-parse --short HEAD))"; \
-	$(MAKE) -C "$$tmp/samplevec" test
+	@scripts/test-clean-clone.sh
 
 install: build
 	@install -d $(DESTDIR)$(PREFIX)/bin

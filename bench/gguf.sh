@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Benchmark: the in-process GGUF encoder against llama.cpp itself, same texts, same threads,
-# same run. llama.cpp is node-llama-cpp 3.21.1 (prebuilt CPU backend) via the reference kit's
-# bench_ref.mjs: one text per llama_encode, median of 3 runs after a warm-up, flash attention
-# off and auto (its best setting on CPU). samplevec: `embed-text --repeat 3`, likewise the
-# median of 3 runs after a warm-up, all texts in one call (sorted by length, batched).
+# same run. llama.cpp is node-llama-cpp 3.21.1 (prebuilt CPU backend) via tools/llamacpp/bench_ref.mjs:
+# one text per llama_encode, median of 3 runs after a warm-up, flash attention off and auto (its
+# best setting on CPU). samplevec: `embed-text --repeat 3`, likewise the median of 3 runs after a
+# warm-up, all texts in one call (sorted by length, batched). The model is tools/gguf_writer.py's
+# minilm preset (random weights, all-MiniLM-L6-v2's shape); the texts are N random sentences of
+# 140-190 words from the writer's word list (seed 7), written to build/bench-gguf/texts.json.
 # Also GFLOP/s from the model shape, against the machine's FMA peak (bench/peak_flops.c,
-# median of 5: this VM's clock and neighbours are noisy).
+# median of 5: this VM's clock and neighbours are noisy). Installs node-llama-cpp into
+# build/llamacpp on first use (tools/llamacpp/setup.sh).
 #
 #   bench/gguf.sh                    # minilm shape (all-MiniLM-L6-v2), F32, 64 texts, 2 threads
 #   WEIGHTS=f16 bench/gguf.sh        # F16 (or q8_0) weights; THREADS=1 N=32 also work
@@ -15,28 +18,27 @@ bin=${SAMPLEVEC:-$here/build/samplevec}
 THREADS=${THREADS:-2}
 N=${N:-64}
 WEIGHTS=${WEIGHTS:-f32}
-ref=$here/build/llamacpp-ref
-shared=${SAMPLEVEC_SHARED:-}
-for c in "$here/../shared" "$here/../../shared"; do
-  [ -n "$shared" ] && break
-  [ -d "$c/llamacpp-ref" ] && shared=$c
-done
-if [ ! -d "$ref" ]; then cp -r "$shared/llamacpp-ref" "$ref" && chmod -R u+w "$ref"; fi
-[ -f "$ref/.work/node_modules/node-llama-cpp/package.json" ] || (cd "$ref" && SLIM=1 ./setup.sh >/dev/null)
-models=$ref/.work/models
-mkdir -p "$models"
-[ -f "$models/minilm.gguf" ] || python3 "$ref/make_bert_gguf.py" --preset minilm -o "$models/minilm.gguf" >/dev/null
-case $WEIGHTS in
-  f32) model=$models/minilm.gguf ;;
-  f16) model=$models/minilm-f16.gguf
-       [ -f "$model" ] || python3 "$ref/make_bert_gguf.py" --preset minilm --f16 -o "$model" >/dev/null ;;
-  q8_0) model=$models/minilm-q8_0.gguf
-       [ -f "$model" ] || python3 "$here/tools/gguf_quantize.py" "$models/minilm.gguf" "$model" ;;
-  *) echo "WEIGHTS must be f32, f16 or q8_0" >&2; exit 2 ;;
-esac
+export SAMPLEVEC_LLAMACPP=${SAMPLEVEC_LLAMACPP:-$here/build/llamacpp}
+node "$here/tools/llamacpp/embed_ref.mjs" --check "$SAMPLEVEC_LLAMACPP" >/dev/null 2>&1 ||
+  "$here/tools/llamacpp/setup.sh" "$SAMPLEVEC_LLAMACPP" >/dev/null
 work=$here/build/bench-gguf
 mkdir -p "$work"
-cd "$ref"
+case $WEIGHTS in
+  f32|f16|q8_0) model=$work/minilm-$WEIGHTS.gguf ;;
+  *) echo "WEIGHTS must be f32, f16 or q8_0" >&2; exit 2 ;;
+esac
+[ -f "$model" ] || python3 "$here/tools/gguf_writer.py" minilm --type "$WEIGHTS" -o "$model" >/dev/null
+python3 - "$work/texts.json" "$N" "$here/tools" <<'PY'
+import json, random, sys
+sys.path.insert(0, sys.argv[3])
+from gguf_writer import WORDS
+rng = random.Random(7)
+texts = []
+for _ in range(int(sys.argv[2])):
+    words = [rng.choice(WORDS) for _ in range(rng.randint(140, 190))]
+    texts.append(" ".join(w + ("," if rng.random() < 0.05 else "") for w in words).capitalize() + ".")
+json.dump(texts, open(sys.argv[1], "w"))
+PY
 
 sv_run() { # → "texts/s tokens/s tokens"
   python3 -c 'import json,sys; sys.stdout.write("\0".join(json.load(open(sys.argv[1]))))' "$work/texts.json" |
@@ -44,12 +46,12 @@ sv_run() { # → "texts/s tokens/s tokens"
     awk '/^timing:/ { print $(NF-3), $(NF-1), $4 }'
 }
 ref_run() { # FLASH → "texts/s tokens/s"
-  node bench_ref.mjs "$model" --n "$N" --runs 3 --threads "$THREADS" --flash-attn "$1" --texts-out "$work/texts.json" --json |
+  node "$here/tools/llamacpp/bench_ref.mjs" "$model" "$work/texts.json" --runs 3 --threads "$THREADS" --flash-attn "$1" |
     python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["texts_per_s"], d["tokens_per_s"])'
 }
 
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
-read -r l_off_tx l_off_tok < <(ref_run off)        # also writes the texts
+read -r l_off_tx l_off_tok < <(ref_run off)
 read -r s1_tx s1_tok tokens < <(sv_run)
 read -r l_on_tx l_on_tok < <(ref_run auto)
 read -r s2_tx s2_tok _ < <(sv_run)

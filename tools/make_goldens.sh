@@ -1,28 +1,21 @@
 #!/usr/bin/env bash
-# Regenerates tests/data/gguf/*.json: llama.cpp's token ids and vectors (node-llama-cpp 3.21.1,
-# flash attention off) for the reference kit's sample texts plus tests/data/gguf/texts_extra.json,
-# on the fixture models tests/cli/gguf_golden.sh builds. Needs node and the kit installed:
-#   cp -r ../shared/llamacpp-ref build/llamacpp-ref && (cd build/llamacpp-ref && SLIM=1 ./setup.sh)
+# Regenerates tests/data/gguf/*.json: llama.cpp's token ids, evaluated input ids and vectors
+# (8 significant digits) for tests/data/gguf/texts.json on every fixture tools/gguf_fixtures.sh
+# builds. llama.cpp is node-llama-cpp 3.21.1 (bundled llama.cpp v0.4.0, prebuilt CPU backend,
+# flash attention off), installed into build/llamacpp/ by tools/llamacpp/setup.sh on first use
+# (npm; ~83 MB). Only this script needs node: `make test` reads the committed goldens.
+#   tools/make_goldens.sh              # all fixtures (bert set + issue13 set; ~3 minutes)
+#   tools/make_goldens.sh issue13      # one set (bert, issue13), or just some: tiny k256-kmix
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-ref=${REF:-$here/build/llamacpp-ref}
 out=$here/tests/data/gguf
 models=$here/build/gguf-fixtures
-"$here/tools/gguf_fixtures.sh" "$models"
-python3 - "$ref/samples/texts.json" "$out/texts_extra.json" "$models/texts.json" <<'PY'
-import json, sys
-json.dump(json.load(open(sys.argv[1])) + json.load(open(sys.argv[2])), open(sys.argv[3], "w"), ensure_ascii=False)
-PY
-for m in tiny tiny-f16 tiny-bf16 tiny-qkv tiny-nomic tiny-cls small-q8_0 small-q4_0 small-q4_1 small-q5_0 small-q5_1 small-mix k256-kmix; do
-  (cd "$ref" && node embed_ref.mjs "$models/$m.gguf" "$models/texts.json" --digits 8 --out "$models/$m.ref.json")
-  # keep what the tests read: text, input ids, vector; plus the provenance
-  python3 - "$models/$m.ref.json" "$out/$m.json" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-m = d["meta"]
-keep = {"meta": {k: m[k] for k in ("tool", "node_llama_cpp", "llama_cpp_release", "model_sha256", "flash_attention", "pooling")},
-        "results": [{"text": r["text"], "input_ids": r["input_ids"], "embedding": r["embedding"]} for r in d["results"]]}
-json.dump(keep, open(sys.argv[2], "w"), ensure_ascii=False, separators=(",", ":"))
-PY
+export SAMPLEVEC_LLAMACPP=${SAMPLEVEC_LLAMACPP:-$here/build/llamacpp}
+node "$here/tools/llamacpp/embed_ref.mjs" --check "$SAMPLEVEC_LLAMACPP" >/dev/null 2>&1 ||
+  "$here/tools/llamacpp/setup.sh" "$SAMPLEVEC_LLAMACPP"
+sel=${*:-all}
+"$here/tools/gguf_fixtures.sh" "$models" $sel
+for m in $("$here/tools/gguf_fixtures.sh" --names $sel); do
+  node "$here/tools/llamacpp/embed_ref.mjs" "$models/$m.gguf" "$out/texts.json" --digits 8 --out "$out/$m.json"
+  echo "$m: $(wc -c < "$out/$m.json") bytes"
 done
-ls -la "$out"

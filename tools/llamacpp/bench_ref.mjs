@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// llama.cpp's embedding throughput on a list of texts, for bench/gguf.sh: the texts one by one
+// through node-llama-cpp's embedding context (its public API has one sequence, so one
+// llama_encode per text), a warm-up pass, then the median of RUNS timed passes.
+//
+//   node bench_ref.mjs MODEL.gguf TEXTS.json [--runs 3] [--threads 2] [--flash-attn off|auto]
+// Prints {"texts", "tokens", "runs", "flash_attention", "seconds", "texts_per_s", "tokens_per_s"}.
+// node-llama-cpp comes from build/llamacpp (or $SAMPLEVEC_LLAMACPP), see setup.sh.
+import {readFileSync} from "node:fs";
+import {contextFor, loadLlama, parseArgs} from "./lib.mjs";
+
+const {pos, opt} = parseArgs(process.argv.slice(2));
+if (pos.length !== 2) {
+    process.stderr.write("usage: node bench_ref.mjs MODEL.gguf TEXTS.json [--runs 3] [--threads 2] [--flash-attn off|auto]\n");
+    process.exit(2);
+}
+const threads = Number(opt.threads ?? 2);
+const runs = Number(opt.runs ?? 3);
+const fa = opt["flash-attn"] ?? "off";
+if (fa !== "off" && fa !== "auto") throw new Error("--flash-attn must be off or auto");
+const {llama, logs} = await loadLlama({threads, tool: "bench_ref"});
+const texts = JSON.parse(readFileSync(pos[1], "utf8"));
+const model = await llama.loadModel({modelPath: pos[0], gpuLayers: 0, defaultContextFlashAttention: fa === "auto" ? "auto" : false});
+const ctxSize = contextFor(model.trainContextSize);
+const ctx = await model.createEmbeddingContext({contextSize: ctxSize, batchSize: ctxSize, threads});
+let tokens = 0;
+for (const t of texts) tokens += ctx.calculateInputLength(t);
+
+const pass = async () => {
+    const t0 = process.hrtime.bigint();
+    for (const t of texts) await ctx.getEmbeddingFor(t);
+    return Number(process.hrtime.bigint() - t0) / 1e9;
+};
+await pass(); // warm-up
+const times = [];
+for (let i = 0; i < runs; i++) times.push(await pass());
+times.sort((a, b) => a - b);
+const s = times[Math.floor(times.length / 2)];
+const resolved = logs.map((l) => /Flash Attention (enabled|disabled)/i.exec(l)?.[1]).filter(Boolean).at(-1);
+console.log(JSON.stringify({
+    texts: texts.length, tokens, runs, flash_attention: fa === "auto" ? `auto (${resolved ?? "?"})` : "off",
+    seconds: Number(s.toFixed(4)), texts_per_s: Number((texts.length / s).toFixed(2)), tokens_per_s: Number((tokens / s).toFixed(1))
+}));
+await ctx.dispose();
+await model.dispose();
+await llama.dispose();
