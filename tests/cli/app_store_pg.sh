@@ -34,7 +34,7 @@ expect_eq "$(pg_psql app -At -c "SELECT to_regclass('sample_embeddings') IS NULL
 # --library postgresql://… --store app: the app's table in the app's database
 expect_exit 0 svl embed --all --library "$URL" --store app --json
 expect_eq "$(json_field successful out.txt)" 300 "all stored in PostgreSQL"
-expect_grep err.txt "Store: postgresql://postgres:\*\*\*@127.0.0.1:$PG_PORT/app: the app's own sample_embeddings table \(opt-in\)"
+expect_grep err.txt "Store: postgresql://\[redacted\]@127.0.0.1:$PG_PORT/app: the app's own sample_embeddings table \(opt-in\)"
 expect_grep err.txt "Backup: none made by samplevec .*pg_dump"
 expect_eq "$(pg_psql app -At -c "SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'sample_embeddings'")" \
   "id integer, sample_id integer, vibe_vector ARRAY, embedding_source character varying, created_at timestamp with time zone" "the app's columns"
@@ -107,6 +107,52 @@ expect_eq "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(
 # are skipped, the two edited only in PostgreSQL (7, 8) take the SQLite library's
 expect_exit 0 svl embed --sample-ids 1-20 --library lib.db --store "$URL" --json
 expect_eq "$(json_field skipped out.txt) $(json_field successful out.txt)" "18 2" "--store postgresql:// with a SQLite library"
+
+# read-only commands change nothing in PostgreSQL; hybrid search (the default) works through
+# search's derived keyword cache; serve --store app reads the page's metadata from PostgreSQL
+state() { pg_psql app -At -c "SELECT id, sample_id, vibe_vector, embedding_source, created_at FROM sample_embeddings ORDER BY id" -c "SELECT key, value FROM samplevec_meta ORDER BY key" | sha256sum; }
+ro_before="$(state) $(others app)"
+word=$(pg_psql app -At -c "SELECT lower(genre) FROM samples WHERE id = 12")
+expect_exit 0 svl search "$word" --library "$URL" --store app --json
+expect_eq "$(json_field note out.txt)" null "hybrid on PostgreSQL: no vector-only note"
+expect_exit 0 svl search "$word" --mode keyword --library "$URL" --store app --json
+expect_eq "$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(len(r) > 0 and all(x["score"] > 0 for x in r))' out.txt)" True "keyword mode on PostgreSQL finds '$word'"
+start_serve serve.err --library "$URL" --store app
+expect_eq "$(curl -s -o body.txt -w '%{http_code}' "$url/samples/12")" 200 "serve on PostgreSQL: /samples/ID"
+expect_eq "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["title"], d["file_path"])' body.txt)" \
+  "$(pg_psql app -At -F' ' -c "SELECT title, file_path FROM samples WHERE id = 12")" "serve on PostgreSQL: title and file_path from the app's tables"
+expect_eq "$(curl -s -o body.txt -w '%{http_code}' "$url/facets")" 200 "serve on PostgreSQL: /facets"
+expect_eq "$(python3 -c 'import json,sys; print(sum(g["count"] for g in json.load(open(sys.argv[1]))["genres"]))' body.txt)" \
+  "$(pg_psql app -At -c "SELECT count(*) FROM samples WHERE trim(genre) <> ''")" "facets count the genres of PostgreSQL's samples"
+expect_eq "$(curl -s -o body.txt -w '%{http_code}' "$url/search?q=warm+keys&k=3")" 200 "serve on PostgreSQL: /search"
+kill "$serve_pid"; wait "$serve_pid" 2>/dev/null
+cat serve.err >> "$log"
+expect_eq "$(state) $(others app)" "$ro_before" "search, serve: PostgreSQL unchanged"
+
+# the writer lease: a live run's lease refuses another run at once; released at the end
+expect_eq "$(pg_psql app -At -c "SELECT count(*) FROM samplevec_meta WHERE key = 'writer'")" 0 "the lease released after a run"
+sleep 300 & holder=$!
+pg_psql app -c "INSERT INTO samplevec_meta VALUES ('writer', 'abc|$holder|$(hostname)|2026-01-02T03:04:05Z|$(( $(date +%s) + 600 ))') ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value" >/dev/null
+pg_psql app -c "UPDATE samples SET title = title || ' (lease)' WHERE id = 3" >/dev/null
+expect_exit 3 svl embed --all --library "$URL" --store app
+expect_grep err.txt "being written by another samplevec run \(pid $holder"
+expect_eq "$(pg_psql app -At -c "SELECT count(*) FROM sample_embeddings WHERE embedding_source LIKE '%(lease)%'")" 0 "the refused run wrote nothing"
+kill "$holder"; wait "$holder" 2>/dev/null
+expect_exit 0 svl embed --all --library "$URL" --store app --json
+expect_eq "$(pg_psql app -At -c "SELECT count(*) FROM sample_embeddings WHERE embedding_source LIKE '%(lease)%'")" 1 "a dead run's lease taken over"
+expect_eq "$(pg_psql app -At -c "SELECT count(*) FROM samplevec_meta WHERE key = 'writer'")" 0 "and released at the end"
+
+# orphan pruning: the app's foreign key keeps PostgreSQL's own samples from leaving vectors
+# behind, but a store filled from a SQLite library does: a sample that library lost loses its
+# vector on embed --all
+cp lib.db lib11.db
+sqlite3 lib11.db "DELETE FROM vibe_analyses WHERE sample_id = 11; DELETE FROM samples WHERE id = 11"
+expect_exit 0 svl status --library lib11.db --store "$URL" --json
+expect_eq "$(json_field orphaned out.txt)" 1 "status on PostgreSQL: one orphaned vector"
+expect_exit 0 svl embed --all --library lib11.db --store "$URL" --json
+expect_eq "$(json_field orphans_removed out.txt)" 1 "embed --all removed the orphan in PostgreSQL"
+expect_eq "$(pg_psql app -At -c "SELECT count(*) FROM sample_embeddings WHERE sample_id = 11")" 0 "the orphan's row is gone"
+expect_eq "$(pg_psql app -At -c "SELECT count(*) FROM sample_embeddings")" 299 "every other row kept"
 
 # the password never shows: not in any output, not in the progress file
 BAD="postgresql://postgres:wrong-Secret-9@127.0.0.1:$PG_PORT/app"
