@@ -153,13 +153,16 @@ static table_layout table_fit(const query_results *r, int width, int with_score)
     return t;
 }
 
-/* Prints s in `width` columns (cut with "…"), padded unless it is the last column. */
-static void print_cell_pad(const char *s, int width, int pad)
+/* s in at most width columns (cut with "…") into out. */
+static void cell_to(FILE *out, const char *s, int width, int pad)
 {
     char cell[1024];
     termtext_fit(s ? s : "-", width, TERMTEXT_CUT_END, pad, cell, sizeof cell);
-    fputs(cell, stdout);
+    fputs(cell, out);
 }
+
+/* Prints s in `width` columns (cut with "…"), padded unless it is the last column. */
+static void print_cell_pad(const char *s, int width, int pad) { cell_to(stdout, s, width, pad); }
 
 /* A column after the first: two spaces, then the cell. */
 static void print_col(const char *s, int width, int pad)
@@ -211,57 +214,78 @@ static void print_table(const query_results *r, int with_score)
     }
 }
 
-static void print_range(double lo, double hi)
+static void print_range(FILE *out, double lo, double hi)
 {
     if (hi >= 1e9)
-        printf("%g+", lo);
+        fprintf(out, "%g+", lo);
     else if (lo == hi)
-        printf("%g", lo);
+        fprintf(out, "%g", lo);
     else
-        printf("%g-%g", lo, hi);
+        fprintf(out, "%g-%g", lo, hi);
 }
 
 /* One line saying how the query was read and what ran, so nothing about it is silent:
  *   query: dusty jazz chords | BPM 86-94 ("around 90 bpm") | key A minor ("in A minor") | genre
  *   jazz | hybrid, rrf fusion */
-static void print_understood(const searcher_answer *a)
+static void write_understood(FILE *out, const searcher_answer *a)
 {
     const searcher_understood *u = &a->understood;
     const query_filter *f = &u->filter;
-    fputs("query: ", stdout);
-    print_cell_pad(u->words && u->words[0] ? u->words : "(no words)", 80, 0);
+    fputs("query: ", out);
+    cell_to(out, u->words && u->words[0] ? u->words : "(no words)", 80, 0);
     if (u->literal)
-        fputs(" | literal", stdout);
+        fputs(" | literal", out);
     if (f->has_bpm) {
-        fputs(" | BPM ", stdout);
-        print_range(f->bpm_min, f->bpm_max);
+        fputs(" | BPM ", out);
+        print_range(out, f->bpm_min, f->bpm_max);
         if (f->bpm_halftime)
-            fputs(" or half/double", stdout);
-        fputs(" (", stdout);
-        print_cell_pad(u->bpm_from_parameter ? "--bpm" : u->parsed.bpm_from, 40, 0);
-        fputs(")", stdout);
+            fputs(" or half/double", out);
+        fputs(" (", out);
+        cell_to(out, u->bpm_from_parameter ? "--bpm" : u->parsed.bpm_from, 40, 0);
+        fputs(")", out);
     }
     if (f->has_key) {
-        printf(" | key %s", musical_key_name(f->key));
+        fprintf(out, " | key %s", musical_key_name(f->key));
         for (int c = 0; c < MUSICAL_KEY_COUNT; c++)
             if (c != f->key && query_filter_key_code_matches(f, c))
-                printf(", %s", musical_key_name(c));
-        fputs(" (", stdout);
-        print_cell_pad(u->key_from_parameter ? "--key" : u->parsed.key_from, 40, 0);
-        fputs(")", stdout);
+                fprintf(out, ", %s", musical_key_name(c));
+        fputs(" (", out);
+        cell_to(out, u->key_from_parameter ? "--key" : u->parsed.key_from, 40, 0);
+        fputs(")", out);
     }
     for (int i = 0; i < u->parsed.n_genres; i++) {
-        fputs(i ? ", " : " | genre ", stdout);
-        print_cell_pad(u->parsed.genres[i], 30, 0);
+        fputs(i ? ", " : " | genre ", out);
+        cell_to(out, u->parsed.genres[i], 30, 0);
     }
     for (int i = 0; i < u->parsed.n_moods; i++) {
-        fputs(i ? ", " : " | mood ", stdout);
-        print_cell_pad(u->parsed.moods[i], 30, 0);
+        fputs(i ? ", " : " | mood ", out);
+        cell_to(out, u->parsed.moods[i], 30, 0);
     }
-    printf(" | %s", hybrid_mode_name(a->mode));
+    fprintf(out, " | %s", hybrid_mode_name(a->mode));
     if (a->mode == HYBRID_MODE_HYBRID)
-        printf(", %s fusion", hybrid_fusion_name(a->fusion));
-    fputc('\n', stdout);
+        fprintf(out, ", %s fusion", hybrid_fusion_name(a->fusion));
+    
+}
+
+/* The understood line, cut to the terminal's width (whole without one). */
+static void print_understood(const searcher_answer *a)
+{
+    char *line = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&line, &len);
+    if (!mem)
+        return;
+    write_understood(mem, a);
+    fclose(mem);
+    int cols = termtext_columns(STDOUT_FILENO);
+    if (cols > 0) {
+        char cut[2048];
+        termtext_fit(line, cols, TERMTEXT_CUT_END, 0, cut, sizeof cut);
+        puts(cut);
+    } else {
+        puts(line);
+    }
+    free(line);
 }
 
 

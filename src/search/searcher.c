@@ -519,14 +519,13 @@ cleanup:
 
 char *searcher_answer_json(const char *text, const searcher_answer *a)
 {
+    /* The results go in as the raw text search_results_json made: parsed back, cJSON would
+     * turn their ids into doubles, which round ids above 2^53. */
     char *results = search_results_json(&a->results);
     cJSON *o = cJSON_CreateObject(), *u = cJSON_CreateObject();
-    cJSON *arr = results ? cJSON_Parse(results) : NULL;
-    free(results);
     char *out = NULL;
-    if (!o || !u || !arr) {
+    if (!o || !u || !results) {
         cJSON_Delete(u);
-        cJSON_Delete(arr);
         goto cleanup;
     }
     const searcher_understood *un = &a->understood;
@@ -535,7 +534,6 @@ char *searcher_answer_json(const char *text, const searcher_answer *a)
         free(query_text);
         free(words);
         cJSON_Delete(u);
-        cJSON_Delete(arr);
         goto cleanup;
     }
     cJSON_AddStringToObject(o, "query", query_text);
@@ -594,9 +592,10 @@ char *searcher_answer_json(const char *text, const searcher_answer *a)
         cJSON_AddStringToObject(o, "note", a->note);
     else
         cJSON_AddNullToObject(o, "note");
-    cJSON_AddItemToObject(o, "results", arr);
+    cJSON_AddRawToObject(o, "results", results);
     out = cJSON_PrintUnformatted(o);
 cleanup:
+    free(results);
     cJSON_Delete(o);
     return out;
 }
