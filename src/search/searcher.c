@@ -223,7 +223,7 @@ searcher *searcher_open_hinted(const char *location, int use_cache, const char *
         goto fail;
     }
     if (s->meta.dims <= 0 || s->meta.rows <= 0) {
-        *exit_code = sv_fail(err, SV_EXIT_DATA, "store %s has no embeddings yet: run '%s' first", location,
+        *exit_code = sv_fail(err, SV_EXIT_DATA, "store %s has no embeddings yet: run '%s' first", s->st->location,
                              embed_command ? embed_command : "samplevec embed --all");
         goto fail;
     }
