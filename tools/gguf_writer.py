@@ -813,6 +813,14 @@ PRESETS = {
                                     note="multilingual-e5-small's layers (vocabulary cut), for bench/gguf.sh (90 MB)")),
     "jina-small": ("jina-bert-v2", dict(vocab=30528, hidden=512, layers=4, heads=8, ffn=2048, ctx=512, seed=1236,
                                         note="jina-embeddings-v2-small-en's shape, for bench/gguf.sh (130 MB)")),
+    # the decoders' real layer shapes with fewer layers (and the vocabulary trained on the word
+    # list, enough merges that every bench word is one or two tokens), for bench/gguf.sh
+    "qwen3-small": ("qwen3", dict(hidden=1024, layers=2, heads=16, kv_heads=8, head_dim=128, ffn=3072, ctx=512,
+                                  merges=4000, pooling="last", seed=1237,
+                                  note="Qwen3-Embedding-0.6B's layers (H1024 GQA 16/8 hd128 FF3072), 2 of 28, for bench/gguf.sh (130 MB)")),
+    "gemma-small": ("gemma-embedding", dict(hidden=768, layers=6, heads=3, kv_heads=1, head_dim=256, ffn=1152, ctx=512,
+                                            merges=4000, swa=512, swa_period=6, dense=3072, seed=1238,
+                                            note="EmbeddingGemma-300m's layers (H768 GQA 3/1 hd256 FF1152, SWA 512 5:1, dense 3072), 6 of 24, for bench/gguf.sh (120 MB)")),
 }
 
 
