@@ -360,7 +360,7 @@ char *kwindex_match_expression(const char *text, size_t *n_tokens)
 
 typedef struct collect_state {
     sqlite3 *db;
-    int n_phrase, n_col, ready, failed;
+    int n_phrase, n_col, ready;
     double weight[64], avglen[64];
     sqlite3_int64 rows;          /* xRowCount: every row of the table */
     sqlite3_stmt *docsize;       /* SELECT id, sz FROM ..._docsize WHERE id >= ?1 */
@@ -540,8 +540,10 @@ static int hit_better_first(const void *x, const void *y)
 /* The best `limit` (0 = all) of the collected rows, best first, appended to out. */
 static int rank_collected(const collect_state *st, size_t limit, query_keyword_hits *out)
 {
-    double idf[64];
-    int n_phrase = st->n_phrase < 64 ? st->n_phrase : 64;
+    int n_phrase = st->n_phrase; /* a pasted source text is hundreds */
+    double *idf = malloc((size_t)n_phrase * sizeof *idf);
+    if (!idf)
+        return -1;
     for (int p = 0; p < n_phrase; p++) {
         size_t hits = 0;
         for (size_t i = 0; i < st->n; i++)
@@ -550,8 +552,10 @@ static int rank_collected(const collect_state *st, size_t limit, query_keyword_h
     }
     size_t keep = limit && limit < st->n ? limit : st->n, n = 0;
     query_keyword_hit *h = malloc((keep ? keep : 1) * sizeof *h);
-    if (!h)
+    if (!h) {
+        free(idf);
         return -1;
+    }
     for (size_t i = 0; i < st->n; i++) {
         const double *t = st->t + i * (size_t)st->n_phrase;
         double score = 0;
@@ -574,6 +578,7 @@ static int rank_collected(const collect_state *st, size_t limit, query_keyword_h
     for (size_t i = 0; i < n && !rc; i++)
         rc = query_keyword_hits_append(out, h[i].sample_id, h[i].score);
     free(h);
+    free(idf);
     return rc;
 }
 

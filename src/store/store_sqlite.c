@@ -472,13 +472,13 @@ static int sqlite_upsert(store *base, const store_row *rows, size_t n, char err[
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         return SV_EXIT_DATA;
     }
-    /* The vectors first, then the keyword entries. Interleaved, every vector INSERT (a statement
-     * with a trigger, so with a statement savepoint) made FTS5 flush its pending terms as a
-     * segment of one sample (FTS5's xSavepoint syncs), and the merges of those tiny segments
-     * were most of what the index cost: 5x the vector inserts' own time at 20,000 samples, and
+    /* The vectors first, then the keyword entries (kwindex.h, "Writers"). Interleaved, every
+     * vector INSERT (a statement with a trigger, so with a statement savepoint) made FTS5 write
+     * its pending terms out as a segment of one sample, and the merges of those segments were
+     * most of what the index cost: the vector inserts took 5x their own time at 20,000 samples,
      * growing with the store. Written after the batch's vectors, the entries leave FTS5's
-     * hash once, at COMMIT. The old texts (the entries to remove) are read before the vectors
-     * replace them. */
+     * pending terms once, at COMMIT. The old texts (the entries to remove) are read before the
+     * vectors replace them. */
     char **old_sources = NULL;
     if (keywords && n && !(old_sources = calloc(n, sizeof *old_sources))) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);

@@ -125,6 +125,11 @@ int main(void)
                              "dark dark piano",    "quokkaphone",       "pads dreamy bass funky keys 808 rain"};
     for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++)
         compare(db, queries[q]);
+    /* a query of more words than the 64 columns a row can have: a pasted source text */
+    char long_query[4096];
+    words(long_query, sizeof long_query, 150);
+    compare(db, long_query);
+    compare(db, texts[42]);
 
     /* replaced and removed entries, in other transactions (more segments, docsize gaps) */
     CHECK(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK);
