@@ -12,6 +12,11 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 # Debian's chromium: the browser tests/cli/browser_noasan.sh drives the page in (headless).
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# python3: the app's read path (tests/app_reader.py); PostgreSQL 15: the server the PostgreSQL
+# tests start in a temporary directory (tests/pg_server.sh), and its psql client
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
+command -v psql >/dev/null 2>&1 || missing+=(postgresql-client-15)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "samplevec: tests need: ${missing[*]}; install with: sudo apt-get install -y ${missing[*]}" >&2
@@ -70,3 +75,7 @@ npm_pin sqlite-vec-linux-x64 0.1.9 vec0.so
 # puppeteer-core: drives chromium over the DevTools protocol for the page's tests (it downloads
 # no browser of its own). 24.x: the line that still runs on node 18 (Debian 12's nodejs).
 npm_pin puppeteer-core 24.43.1 package.json
+
+# The official OpenAI SDK for Node: the client tests/cli/serve_openai.sh points at serve's
+# /v1 endpoints. 4.x: the line that runs on node 18.
+npm_pin openai 4.104.0 package.json

@@ -796,6 +796,13 @@ PRESETS = {
     "gemma-nodense": ("gemma-embedding", dict(_GEMMA, seed=702, note="gemma-embedding without the dense projections")),
     "gemma-q8_0": ("gemma-embedding", dict(_GEMMA, hidden=128, ffn=256, dense=256, seed=703, type="q8_0", note="gemma-embedding, Q8_0")),
     "gemma-kmix": ("gemma-embedding", dict(_GEMMA, hidden=256, head_dim=64, ffn=512, dense=512, seed=704, type="kmix", note="gemma-embedding, K-quant mix")),
+    # fuzz seeds (tests/data/gguf/fuzz/): the smallest files that still load and run, so that the
+    # fuzzer reaches the forward pass fast and test_gguf's replay runs it in every build
+    "qwen3-seed": ("qwen3", dict(_QWEN, hidden=8, layers=1, heads=2, kv_heads=1, head_dim=4, ffn=16, ctx=16, merges=20,
+                                 seed=611, note="qwen3 fuzz seed (H8, one layer)")),
+    "gemma-seed": ("gemma-embedding", dict(_GEMMA, hidden=8, layers=2, heads=2, kv_heads=1, head_dim=4, ffn=16, ctx=16,
+                                           merges=20, swa=4, swa_period=2, dense=16, seed=711,
+                                           note="gemma-embedding fuzz seed (H8, SWA + global layer, dense)")),
     "jina-tiny": ("jina-bert-v2", dict(_TINY, seed=801, note="ALiBi, GEGLU in one ffn_up [H, 2F]")),
     "jina-split": ("jina-bert-v2", dict(_TINY, seed=802, gated="split", note="ALiBi, separate ffn_gate and ffn_up (older files)")),
     "jina-q8_0": ("jina-bert-v2", dict(_TINY, hidden=128, ffn=256, seed=803, type="q8_0", note="jina-bert-v2, Q8_0")),

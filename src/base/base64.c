@@ -45,3 +45,24 @@ long base64_decode(const char *in, size_t len, unsigned char *out)
         return -1;
     return (long)o;
 }
+
+void base64_encode(const unsigned char *in, size_t len, char *out)
+{
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t i = 0;
+    for (; i + 3 <= len; i += 3) {
+        unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
+        *out++ = abc[v >> 18];
+        *out++ = abc[(v >> 12) & 63];
+        *out++ = abc[(v >> 6) & 63];
+        *out++ = abc[v & 63];
+    }
+    if (i < len) {
+        unsigned v = (unsigned)in[i] << 16 | (i + 1 < len ? (unsigned)in[i + 1] << 8 : 0);
+        *out++ = abc[v >> 18];
+        *out++ = abc[(v >> 12) & 63];
+        *out++ = i + 1 < len ? abc[(v >> 6) & 63] : '=';
+        *out++ = '=';
+    }
+    *out = '\0';
+}

@@ -62,8 +62,9 @@ static const char search_help[] =
     "                         cold searches fast); scan a private copy instead\n"
     "  --query-prefix TEXT    put TEXT before the search text instead of the prefix the store\n"
     "                         recorded with its documents (e.g. \"search_query: \"); '' for none\n"
-    "  --store PATH|URL       vector store (default: $TURSO_DATABASE_URL, else samplevec.db next\n"
-    "                         to the library)\n"
+    "  --store PATH|URL|app   vector store (default: $TURSO_DATABASE_URL, else samplevec.db next\n"
+    "                         to the library); app = the library's own sample_embeddings\n"
+    "                         table (filters read from its samples and vibe_analyses)\n"
     "  --help                 this text\n"
     "\n"
     "exit codes: 0 done (also when nothing matches), 2 usage error or unknown sample,\n"
@@ -152,13 +153,16 @@ static table_layout table_fit(const query_results *r, int width, int with_score)
     return t;
 }
 
-/* Prints s in `width` columns (cut with "…"), padded unless it is the last column. */
-static void print_cell_pad(const char *s, int width, int pad)
+/* s in at most width columns (cut with "…") into out. */
+static void cell_to(FILE *out, const char *s, int width, int pad)
 {
     char cell[1024];
     termtext_fit(s ? s : "-", width, TERMTEXT_CUT_END, pad, cell, sizeof cell);
-    fputs(cell, stdout);
+    fputs(cell, out);
 }
+
+/* Prints s in `width` columns (cut with "…"), padded unless it is the last column. */
+static void print_cell_pad(const char *s, int width, int pad) { cell_to(stdout, s, width, pad); }
 
 /* A column after the first: two spaces, then the cell. */
 static void print_col(const char *s, int width, int pad)
@@ -210,57 +214,78 @@ static void print_table(const query_results *r, int with_score)
     }
 }
 
-static void print_range(double lo, double hi)
+static void print_range(FILE *out, double lo, double hi)
 {
     if (hi >= 1e9)
-        printf("%g+", lo);
+        fprintf(out, "%g+", lo);
     else if (lo == hi)
-        printf("%g", lo);
+        fprintf(out, "%g", lo);
     else
-        printf("%g-%g", lo, hi);
+        fprintf(out, "%g-%g", lo, hi);
 }
 
 /* One line saying how the query was read and what ran, so nothing about it is silent:
  *   query: dusty jazz chords | BPM 86-94 ("around 90 bpm") | key A minor ("in A minor") | genre
  *   jazz | hybrid, rrf fusion */
-static void print_understood(const searcher_answer *a)
+static void write_understood(FILE *out, const searcher_answer *a)
 {
     const searcher_understood *u = &a->understood;
     const query_filter *f = &u->filter;
-    fputs("query: ", stdout);
-    print_cell_pad(u->words && u->words[0] ? u->words : "(no words)", 80, 0);
+    fputs("query: ", out);
+    cell_to(out, u->words && u->words[0] ? u->words : "(no words)", 80, 0);
     if (u->literal)
-        fputs(" | literal", stdout);
+        fputs(" | literal", out);
     if (f->has_bpm) {
-        fputs(" | BPM ", stdout);
-        print_range(f->bpm_min, f->bpm_max);
+        fputs(" | BPM ", out);
+        print_range(out, f->bpm_min, f->bpm_max);
         if (f->bpm_halftime)
-            fputs(" or half/double", stdout);
-        fputs(" (", stdout);
-        print_cell_pad(u->bpm_from_parameter ? "--bpm" : u->parsed.bpm_from, 40, 0);
-        fputs(")", stdout);
+            fputs(" or half/double", out);
+        fputs(" (", out);
+        cell_to(out, u->bpm_from_parameter ? "--bpm" : u->parsed.bpm_from, 40, 0);
+        fputs(")", out);
     }
     if (f->has_key) {
-        printf(" | key %s", musical_key_name(f->key));
+        fprintf(out, " | key %s", musical_key_name(f->key));
         for (int c = 0; c < MUSICAL_KEY_COUNT; c++)
             if (c != f->key && query_filter_key_code_matches(f, c))
-                printf(", %s", musical_key_name(c));
-        fputs(" (", stdout);
-        print_cell_pad(u->key_from_parameter ? "--key" : u->parsed.key_from, 40, 0);
-        fputs(")", stdout);
+                fprintf(out, ", %s", musical_key_name(c));
+        fputs(" (", out);
+        cell_to(out, u->key_from_parameter ? "--key" : u->parsed.key_from, 40, 0);
+        fputs(")", out);
     }
     for (int i = 0; i < u->parsed.n_genres; i++) {
-        fputs(i ? ", " : " | genre ", stdout);
-        print_cell_pad(u->parsed.genres[i], 30, 0);
+        fputs(i ? ", " : " | genre ", out);
+        cell_to(out, u->parsed.genres[i], 30, 0);
     }
     for (int i = 0; i < u->parsed.n_moods; i++) {
-        fputs(i ? ", " : " | mood ", stdout);
-        print_cell_pad(u->parsed.moods[i], 30, 0);
+        fputs(i ? ", " : " | mood ", out);
+        cell_to(out, u->parsed.moods[i], 30, 0);
     }
-    printf(" | %s", hybrid_mode_name(a->mode));
+    fprintf(out, " | %s", hybrid_mode_name(a->mode));
     if (a->mode == HYBRID_MODE_HYBRID)
-        printf(", %s fusion", hybrid_fusion_name(a->fusion));
-    fputc('\n', stdout);
+        fprintf(out, ", %s fusion", hybrid_fusion_name(a->fusion));
+    
+}
+
+/* The understood line, cut to the terminal's width (whole without one). */
+static void print_understood(const searcher_answer *a)
+{
+    char *line = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&line, &len);
+    if (!mem)
+        return;
+    write_understood(mem, a);
+    fclose(mem);
+    int cols = termtext_columns(STDOUT_FILENO);
+    if (cols > 0) {
+        char cut[2048];
+        termtext_fit(line, cols, TERMTEXT_CUT_END, 0, cut, sizeof cut);
+        puts(cut);
+    } else {
+        puts(line);
+    }
+    free(line);
 }
 
 
@@ -273,7 +298,7 @@ static void explain_missing(int64_t id, const char *library_path, const char *st
     snprintf(words, sizeof words, "embed --sample-ids %lld", (long long)id);
     cliopt_hint(g, words, keep, NULL, NULL, hint, sizeof hint);
     int in_library = -1; /* unknown */
-    if (access(library_path, R_OK) == 0) {
+    if (store_is_postgres(library_path) || access(library_path, R_OK) == 0) {
         library *lib = library_open(library_path, err);
         snprintf(spec_text, sizeof spec_text, "%lld", (long long)id);
         idspec *spec = lib ? idspec_parse(spec_text, err) : NULL;
@@ -283,14 +308,15 @@ static void explain_missing(int64_t id, const char *library_path, const char *st
         idspec_free(spec);
         library_close(lib);
     }
-    char shown[LOCATIONS_LEN];
+    char shown[LOCATIONS_LEN], library_shown[LOCATIONS_LEN];
     locations_shown(store_loc, shown);
+    locations_shown(library_path, library_shown);
     if (in_library == 1)
         msg_error("sample %lld is in the library but has no embedding in %s yet: run '%s'", (long long)id, shown,
                   hint);
     else if (in_library == 0)
         msg_error("no sample %lld in the library %s or the store %s: check the id", (long long)id,
-                  library_path, shown);
+                  library_shown, shown);
     else
         msg_error("sample %lld has no embedding in %s: check the id, or embed it with '%s'", (long long)id, shown,
                   hint);
@@ -355,10 +381,8 @@ static int run(const char *command, int argc, char **argv)
         return msg_usage(command, "the search text is empty; describe a sound, e.g. \"dark moody hip hop\"");
     }
     char store_buf[LOCATIONS_LEN];
-    if (!store_loc) {
-        locations_default_store(library_path, store_buf);
-        store_loc = store_buf;
-    }
+    locations_resolve_store(store_loc, library_path, store_buf);
+    store_loc = store_buf;
 
     int rc = 0, found = 1, is_search = strcmp(command, "search") == 0;
     searcher_answer answer = {0};
@@ -367,9 +391,9 @@ static int run(const char *command, int argc, char **argv)
     static const char *const where[] = {"library", "store", NULL};
     char fill[4096];
     cliopt_hint(&given, "embed --all", where, NULL, NULL, fill, sizeof fill);
-    if (!store_is_remote(store_loc) && access(store_loc, F_OK) != 0) {
+    if (store_local_path(store_loc) && access(store_local_path(store_loc), F_OK) != 0) {
         /* looked at before opening: a read-only command never creates the store */
-        rc = sv_fail(err, SV_EXIT_DATA, "no store at %s: run '%s' first", store_loc, fill);
+        rc = sv_fail(err, SV_EXIT_DATA, "no store at %s: run '%s' first", store_local_path(store_loc), fill);
         goto done;
     }
     if (!(s = searcher_open_hinted(store_loc, use_cache, fill, &rc, err)))

@@ -30,7 +30,9 @@ static const char serve_help[] =
     "  GET /audio/ID                 the sample's audio file (Range requests answered)\n"
     "  GET /map                      every embedded sample's place on the vibe map\n"
     "  GET /facets, GET /health      the library's genres/moods/keys; store and last run\n"
-    "/search and /similar return the JSON array `samplevec search --json` prints; errors are\n"
+    "  POST /v1/embeddings, GET /v1/models   OpenAI-style embeddings with the store's model (or\n"
+    "                                --embed-model): point an OpenAI client at http://HOST:PORT/v1\n"
+    "/search returns the JSON object `samplevec search --json` prints, /similar its array; errors are\n"
     "{\"error\": \"...\"} with 400 (bad parameter), 404, 405, 413, 503 (store being rebuilt).\n"
     "Details: docs/serve.md. Nothing is written: the store and the library are only read.\n"
     "\n"
@@ -40,6 +42,8 @@ static const char serve_help[] =
     "  --audio-root DIR       where relative samples.file_path values start (default: the\n"
     "                         library's directory)\n"
     "  --base-url URL         OpenAI-compatible server of the store's provider (see search --help)\n"
+    "  --embed-model MODEL    what /v1/embeddings embeds with: a .gguf path or a model Ollama has\n"
+    "                         pulled (default: the store's provider and model)\n"
     "  --host ADDR            IPv4 address to listen on (default 127.0.0.1, loopback only; any\n"
     "                         other address is warned about: there is no authentication)\n"
     "  --library PATH         sample manager database (default ./sp404_samples.db); locates the\n"
@@ -51,15 +55,16 @@ static const char serve_help[] =
     "  --request-timeout S    seconds one request may take, from its first byte to the end of\n"
     "                         its response, 1..3600 (default 30); a connection past it is closed\n"
     "  --searchers N          searches run at once, 1..64 (default: the number of cores)\n"
-    "  --store PATH|URL       vector store (default: $TURSO_DATABASE_URL, else samplevec.db next\n"
-    "                         to the library)\n"
+    "  --store PATH|URL|app   vector store (default: $TURSO_DATABASE_URL, else samplevec.db next\n"
+    "                         to the library); app = the library's own sample_embeddings\n"
+    "                         table (filters read from its samples and vibe_analyses)\n"
     "  --help                 this text\n"
     "\n"
     "exit codes: 0 stopped by SIGINT/SIGTERM, 2 usage error or the port is taken,\n"
     "3 store unreadable, empty or unreachable.\n";
 
 enum {
-    OPT_ALLOW_ORIGIN = 256, OPT_AUDIO_ROOT, OPT_BASE_URL, OPT_HELP, OPT_HOST, OPT_LIBRARY,
+    OPT_ALLOW_ORIGIN = 256, OPT_AUDIO_ROOT, OPT_BASE_URL, OPT_EMBED_MODEL, OPT_HELP, OPT_HOST, OPT_LIBRARY,
     OPT_MAX_CONNECTIONS, OPT_MODEL, OPT_NO_CACHE, OPT_PORT, OPT_REQUEST_TIMEOUT, OPT_SEARCHERS,
     OPT_STORE,
 };
@@ -69,6 +74,7 @@ static const struct option serve_table[] = {
     {"allow-origin", required_argument, NULL, OPT_ALLOW_ORIGIN},
     {"audio-root", required_argument, NULL, OPT_AUDIO_ROOT},
     {"base-url", required_argument, NULL, OPT_BASE_URL},
+    {"embed-model", required_argument, NULL, OPT_EMBED_MODEL},
     {"help", no_argument, NULL, OPT_HELP},
     {"host", required_argument, NULL, OPT_HOST},
     {"library", required_argument, NULL, OPT_LIBRARY},
@@ -92,7 +98,7 @@ static int is_loopback(const char *host)
 int cmd_serve(int argc, char **argv)
 {
     const char *library_path = LOCATIONS_DEFAULT_LIBRARY, *store_loc = NULL, *host = "127.0.0.1";
-    const char *allow_origin = NULL, *model = NULL, *base_url = NULL, *audio_root = NULL;
+    const char *allow_origin = NULL, *model = NULL, *base_url = NULL, *audio_root = NULL, *embed_model = NULL;
     int use_cache = 1, c;
     int64_t port = 8404, timeout = 30, max_conn = 256;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -112,6 +118,7 @@ int cmd_serve(int argc, char **argv)
             break;
         case OPT_AUDIO_ROOT: audio_root = optarg; break;
         case OPT_BASE_URL: base_url = optarg; break;
+        case OPT_EMBED_MODEL: embed_model = optarg; break;
         case OPT_HELP: fputs(serve_help, stdout); return SV_EXIT_OK;
         case OPT_HOST: host = optarg; break;
         case OPT_LIBRARY: library_path = optarg; break;
@@ -148,28 +155,27 @@ int cmd_serve(int argc, char **argv)
     if (audio_root && (stat(audio_root, &st) != 0 || !S_ISDIR(st.st_mode)))
         return msg_usage("serve", "option --audio-root: '%s' is not a directory", audio_root);
     char store_buf[LOCATIONS_LEN], progress[LOCATIONS_LEN], err[SV_ERR_LEN], lib_dir[LOCATIONS_LEN];
-    if (!store_loc) {
-        locations_default_store(library_path, store_buf);
-        store_loc = store_buf;
-    }
+    locations_resolve_store(store_loc, library_path, store_buf);
+    store_loc = store_buf;
     locations_default_progress(store_loc, progress);
     if (!audio_root) {
-        snprintf(lib_dir, sizeof lib_dir, "%s", library_path);
-        audio_root = dirname(lib_dir);
+        snprintf(lib_dir, sizeof lib_dir, "%s", store_is_postgres(library_path) ? "." : library_path);
+        audio_root = store_is_postgres(library_path) ? "." : dirname(lib_dir);
     }
 
     int rc = 0;
     static const char *const where[] = {"library", "store", NULL};
     char fill[4096];
     cliopt_hint(&given, "embed --all", where, NULL, NULL, fill, sizeof fill);
-    if (!store_is_remote(store_loc) && access(store_loc, F_OK) != 0) {
+    if (store_local_path(store_loc) && access(store_local_path(store_loc), F_OK) != 0) {
         /* looked at before opening: a read-only command never creates the store */
-        msg_error("no store at %s: run '%s' first", store_loc, fill);
+        msg_error("no store at %s: run '%s' first", store_local_path(store_loc), fill);
         return SV_EXIT_DATA;
     }
     serve_api_config ac = {
         .store = store_loc, .library = library_path, .progress = progress, .audio_root = audio_root,
         .model = model, .base_url = base_url, .use_cache = use_cache, .searchers = (size_t)searchers,
+        .embed_hint = fill, .embed_model = embed_model,
     };
     serve_api *api = serve_api_new(&ac, &rc, err);
     if (!api) {

@@ -47,7 +47,7 @@ static int name_has(const char *name, const char *pattern)
 
 const char *prompts_for(const char *architecture, const char *const *names, size_t n, provider_prompts *out)
 {
-    char norm[4][PROVIDER_MODEL_LEN];
+    char norm[4][256]; /* a name longer than this is cut: the table's names are short */
     size_t nn = 0;
     for (size_t i = 0; i < n && nn < 4; i++)
         if (names[i] && *names[i])

@@ -26,7 +26,12 @@
 
 #include <stddef.h>
 
-#include "provider.h"
+#define PROVIDER_PREFIX_LEN 512
+
+typedef struct provider_prompts {
+    char query[PROVIDER_PREFIX_LEN];    /* put before every query; "" = none */
+    char document[PROVIDER_PREFIX_LEN]; /* put before every document; "" = none */
+} provider_prompts;
 
 /* The instruction the instruction-tuned models get: what a search of a sample library is. */
 #define PROMPTS_INSTRUCT "Instruct: Given a description of a sound, retrieve music samples that match it"

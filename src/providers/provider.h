@@ -19,10 +19,10 @@
 #include <stdint.h>
 
 #include "msg.h"
+#include "prompts.h" /* provider_prompts */
 
 #define PROVIDER_DEFAULT_DIMS 1536
 #define PROVIDER_MODEL_LEN 256
-#define PROVIDER_PREFIX_LEN 512
 
 /* What a text is to a retrieval model. Many embed a search query and a document differently
  * and were trained with a prefix (a prompt) before each kind; prompts.h knows the models'. */
@@ -32,10 +32,6 @@ typedef enum provider_role {
     PROVIDER_ROLE_QUERY,    /* a search query (search, serve) */
 } provider_role;
 
-typedef struct provider_prompts {
-    char query[PROVIDER_PREFIX_LEN];    /* put before every query; "" = none */
-    char document[PROVIDER_PREFIX_LEN]; /* put before every document; "" = none */
-} provider_prompts;
 
 typedef struct provider_config {
     const char *name;     /* "lexical" (default), "openai", "openrouter", "gguf" */

@@ -173,7 +173,7 @@ int hybrid_rank(const veccache *vc, const float *query, const query_keyword_hits
             c->score += boost_count(vc, &vc->rows[c->row], boost) *
                         (fusion == HYBRID_FUSION_RRF ? HYBRID_BOOST : HYBRID_CONVEX_BOOST);
     }
-    if (cs.n) /* no candidate: cs.c is NULL, which qsort may not be given (UBSan) */
+    if (cs.n) /* no candidate (a filter nothing passes): cs.c is NULL, which qsort may not get */
         qsort(cs.c, cs.n, sizeof *cs.c, by_score);
     for (size_t j = 0; j < cs.n && j < k; j++)
         if (search_results_append_row(vc, cs.c[j].row, cs.c[j].sim, cs.c[j].score, out) != 0) {

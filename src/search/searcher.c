@@ -224,7 +224,7 @@ searcher *searcher_open_hinted(const char *location, int use_cache, const char *
         goto fail;
     }
     if (s->meta.dims <= 0 || s->meta.rows <= 0) {
-        *exit_code = sv_fail(err, SV_EXIT_DATA, "store %s has no embeddings yet: run '%s' first", location,
+        *exit_code = sv_fail(err, SV_EXIT_DATA, "store %s has no embeddings yet: run '%s' first", s->st->location,
                              embed_command ? embed_command : "samplevec embed --all");
         goto fail;
     }
@@ -271,7 +271,8 @@ static int refresh_cache(searcher *s, char err[SV_ERR_LEN])
     return s->vc ? 0 : rc;
 }
 
-static int embed_query(searcher *s, const char *text, char err[SV_ERR_LEN])
+/* Opens the store's provider on first use (the same model as the store's vectors). */
+static int ensure_provider(searcher *s, char err[SV_ERR_LEN])
 {
     int rc;
     if (!s->prov) {
@@ -305,6 +306,31 @@ static int embed_query(searcher *s, const char *text, char err[SV_ERR_LEN])
             return sv_fail(err, SV_EXIT_DATA, "provider %s gives %d dims; the store holds %d",
                            s->meta.provider, s->prov->dims, s->meta.dims);
     }
+    return 0;
+}
+
+int searcher_embed(searcher *s, provider_role role, const char *const *texts, size_t n, float *vectors,
+                   provider_text_result *results, char err[SV_ERR_LEN])
+{
+    int rc = ensure_provider(s, err);
+    if (rc)
+        return rc;
+    memset(results, 0, n * sizeof *results);
+    for (size_t off = 0; off < n; off += s->prov->chunk_size) {
+        size_t m = n - off < s->prov->chunk_size ? n - off : s->prov->chunk_size;
+        int64_t billed;
+        if ((rc = provider_embed_as(s->prov, role, texts + off, m, vectors + off * (size_t)s->meta.dims,
+                                    results + off, &billed, err)))
+            return rc;
+    }
+    return 0;
+}
+
+static int embed_query(searcher *s, const char *text, char err[SV_ERR_LEN])
+{
+    int rc = ensure_provider(s, err);
+    if (rc)
+        return rc;
     provider_text_result res;
     memset(&res, 0, sizeof res);
     int64_t billed;
@@ -567,14 +593,13 @@ cleanup:
 
 char *searcher_answer_json(const char *text, const searcher_answer *a)
 {
+    /* The results go in as the raw text search_results_json made: parsed back, cJSON would
+     * turn their ids into doubles, which round ids above 2^53. */
     char *results = search_results_json(&a->results);
     cJSON *o = cJSON_CreateObject(), *u = cJSON_CreateObject();
-    cJSON *arr = results ? cJSON_Parse(results) : NULL;
-    free(results);
     char *out = NULL;
-    if (!o || !u || !arr) {
+    if (!o || !u || !results) {
         cJSON_Delete(u);
-        cJSON_Delete(arr);
         goto cleanup;
     }
     const searcher_understood *un = &a->understood;
@@ -583,7 +608,6 @@ char *searcher_answer_json(const char *text, const searcher_answer *a)
         free(query_text);
         free(words);
         cJSON_Delete(u);
-        cJSON_Delete(arr);
         goto cleanup;
     }
     cJSON_AddStringToObject(o, "query", query_text);
@@ -642,9 +666,10 @@ char *searcher_answer_json(const char *text, const searcher_answer *a)
         cJSON_AddStringToObject(o, "note", a->note);
     else
         cJSON_AddNullToObject(o, "note");
-    cJSON_AddItemToObject(o, "results", arr);
+    cJSON_AddRawToObject(o, "results", results);
     out = cJSON_PrintUnformatted(o);
 cleanup:
+    free(results);
     cJSON_Delete(o);
     return out;
 }

@@ -123,6 +123,12 @@ const store_meta *searcher_meta(const searcher *s);
  * meaningful word (only stop words or punctuation) or the store cannot run the mode asked. */
 int searcher_search(searcher *s, const char *text, const searcher_query *q, searcher_answer *out,
                     char err[SV_ERR_LEN]);
+/* Embeds texts[0..n) with the store's provider and model (the one queries use), each with the
+ * role's prefix (PROVIDER_ROLE_RAW: as it is), into vectors (n × searcher_meta(s)->dims,
+ * caller-allocated); results as provider_embed's (caller frees them with
+ * provider_results_clear). 0 or an SV_EXIT_* code. */
+int searcher_embed(searcher *s, provider_role role, const char *const *texts, size_t n, float *vectors,
+                   provider_text_result *results, char err[SV_ERR_LEN]);
 /* Top-k like sample_id, which is left out. *found = 0 (and 0 returned) when the store has no
  * vector for it. */
 int searcher_similar(searcher *s, int64_t sample_id, const searcher_query *q, query_results *out,

@@ -20,12 +20,14 @@
 #include "musical_key.h"
 #include "numparse.h"
 #include "searcher.h"
+#include "openai_api.h"
 #include "searcher_pool.h"
 #include "source_text.h"
 
 struct serve_api {
     serve_api_config cfg;
     searcher_pool *pool;
+    openai_api *openai;  /* /v1/embeddings and /v1/models */
     map_service *map;    /* NULL when the map is off */
     pthread_mutex_t mu;  /* guards meta */
     store_meta meta;     /* as the last query saw it */
@@ -526,6 +528,16 @@ static void handle_map(const httpd_request *req, httpd_reply *reply, void *ctx)
 /* ---- the table ---- */
 
 /* One row per endpoint. */
+static void handle_v1_embeddings(const httpd_request *req, httpd_reply *reply, void *ctx)
+{
+    openai_api_embeddings(((serve_api *)ctx)->openai, req, reply);
+}
+
+static void handle_v1_models(const httpd_request *req, httpd_reply *reply, void *ctx)
+{
+    openai_api_models(((serve_api *)ctx)->openai, req, reply);
+}
+
 static const httpd_route routes[] = {
     {"GET", "/", 0, 0, handle_index},
     {"GET", "/static/", 1, 0, handle_static},
@@ -537,6 +549,9 @@ static const httpd_route routes[] = {
     {"GET", "/facets", 0, 0, handle_facets},
     {"GET", "/map", 0, 0, handle_map},
     {"GET", "/map/status", 0, 0, handle_map_status},
+    {"POST", "/v1/embeddings", 0, OPENAI_API_MAX_BODY, handle_v1_embeddings},
+    {"GET", "/v1/models", 0, 0, handle_v1_models},
+    {"GET", "/v1/models/", 1, 0, handle_v1_models},
 };
 
 const httpd_route *serve_api_routes(size_t *n)
@@ -581,6 +596,8 @@ serve_api *serve_api_new(const serve_api_config *cfg, int *exit_code, char err[S
         *exit_code = rc;
         goto fail;
     }
+    if (!(api->openai = openai_api_new(api->pool, cfg->embed_model, 0, exit_code, err)))
+        goto fail;
     if (!(api->map = map_service_start(cfg->store, cfg->use_cache, err))) {
         *exit_code = SV_EXIT_DATA;
         goto fail;
@@ -596,6 +613,7 @@ void serve_api_free(serve_api *api)
     if (!api)
         return;
     map_service_stop(api->map);
+    openai_api_free(api->openai);
     searcher_pool_free(api->pool);
     pthread_mutex_destroy(&api->mu);
     free(api);

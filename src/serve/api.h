@@ -13,6 +13,7 @@
  *   GET /facets                the library's genres, moods and keys with their counts
  *   GET /map                   [{"sample_id","x","y","genre","title"}]: the vibe map (mapservice.h)
  *   GET /map/status            {"state","stale","progress","points","version","seconds","error"}
+ *   POST /v1/embeddings, GET /v1/models[/ID]   OpenAI-style embeddings (openai_api.h)
  * Nothing writes: the store is opened for reading (searcher.h), the library read-only
  * (library.h). While the store holds no embeddings (an `embed --reset` has emptied it) the
  * query endpoints answer 503 "store is being rebuilt" with Retry-After.
@@ -39,6 +40,7 @@ typedef struct serve_api_config {
     int use_cache;            /* 0 = no STORE.vcache / STORE.vmap files (--no-cache) */
     size_t searchers;         /* searches at once (searcher_pool.h) */
     const char *embed_hint;   /* the embed command an empty or missing store asks for (may be NULL) */
+    const char *embed_model;  /* /v1/embeddings' model (openai_api.h); NULL = the store's */
 } serve_api_config;
 
 /* Opens the store (every searcher of the pool) and starts the map service. NULL with

@@ -261,6 +261,18 @@ kwindex_writer *kwindex_writer_new(sqlite3 *db, char err[SV_ERR_LEN])
     return w;
 }
 
+/* A field's length cut to KWINDEX_FIELD_MAX_BYTES, back to the start of a UTF-8 character. */
+static int field_length(const char *f)
+{
+    size_t n = strlen(f);
+    if (n <= KWINDEX_FIELD_MAX_BYTES)
+        return (int)n;
+    n = KWINDEX_FIELD_MAX_BYTES;
+    while (n > 0 && ((unsigned char)f[n] & 0xC0) == 0x80)
+        n--;
+    return (int)n;
+}
+
 static int write_entry(kwindex_writer *w, sqlite3_stmt *st, int64_t id, const char *source, char err[SV_ERR_LEN])
 {
     char *fields[KEYWORD_FIELDS];
@@ -269,7 +281,7 @@ static int write_entry(kwindex_writer *w, sqlite3_stmt *st, int64_t id, const ch
     int rc = 0;
     sqlite3_bind_int64(st, 1, id);
     for (int i = 0; i < KEYWORD_FIELDS; i++)
-        sqlite3_bind_text(st, i + 2, fields[i], -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, i + 2, fields[i], field_length(fields[i]), SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = sv_fail(err, SV_EXIT_DATA, "keyword index: cannot index sample %lld: %s", (long long)id,
                      sqlite3_errmsg(w->db));

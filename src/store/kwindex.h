@@ -2,7 +2,8 @@
  *
  *   CREATE VIRTUAL TABLE sample_keywords USING fts5(title, genre, mood, tags, params, body,
  *                                                  content='', tokenize='samplevec');
- *   rowid = sample_id; the columns are keyword_fields() of the source text (keyword.h).
+ *   rowid = sample_id; the columns are keyword_fields() of the source text (keyword.h), each
+ *   cut to KWINDEX_FIELD_MAX_BYTES.
  *
  * The table is contentless (the text is already in sample_embeddings.embedding_source), so
  * replacing a row's entry needs the text it was indexed with: kwindex_put takes it.
@@ -43,7 +44,10 @@
 /* The index's format: bumped whenever the tokenizer, the fields or the columns change, so an
  * index made by another version is rebuilt rather than read with the wrong tokens. Stores keep
  * it in samplevec_meta 'keyword_format'; the keyword cache in its stamp. */
-#define KWINDEX_FORMAT "1"
+#define KWINDEX_FORMAT "2" /* 2: fields cut to KWINDEX_FIELD_MAX_BYTES */
+/* Bytes of each field that are indexed: the first 64 KiB (a vibe description is ~2 KB), so a
+ * sample with a description of megabytes costs the index, and memory, no more than that. */
+#define KWINDEX_FIELD_MAX_BYTES (64u << 10)
 #define KWINDEX_W_TITLE 3.0
 #define KWINDEX_W_GENRE 2.0
 #define KWINDEX_W_MOOD 2.0

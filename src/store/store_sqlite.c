@@ -8,6 +8,7 @@
 
 #include "sqlite_readonly.h"
 #include "kwindex.h"
+#include "sqlite_helpers.h"
 #include "store.h"
 #include "vecblob.h"
 
@@ -86,18 +87,7 @@ static int exec_sql(sqlite_store *s, const char *sql, char err[SV_ERR_LEN])
     return rc;
 }
 
-static int table_exists(sqlite_store *s, const char *name)
-{
-    sqlite3_stmt *st;
-    int found = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", -1,
-                           &st, NULL) != SQLITE_OK)
-        return 0;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    found = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
-    return found;
-}
+static int table_exists(sqlite_store *s, const char *name) { return sqlite_table_exists(s->db, name); }
 
 static int has_any_table(sqlite_store *s)
 {
@@ -113,15 +103,7 @@ static int has_any_table(sqlite_store *s)
 
 static void meta_read_text(sqlite_store *s, const char *key, char *out, size_t cap)
 {
-    sqlite3_stmt *st;
-    out[0] = '\0';
-    if (sqlite3_prepare_v2(s->db, "SELECT value FROM samplevec_meta WHERE key=?", -1, &st, NULL) !=
-        SQLITE_OK)
-        return;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    sqlite_meta_text(s->db, key, out, cap);
 }
 
 /* SAMPLEVEC_KEYWORD_INDEX=0 (benchmarks: bench/embed_local.sh measures what the index costs):
@@ -799,10 +781,11 @@ store *store_sqlite_open(const char *path, store_mode mode, int *exit_code, char
         goto fail;
     /* Checked before any pragma: switching a database to WAL writes to it, and the
      * application's database must never be written. */
-    if (table_exists(s, "samples") && !table_exists(s, "sample_embeddings")) {
+    if (table_exists(s, "samples")) {
         *exit_code = sv_fail(err, SV_EXIT_DATA,
                              "store %s looks like a sample library (it has a 'samples' table): "
-                             "samplevec keeps vectors in a file of its own; pass another --store",
+                             "samplevec keeps vectors in a file of its own; pass another --store "
+                             "(or --store app to write the library's own sample_embeddings table)",
                              path);
         goto fail;
     }

@@ -25,7 +25,11 @@ function check(ok, what, detail) {
   if (ok) passed++;
   else { failed++; console.error(`FAIL: ${what}${detail ? `: ${detail}` : ''}`); }
 }
-const ids = (file) => JSON.parse(fs.readFileSync(path.join(expectDir, file), 'utf8')).map((h) => h.sample_id);
+// search --json is an object with the results in .results; similar --json the array itself
+const ids = (file) => {
+  const answer = JSON.parse(fs.readFileSync(path.join(expectDir, file), 'utf8'));
+  return (Array.isArray(answer) ? answer : answer.results).map((h) => h.sample_id);
+};
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function pageIds(page) {

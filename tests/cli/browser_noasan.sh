@@ -24,7 +24,7 @@ start_serve serve.err --library lib.db
 q="dusty jazz chords"
 genre=$(curl -s "$url/facets" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).genres[0].value))')
 expect_exit 0 sv search "$q" -k 30 --library lib.db --json; cp out.txt search.json
-first=$(node -e 'console.log(JSON.parse(require("fs").readFileSync("search.json","utf8"))[0].sample_id)')
+first=$(node -e 'console.log(JSON.parse(require("fs").readFileSync("search.json","utf8")).results[0].sample_id)')
 expect_exit 0 sv similar "$first" -k 30 --library lib.db --json; cp out.txt similar.json
 expect_exit 0 sv search "$q" -k 30 --bpm 80-100 --library lib.db --json; cp out.txt bpm.json
 expect_exit 0 sv search "$q" -k 30 --bpm 80-100 --genre "$genre" --library lib.db --json; cp out.txt genre.json

@@ -81,16 +81,20 @@ sqlite3 empty.db "CREATE TABLE samplevec_meta (key TEXT PRIMARY KEY, value TEXT)
 expect_exit 3 sv search dark --store empty.db
 expect_grep err.txt "has no embeddings yet: run 'samplevec embed --all --store empty\.db' first"
 
-# the search table fits the width it is given, and keeps its full form without one
+# the search table (and the line saying how the query was read) fits the width it is given,
+# and keeps its full form without one; vector mode has no score column
 for cols in 40 60 80 100; do
   COLUMNS=$cols sv search "dark moody hip hop" --library lib.db --store sub.db -k 20 >out.txt 2>err.txt
   widest=$(python3 "$SRC_DIR/tests/cli/ptyrun.py" width out.txt)
   [ "$widest" -le "$cols" ] && pass || fail "search table at $cols columns is $widest wide"
-  expect_eq "$(wc -l <out.txt)" 21 "header + 20 rows at $cols columns"
+  expect_eq "$(wc -l <out.txt)" 22 "query line + header + 20 rows at $cols columns"
 done
 COLUMNS=40 sv search "dark moody hip hop" --library lib.db --store sub.db >out.txt 2>&1
-expect_grep out.txt '^ # +sim +id +title'
+expect_grep out.txt '^ # +score +sim +id +title'
 sv search "dark moody hip hop" --library lib.db --store sub.db >out.txt 2>&1
+expect_grep out.txt '^query: dark moody hip hop \| genre hip-hop \| mood dark \| hybrid, rrf fusion$'
+expect_grep out.txt '^rank +score +similarity +id +title +genre +bpm +key +mood'
+sv search "dark moody hip hop" --mode vector --library lib.db --store sub.db >out.txt 2>&1
 expect_grep out.txt '^rank +similarity +id +title +genre +bpm +key +mood'
 
 # a dry run: the next command is the real run, with the same options

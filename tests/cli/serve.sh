@@ -192,7 +192,7 @@ expect_grep err.txt "option --port: '70000'"
 expect_exit 2 sv serve --host not-an-ip --library lib.db
 expect_grep err.txt "option --host: 'not-an-ip' is not an IPv4 address"
 expect_exit 3 sv serve --store nowhere.db
-expect_grep err.txt "cannot open store nowhere.db.*samplevec embed"
+expect_grep err.txt "no store at nowhere.db: run 'samplevec embed --all --store nowhere.db' first"
 expect_exit 2 sv serve --library lib.db --audio-root nowhere
 expect_grep err.txt "option --audio-root: 'nowhere' is not a directory"
 expect_exit 2 sv serve --library lib.db --request-timeout 0
