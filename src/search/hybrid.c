@@ -126,6 +126,14 @@ int hybrid_rank(const veccache *vc, const float *query, const query_keyword_hits
 
     /* Every filtered match is a candidate: matching samples go first. */
     int matches_first = mode == HYBRID_MODE_HYBRID && kw && kw->complete && i == kw->n && kept <= depth;
+    /* The query's words are rare in the whole library (no more than the depth of samples hold
+     * them, filter or not): the matches are ordered by the keyword ranking alone. Among samples
+     * sharing a rare word the cosine mostly measures how small a part of the text the word is,
+     * i.e. how short the text is (a sample without a vibe analysis: ~94 characters against
+     * ~1,700), while BM25F normalises each field's length on its own (bench/relevance.sh: the
+     * unanalysed share of title-word top 10s, docs/search.md). Common words that only a narrow
+     * filter made few keep the fused order: there the vector ranking adds evidence. */
+    int rare_words = matches_first && kw->n <= depth;
 
     /* The vector ranking (hybrid only, and only when the query vector says something). */
     double min_sim = 0, max_sim = 0;
@@ -156,6 +164,9 @@ int hybrid_rank(const veccache *vc, const float *query, const query_keyword_hits
         c->tier = matches_first && c->krank > 0;
         if (mode == HYBRID_MODE_KEYWORD) {
             c->score = c->bm25;
+        } else if (c->tier && rare_words) {
+            c->score = fusion == HYBRID_FUSION_RRF ? 1.0 / (HYBRID_RRF_K + (double)c->krank)
+                                                   : (1 - HYBRID_CONVEX_ALPHA) * (best_bm25 > 0 ? c->bm25 / best_bm25 : 0);
         } else if (fusion == HYBRID_FUSION_RRF) {
             c->score = (c->vrank ? 1.0 / (HYBRID_RRF_K + (double)c->vrank) : 0.0) +
                        (c->krank ? 1.0 / (HYBRID_RRF_K + (double)c->krank) : 0.0);

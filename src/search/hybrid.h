@@ -15,7 +15,11 @@
  *            depth of samples that pass the filter (kw->complete and the whole list fits), the
  *            matching samples rank first, in fused order, and the rest follow by vector: a
  *            rare word (a title word, 東京) finds every sample holding it before any without
- *            it. A zero query vector (no word the model knows, e.g. an emoji for the lexical
+ *            it. When no more than the depth of samples in the whole library hold the query's
+ *            words (kw->complete and kw->n ≤ depth, filter or not), those matches are ordered
+ *            by the keyword ranking alone (rrf: 1 / (HYBRID_RRF_K + keyword rank); convex:
+ *            (1 - α) · bm25'), plus boosts: among samples sharing a rare word the cosine mostly
+ *            says how short the text is. A zero query vector (no word the model knows, e.g. an emoji for the lexical
  *            model) contributes no vector ranking.
  * Boosts (hybrid only): each candidate whose genre equals a boosted genre, or whose primary or
  * secondary mood equals a boosted mood (ASCII case-insensitive), gains HYBRID_BOOST per match in
