@@ -72,9 +72,17 @@ static int boost_count(const veccache *vc, const veccache_row *r, const hybrid_b
     return n;
 }
 
+int hybrid_vector_ranking(const veccache *vc, const float *query, const query_filter *f, size_t k,
+                          query_results *out, char err[SV_ERR_LEN])
+{
+    if (search_query_inv_norm(query, vc->dims) == 0.0)
+        return 0;
+    return search_top_k(vc, query, f, k > HYBRID_DEPTH ? k : HYBRID_DEPTH, 0, out, err);
+}
+
 int hybrid_rank(const veccache *vc, const float *query, const query_keyword_hits *kw, const query_filter *f,
-                const hybrid_boost *boost, size_t k, hybrid_mode mode, hybrid_fusion fusion, query_results *out,
-                char err[SV_ERR_LEN])
+                const hybrid_boost *boost, size_t k, hybrid_mode mode, hybrid_fusion fusion,
+                const query_results *vector, query_results *out, char err[SV_ERR_LEN])
 {
     if (mode == HYBRID_MODE_VECTOR)
         return search_top_k(vc, query, f, k, 0, out, err);
@@ -118,14 +126,23 @@ int hybrid_rank(const veccache *vc, const float *query, const query_keyword_hits
 
     /* Every filtered match is a candidate: matching samples go first. */
     int matches_first = mode == HYBRID_MODE_HYBRID && kw && kw->complete && i == kw->n && kept <= depth;
+    /* The query's words are rare in the whole library (no more than the depth of samples hold
+     * them, filter or not): the matches are ordered by the keyword ranking alone. Among samples
+     * sharing a rare word the cosine mostly measures how small a part of the text the word is,
+     * i.e. how short the text is (a sample without a vibe analysis: ~94 characters against
+     * ~1,700), while BM25F normalises each field's length on its own (bench/relevance.sh: the
+     * unanalysed share of title-word top 10s, docs/search.md). Common words that only a narrow
+     * filter made few keep the fused order: there the vector ranking adds evidence. */
+    int rare_words = matches_first && kw->n <= depth;
 
     /* The vector ranking (hybrid only, and only when the query vector says something). */
     double min_sim = 0, max_sim = 0;
     if (mode == HYBRID_MODE_HYBRID && qinv != 0.0) {
-        if ((rc = search_top_k(vc, query, f, depth, 0, &vres, err)))
+        if (!vector && (rc = hybrid_vector_ranking(vc, query, f, k, &vres, err)))
             goto cleanup;
-        for (size_t j = 0; j < vres.n; j++) {
-            int64_t row = veccache_find(vc, vres.hits[j].sample_id);
+        const query_results *v = vector ? vector : &vres;
+        for (size_t j = 0; j < v->n; j++) {
+            int64_t row = veccache_find(vc, v->hits[j].sample_id);
             if (row < 0)
                 continue;
             candidate *c = cand_get(&cs, vc, (size_t)row);
@@ -133,12 +150,12 @@ int hybrid_rank(const veccache *vc, const float *query, const query_keyword_hits
                 rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
                 goto cleanup;
             }
-            c->sim = vres.hits[j].similarity;
+            c->sim = v->hits[j].similarity;
             c->vrank = j + 1;
         }
-        if (vres.n) {
-            max_sim = vres.hits[0].similarity;
-            min_sim = vres.hits[vres.n - 1].similarity;
+        if (v->n) {
+            max_sim = v->hits[0].similarity;
+            min_sim = v->hits[v->n - 1].similarity;
         }
     }
 
@@ -147,6 +164,9 @@ int hybrid_rank(const veccache *vc, const float *query, const query_keyword_hits
         c->tier = matches_first && c->krank > 0;
         if (mode == HYBRID_MODE_KEYWORD) {
             c->score = c->bm25;
+        } else if (c->tier && rare_words) {
+            c->score = fusion == HYBRID_FUSION_RRF ? 1.0 / (HYBRID_RRF_K + (double)c->krank)
+                                                   : (1 - HYBRID_CONVEX_ALPHA) * (best_bm25 > 0 ? c->bm25 / best_bm25 : 0);
         } else if (fusion == HYBRID_FUSION_RRF) {
             c->score = (c->vrank ? 1.0 / (HYBRID_RRF_K + (double)c->vrank) : 0.0) +
                        (c->krank ? 1.0 / (HYBRID_RRF_K + (double)c->krank) : 0.0);
