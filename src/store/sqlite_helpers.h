@@ -1,4 +1,4 @@
-/* sqlite_helpers: the two schema and side-table reads both SQLite stores (samplevec's own file
+/* sqlite_helpers: the schema and side-table reads and writes both SQLite stores (samplevec's own file
  * and the app's database) make on a connection. */
 #ifndef SAMPLEVEC_SQLITE_HELPERS_H
 #define SAMPLEVEC_SQLITE_HELPERS_H
@@ -11,5 +11,9 @@ int sqlite_table_exists(sqlite3 *db, const char *name);
 
 /* samplevec_meta's value for key into out (cap bytes); "" when absent or unreadable. */
 void sqlite_meta_text(sqlite3 *db, const char *key, char *out, size_t cap);
+
+/* samplevec_meta's key = value (the table exists): SQLITE_OK, or SQLite's error code (its
+ * message in sqlite3_errmsg(db)). */
+int sqlite_meta_set(sqlite3 *db, const char *key, const char *value);
 
 #endif

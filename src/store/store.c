@@ -307,3 +307,82 @@ int store_writer_busy(const char *location, const char *text, char err[SV_ERR_LE
                    "it), then run again. A run that died is noticed and its lease taken over",
                    location, w.pid, w.host, w.since);
 }
+
+int store_lease_take(const store_meta_io *io, const char *location, char err[SV_ERR_LEN])
+{
+    char held[STORE_WRITER_LEN], mine[STORE_WRITER_LEN];
+    int rc = io->read(io->ctx, STORE_WRITER_KEY, held, sizeof held, err);
+    if (rc)
+        return rc;
+    if (!store_writer_is_free(held[0] ? held : NULL))
+        return store_writer_busy(location, held, err);
+    store_writer w;
+    store_writer_self(&w);
+    store_writer_format(&w, mine);
+    return io->write(io->ctx, STORE_WRITER_KEY, mine, err);
+}
+
+int store_lease_check_renew(const store_meta_io *io, const char *location, const char *model, int dims,
+                            char err[SV_ERR_LEN])
+{
+    char held[STORE_WRITER_LEN], claimed[PROVIDER_MODEL_LEN], claimed_dims[32];
+    int rc;
+    if ((rc = io->read(io->ctx, STORE_WRITER_KEY, held, sizeof held, err)) ||
+        (rc = io->read(io->ctx, "model", claimed, sizeof claimed, err)) ||
+        (rc = io->read(io->ctx, "dims", claimed_dims, sizeof claimed_dims, err)))
+        return rc;
+    if (strcmp(claimed, model) != 0 || atoi(claimed_dims) != dims)
+        return sv_fail(err, SV_EXIT_DATA,
+                       "store %s was claimed for model '%s' (%s dims) by another run while this "
+                       "one writes '%s' (%d dims): nothing of this batch was stored; one run "
+                       "writes a store at a time",
+                       location, claimed, claimed_dims[0] ? claimed_dims : "?", model, dims);
+    if (!store_writer_is_mine(held)) {
+        if (!held[0])
+            return sv_fail(err, SV_EXIT_DATA,
+                           "store %s: this run's writer lease was removed by another program: "
+                           "nothing of this batch was stored; run again with --resume",
+                           location);
+        return store_writer_busy(location, held, err);
+    }
+    store_writer w;
+    store_writer_self(&w);
+    char mine[STORE_WRITER_LEN];
+    store_writer_format(&w, mine);
+    return io->write(io->ctx, STORE_WRITER_KEY, mine, err);
+}
+
+int store_claim_write(const store_meta_io *io, const char *provider, const char *model, int dims,
+                      const provider_prompts *prompts, char err[SV_ERR_LEN])
+{
+    char dims_text[32];
+    snprintf(dims_text, sizeof dims_text, "%d", dims);
+    int rc;
+    if ((rc = io->write(io->ctx, "provider", provider, err)) || (rc = io->write(io->ctx, "model", model, err)) ||
+        (rc = io->write(io->ctx, "dims", dims_text, err)) ||
+        (rc = io->write(io->ctx, STORE_QUERY_PREFIX_KEY, prompts ? prompts->query : "", err)) ||
+        (rc = io->write(io->ctx, STORE_DOCUMENT_PREFIX_KEY, prompts ? prompts->document : "", err)))
+        return rc;
+    return 0;
+}
+
+int store_drop_in_slices(store *base, int64_t total, store_delete_slice_fn delete_slice, void *ctx,
+                         char err[SV_ERR_LEN])
+{
+    int64_t done = 0;
+    if (base->reset_progress)
+        base->reset_progress(base->reset_progress_ctx, 0, total);
+    for (;;) {
+        if (base->cancel && *base->cancel)
+            return sv_fail(err, SV_EXIT_INTERRUPTED, "interrupted during --reset: nothing was dropped");
+        int64_t deleted = 0;
+        int rc = delete_slice(ctx, &deleted, err);
+        if (rc)
+            return rc;
+        if (deleted == 0)
+            return 0;
+        done += deleted;
+        if (base->reset_progress)
+            base->reset_progress(base->reset_progress_ctx, done < total ? done : total, total);
+    }
+}

@@ -124,6 +124,38 @@ int store_writer_is_mine(const char *text);
  * T) ..." for the lease in text. */
 int store_writer_busy(const char *location, const char *text, char err[SV_ERR_LEN]);
 
+/* samplevec_meta as one store reads and writes it inside a transaction the store holds open
+ * (SQLite, PostgreSQL): what the lease and the claim mean is decided once, by the functions
+ * below, for every store; the store only moves the rows. */
+typedef struct store_meta_io {
+    void *ctx;
+    /* key's value into out (cap bytes), "" when absent: 0, or an exit code with err. */
+    int (*read)(void *ctx, const char *key, char *out, size_t cap, char err[SV_ERR_LEN]);
+    /* key = value: 0, or an exit code with err. */
+    int (*write)(void *ctx, const char *key, const char *value, char err[SV_ERR_LEN]);
+} store_meta_io;
+
+/* Takes the writer lease of the store at location: 0, or SV_EXIT_DATA (store_writer_busy)
+ * when another live run holds it, or io's error. */
+int store_lease_take(const store_meta_io *io, const char *location, char err[SV_ERR_LEN]);
+/* Inside a write's transaction: the lease is still this run's and the claim still names the
+ * model and dims this run's prepare wrote, so two runs can never leave two kinds of vectors in
+ * one store; the lease's expiry moves on. 0, or SV_EXIT_DATA naming what changed. */
+int store_lease_check_renew(const store_meta_io *io, const char *location, const char *model, int dims,
+                            char err[SV_ERR_LEN]);
+/* Writes the claim: provider, model, dims and the prompts' prefixes (NULL = none). */
+int store_claim_write(const store_meta_io *io, const char *provider, const char *model, int dims,
+                      const provider_prompts *prompts, char err[SV_ERR_LEN]);
+
+/* --reset's emptying, inside the caller's transaction: delete_slice (deleting at most
+ * STORE_RESET_SLICE rows and saying how many it deleted) until nothing is left, reporting
+ * through base's reset_progress and giving up with SV_EXIT_INTERRUPTED once base's *cancel is
+ * set (the caller rolls back: nothing dropped). total: the rows there were. */
+#define STORE_RESET_SLICE 2000
+typedef int (*store_delete_slice_fn)(void *ctx, int64_t *deleted, char err[SV_ERR_LEN]);
+int store_drop_in_slices(store *base, int64_t total, store_delete_slice_fn delete_slice, void *ctx,
+                         char err[SV_ERR_LEN]);
+
 #define STORE_FINGERPRINT_LEN 128
 #define STORE_BACKUP_PATH_LEN 1100
 

@@ -325,88 +325,67 @@ static int meta_lock(pg_store *s, char err[SV_ERR_LEN])
     return exec_ok(s, "LOCK TABLE samplevec_meta IN SHARE ROW EXCLUSIVE MODE", "lock samplevec_meta", err);
 }
 
+static int meta_io_read(void *ctx, const char *key, char *out, size_t cap, char err[SV_ERR_LEN])
+{
+    return meta_read(ctx, key, out, cap, err);
+}
+
+static int meta_io_write(void *ctx, const char *key, const char *value, char err[SV_ERR_LEN])
+{
+    return meta_write(ctx, key, value, err);
+}
+
+/* samplevec_meta for store.h's lease and claim functions. */
+static store_meta_io meta_io(pg_store *s)
+{
+    return (store_meta_io){.ctx = s, .read = meta_io_read, .write = meta_io_write};
+}
+
 /* Takes the writer lease inside the caller's transaction (store.h's safety contract). */
 static int lease_take(pg_store *s, char err[SV_ERR_LEN])
 {
-    char held[STORE_WRITER_LEN], mine[STORE_WRITER_LEN];
+    store_meta_io io = meta_io(s);
     int rc;
     if ((rc = exec_ok(s, APP_META_DDL, "create samplevec_meta", err)) || (rc = meta_lock(s, err)) ||
-        (rc = meta_read(s, STORE_WRITER_KEY, held, sizeof held, err)))
-        return rc;
-    if (!store_writer_is_free(held[0] ? held : NULL))
-        return store_writer_busy(s->base.location, held, err);
-    store_writer w;
-    store_writer_self(&w);
-    store_writer_format(&w, mine);
-    if ((rc = meta_write(s, STORE_WRITER_KEY, mine, err)))
+        (rc = store_lease_take(&io, s->base.location, err)))
         return rc;
     s->leased = 1;
     return 0;
 }
 
-/* Inside a write's transaction: the lease is still this run's and the claim is the one
- * prepare made; the lease's expiry moves on. 0, or SV_EXIT_DATA naming what changed. */
+/* Inside a write's transaction: samplevec_meta locked, then store_lease_check_renew against
+ * this run's claim. */
 static int lease_check_renew(pg_store *s, char err[SV_ERR_LEN])
 {
-    char held[STORE_WRITER_LEN], model[PROVIDER_MODEL_LEN], dims[32];
-    int rc;
-    if ((rc = meta_lock(s, err)) || (rc = meta_read(s, STORE_WRITER_KEY, held, sizeof held, err)) ||
-        (rc = meta_read(s, "model", model, sizeof model, err)) || (rc = meta_read(s, "dims", dims, sizeof dims, err)))
-        return rc;
-    if (strcmp(model, s->claim.model) != 0 || atoi(dims) != s->claim.dims)
-        return sv_fail(err, SV_EXIT_DATA,
-                       "PostgreSQL %s was claimed for model '%s' (%s dims) by another run while this "
-                       "one writes '%s' (%d dims): nothing of this batch was written; one run writes "
-                       "a store at a time",
-                       s->c->where, model, dims[0] ? dims : "?", s->claim.model, s->claim.dims);
-    if (!store_writer_is_mine(held)) {
-        if (!held[0])
-            return sv_fail(err, SV_EXIT_DATA,
-                           "store %s: this run's writer lease was removed by another program: "
-                           "nothing of this batch was stored; run again with --resume",
-                           s->base.location);
-        return store_writer_busy(s->base.location, held, err);
-    }
-    store_writer w;
-    store_writer_self(&w);
-    char mine[STORE_WRITER_LEN];
-    store_writer_format(&w, mine);
-    return meta_write(s, STORE_WRITER_KEY, mine, err);
+    store_meta_io io = meta_io(s);
+    int rc = meta_lock(s, err);
+    return rc ? rc : store_lease_check_renew(&io, s->base.location, s->claim.model, s->claim.dims, err);
 }
 
-#define RESET_SLICE 2000 /* rows deleted between progress reports and Ctrl-C checks */
-
-/* --reset inside the caller's transaction: every row deleted, RESET_SLICE at a time, with
- * progress; SV_EXIT_INTERRUPTED once *cancel is set (the caller rolls back). */
-static int drop_rows(pg_store *s, int64_t total, char err[SV_ERR_LEN])
+static int delete_slice(void *ctx, int64_t *deleted, char err[SV_ERR_LEN])
 {
-    store *base = &s->base;
-    int has_table, rc;
-    if (total <= 0 || (rc = relation_exists(s, "sample_embeddings", &has_table, err)) || !has_table)
-        return total <= 0 ? 0 : rc;
-    int64_t done = 0;
-    if (base->reset_progress)
-        base->reset_progress(base->reset_progress_ctx, 0, total);
+    pg_store *s = ctx;
     char sql[256];
     snprintf(sql, sizeof sql,
              "DELETE FROM sample_embeddings WHERE id IN (SELECT id FROM sample_embeddings ORDER BY id "
              "LIMIT %d)",
-             RESET_SLICE);
-    for (;;) {
-        if (base->cancel && *base->cancel)
-            return sv_fail(err, SV_EXIT_INTERRUPTED, "interrupted during --reset: nothing was dropped");
-        PGresult *res = run(s, sql, 0, NULL, 0, "empty sample_embeddings (--reset)", err);
-        if (!res)
-            return SV_EXIT_DATA;
-        int64_t changed = strtoll(PQcmdTuples(res), NULL, 10);
-        PQclear(res);
-        if (changed == 0)
-            break;
-        done += changed;
-        if (base->reset_progress)
-            base->reset_progress(base->reset_progress_ctx, done < total ? done : total, total);
-    }
+             STORE_RESET_SLICE);
+    PGresult *res = run(s, sql, 0, NULL, 0, "empty sample_embeddings (--reset)", err);
+    if (!res)
+        return SV_EXIT_DATA;
+    *deleted = strtoll(PQcmdTuples(res), NULL, 10);
+    PQclear(res);
     return 0;
+}
+
+/* --reset inside the caller's transaction: every row deleted, a slice at a time
+ * (store_drop_in_slices: progress, Ctrl-C). */
+static int drop_rows(pg_store *s, int64_t total, char err[SV_ERR_LEN])
+{
+    int has_table, rc;
+    if (total <= 0 || (rc = relation_exists(s, "sample_embeddings", &has_table, err)) || !has_table)
+        return total <= 0 ? 0 : rc;
+    return store_drop_in_slices(&s->base, total, delete_slice, s, err);
 }
 
 /* Whether this run may write the claim read now: 0, or SV_EXIT_USAGE naming both. */
@@ -442,22 +421,18 @@ static int pg_prepare(store *base, const char *provider, const char *model, int 
             return rc;
         s->writable = 1;
     }
-    char dims_text[32];
-    snprintf(dims_text, sizeof dims_text, "%d", dims);
     if ((rc = exec_ok(s, "BEGIN", "start a transaction", err)))
         return rc;
     int has_table = 0;
     int64_t rows = s->claim.rows;
+    store_meta_io io = meta_io(s);
     /* One transaction: the lease, the claim check (again, now that no other writer can move
      * it), --reset's delete and the claim. */
     if ((rc = lease_take(s, err)) || (rc = claim_allows(s, provider, model, dims, prompts, reset, err)) ||
         (reset && (rc = drop_rows(s, rows, err))) ||
         (rc = relation_exists(s, "sample_embeddings", &has_table, err)) ||
         (!has_table && (rc = exec_ok(s, APP_PG_DDL, "create sample_embeddings with the app's DDL", err))) ||
-        (rc = meta_write(s, "provider", provider, err)) || (rc = meta_write(s, "model", model, err)) ||
-        (rc = meta_write(s, "dims", dims_text, err)) ||
-        (rc = meta_write(s, STORE_QUERY_PREFIX_KEY, prompts ? prompts->query : "", err)) ||
-        (rc = meta_write(s, STORE_DOCUMENT_PREFIX_KEY, prompts ? prompts->document : "", err)) ||
+        (rc = store_claim_write(&io, provider, model, dims, prompts, err)) ||
         (rc = exec_ok(s, "COMMIT", "commit the claim", err))) {
         PQclear(PQexec(s->c->conn, "ROLLBACK"));
         s->leased = 0; /* the lease row went with the transaction */

@@ -207,70 +207,56 @@ static int prepare_upsert(app_store *s, char err[SV_ERR_LEN])
     return 0;
 }
 
-static int meta_write(app_store *s, const char *key, const char *value, char err[SV_ERR_LEN])
+static int meta_io_read(void *ctx, const char *key, char *out, size_t cap, char err[SV_ERR_LEN])
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->wr, "INSERT OR REPLACE INTO samplevec_meta(key, value) VALUES(?, ?)",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_fail(s, s->wr, err, "write samplevec_meta");
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(s, s->wr, err, "write samplevec_meta");
-    sqlite3_finalize(st);
-    return rc;
+    (void)err; /* an unreadable row reads as absent */
+    sqlite_meta_text(((app_store *)ctx)->wr, key, out, cap);
+    return 0;
+}
+
+static int meta_io_write(void *ctx, const char *key, const char *value, char err[SV_ERR_LEN])
+{
+    app_store *s = ctx;
+    return sqlite_meta_set(s->wr, key, value) == SQLITE_OK ? 0 : db_fail(s, s->wr, err, "write samplevec_meta");
+}
+
+/* samplevec_meta on the write connection, for store.h's lease and claim functions. */
+static store_meta_io meta_io(app_store *s)
+{
+    return (store_meta_io){.ctx = s, .read = meta_io_read, .write = meta_io_write};
 }
 
 /* Takes the writer lease inside the caller's transaction on wr (store.h's safety contract). */
 static int lease_take(app_store *s, char err[SV_ERR_LEN])
 {
-    char held[STORE_WRITER_LEN], mine[STORE_WRITER_LEN];
     int rc = exec_wr(s, APP_META_DDL, "create samplevec_meta", err);
-    if (rc)
-        return rc;
-    sqlite_meta_text(s->wr, STORE_WRITER_KEY, held, sizeof held);
-    if (!store_writer_is_free(held[0] ? held : NULL))
-        return store_writer_busy(s->base.location, held, err);
-    store_writer w;
-    store_writer_self(&w);
-    store_writer_format(&w, mine);
-    if ((rc = meta_write(s, STORE_WRITER_KEY, mine, err)))
+    store_meta_io io = meta_io(s);
+    if (rc || (rc = store_lease_take(&io, s->base.location, err)))
         return rc;
     s->leased = 1;
     return 0;
 }
 
-#define RESET_SLICE 2000 /* rows deleted between progress reports and Ctrl-C checks */
-
-/* --reset inside the caller's transaction: every row of sample_embeddings deleted, RESET_SLICE
- * at a time, reporting through reset_progress; SV_EXIT_INTERRUPTED once *cancel is set (the
- * caller rolls back: nothing dropped). The table itself stays: it is the app's. */
-static int drop_rows(app_store *s, int64_t total, char err[SV_ERR_LEN])
+static int delete_slice(void *ctx, int64_t *deleted, char err[SV_ERR_LEN])
 {
-    store *base = &s->base;
-    if (total <= 0 || !sqlite_table_exists(s->wr, "sample_embeddings"))
-        return 0;
-    int64_t done = 0;
-    if (base->reset_progress)
-        base->reset_progress(base->reset_progress_ctx, 0, total);
+    app_store *s = ctx;
     char sql[256];
     snprintf(sql, sizeof sql,
              "DELETE FROM sample_embeddings WHERE id IN (SELECT id FROM sample_embeddings "
              "ORDER BY id LIMIT %d)",
-             RESET_SLICE);
-    for (;;) {
-        if (base->cancel && *base->cancel)
-            return sv_fail(err, SV_EXIT_INTERRUPTED, "interrupted during --reset: nothing was dropped");
-        int rc = exec_wr(s, sql, "empty sample_embeddings (--reset)", err);
-        if (rc)
-            return rc;
-        int changed = sqlite3_changes(s->wr);
-        if (changed == 0)
-            break;
-        done += changed;
-        if (base->reset_progress)
-            base->reset_progress(base->reset_progress_ctx, done < total ? done : total, total);
-    }
-    return 0;
+             STORE_RESET_SLICE);
+    int rc = exec_wr(s, sql, "empty sample_embeddings (--reset)", err);
+    *deleted = rc ? 0 : sqlite3_changes(s->wr);
+    return rc;
+}
+
+/* --reset inside the caller's transaction: every row of sample_embeddings deleted, a slice at
+ * a time (store_drop_in_slices: progress, Ctrl-C). The table itself stays: it is the app's. */
+static int drop_rows(app_store *s, int64_t total, char err[SV_ERR_LEN])
+{
+    if (total <= 0 || !sqlite_table_exists(s->wr, "sample_embeddings"))
+        return 0;
+    return store_drop_in_slices(&s->base, total, delete_slice, s, err);
 }
 
 /* The claim, the prefixes and the layout decide whether this run may write: checked once on
@@ -321,17 +307,13 @@ static int app_prepare(store *base, const char *provider, const char *model, int
      * second run can never slip in between them. */
     if ((rc = exec_wr(s, "BEGIN IMMEDIATE", "start a transaction", err)))
         return rc;
-    char dims_text[32];
-    snprintf(dims_text, sizeof dims_text, "%d", dims);
     int64_t rows = s->claim.rows;
+    store_meta_io io = meta_io(s);
     if ((rc = lease_take(s, err)) || (rc = claim_allows(s, provider, model, dims, prompts, reset, err)) ||
         (reset && (rc = drop_rows(s, rows, err))) ||
         (!sqlite_table_exists(s->wr, "sample_embeddings") &&
          (rc = exec_wr(s, APP_SQLITE_DDL, "create sample_embeddings with the app's DDL", err))) ||
-        (rc = meta_write(s, "provider", provider, err)) || (rc = meta_write(s, "model", model, err)) ||
-        (rc = meta_write(s, "dims", dims_text, err)) ||
-        (rc = meta_write(s, STORE_QUERY_PREFIX_KEY, prompts ? prompts->query : "", err)) ||
-        (rc = meta_write(s, STORE_DOCUMENT_PREFIX_KEY, prompts ? prompts->document : "", err)) ||
+        (rc = store_claim_write(&io, provider, model, dims, prompts, err)) ||
         (rc = exec_wr(s, "COMMIT", "commit the claim", err))) {
         sqlite3_exec(s->wr, "ROLLBACK", NULL, NULL, NULL);
         s->leased = 0; /* the lease row went with the transaction */
@@ -383,34 +365,11 @@ static int app_lookup(store *base, const int64_t *ids, size_t n, store_lookup *o
     return 0;
 }
 
-/* Inside a write's transaction: the lease is still this run's and the claim still says what
- * prepare made it say, so two runs of different models can never leave both kinds of vectors
- * in the table; the lease's expiry moves on. 0, or SV_EXIT_DATA naming what changed. */
+/* Inside a write's transaction: store_lease_check_renew against this run's claim. */
 static int lease_check_renew(app_store *s, char err[SV_ERR_LEN])
 {
-    char held[STORE_WRITER_LEN], model[PROVIDER_MODEL_LEN], dims[32];
-    sqlite_meta_text(s->wr, STORE_WRITER_KEY, held, sizeof held);
-    sqlite_meta_text(s->wr, "model", model, sizeof model);
-    sqlite_meta_text(s->wr, "dims", dims, sizeof dims);
-    if (strcmp(model, s->claim.model) != 0 || atoi(dims) != s->claim.dims)
-        return sv_fail(err, SV_EXIT_DATA,
-                       "the sample manager's database %s was claimed for model '%s' (%s dims) by "
-                       "another run while this one writes '%s' (%d dims): nothing of this batch was "
-                       "written; one run writes a store at a time",
-                       s->base.location, model, dims[0] ? dims : "?", s->claim.model, s->claim.dims);
-    if (!store_writer_is_mine(held)) {
-        if (!held[0])
-            return sv_fail(err, SV_EXIT_DATA,
-                           "store %s: this run's writer lease was removed by another program: "
-                           "nothing of this batch was stored; run again with --resume",
-                           s->base.location);
-        return store_writer_busy(s->base.location, held, err);
-    }
-    store_writer w;
-    store_writer_self(&w);
-    char mine[STORE_WRITER_LEN];
-    store_writer_format(&w, mine);
-    return meta_write(s, STORE_WRITER_KEY, mine, err);
+    store_meta_io io = meta_io(s);
+    return store_lease_check_renew(&io, s->base.location, s->claim.model, s->claim.dims, err);
 }
 
 static int app_upsert(store *base, const store_row *rows, size_t n, char err[SV_ERR_LEN])

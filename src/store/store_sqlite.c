@@ -183,15 +183,25 @@ static int sqlite_meta(store *base, store_meta *out, char err[SV_ERR_LEN])
 
 static int meta_write(sqlite_store *s, const char *key, const char *value, char err[SV_ERR_LEN])
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO samplevec_meta(key, value) VALUES(?, ?)",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_fail(s, err, "cannot write samplevec_meta");
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(s, err, "cannot write samplevec_meta");
-    sqlite3_finalize(st);
-    return rc;
+    return sqlite_meta_set(s->db, key, value) == SQLITE_OK ? 0 : db_fail(s, err, "cannot write samplevec_meta");
+}
+
+static int meta_io_read(void *ctx, const char *key, char *out, size_t cap, char err[SV_ERR_LEN])
+{
+    (void)err; /* an unreadable row reads as absent, as everywhere in this store */
+    meta_read_text(ctx, key, out, cap);
+    return 0;
+}
+
+static int meta_io_write(void *ctx, const char *key, const char *value, char err[SV_ERR_LEN])
+{
+    return meta_write(ctx, key, value, err);
+}
+
+/* samplevec_meta for store.h's lease and claim functions. */
+static store_meta_io meta_io(sqlite_store *s)
+{
+    return (store_meta_io){.ctx = s, .read = meta_io_read, .write = meta_io_write};
 }
 
 static int prepare_statements(sqlite_store *s, char err[SV_ERR_LEN])
@@ -223,58 +233,36 @@ static int prepare_statements(sqlite_store *s, char err[SV_ERR_LEN])
 /* Takes the writer lease inside the caller's transaction (store.h's safety contract). */
 static int lease_take(sqlite_store *s, char err[SV_ERR_LEN])
 {
-    char held[STORE_WRITER_LEN], mine[STORE_WRITER_LEN];
     int rc = exec_sql(s, "CREATE TABLE IF NOT EXISTS samplevec_meta (key TEXT PRIMARY KEY, value TEXT)", err);
-    if (rc)
-        return rc;
-    meta_read_text(s, STORE_WRITER_KEY, held, sizeof held);
-    if (!store_writer_is_free(held[0] ? held : NULL))
-        return store_writer_busy(s->base.location, held, err);
-    store_writer w;
-    store_writer_self(&w);
-    store_writer_format(&w, mine);
-    if ((rc = meta_write(s, STORE_WRITER_KEY, mine, err)))
+    store_meta_io io = meta_io(s);
+    if (rc || (rc = store_lease_take(&io, s->base.location, err)))
         return rc;
     s->leased = 1;
     return 0;
 }
 
-#define RESET_SLICE 2000 /* rows deleted between progress reports and Ctrl-C checks */
-
-/* Deletes every row of sample_embeddings inside the caller's transaction, RESET_SLICE at a
- * time, reporting through reset_progress. SV_EXIT_INTERRUPTED once *cancel is set (the caller
- * rolls back). The delete trigger goes first (one generation bump per row would double the
- * work); the schema step re-creates it. */
-static int drop_rows(sqlite_store *s, int64_t total, char err[SV_ERR_LEN])
+static int delete_slice(void *ctx, int64_t *deleted, char err[SV_ERR_LEN])
 {
-    store *base = &s->base;
-    if (total <= 0 || !table_exists(s, "sample_embeddings"))
-        return 0;
-    int rc = exec_sql(s, "DROP TRIGGER IF EXISTS samplevec_gen_delete", err);
-    if (rc)
-        return rc;
-    int64_t done = 0;
-    if (base->reset_progress)
-        base->reset_progress(base->reset_progress_ctx, 0, total);
+    sqlite_store *s = ctx;
     char sql[256];
     snprintf(sql, sizeof sql,
              "DELETE FROM sample_embeddings WHERE sample_id IN (SELECT sample_id FROM "
              "sample_embeddings ORDER BY sample_id LIMIT %d)",
-             RESET_SLICE);
-    for (;;) {
-        if (base->cancel && *base->cancel)
-            return sv_fail(err, SV_EXIT_INTERRUPTED,
-                           "interrupted during --reset: nothing was dropped");
-        if ((rc = exec_sql(s, sql, err)))
-            return rc;
-        int changed = sqlite3_changes(s->db);
-        if (changed == 0)
-            break;
-        done += changed;
-        if (base->reset_progress)
-            base->reset_progress(base->reset_progress_ctx, done < total ? done : total, total);
-    }
-    return 0;
+             STORE_RESET_SLICE);
+    int rc = exec_sql(s, sql, err);
+    *deleted = rc ? 0 : sqlite3_changes(s->db);
+    return rc;
+}
+
+/* Deletes every row of sample_embeddings inside the caller's transaction, a slice at a time
+ * (store_drop_in_slices: progress, Ctrl-C). The delete trigger goes first (one generation bump
+ * per row would double the work); the schema step re-creates it. */
+static int drop_rows(sqlite_store *s, int64_t total, char err[SV_ERR_LEN])
+{
+    if (total <= 0 || !table_exists(s, "sample_embeddings"))
+        return 0;
+    int rc = exec_sql(s, "DROP TRIGGER IF EXISTS samplevec_gen_delete", err);
+    return rc ? rc : store_drop_in_slices(&s->base, total, delete_slice, s, err);
 }
 
 static int sqlite_prepare(store *base, const char *provider, const char *model, int dims,
@@ -331,11 +319,8 @@ static int sqlite_prepare(store *base, const char *provider, const char *model, 
     /* DROP TABLE fires no delete trigger: count the reset itself as a change. */
     if (reset && (rc = exec_sql(s, GENERATION_BUMP, err)))
         goto rollback;
-    snprintf(sql, sizeof sql, "%d", dims);
-    if ((rc = meta_write(s, "provider", provider, err)) || (rc = meta_write(s, "model", model, err)) ||
-        (rc = meta_write(s, "dims", sql, err)) ||
-        (rc = meta_write(s, STORE_QUERY_PREFIX_KEY, prompts ? prompts->query : "", err)) ||
-        (rc = meta_write(s, STORE_DOCUMENT_PREFIX_KEY, prompts ? prompts->document : "", err)))
+    store_meta_io io = meta_io(s);
+    if ((rc = store_claim_write(&io, provider, model, dims, prompts, err)))
         goto rollback;
     /* A store made before the keyword index, or written since by another program, gets its
      * index here: the run that follows keeps it current. */
@@ -362,29 +347,8 @@ rollback:
  * prepare made; the lease's expiry moves on. 0, or SV_EXIT_DATA naming what changed. */
 static int lease_check_renew(sqlite_store *s, char err[SV_ERR_LEN])
 {
-    char held[STORE_WRITER_LEN], model[PROVIDER_MODEL_LEN], dims[32];
-    meta_read_text(s, STORE_WRITER_KEY, held, sizeof held);
-    meta_read_text(s, "model", model, sizeof model);
-    meta_read_text(s, "dims", dims, sizeof dims);
-    if (strcmp(model, s->model) != 0 || atoi(dims) != s->base.dims)
-        return sv_fail(err, SV_EXIT_DATA,
-                       "store %s was claimed for model '%s' (%s dims) by another run while this "
-                       "one writes '%s' (%d dims): nothing of this batch was stored; one run "
-                       "writes a store at a time",
-                       s->base.location, model, dims[0] ? dims : "?", s->model, s->base.dims);
-    if (!store_writer_is_mine(held)) {
-        if (!held[0])
-            return sv_fail(err, SV_EXIT_DATA,
-                           "store %s: this run's writer lease was removed by another program: "
-                           "nothing of this batch was stored; run again with --resume",
-                           s->base.location);
-        return store_writer_busy(s->base.location, held, err);
-    }
-    store_writer w;
-    store_writer_self(&w);
-    char mine[STORE_WRITER_LEN];
-    store_writer_format(&w, mine);
-    return meta_write(s, STORE_WRITER_KEY, mine, err);
+    store_meta_io io = meta_io(s);
+    return store_lease_check_renew(&io, s->base.location, s->model, s->base.dims, err);
 }
 
 static int sqlite_lookup(store *base, const int64_t *ids, size_t n, store_lookup *out,
