@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base64.h"
+#include "bpe_merge.h"
 #include "fileio.h"
 
 #ifndef SAMPLEVEC_VOCAB_PATH
@@ -30,28 +31,11 @@ static const char WHITE_SPACE_ITEMS[] =
     "\\t\\n\\x0B\\f\\r \\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}"
     "\\x{205F}\\x{3000}";
 
-/* Pieces this long or longer use the heap merge. Below it the linear scan (tiktoken's own loop)
- * wins; above it its O(n²) shows: a 64 KiB whitespace run takes seconds with the scan and
- * milliseconds with the heap. A variable so the unit test can force either loop. */
-size_t tiktoken_heap_threshold = 128;
-#define HEAP_THRESHOLD tiktoken_heap_threshold
-
 typedef struct vocab_slot {
     uint32_t off;  /* into tiktoken.bytes */
     uint32_t len;  /* 0 = empty slot */
     uint32_t rank;
 } vocab_slot;
-
-typedef struct part {
-    size_t start;
-    uint32_t rank; /* rank of this part merged with the next one, RANK_NONE if not a token */
-} part;
-
-typedef struct heap_entry {
-    uint32_t rank;
-    uint32_t node;
-    uint32_t version;
-} heap_entry;
 
 struct tiktoken {
     unsigned char *bytes; /* every token's bytes, back to back */
@@ -60,14 +44,8 @@ struct tiktoken {
     size_t mask, n_tokens;
     pcre2_code *re;
     pcre2_match_data *md;
-    /* Working buffers of the merge, grown on demand and kept (no allocation per piece). */
-    part *parts;
-    size_t parts_cap;
-    uint32_t *next, *prev, *version;
-    heap_entry *heap;
-    size_t node_cap, heap_cap;
-    size_t *ends; /* token end offsets within the current piece */
-    size_t ends_cap;
+    bpe_merger *merger;   /* the merge's working buffers, kept (no allocation per piece) */
+    size_t whole_end;     /* the one token end of a piece that is a token itself */
 };
 
 static uint64_t hash_bytes(const unsigned char *s, size_t n)
@@ -263,7 +241,7 @@ tiktoken *tiktoken_load(const char *path, char err[SV_ERR_LEN])
     if (!text)
         return NULL;
     t = calloc(1, sizeof *t);
-    if (!t || table_init(t, 110000) != 0) {
+    if (!t || table_init(t, 110000) != 0 || !(t->merger = bpe_merger_new())) {
         sv_fail(err, SV_EXIT_DATA, "out of memory loading %s", path);
         goto fail;
     }
@@ -334,12 +312,7 @@ void tiktoken_free(tiktoken *t)
     pcre2_code_free(t->re);
     free(t->bytes);
     free(t->slots);
-    free(t->parts);
-    free(t->next);
-    free(t->prev);
-    free(t->version);
-    free(t->heap);
-    free(t->ends);
+    bpe_merger_free(t->merger);
     free(t);
 }
 
@@ -358,181 +331,28 @@ const char *tiktoken_default_path(const char *override)
     return SAMPLEVEC_VOCAB_PATH;
 }
 
-static int grow(void **buf, size_t *cap, size_t need, size_t elem)
+/* bpe_merge's rank: the concatenation's rank as a token (tiktoken merges by token rank). */
+static uint32_t pair_rank(const void *ctx, const unsigned char *s, size_t a, size_t b, size_t c)
 {
-    if (need <= *cap)
-        return 0;
-    size_t c = *cap ? *cap : 256;
-    while (c < need)
-        c *= 2;
-    if (c > SIZE_MAX / elem)
-        return -1;
-    void *g = realloc(*buf, c * elem);
-    if (!g)
-        return -1;
-    *buf = g;
-    *cap = c;
-    return 0;
+    (void)b;
+    return lookup(ctx, s + a, c - a);
 }
 
-/* tiktoken's _byte_pair_merge: rescans for the lowest-ranked pair after each merge. Writes the
- * token end offsets to t->ends; returns the token count (0 on OOM). */
-static size_t merge_linear(tiktoken *t, const unsigned char *s, size_t n)
-{
-    if (grow((void **)&t->parts, &t->parts_cap, n + 1, sizeof(part)) != 0)
-        return 0;
-    part *pa = t->parts;
-    size_t m = n + 1;
-    for (size_t i = 0; i + 1 < n; i++)
-        pa[i] = (part){i, lookup(t, s + i, 2)};
-    pa[n - 1] = (part){n - 1, RANK_NONE};
-    pa[n] = (part){n, RANK_NONE};
-    for (;;) {
-        uint32_t best = RANK_NONE;
-        size_t bi = 0;
-        for (size_t i = 0; i + 1 < m; i++)
-            if (pa[i].rank < best) {
-                best = pa[i].rank;
-                bi = i;
-            }
-        if (best == RANK_NONE)
-            break;
-        /* Ranks of the merged part with its neighbours; parts[i+3] is what follows i+1 and i+2. */
-        if (bi > 0)
-            pa[bi - 1].rank = bi + 2 < m ? lookup(t, s + pa[bi - 1].start, pa[bi + 2].start - pa[bi - 1].start) : RANK_NONE;
-        pa[bi].rank = bi + 3 < m ? lookup(t, s + pa[bi].start, pa[bi + 3].start - pa[bi].start) : RANK_NONE;
-        memmove(&pa[bi + 1], &pa[bi + 2], (m - bi - 2) * sizeof *pa);
-        m--;
-    }
-    if (grow((void **)&t->ends, &t->ends_cap, m, sizeof(size_t)) != 0)
-        return 0;
-    for (size_t i = 0; i + 1 < m; i++)
-        t->ends[i] = pa[i + 1].start;
-    return m - 1;
-}
-
-static int heap_less(heap_entry a, heap_entry b)
-{
-    return a.rank < b.rank || (a.rank == b.rank && a.node < b.node);
-}
-
-static void heap_push(heap_entry *h, size_t *n, heap_entry e)
-{
-    size_t i = (*n)++;
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (!heap_less(e, h[parent]))
-            break;
-        h[i] = h[parent];
-        i = parent;
-    }
-    h[i] = e;
-}
-
-static heap_entry heap_pop(heap_entry *h, size_t *n)
-{
-    heap_entry top = h[0], last = h[--(*n)];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= *n)
-            break;
-        if (c + 1 < *n && heap_less(h[c + 1], h[c]))
-            c++;
-        if (!heap_less(h[c], last))
-            break;
-        h[i] = h[c];
-        i = c;
-    }
-    if (*n)
-        h[i] = last;
-    return top;
-}
-
-/* The same merges as merge_linear (lowest rank first, leftmost on ties, because the heap orders
- * by (rank, start)), in O(n log n): parts are a linked list of nodes named by their start
- * offset; stale heap entries are skipped by version. */
-static size_t merge_heap(tiktoken *t, const unsigned char *s, size_t n)
-{
-    if (n >= UINT32_MAX || grow((void **)&t->next, &t->node_cap, n + 1, sizeof(uint32_t)) != 0)
-        return 0;
-    size_t cap = t->node_cap; /* the three node arrays share one capacity */
-    uint32_t *g;
-    if (!(g = realloc(t->prev, cap * sizeof *g)))
-        return 0;
-    t->prev = g;
-    if (!(g = realloc(t->version, cap * sizeof *g)))
-        return 0;
-    t->version = g;
-    if (grow((void **)&t->heap, &t->heap_cap, 3 * n + 1, sizeof(heap_entry)) != 0)
-        return 0;
-    uint32_t *next = t->next, *prev = t->prev, *ver = t->version;
-    heap_entry *h = t->heap;
-    size_t hn = 0;
-    const uint32_t END = (uint32_t)n;
-    for (uint32_t i = 0; i < n; i++) {
-        next[i] = i + 1;
-        prev[i] = i ? i - 1 : UINT32_MAX;
-        ver[i] = 0;
-        if (i + 1 < n) {
-            uint32_t r = lookup(t, s + i, 2);
-            if (r != RANK_NONE)
-                heap_push(h, &hn, (heap_entry){r, i, 0});
-        }
-    }
-    size_t tokens = n;
-    while (hn) {
-        heap_entry e = heap_pop(h, &hn);
-        uint32_t a = e.node;
-        if (e.version != ver[a] || next[a] == END)
-            continue;
-        uint32_t b = next[a];
-        next[a] = next[b];
-        if (next[b] != END)
-            prev[next[b]] = a;
-        ver[b]++; /* b is gone: its entries go stale */
-        tokens--;
-        ver[a]++;
-        if (next[a] != END) {
-            uint32_t c_end = next[next[a]];
-            uint32_t r = lookup(t, s + a, c_end - a);
-            if (r != RANK_NONE) {
-                if (hn + 1 > t->heap_cap)
-                    return 0;
-                heap_push(h, &hn, (heap_entry){r, a, ver[a]});
-            }
-        }
-        if (prev[a] != UINT32_MAX) {
-            uint32_t p = prev[a];
-            ver[p]++;
-            uint32_t r = lookup(t, s + p, next[a] - p);
-            if (r != RANK_NONE) {
-                if (hn + 1 > t->heap_cap)
-                    return 0;
-                heap_push(h, &hn, (heap_entry){r, p, ver[p]});
-            }
-        }
-    }
-    if (grow((void **)&t->ends, &t->ends_cap, tokens, sizeof(size_t)) != 0)
-        return 0;
-    size_t k = 0;
-    for (uint32_t i = 0; i != END; i = next[i])
-        t->ends[k++] = next[i];
-    return tokens;
-}
-
-/* Tokens of one piece; t->ends filled only when `want_ends` (a whole-token piece gives {n}). */
-static size_t piece_tokens(tiktoken *t, const unsigned char *s, size_t n, int want_ends)
+/* Tokens of one piece; *ends (their end offsets, borrowed until the next call) set only when
+ * ends is not NULL (a whole-token piece gives {n}). 0 on out of memory. */
+static size_t piece_tokens(tiktoken *t, const unsigned char *s, size_t n, const size_t **ends)
 {
     if (lookup(t, s, n) != RANK_NONE || n == 1) {
-        if (want_ends) {
-            if (grow((void **)&t->ends, &t->ends_cap, 1, sizeof(size_t)) != 0)
-                return 0;
-            t->ends[0] = n;
-        }
+        t->whole_end = n;
+        if (ends)
+            *ends = &t->whole_end;
         return 1;
     }
-    return n >= HEAP_THRESHOLD ? merge_heap(t, s, n) : merge_linear(t, s, n);
+    const size_t *merged;
+    size_t tokens = bpe_merge(t->merger, s, n, NULL, n, pair_rank, t, &merged);
+    if (ends)
+        *ends = merged;
+    return tokens;
 }
 
 /* Core loop: counts up to max_tokens; on overflow sets *cut to the end of the last whole token
@@ -551,14 +371,11 @@ static size_t count_upto(tiktoken *t, const char *text, size_t len, size_t max_t
             off = s + 1;
             continue;
         }
-        size_t c = piece_tokens(t, (const unsigned char *)text + s, e - s, 0);
+        const size_t *ends;
+        size_t c = piece_tokens(t, (const unsigned char *)text + s, e - s, &ends);
         if (total + c > max_tokens) {
             size_t room = max_tokens - total;
-            size_t cut_at = s;
-            if (room > 0) {
-                piece_tokens(t, (const unsigned char *)text + s, e - s, 1);
-                cut_at = s + t->ends[room - 1];
-            }
+            size_t cut_at = room > 0 ? s + ends[room - 1] : s;
             *cut = cut_at;
             return max_tokens + 1;
         }

@@ -57,10 +57,4 @@ size_t tiktoken_count_prefix(tiktoken *t, const char *text, size_t len, size_t m
  * Sets *oom on allocation failure. */
 char *tiktoken_sanitize_utf8(const char *s, size_t len, size_t *out_len, int *oom);
 
-#ifdef SAMPLEVEC_TESTING
-/* Pieces at least this many bytes long use the heap merge (O(n log n)); shorter ones the
- * linear scan. Tests set it to 0 or SIZE_MAX to compare the two. */
-extern size_t tiktoken_heap_threshold;
-#endif
-
 #endif

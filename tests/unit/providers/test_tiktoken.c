@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "base64.h"
+#include "bpe_merge.h"
 #include "check.h"
 #include "tiktoken.h"
 
@@ -127,16 +128,16 @@ static void test_merge_equivalence(tiktoken *t)
             memcpy(buf + n, a, strlen(a));
             n += strlen(a);
         }
-        tiktoken_heap_threshold = SIZE_MAX;
+        bpe_merge_heap_threshold = SIZE_MAX;
         size_t lin = tiktoken_count(t, buf, n), lin_cut = 0;
         tiktoken_count_prefix(t, buf, n, lin / 2, &lin_cut);
-        tiktoken_heap_threshold = 0;
+        bpe_merge_heap_threshold = 0;
         size_t heap = tiktoken_count(t, buf, n), heap_cut = 0;
         tiktoken_count_prefix(t, buf, n, lin / 2, &heap_cut);
         total++;
         agree += lin == heap && lin_cut == heap_cut;
     }
-    tiktoken_heap_threshold = 128;
+    bpe_merge_heap_threshold = 128;
     CHECK(agree == total);
 }
 
