@@ -2,7 +2,8 @@
 # --reset says how many vectors it drops before dropping them; Ctrl-C while it drops leaves the
 # store and the progress file exactly as they were (one transaction); the progress file is
 # replaced only once the vectors are gone; and only a progress file is ever replaced: a text
-# file or a device given as --progress-file is refused, untouched.
+# file or a device given as --progress-file is refused, untouched. The Ctrl-C case runs on the
+# app's own table too (--store app).
 . "$(dirname "$0")/lib.sh"
 sv() { "$SAMPLEVEC" "$@"; }
 sums() { sha256sum "$@" | cut -d' ' -f1 | tr '\n' ' '; }
@@ -48,4 +49,27 @@ expect_exit 3 sv embed --all --reset --library lib.db --store n.db --progress-fi
 expect_grep err.txt "not a regular file"
 [ -p pipe.json ] && pass || fail "the fifo was replaced"
 expect_exit 3 sv embed --all --library lib.db --store n.db --progress-file pipe.json
+
+# 4. the same Ctrl-C on the app's own table (--store app): its rows, the claim and the progress
+#    file stay as they were
+cp lib.db app.db
+expect_exit 0 sv embed --all --library app.db --store app --batch-size 500
+app_rows() { sqlite3 app.db "SELECT count(*), sum(length(vibe_vector)), max(created_at) FROM sample_embeddings"; }
+app_before=$(app_rows)
+app_progress=$(sums app.db.progress.json)
+"$SAMPLEVEC" embed --all --dims 256 --reset --library app.db --store app >out.txt 2>err.txt &
+pid=$!
+for _ in $(seq 1000); do grep -q "dropping" err.txt 2>/dev/null && break; sleep 0.01; done
+kill -STOP "$pid"; kill -INT "$pid"; kill -CONT "$pid"
+wait "$pid"
+code=$?
+if grep -q "interrupted during --reset" err.txt; then
+  expect_eq "$code" 130 "Ctrl-C during the app store's --reset: exit 130"
+  expect_grep err.txt "nothing was dropped"
+  expect_eq "$(app_rows)" "$app_before" "every row of the app's table still there"
+  expect_eq "$(sums app.db.progress.json)" "$app_progress" "the app store's progress file untouched"
+  expect_eq "$(sqlite3 app.db "SELECT value FROM samplevec_meta WHERE key='dims'")" 1536 "the app store's claim untouched"
+else
+  fail "the interrupt did not land during the app store's reset (exit $code)"; sed 's/^/  /' err.txt >&2
+fi
 finish
