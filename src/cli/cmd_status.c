@@ -157,6 +157,12 @@ int cmd_status(int argc, char **argv)
     if (orphaned < 0)
         orphaned = 0;
 
+    /* who writes the store now: a live lease names its run; a stale one (a dead process, or
+     * past its expiry) is taken over by the next run, so it is said as such */
+    store_writer writer;
+    int has_writer = meta.writer[0] && store_writer_parse(meta.writer, &writer) == 0;
+    int writer_live = has_writer && !store_writer_is_free(meta.writer);
+
     if (json) {
         char library_shown[LOCATIONS_LEN], store_shown[LOCATIONS_LEN];
         locations_shown(library_path, library_shown);
@@ -175,6 +181,16 @@ int cmd_status(int argc, char **argv)
         cJSON_AddNumberToObject(o, "dims", meta.dims);
         cJSON_AddStringToObject(o, "query_prefix", meta.prompts.query);
         cJSON_AddStringToObject(o, "document_prefix", meta.prompts.document);
+        if (has_writer) {
+            cJSON *w = cJSON_AddObjectToObject(o, "writer");
+            cJSON_AddNumberToObject(w, "pid", (double)writer.pid);
+            cJSON_AddStringToObject(w, "host", writer.host);
+            cJSON_AddStringToObject(w, "since", writer.since);
+            cliopt_json_add_int(w, "expires", writer.expires);
+            cJSON_AddBoolToObject(w, "live", writer_live);
+        } else {
+            cJSON_AddNullToObject(o, "writer");
+        }
         if (have_cp) {
             cJSON *last = cJSON_AddObjectToObject(o, "last_run");
             cJSON_AddStringToObject(last, "started_at", cp.started_at);
@@ -220,6 +236,13 @@ int cmd_status(int argc, char **argv)
             printf("dims      %d\n", meta.dims);
         else
             printf("dims      -\n");
+        if (writer_live)
+            printf("writer    pid %ld on host %s, since %s\n", writer.pid, writer.host, writer.since);
+        else if (has_writer)
+            printf("writer    - (a stale lease of pid %ld on host %s, since %s: the next run takes it over)\n",
+                   writer.pid, writer.host, writer.since);
+        else
+            printf("writer    -\n");
         if (have_cp) {
             printf("last run  %s → %s, %s, %s processed, %s failed", cp.started_at, cp.updated_at,
                    cp.finished ? "finished" : "not finished", termtext_count(cp.total_processed, a),
@@ -227,7 +250,9 @@ int cmd_status(int argc, char **argv)
             if (cp.total_cost_usd > 0)
                 printf(", $%.6f", cp.total_cost_usd);
             printf("\n");
-            if (!cp.finished)
+            if (!cp.finished && writer_live)
+                printf("hint      that run is writing the store now; 'status' again shows how far it got\n");
+            else if (!cp.finished)
                 printf("hint      finish it: %s\n",
                        cliopt_hint(&given, "embed --all", where, NULL, "--resume", hint, sizeof hint));
         } else {

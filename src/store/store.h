@@ -69,12 +69,18 @@ typedef struct store_lookup {
     char model[PROVIDER_MODEL_LEN];          /* its model */
 } store_lookup;
 
+/* The writer lease (see the safety contract above). */
+#define STORE_WRITER_KEY "writer"
+#define STORE_WRITER_LEN 256    /* the formatted lease, NUL included */
+
 typedef struct store_meta {
     char provider[32];               /* "" when the store is empty and unclaimed */
     char model[PROVIDER_MODEL_LEN];
     int dims;                        /* 0 when unclaimed */
     int64_t rows;                    /* rows in sample_embeddings */
     provider_prompts prompts;        /* "" each when not recorded */
+    char writer[STORE_WRITER_LEN];   /* the writer lease row as stored (store_writer_parse),
+                                        "" when no run holds it */
 } store_meta;
 
 /* One row as search scans it. Pointers borrowed until the callback returns. */
@@ -94,9 +100,7 @@ typedef int (*store_id_fn)(int64_t sample_id, void *ctx);
 
 typedef struct store store;
 
-/* The writer lease (see the safety contract above). */
-#define STORE_WRITER_KEY "writer"
-#define STORE_WRITER_LEN 256    /* the formatted lease, NUL included */
+/* The writer lease (see the safety contract above): STORE_WRITER_KEY, STORE_WRITER_LEN above. */
 #define STORE_WRITER_LEASE_S 300 /* a lease not renewed for this long is stale; a run renews it
                                    with every write */
 typedef struct store_writer {

@@ -190,7 +190,7 @@ static int read_claim(pg_store *s, char err[SV_ERR_LEN])
     if (has_meta) {
         if (!(res = run(s,
                         "SELECT key, value FROM samplevec_meta WHERE key IN ('provider','model','dims',"
-                        "'" STORE_QUERY_PREFIX_KEY "','" STORE_DOCUMENT_PREFIX_KEY "')",
+                        "'" STORE_QUERY_PREFIX_KEY "','" STORE_DOCUMENT_PREFIX_KEY "','" STORE_WRITER_KEY "')",
                         0, NULL, 1, "read samplevec_meta", err)))
             return SV_EXIT_DATA;
         for (int r = 0; r < PQntuples(res); r++) {
@@ -203,6 +203,8 @@ static int read_claim(pg_store *s, char err[SV_ERR_LEN])
                 snprintf(m->prompts.query, sizeof m->prompts.query, "%s", v);
             else if (strcmp(k, STORE_DOCUMENT_PREFIX_KEY) == 0)
                 snprintf(m->prompts.document, sizeof m->prompts.document, "%s", v);
+            else if (strcmp(k, STORE_WRITER_KEY) == 0)
+                snprintf(m->writer, sizeof m->writer, "%s", v);
             else
                 m->dims = atoi(v);
         }

@@ -99,6 +99,7 @@ static int read_claim(app_store *s, char err[SV_ERR_LEN])
         m->dims = atoi(dims);
         sqlite_meta_text(s->rd, STORE_QUERY_PREFIX_KEY, m->prompts.query, sizeof m->prompts.query);
         sqlite_meta_text(s->rd, STORE_DOCUMENT_PREFIX_KEY, m->prompts.document, sizeof m->prompts.document);
+        sqlite_meta_text(s->rd, STORE_WRITER_KEY, m->writer, sizeof m->writer);
     }
     if (!m->model[0] && m->rows > 0) {
         /* the application's own vectors: its model, the dims of the first one */

@@ -170,6 +170,7 @@ static int sqlite_meta(store *base, store_meta *out, char err[SV_ERR_LEN])
     out->dims = atoi(dims);
     meta_read_text(s, STORE_QUERY_PREFIX_KEY, out->prompts.query, sizeof out->prompts.query);
     meta_read_text(s, STORE_DOCUMENT_PREFIX_KEY, out->prompts.document, sizeof out->prompts.document);
+    meta_read_text(s, STORE_WRITER_KEY, out->writer, sizeof out->writer);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sample_embeddings", -1, &st, NULL) !=
         SQLITE_OK)

@@ -190,7 +190,7 @@ static int turso_meta(store *base, store_meta *out, char err[SV_ERR_LEN])
                          base->location, e);
         goto cleanup; /* a fresh database: unclaimed, empty */
     }
-    read_meta_rows(res, out, NULL);
+    read_meta_rows(res, out, out->writer);
     res = hrana_execute_result(s->hc, &call, 1, e);
     if (!res) {
         if (!no_such_table(e))

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One writer per store: a second embed (other --dims, --reset, or the same) stops at once with
 # exit 3 naming the run that holds the store; a lease left by a dead run is taken over;
-# search and status keep working during a run; rows of two dims are never mixed.
+# search and status keep working during a run, status naming the run that writes (or a stale
+# lease as stale); rows of two dims are never mixed.
 . "$(dirname "$0")/lib.sh"
 sv() { "$SAMPLEVEC" "$@"; }
 lease() { sqlite3 "$1" "SELECT value FROM samplevec_meta WHERE key = 'writer'"; }
@@ -21,11 +22,18 @@ for args in "--all" "--all --dims 256 --reset" "--all --reset" "--all --dims 256
 done
 expect_eq "$(sqlite3 samplevec.db 'SELECT count(*), min(dims), max(dims) FROM sample_embeddings')" "50|1536|1536" "refused runs changed nothing"
 expect_exit 0 sv status --library lib.db --json
+expect_grep out.txt "\"writer\":{\"pid\":$holder,\"host\":\"$host\",\"since\":\"2026-01-02T03:04:05Z\",\"expires\":1,\"live\":true}"
+expect_exit 0 sv status --library lib.db
+expect_grep out.txt "^writer    pid $holder on host $host, since 2026-01-02T03:04:05Z\$"
 expect_exit 0 sv search "dark" -k 3 --library lib.db
 # 2. ... and recognised as stale once that process is gone
 kill "$holder"; wait "$holder" 2>/dev/null
+expect_exit 0 sv status --library lib.db
+expect_grep out.txt "^writer    - \\(a stale lease of pid $holder on host $host, since 2026-01-02T03:04:05Z: the next run takes it over\\)"
 expect_exit 0 sv embed --sample-ids 1-60 --library lib.db --json
 expect_eq "$(lease samplevec.db)" "" "lease taken over, then released"
+expect_exit 0 sv status --library lib.db --json
+expect_grep out.txt '"writer":null'
 # a lease of another host: valid until it expires, then taken over
 future=$(( $(date +%s) + 3600 ))
 sqlite3 samplevec.db "INSERT OR REPLACE INTO samplevec_meta VALUES('writer', 'def|4242|elsewhere.example|2026-01-02T03:04:05Z|$future')"
