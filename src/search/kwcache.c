@@ -292,6 +292,7 @@ typedef struct builder {
     size_t n_post, post_cap;
     uint32_t *overflow;
     size_t n_overflow, overflow_cap;
+    keyword_scratch *scratch;
     int oom;
     int rc;
     char *err;
@@ -412,7 +413,7 @@ static int add_row(const store_scan_row *row, void *ctx)
     }
     b->n_rt = 0;
     memset(b->col_len, 0, sizeof b->col_len);
-    if (kwindex_entry_tokens(row->source, add_token, b) != 0)
+    if (kwindex_entry_tokens(b->scratch, row->source, add_token, b) != 0)
         goto oom;
     size_t cap = b->rows_cap;
     if (grow((void **)&b->ids, &cap, b->n_rows + 1, sizeof *b->ids) ||
@@ -462,6 +463,7 @@ oom:
 
 static void builder_clear(builder *b)
 {
+    keyword_scratch_free(b->scratch);
     free(b->slots);
     free(b->pool);
     free(b->term_start);
@@ -585,7 +587,8 @@ static int build(kwcache *c, store *s, const char *stamp, char err[SV_ERR_LEN])
     memset(&b, 0, sizeof b);
     b.err = err;
     int rc = 0;
-    if (!(b.slots = calloc(b.n_slots = 1u << 16, sizeof *b.slots)) || !(b.term_start = calloc(1, sizeof *b.term_start))) {
+    if (!(b.slots = calloc(b.n_slots = 1u << 16, sizeof *b.slots)) || !(b.term_start = calloc(1, sizeof *b.term_start)) ||
+        !(b.scratch = keyword_scratch_new())) {
         rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
         goto cleanup;
     }

@@ -20,25 +20,27 @@ static int fts_emit(void *ctx, const char *token, size_t len, size_t start, size
     return c->x_token(c->fts_ctx, 0, token, (int)len, (int)start, (int)end);
 }
 
+/* A tokenizer instance (one per table and connection, used by that connection only) is the
+ * scratch its texts are tokenized in: no allocation per column of every row. */
 static int fts_create(void *unused, const char **args, int n_args, Fts5Tokenizer **out)
 {
     (void)unused;
     (void)args;
     (void)n_args;
-    static int instance; /* the tokenizer has no state: any non-NULL handle will do */
-    *out = (Fts5Tokenizer *)&instance;
-    return SQLITE_OK;
+    keyword_scratch *sc = keyword_scratch_new();
+    *out = (Fts5Tokenizer *)sc;
+    return sc ? SQLITE_OK : SQLITE_NOMEM;
 }
 
-static void fts_delete(Fts5Tokenizer *t) { (void)t; }
+static void fts_delete(Fts5Tokenizer *t) { keyword_scratch_free((keyword_scratch *)t); }
 
 static int fts_tokenize(Fts5Tokenizer *t, void *fts_ctx, int flags, const char *text, int n_text,
                         int (*x_token)(void *, int, const char *, int, int, int))
 {
-    (void)t;
     fts_token_ctx c = {fts_ctx, x_token};
     enum keyword_mode mode = (flags & FTS5_TOKENIZE_QUERY) ? KEYWORD_QUERY : KEYWORD_DOCUMENT;
-    int rc = keyword_tokenize(text ? text : "", text && n_text > 0 ? (size_t)n_text : 0, mode, fts_emit, &c);
+    int rc = keyword_tokenize_in((keyword_scratch *)t, text ? text : "", text && n_text > 0 ? (size_t)n_text : 0,
+                                 mode, fts_emit, &c);
     return rc == -1 ? SQLITE_NOMEM : rc;
 }
 
@@ -318,19 +320,24 @@ static int entry_token(void *ctx, const char *token, size_t len, size_t start, s
     return c->fn(c->ctx, c->column, token, len);
 }
 
-int kwindex_entry_tokens(const char *source, kwindex_token_fn fn, void *ctx)
+int kwindex_entry_tokens(keyword_scratch *scratch, const char *source, kwindex_token_fn fn, void *ctx)
 {
+    keyword_scratch *own = scratch ? NULL : keyword_scratch_new();
     char *fields[KEYWORD_FIELDS];
-    if (keyword_fields(source ? source : "", fields) != 0)
+    if (!(scratch || own) || keyword_fields(source ? source : "", fields) != 0) {
+        keyword_scratch_free(own);
         return -1;
+    }
     int rc = 0;
     entry_token_ctx c = {fn, ctx, 0};
     for (int i = 0; i < KEYWORD_FIELDS; i++) {
         c.column = i;
         if (!rc)
-            rc = keyword_tokenize(fields[i], (size_t)field_length(fields[i]), KEYWORD_DOCUMENT, entry_token, &c);
+            rc = keyword_tokenize_in(scratch ? scratch : own, fields[i], (size_t)field_length(fields[i]),
+                                     KEYWORD_DOCUMENT, entry_token, &c);
         free(fields[i]);
     }
+    keyword_scratch_free(own);
     return rc;
 }
 

@@ -37,6 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "keyword.h"
 #include "msg.h"
 #include "query.h"
 
@@ -88,9 +89,10 @@ int kwindex_query(sqlite3 *db, const char *text, size_t limit, query_keyword_hit
  * KWINDEX_FIELD_MAX_BYTES, keyword_tokenize (document mode); fn gets the column (enum
  * keyword_field) of each token. 0, fn's non-zero value, or -1 when out of memory. Readers that
  * keep their own copy of the index (search's keyword cache) use this, so their tokens and
- * column lengths are the FTS5 table's. */
+ * column lengths are the FTS5 table's. scratch (keyword.h; NULL = one for this call) holds
+ * the tokenizer's buffers across calls. */
 typedef int (*kwindex_token_fn)(void *ctx, int column, const char *token, size_t len);
-int kwindex_entry_tokens(const char *source, kwindex_token_fn fn, void *ctx);
+int kwindex_entry_tokens(keyword_scratch *scratch, const char *source, kwindex_token_fn fn, void *ctx);
 
 /* The BM25F weight of each column (KWINDEX_W_*), in column order. */
 extern const double kwindex_weights[6];
