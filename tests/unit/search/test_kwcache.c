@@ -6,7 +6,8 @@
  * repeated 40 times in one field (frequencies past the 5-bit packing), CJK, repeated query
  * words, words in every row or in none, and every limit; in memory and through its file. The
  * file is reused when current, rebuilt when a byte of it changes or the fingerprint moves, and
- * not made at all where it cannot be written and the caller does not want it in memory. */
+ * not made at all where it cannot be written and the caller does not want it in memory; a file
+ * of another format (the FTS5 copy earlier versions kept) is replaced. */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,13 +224,25 @@ int main(void)
     CHECK(c != NULL && scans == 4);
     kwcache_free(c);
 
+    /* a file of another format (earlier versions kept an SQLite FTS5 copy here): rebuilt */
+    f = fopen(cache_path, "wb");
+    CHECK(f != NULL);
+    fputs("SQLite format 3", f);
+    fputc('\0', f);
+    for (int k = 0; k < 4096; k++)
+        fputc(k & 0xff, f);
+    fclose(f);
+    c = kwcache_for_store(&st, "fp-2", 1, 0, &rc, err);
+    CHECK(c != NULL && scans == 5);
+    kwcache_free(c);
+
     /* a directory that cannot be written: no file, and nothing built unless wanted in memory */
     unlink(cache_path);
     snprintf(st.location, sizeof st.location, "%s/missing/store.db", dir);
     c = kwcache_for_store(&st, "fp-2", 1, 0, &rc, err);
-    CHECK(c == NULL && rc == 0 && scans == 4);
+    CHECK(c == NULL && rc == 0 && scans == 5);
     c = kwcache_for_store(&st, "fp-2", 1, 1, &rc, err);
-    CHECK(c != NULL && scans == 5);
+    CHECK(c != NULL && scans == 6);
     compare_all(db, c);
     kwcache_free(c);
     CHECK(rmdir(dir) == 0); /* nothing left behind */
