@@ -16,46 +16,9 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "kw_texts.h"
 #include "kwcache.h"
 #include "kwindex.h"
-
-static const char *const WORDS[] = {"dark",  "moody", "dusty", "warm",  "vinyl", "keys",  "piano",
-                                    "trap",  "808",   "bass",  "groove", "funky", "chill", "rain",
-                                    "lo-fi", "pads",  "dreamy", "jazz", "chords", "東京",  "서울"};
-#define N_WORDS (sizeof WORDS / sizeof WORDS[0])
-
-static unsigned rng = 4242;
-static unsigned next_rand(void)
-{
-    rng = rng * 1103515245u + 12345u;
-    return (rng >> 16) & 0x7fff;
-}
-
-static void words(char *out, size_t cap, int n)
-{
-    size_t len = 0;
-    out[0] = '\0';
-    for (int i = 0; i < n && len + 32 < cap; i++)
-        len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? " " : "", WORDS[next_rand() % N_WORDS]);
-}
-
-static char *source(int i)
-{
-    char title[128], genre[64], mood[64], tags[128], body[1024];
-    words(title, sizeof title, 1 + (int)(next_rand() % 3));
-    words(genre, sizeof genre, 1);
-    words(mood, sizeof mood, 1);
-    words(tags, sizeof tags, (int)(next_rand() % 4));
-    words(body, sizeof body, 5 + (int)(next_rand() % 60));
-    char *s = malloc(2048);
-    CHECK(s != NULL);
-    if (i % 5 == 0)
-        snprintf(s, 2048, "Title: %s\nGenre: %s", title, genre);
-    else
-        snprintf(s, 2048, "Title: %s\nGenre: %s\nBPM: %d\nKey: Am\nMood: %s\nTags: %s\nDescription: %s", title,
-                 genre, 80 + i % 60, mood, tags, body);
-    return s;
-}
 
 enum { N = 1200 };
 static char *texts[N];
@@ -121,13 +84,14 @@ static void compare_all(sqlite3 *db, const kwcache *c)
     for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++)
         compare(db, c, queries[q]);
     char long_query[4096];
-    words(long_query, sizeof long_query, 150);
+    kw_words(long_query, sizeof long_query, 150);
     compare(db, c, long_query);
     compare(db, c, texts[43]); /* a pasted source text */
 }
 
 int main(void)
 {
+    kw_rng = 4242;
     sqlite3 *db;
     char err[SV_ERR_LEN] = "";
     CHECK(sqlite3_open(":memory:", &db) == SQLITE_OK);
@@ -138,14 +102,14 @@ int main(void)
     CHECK(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK);
     for (int i = 0; i < N; i++) {
         ids[i] = i < 400 ? i + 1 : i < 800 ? 10000 + (int64_t)i * 97 : 1000000 + (int64_t)i * 3;
-        texts[i] = i % 50 == 7 ? strdup(texts[i - 1]) : i % 97 == 13 ? strdup("") : source(i);
+        texts[i] = i % 50 == 7 ? strdup(texts[i - 1]) : i % 97 == 13 ? strdup("") : kw_source(i);
         CHECK(kwindex_writer_put(w, ids[i], NULL, texts[i], err) == 0);
     }
     CHECK(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK);
     /* replaced and removed entries: rows without a source text have no entry */
     CHECK(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK);
     for (int i = 0; i < N; i += 3) {
-        char *next = i % 2 ? source(i + 1) : NULL;
+        char *next = i % 2 ? kw_source(i + 1) : NULL;
         if (i == 300) { /* one word 40 times in one field, 33 in another */
             free(next);
             next = malloc(4096);
