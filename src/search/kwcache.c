@@ -526,7 +526,8 @@ static void *image_of(builder *b, const char *stamp, size_t *image_len)
         free(rank);
         return NULL;
     }
-    memcpy(img + h.ids_off, b->ids, n_rows * 8);
+    if (n_rows)
+        memcpy(img + h.ids_off, b->ids, n_rows * 8);
     /* the norms: samplevec_collect's avglen and norm, the same doubles */
     double avglen[KWCACHE_COLS];
     for (int c = 0; c < KWCACHE_COLS; c++)
@@ -570,7 +571,8 @@ static void *image_of(builder *b, const char *stamp, size_t *image_len)
         post_row[at] = b->p_row[p];
         post_tf[at] = b->p_tf[p];
     }
-    memcpy(img + h.overflow_off, b->overflow, b->n_overflow * 4 * KWCACHE_COLS);
+    if (b->n_overflow) /* none at all is the usual case: b->overflow is NULL then */
+        memcpy(img + h.overflow_off, b->overflow, b->n_overflow * 4 * KWCACHE_COLS);
     h.checksum = XXH3_64bits(img + sizeof h, (size_t)off - sizeof h);
     memcpy(img, &h, sizeof h);
     free(cursor);

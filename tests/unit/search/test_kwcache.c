@@ -24,6 +24,7 @@ enum { N = 1200 };
 static char *texts[N];
 static int64_t ids[N];
 static int scans;
+static int n_scanned = N; /* the fake store's rows: the first n_scanned */
 
 /* A store that only scans: the final texts, in sample_id order. */
 static int fake_scan(store *s, store_scan_fn fn, void *ctx, char err[SV_ERR_LEN])
@@ -31,7 +32,7 @@ static int fake_scan(store *s, store_scan_fn fn, void *ctx, char err[SV_ERR_LEN]
     (void)s;
     (void)err;
     scans++;
-    for (int i = 0; i < N; i++) {
+    for (int i = 0; i < n_scanned; i++) {
         store_scan_row row;
         memset(&row, 0, sizeof row);
         row.sample_id = ids[i];
@@ -210,6 +211,19 @@ int main(void)
     compare_all(db, c);
     kwcache_free(c);
     CHECK(rmdir(dir) == 0); /* nothing left behind */
+
+    /* an empty store, and one whose frequencies all fit the packing (no overflow table) */
+    for (int rows = 0; rows <= 2; rows += 2) {
+        n_scanned = rows;
+        c = kwcache_for_store(&st, "fp-3", 0, 1, &rc, err);
+        CHECK(c != NULL);
+        query_keyword_hits none = {0};
+        size_t n_tokens = 0;
+        CHECK(c && kwcache_query(c, "dark piano zither", 10, &none, &n_tokens, err) == 0);
+        CHECK(n_tokens == 3 && (rows > 0 || none.n == 0));
+        query_keyword_hits_clear(&none);
+        kwcache_free(c);
+    }
 
     kwindex_writer_free(w);
     sqlite3_close(db);
