@@ -23,15 +23,20 @@ static int is_cjk(int32_t c)
            (c >= 0x20000 && c <= 0x3FFFF);   /* CJK extensions B.. */
 }
 
-static enum cp_class classify(int32_t c)
+static enum cp_class classify_wide(int32_t c);
+
+/* ASCII (most of every text) without a call. */
+static inline enum cp_class classify(int32_t c)
+{
+    if (c >= 0 && c < 0x80)
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ? CP_WORD : CP_SEP;
+    return classify_wide(c);
+}
+
+static enum cp_class classify_wide(int32_t c)
 {
     if (c < 0)
         return CP_SEP;
-    if (c < 0x80) {
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-            return CP_WORD;
-        return CP_SEP;
-    }
     if (is_cjk(c))
         return CP_CJK;
     /* Emoji joiners, variation selectors and skin-tone modifiers glue emoji together: dropped. */
@@ -88,6 +93,10 @@ static void buf_add(tokenizer *t, const char *s, size_t n)
 {
     if (t->oom)
         return;
+    if (n == 1 && t->buf_len < t->buf_cap) { /* one folded ASCII byte: most calls */
+        t->buf[t->buf_len++] = *s;
+        return;
+    }
     if (t->buf_len + n > t->buf_cap) {
         size_t cap = t->buf_cap ? t->buf_cap * 2 : 256;
         while (cap < t->buf_len + n)
@@ -293,7 +302,9 @@ int keyword_is_stop_word(const char *word, size_t len)
     size_t lo = 0, hi = sizeof STOP_WORDS / sizeof STOP_WORDS[0];
     while (lo < hi) { /* binary search in byte order, a prefix before its longer words */
         size_t mid = (lo + hi) / 2, n = STOP_WORDS[mid].len < len ? STOP_WORDS[mid].len : len;
-        int c = memcmp(STOP_WORDS[mid].word, word, n);
+        int c = 0;
+        for (size_t i = 0; i < n && !c; i++) /* at most 6 bytes: a loop beats a call to memcmp */
+            c = (int)(unsigned char)STOP_WORDS[mid].word[i] - (int)(unsigned char)word[i];
         if (c == 0)
             c = STOP_WORDS[mid].len < len ? -1 : STOP_WORDS[mid].len > len;
         if (c == 0)
@@ -315,8 +326,10 @@ static const char *const COMPOUNDS[][3] = {
 
 static int tok_is(const tokenizer *t, const raw_token *r, const char *w)
 {
-    /* the compounds' words are at most 6 bytes: most tokens are rejected by their length */
-    return r->word && r->len <= 6 && r->len == strlen(w) && memcmp(t->buf + r->off, w, r->len) == 0;
+    /* the compounds' words are at most 6 bytes: most tokens are rejected by their length or
+     * their first byte, before w's length is counted */
+    return r->word && r->len <= 6 && r->len > 0 && t->buf[r->off] == w[0] && r->len == strlen(w) &&
+           memcmp(t->buf + r->off, w, r->len) == 0;
 }
 
 static int finish(tokenizer *t, keyword_token_fn fn, void *ctx)
@@ -365,11 +378,50 @@ static int finish(tokenizer *t, keyword_token_fn fn, void *ctx)
     return 0;
 }
 
-int keyword_tokenize(const char *text, size_t len, enum keyword_mode mode, keyword_token_fn fn, void *ctx)
+struct keyword_scratch {
+    cp_at *cps;
+    size_t cps_cap;
+    char *buf;
+    size_t buf_cap;
+    raw_token *tok;
+    size_t tok_cap;
+};
+
+keyword_scratch *keyword_scratch_new(void) { return calloc(1, sizeof(keyword_scratch)); }
+
+void keyword_scratch_free(keyword_scratch *s)
 {
-    cp_at *cps = malloc((len + 1) * sizeof *cps);
-    if (!cps)
+    if (!s)
+        return;
+    free(s->cps);
+    free(s->buf);
+    free(s->tok);
+    free(s);
+}
+
+/* *p holds at least want elements of size bytes; 0, or -1 when out of memory. */
+static int reserve(void **p, size_t *cap, size_t want, size_t size)
+{
+    if (*cap >= want)
+        return 0;
+    void *q = realloc(*p, want * size);
+    if (!q)
         return -1;
+    *p = q;
+    *cap = want;
+    return 0;
+}
+
+int keyword_tokenize_in(keyword_scratch *sc, const char *text, size_t len, enum keyword_mode mode,
+                        keyword_token_fn fn, void *ctx)
+{
+    /* room for the usual case at once (folded ASCII is as long as the text, a word is a few
+     * bytes): the buffers grow only for CJK pairs and long decompositions */
+    if (reserve((void **)&sc->cps, &sc->cps_cap, len + 1, sizeof *sc->cps) ||
+        reserve((void **)&sc->buf, &sc->buf_cap, len + 16, 1) ||
+        reserve((void **)&sc->tok, &sc->tok_cap, len / 4 + 16, sizeof *sc->tok))
+        return -1;
+    cp_at *cps = sc->cps;
     size_t n = 0;
     for (size_t pos = 0; pos < len;) {
         if ((unsigned char)text[pos] < 0x80) { /* ASCII, most of every text */
@@ -392,23 +444,27 @@ int keyword_tokenize(const char *text, size_t len, enum keyword_mode mode, keywo
     }
     tokenizer t;
     memset(&t, 0, sizeof t);
-    /* room for the usual case at once (folded ASCII is as long as the text, a word is a few
-     * bytes): the buffers grow only for CJK pairs and long decompositions */
-    t.buf_cap = len + 16;
-    t.cap = len / 4 + 16;
-    t.buf = malloc(t.buf_cap);
-    t.tok = malloc(t.cap * sizeof *t.tok);
-    if (!t.buf || !t.tok) {
-        free(cps);
-        free(t.buf);
-        free(t.tok);
-        return -1;
-    }
+    t.buf = sc->buf;
+    t.buf_cap = sc->buf_cap;
+    t.tok = sc->tok;
+    t.cap = sc->tok_cap;
     segment(&t, cps, n, len, mode);
-    free(cps);
-    int rc = t.oom ? -1 : finish(&t, fn, ctx);
-    free(t.buf);
-    free(t.tok);
+    /* the buffers may have grown: the scratch keeps them either way */
+    sc->buf = t.buf;
+    sc->buf_cap = t.buf_cap;
+    sc->tok = t.tok;
+    sc->tok_cap = t.cap;
+    return t.oom ? -1 : finish(&t, fn, ctx);
+}
+
+int keyword_tokenize(const char *text, size_t len, enum keyword_mode mode, keyword_token_fn fn, void *ctx)
+{
+    keyword_scratch sc;
+    memset(&sc, 0, sizeof sc);
+    int rc = keyword_tokenize_in(&sc, text, len, mode, fn, ctx);
+    free(sc.cps);
+    free(sc.buf);
+    free(sc.tok);
     return rc;
 }
 

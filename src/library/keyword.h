@@ -51,6 +51,16 @@ typedef int (*keyword_token_fn)(void *ctx, const char *token, size_t len, size_t
  * non-zero value, or -1 when out of memory. */
 int keyword_tokenize(const char *text, size_t len, enum keyword_mode mode, keyword_token_fn fn, void *ctx);
 
+/* Reusable buffers for keyword_tokenize_in: a writer that tokenizes text after text (the FTS5
+ * tokenizer, the keyword cache's build) keeps one instead of allocating three buffers per text.
+ * One scratch per thread at a time. _new: NULL when out of memory; _free(NULL) is a no-op. */
+typedef struct keyword_scratch keyword_scratch;
+keyword_scratch *keyword_scratch_new(void);
+void keyword_scratch_free(keyword_scratch *s);
+/* keyword_tokenize with scratch's buffers (grown as needed, kept for the next call). */
+int keyword_tokenize_in(keyword_scratch *scratch, const char *text, size_t len, enum keyword_mode mode,
+                        keyword_token_fn fn, void *ctx);
+
 /* 1 if the folded word (as keyword_tokenize emits it, before stop-word removal) is a stop word. */
 int keyword_is_stop_word(const char *word, size_t len);
 

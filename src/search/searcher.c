@@ -347,29 +347,36 @@ static int embed_query(searcher *s, const char *text, char err[SV_ERR_LEN])
 
 static int query_is_zero(const searcher *s) { return search_query_inv_norm(s->query, s->meta.dims) == 0.0; }
 
-/* The keyword ranking of text: the store's own index when current, else the derived cache.
- * *available = 0 when the store has neither (no keyword op and no fingerprint). */
+/* The keyword ranking of text: search's keyword cache (kwcache.h: posting lists scored in C,
+ * the same answer as the store's FTS5 index, several times faster) from its file beside the
+ * store, or built there; where it could only live in memory, the store's own index when it is
+ * current (building costs seconds a 100,000 samples, one FTS5 query tens of milliseconds),
+ * else the cache in memory. *available = 0 when the store has neither (no keyword op and no
+ * fingerprint). */
 static int keyword_hits(searcher *s, const char *text, size_t limit, query_keyword_hits *out, int *available,
                         char err[SV_ERR_LEN])
 {
     int rc;
     size_t n_tokens;
     *available = 0;
-    if (s->st->vt->keyword) {
-        if ((rc = s->st->vt->keyword(s->st, text, limit, out, &n_tokens, available, err)) || *available)
-            return rc;
-    }
     char fp[STORE_FINGERPRINT_LEN];
     if ((rc = store_fingerprint(s->st, fp, err)))
         return rc;
-    if (!fp[0])
-        return 0;
     if (s->kc && !kwcache_fingerprint_is(s->kc, fp)) {
         kwcache_free(s->kc);
         s->kc = NULL;
     }
-    if (!s->kc && !(s->kc = kwcache_for_store(s->st, fp, s->use_cache, &rc, err)))
+    if (!s->kc && fp[0] && !(s->kc = kwcache_for_store(s->st, fp, s->use_cache, !s->st->vt->keyword, &rc, err)) &&
+        rc)
         return rc;
+    if (!s->kc && s->st->vt->keyword) {
+        if ((rc = s->st->vt->keyword(s->st, text, limit, out, &n_tokens, available, err)) || *available)
+            return rc;
+        if (fp[0] && !(s->kc = kwcache_for_store(s->st, fp, s->use_cache, 1, &rc, err)))
+            return rc;
+    }
+    if (!s->kc)
+        return 0;
     *available = 1;
     return kwcache_query(s->kc, text, limit, out, &n_tokens, err);
 }

@@ -20,25 +20,27 @@ static int fts_emit(void *ctx, const char *token, size_t len, size_t start, size
     return c->x_token(c->fts_ctx, 0, token, (int)len, (int)start, (int)end);
 }
 
+/* A tokenizer instance (one per table and connection, used by that connection only) is the
+ * scratch its texts are tokenized in: no allocation per column of every row. */
 static int fts_create(void *unused, const char **args, int n_args, Fts5Tokenizer **out)
 {
     (void)unused;
     (void)args;
     (void)n_args;
-    static int instance; /* the tokenizer has no state: any non-NULL handle will do */
-    *out = (Fts5Tokenizer *)&instance;
-    return SQLITE_OK;
+    keyword_scratch *sc = keyword_scratch_new();
+    *out = (Fts5Tokenizer *)sc;
+    return sc ? SQLITE_OK : SQLITE_NOMEM;
 }
 
-static void fts_delete(Fts5Tokenizer *t) { (void)t; }
+static void fts_delete(Fts5Tokenizer *t) { keyword_scratch_free((keyword_scratch *)t); }
 
 static int fts_tokenize(Fts5Tokenizer *t, void *fts_ctx, int flags, const char *text, int n_text,
                         int (*x_token)(void *, int, const char *, int, int, int))
 {
-    (void)t;
     fts_token_ctx c = {fts_ctx, x_token};
     enum keyword_mode mode = (flags & FTS5_TOKENIZE_QUERY) ? KEYWORD_QUERY : KEYWORD_DOCUMENT;
-    int rc = keyword_tokenize(text ? text : "", text && n_text > 0 ? (size_t)n_text : 0, mode, fts_emit, &c);
+    int rc = keyword_tokenize_in((keyword_scratch *)t, text ? text : "", text && n_text > 0 ? (size_t)n_text : 0,
+                                 mode, fts_emit, &c);
     return rc == -1 ? SQLITE_NOMEM : rc;
 }
 
@@ -63,8 +65,11 @@ static fts5_api *fts5_api_of(sqlite3 *db)
  *   tf'(t) = Σ_c w_c · tf_c(t) / (1 - b + b · len_c / avglen_c)
  *   score  = Σ_t idf(t) · tf'(t) · (k1 + 1) / (tf'(t) + k1),  idf = ln((N - n + 0.5)/(n + 0.5) + 1)
  * with k1 = 1.2, b = 0.75 (the usual values, also FTS5's). */
-#define BM25F_K1 1.2
-#define BM25F_B 0.75
+#define BM25F_K1 KWINDEX_BM25_K1
+#define BM25F_B KWINDEX_BM25_B
+
+const double kwindex_weights[6] = {KWINDEX_W_TITLE, KWINDEX_W_GENRE, KWINDEX_W_MOOD,
+                                   KWINDEX_W_TAGS,  KWINDEX_W_PARAMS, KWINDEX_W_BODY};
 
 typedef struct bm25f_stats {
     int n_phrase, n_col;
@@ -299,6 +304,41 @@ int kwindex_writer_put(kwindex_writer *w, int64_t sample_id, const char *old_sou
     if (old_source && (rc = write_entry(w, w->remove, sample_id, old_source, err)))
         return rc;
     return new_source ? write_entry(w, w->insert, sample_id, new_source, err) : 0;
+}
+
+typedef struct entry_token_ctx {
+    kwindex_token_fn fn;
+    void *ctx;
+    int column;
+} entry_token_ctx;
+
+static int entry_token(void *ctx, const char *token, size_t len, size_t start, size_t end)
+{
+    (void)start;
+    (void)end;
+    entry_token_ctx *c = ctx;
+    return c->fn(c->ctx, c->column, token, len);
+}
+
+int kwindex_entry_tokens(keyword_scratch *scratch, const char *source, kwindex_token_fn fn, void *ctx)
+{
+    keyword_scratch *own = scratch ? NULL : keyword_scratch_new();
+    char *fields[KEYWORD_FIELDS];
+    if (!(scratch || own) || keyword_fields(source ? source : "", fields) != 0) {
+        keyword_scratch_free(own);
+        return -1;
+    }
+    int rc = 0;
+    entry_token_ctx c = {fn, ctx, 0};
+    for (int i = 0; i < KEYWORD_FIELDS; i++) {
+        c.column = i;
+        if (!rc)
+            rc = keyword_tokenize_in(scratch ? scratch : own, fields[i], (size_t)field_length(fields[i]),
+                                     KEYWORD_DOCUMENT, entry_token, &c);
+        free(fields[i]);
+    }
+    keyword_scratch_free(own);
+    return rc;
 }
 
 /* ---- queries ---- */
@@ -549,32 +589,14 @@ static int hit_better_first(const void *x, const void *y)
     return hit_worse(b, a) ? -1 : hit_worse(a, b) ? 1 : 0;
 }
 
-/* The best `limit` (0 = all) of the collected rows, best first, appended to out. */
-static int rank_collected(const collect_state *st, size_t limit, query_keyword_hits *out)
+int kwindex_best(const int64_t *ids, const double *scores, size_t n_rows, size_t limit, query_keyword_hits *out)
 {
-    int n_phrase = st->n_phrase; /* a pasted source text is hundreds */
-    double *idf = malloc((size_t)n_phrase * sizeof *idf);
-    if (!idf)
-        return -1;
-    for (int p = 0; p < n_phrase; p++) {
-        size_t hits = 0;
-        for (size_t i = 0; i < st->n; i++)
-            hits += st->t[i * (size_t)st->n_phrase + (size_t)p] > 0;
-        idf[p] = log(((double)st->rows - (double)hits + 0.5) / ((double)hits + 0.5) + 1.0);
-    }
-    size_t keep = limit && limit < st->n ? limit : st->n, n = 0;
+    size_t keep = limit && limit < n_rows ? limit : n_rows, n = 0;
     query_keyword_hit *h = malloc((keep ? keep : 1) * sizeof *h);
-    if (!h) {
-        free(idf);
+    if (!h)
         return -1;
-    }
-    for (size_t i = 0; i < st->n; i++) {
-        const double *t = st->t + i * (size_t)st->n_phrase;
-        double score = 0;
-        for (int p = 0; p < n_phrase; p++)
-            if (t[p] > 0)
-                score += idf[p] * t[p] * (BM25F_K1 + 1) / (t[p] + BM25F_K1);
-        query_keyword_hit x = {st->ids[i], score};
+    for (size_t i = 0; i < n_rows; i++) {
+        query_keyword_hit x = {ids[i], scores[i]};
         if (n < keep) {
             h[n++] = x;
             if (n == keep) /* heapify once full */
@@ -590,6 +612,36 @@ static int rank_collected(const collect_state *st, size_t limit, query_keyword_h
     for (size_t i = 0; i < n && !rc; i++)
         rc = query_keyword_hits_append(out, h[i].sample_id, h[i].score);
     free(h);
+    return rc;
+}
+
+/* The best `limit` (0 = all) of the collected rows, best first, appended to out. */
+static int rank_collected(const collect_state *st, size_t limit, query_keyword_hits *out)
+{
+    int n_phrase = st->n_phrase; /* a pasted source text is hundreds */
+    double *idf = malloc((size_t)n_phrase * sizeof *idf);
+    double *scores = malloc((st->n ? st->n : 1) * sizeof *scores);
+    if (!idf || !scores) {
+        free(idf);
+        free(scores);
+        return -1;
+    }
+    for (int p = 0; p < n_phrase; p++) {
+        size_t hits = 0;
+        for (size_t i = 0; i < st->n; i++)
+            hits += st->t[i * (size_t)st->n_phrase + (size_t)p] > 0;
+        idf[p] = log(((double)st->rows - (double)hits + 0.5) / ((double)hits + 0.5) + 1.0);
+    }
+    for (size_t i = 0; i < st->n; i++) {
+        const double *t = st->t + i * (size_t)st->n_phrase;
+        double score = 0;
+        for (int p = 0; p < n_phrase; p++)
+            if (t[p] > 0)
+                score += idf[p] * t[p] * (BM25F_K1 + 1) / (t[p] + BM25F_K1);
+        scores[i] = score;
+    }
+    int rc = kwindex_best(st->ids, scores, st->n, limit, out);
+    free(scores);
     free(idf);
     return rc;
 }
@@ -608,10 +660,8 @@ int kwindex_query(sqlite3 *db, const char *text, size_t limit, query_keyword_hit
     collect_state cs;
     memset(&cs, 0, sizeof cs);
     cs.db = db;
-    const double weights[] = {KWINDEX_W_TITLE, KWINDEX_W_GENRE, KWINDEX_W_MOOD,
-                              KWINDEX_W_TAGS,  KWINDEX_W_PARAMS, KWINDEX_W_BODY};
     for (int c = 0; c < 64; c++)
-        cs.weight[c] = c < (int)(sizeof weights / sizeof *weights) ? weights[c] : 1.0;
+        cs.weight[c] = c < 6 ? kwindex_weights[c] : 1.0;
     if (n == 0)
         goto cleanup;
     if (sqlite3_prepare_v2(db,

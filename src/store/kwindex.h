@@ -37,6 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "keyword.h"
 #include "msg.h"
 #include "query.h"
 
@@ -54,6 +55,9 @@
 #define KWINDEX_W_TAGS 1.5
 #define KWINDEX_W_PARAMS 1.0
 #define KWINDEX_W_BODY 1.0
+/* BM25F's parameters (kwindex.c): the usual values, also FTS5's. */
+#define KWINDEX_BM25_K1 1.2
+#define KWINDEX_BM25_B 0.75
 
 /* Registers the 'samplevec' FTS5 tokenizer on db (needed before the table is created, read or
  * written). 0, or SV_EXIT_DATA with err when the SQLite library has no FTS5. */
@@ -80,6 +84,22 @@ int kwindex_writer_put(kwindex_writer *w, int64_t sample_id, const char *old_sou
  * gave: 0 means no meaningful word, and nothing is appended. 0 or SV_EXIT_DATA. */
 int kwindex_query(sqlite3 *db, const char *text, size_t limit, query_keyword_hits *out,
                   size_t *n_tokens, char err[SV_ERR_LEN]);
+
+/* The tokens of source's entry as the index receives them: keyword_fields, each field cut to
+ * KWINDEX_FIELD_MAX_BYTES, keyword_tokenize (document mode); fn gets the column (enum
+ * keyword_field) of each token. 0, fn's non-zero value, or -1 when out of memory. Readers that
+ * keep their own copy of the index (search's keyword cache) use this, so their tokens and
+ * column lengths are the FTS5 table's. scratch (keyword.h; NULL = one for this call) holds
+ * the tokenizer's buffers across calls. */
+typedef int (*kwindex_token_fn)(void *ctx, int column, const char *token, size_t len);
+int kwindex_entry_tokens(keyword_scratch *scratch, const char *source, kwindex_token_fn fn, void *ctx);
+
+/* The BM25F weight of each column (KWINDEX_W_*), in column order. */
+extern const double kwindex_weights[6];
+
+/* The best `limit` (0 = all) of n scored rows, best first (larger score, then smaller id),
+ * appended to out: kwindex_query's order. 0, or -1 when out of memory. */
+int kwindex_best(const int64_t *ids, const double *scores, size_t n, size_t limit, query_keyword_hits *out);
 
 /* The OR of text's query tokens as an FTS5 MATCH expression, each token quoted; caller frees.
  * *n_tokens gets their number. NULL when out of memory. */

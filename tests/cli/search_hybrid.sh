@@ -78,6 +78,21 @@ done
 expect_exit 2 sv search "dark" --library lib.db --mode fuzzy
 expect_grep err.txt "mode: 'fuzzy' is not a mode"
 
+# search answers from its keyword cache (posting lists, STORE.kwcache) once it can write it;
+# with --no-cache and a current index, from the store's FTS5 index: the same answer, byte for byte
+rm -f samplevec.db.kwcache
+expect_exit 0 sv search "dusty jazz chords" --library lib.db --json --mode keyword -k 500 --no-cache
+[ ! -e samplevec.db.kwcache ] && pass || fail "--no-cache wrote a keyword cache"
+cp out.txt from_store_index.json
+expect_exit 0 sv search "dusty jazz chords" --library lib.db --json --mode keyword -k 500
+[ -f samplevec.db.kwcache ] && pass || fail "keyword cache written beside the store"
+cmp -s out.txt from_store_index.json && pass || fail "keyword cache answers differently from the store's index"
+# a cache file of an older format (the FTS5 copy earlier versions wrote) is replaced, not read
+printf 'SQLite format 3\0 an older keyword cache' > samplevec.db.kwcache
+expect_exit 0 sv search "dusty jazz chords" --library lib.db --json --mode keyword -k 500
+cmp -s out.txt from_store_index.json && pass || fail "answer with an old cache file beside the store"
+expect_eq "$(head -c 8 samplevec.db.kwcache)" "SVKWPOST" "old cache file replaced"
+
 # a store made before the keyword index: search builds STORE.kwcache beside it (same answer),
 # and the next embed adds the index to the store
 expect_exit 0 sv search "dusty jazz chords" --library lib.db --json

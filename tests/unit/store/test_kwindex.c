@@ -9,45 +9,8 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "kw_texts.h"
 #include "kwindex.h"
-
-static const char *const WORDS[] = {"dark",  "moody", "dusty", "warm",  "vinyl", "keys",  "piano",
-                                    "trap",  "808",   "bass",  "groove", "funky", "chill", "rain",
-                                    "lo-fi", "pads",  "dreamy", "jazz", "chords", "東京",  "서울"};
-#define N_WORDS (sizeof WORDS / sizeof WORDS[0])
-
-static unsigned rng = 12345;
-static unsigned next_rand(void)
-{
-    rng = rng * 1103515245u + 12345u;
-    return (rng >> 16) & 0x7fff;
-}
-
-static void words(char *out, size_t cap, int n)
-{
-    size_t len = 0;
-    out[0] = '\0';
-    for (int i = 0; i < n && len + 32 < cap; i++)
-        len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? " " : "", WORDS[next_rand() % N_WORDS]);
-}
-
-/* A source text as source_text.h writes it; every fifth without a vibe analysis. */
-static char *source(int i)
-{
-    char title[128], genre[64], mood[64], tags[128], body[1024];
-    words(title, sizeof title, 1 + (int)(next_rand() % 3));
-    words(genre, sizeof genre, 1);
-    words(mood, sizeof mood, 1);
-    words(tags, sizeof tags, (int)(next_rand() % 4));
-    words(body, sizeof body, 5 + (int)(next_rand() % 60));
-    char *s = malloc(2048);
-    if (i % 5 == 0)
-        snprintf(s, 2048, "Title: %s\nGenre: %s", title, genre);
-    else
-        snprintf(s, 2048, "Title: %s\nGenre: %s\nBPM: %d\nKey: Am\nMood: %s\nTags: %s\nDescription: %s", title,
-                 genre, 80 + i % 60, mood, tags, body);
-    return s;
-}
 
 /* The reference: samplevec_bm25 ranked by SQL. */
 static void reference(sqlite3 *db, const char *text, size_t limit, query_keyword_hits *out)
@@ -116,7 +79,7 @@ int main(void)
     for (int i = 0; i < N; i++) {
         /* runs of consecutive ids and gaps far past the docsize cursor's 64 steps */
         ids[i] = i < 500 ? i + 1 : i < 1000 ? 10000 + (int64_t)i * 97 : 1000000 + (int64_t)i * 3;
-        texts[i] = i % 50 == 7 ? strdup(texts[i - 1]) : source(i); /* some equal texts: ties */
+        texts[i] = i % 50 == 7 ? strdup(texts[i - 1]) : kw_source(i); /* some equal texts: ties */
         CHECK(kwindex_writer_put(w, ids[i], NULL, texts[i], err) == 0);
     }
     CHECK(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK);
@@ -127,14 +90,14 @@ int main(void)
         compare(db, queries[q]);
     /* a query of more words than the 64 columns a row can have: a pasted source text */
     char long_query[4096];
-    words(long_query, sizeof long_query, 150);
+    kw_words(long_query, sizeof long_query, 150);
     compare(db, long_query);
     compare(db, texts[42]);
 
     /* replaced and removed entries, in other transactions (more segments, docsize gaps) */
     CHECK(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK);
     for (int i = 0; i < N; i += 3) {
-        char *next = i % 2 ? source(i) : NULL;
+        char *next = i % 2 ? kw_source(i) : NULL;
         CHECK(kwindex_writer_put(w, ids[i], texts[i], next, err) == 0);
         free(texts[i]);
         texts[i] = next;
