@@ -3,7 +3,7 @@
 
     bench/relevance.py gen LIB.db JUDGED.json [--count N] [--seed S]
     bench/relevance.py queries JUDGED.json       (index, k, query: one tab-separated line each)
-    bench/relevance.py eval JUDGED.json RESULTS_DIR MODE...
+    bench/relevance.py eval JUDGED.json RESULTS_DIR [--goals MODE,MODE...] MODE...
 
 `gen` writes a library in the sample manager's schema (the tables samplevec reads: samples,
 vibe_analyses) that is not the demo library: its own vocabulary and phrasing, descriptions that
@@ -20,7 +20,8 @@ from that truth, never from the text. Then it writes the judged queries, four ki
                                                     gain 1: the instrument and one texture
 `eval` reads RESULTS_DIR/<mode>/<query index>.json (the output of `samplevec search --json`)
 and prints, per kind and mode: precision@10, nDCG@10, the share of samples without analysis in
-the top 10 against their share among the relevant ones, and the goals of issue 11.
+the top 10 against their share among the relevant ones, and the goals of issue 11 for each mode
+of --goals (default: the first MODE); the exit status is 1 when the first of them misses one.
 """
 import json
 import math
@@ -221,11 +222,11 @@ def dcg(gains):
     return sum(g / math.log2(i + 2) for i, g in enumerate(gains))
 
 
-def evaluate(judged_path, results_dir, modes):
+def evaluate(judged_path, results_dir, modes, goal_modes=None):
     j = json.load(open(judged_path))
     unanalysed = set(j["unanalysed"])
     goals_ok = True
-    print(f"{'kind':<12} {'mode':<15} {'P@10':>6} {'nDCG@10':>8} {'unanalysed top10':>17} {'among relevant':>15}")
+    print(f"{'kind':<12} {'mode':<26} {'P@10':>6} {'nDCG@10':>8} {'unanalysed top10':>17} {'among relevant':>15}")
     summary = {}
     for kind in KINDS:
         qs = [(i, q) for i, q in enumerate(j["queries"]) if q["kind"] == kind]
@@ -263,11 +264,17 @@ def evaluate(judged_path, results_dir, modes):
                 extra = f"  every match first: {title_perfect}/{len(qs)}"
             if kind == "parameter":
                 extra = f"  inside the parsed BPM/key: {inside}/{inside_n}"
-            print(f"{kind:<12} {mode:<15} {p10:6.3f} {ndcg:8.3f} {share_top:17.3f} {share_rel:15.3f}{extra}")
+            print(f"{kind:<12} {mode:<26} {p10:6.3f} {ndcg:8.3f} {share_top:17.3f} {share_rel:15.3f}{extra}")
             summary[(kind, mode)] = (p10, ndcg, share_top, share_rel, title_perfect, len(qs), inside, inside_n)
-    # the goals, for the default mode (the first one given)
-    mode = modes[0]
-    print(f"\ngoals for --mode {mode}:")
+    # the goals: the first of goal_modes decides the exit status, the others are shown
+    for held, mode in enumerate(goal_modes or modes[:1]):
+        ok = goals(summary, mode, "held" if held == 0 else "shown")
+        goals_ok &= ok or held > 0
+    return 0 if goals_ok else 1
+
+
+def goals(summary, mode, how):
+    print(f"\ngoals for {mode} ({how}):")
     checks = [
         ("attribute P@10 >= 0.95", summary[("attribute", mode)][0] >= 0.95, f"{summary[('attribute', mode)][0]:.3f}"),
         ("title words: every match before any other", summary[("title", mode)][4] == summary[("title", mode)][5],
@@ -280,10 +287,11 @@ def evaluate(judged_path, results_dir, modes):
         top_un, rel_un = summary[(k, mode)][2], summary[(k, mode)][3]
         checks.append((f"{k}: unanalysed share in the top 10 <= among relevant", top_un <= rel_un + 1e-9,
                        f"{top_un:.3f} vs {rel_un:.3f}"))
-    for name, ok, value in checks:
-        print(f"  {'met ' if ok else 'MISS'}  {name}: {value}")
-        goals_ok &= ok
-    return 0 if goals_ok else 1
+    ok = True
+    for name, met, value in checks:
+        print(f"  {'met ' if met else 'MISS'}  {name}: {value}")
+        ok &= met
+    return ok
 
 
 def main(argv):
@@ -307,7 +315,10 @@ def main(argv):
             print(f"{i}\t{k}\t{q['q']}")
         return 0
     if len(argv) >= 4 and argv[0] == "eval":
-        return evaluate(argv[1], argv[2], argv[3:])
+        rest, goal_modes = argv[3:], None
+        if rest[0] == "--goals" and len(rest) >= 3:
+            goal_modes, rest = rest[1].split(","), rest[2:]
+        return evaluate(argv[1], argv[2], rest, goal_modes)
     print(__doc__, file=sys.stderr)
     return 2
 

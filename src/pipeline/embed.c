@@ -761,12 +761,39 @@ done:
     return rc;
 }
 
+/* The lexical provider has more than one model (provider_lexical.c) and its default is for a
+ * new store: a run that names no --model goes on with the lexical model the store already
+ * holds (a store made with lexical-v1 stays lexical-v1, so its vectors and its queries keep
+ * one recipe). Not with --reset (the store is made again: the default then) or when the store
+ * holds another provider (store_prepare names the mismatch). A store that cannot be read
+ * here is left to the run to report. */
+static void lexical_model_of_store(const embed_options *o, provider_config *pc,
+                                   char model[PROVIDER_MODEL_LEN])
+{
+    if (pc->model || o->reset || (pc->name && strcmp(pc->name, "lexical") != 0))
+        return;
+    const char *local = store_local_path(o->store);
+    if (local && access(local, F_OK) != 0)
+        return;
+    int code;
+    char serr[SV_ERR_LEN];
+    store_meta m;
+    store *st = store_open(o->store, STORE_READ_ONLY, &code, serr);
+    if (st && store_meta_get(st, &m, serr) == 0 && strcmp(m.provider, "lexical") == 0 && m.model[0]) {
+        snprintf(model, PROVIDER_MODEL_LEN, "%s", m.model);
+        pc->model = model;
+    }
+    store_close(st);
+}
+
 int embed_run(const embed_options *o, embed_report *r, char err[SV_ERR_LEN])
 {
     provider_config pc = o->provider;
     pc.offline = o->dry_run;
     pc.cancel = &interrupted;
     int rc = 0;
+    char store_model[PROVIDER_MODEL_LEN];
+    lexical_model_of_store(o, &pc, store_model);
     signals_catch();
     provider *p = provider_open(&pc, &rc, err);
     if (!p) {

@@ -1,6 +1,8 @@
-/* lexical: the default provider. Offline, no model file, deterministic.
+/* lexical: the default provider. Offline, no model file, deterministic. Two recipes, each
+ * named by its model id and never changed once released (golden vectors pin them bit for bit,
+ * tests/data/lexical/golden/):
  *
- * A text becomes a bag of hashed features:
+ * lexical-v1: a text becomes a bag of hashed features:
  *   - word unigrams            weight 1.0
  *   - word bigrams             weight 0.7   (keeps "dusty jazzy" apart from "jazzy dusty")
  *   - character trigrams of "<word>" (with boundary marks)  weight 0.25
@@ -11,6 +13,21 @@
  * hash bit (signed hashing: collisions cancel in expectation instead of piling up).
  * The vector is L2-normalised. Nothing depends on any corpus statistic, so a vector stored
  * today stays comparable with one computed next year: the recipe is versioned in the model id.
+ *
+ * lexical-v2 (the default for a new store): the same features, but a source text
+ * (source_text.h: "Title: ...\nGenre: ...\n...") is read field by field from its own "Label: "
+ * lines, and each field gets a fixed share of the vector: its own bag of features, L2-normalised,
+ * times the field's weight (FIELD_WEIGHTS below: title, genre and mood above long description
+ * prose). Under v1 a 94-character text without a vibe analysis put its whole unit length on a
+ * title and a genre, so one matching word scored higher there than in a 1,680-character text
+ * about the query (bench/relevance.sh: unanalysed samples were a third of the vector top 10,
+ * against a tenth of the relevant ones). Under v2 a field's match weighs the same in every
+ * text, and the share of a field the text does not have goes to "padding": PAD_FEATURES
+ * features hashed from the text's own bytes, which no query and no other text shares, so a
+ * missing field counts as no match instead of making the others weigh more. The labels
+ * themselves and the Energy line are not embedded. A text that does not start with a label
+ * (a search query, embed-text's input) is embedded exactly as by v1. Still a function of the
+ * text alone.
  */
 #include <math.h>
 #include <pthread.h>
@@ -23,7 +40,9 @@
 
 #include "provider.h"
 
-#define LEXICAL_MODEL_ID "lexical-v1"
+#define LEXICAL_V1_ID "lexical-v1"
+#define LEXICAL_V2_ID "lexical-v2"
+#define LEXICAL_DEFAULT_ID LEXICAL_V2_ID /* what a new store gets (README: Providers) */
 #define WEIGHT_UNIGRAM 1.0f
 #define WEIGHT_BIGRAM 0.7f
 #define WEIGHT_TRIGRAM 0.25f
@@ -55,8 +74,11 @@ typedef struct feature_table {
     size_t n_used;
 } feature_table;
 
+typedef enum lexical_recipe { LEXICAL_V1, LEXICAL_V2 } lexical_recipe;
+
 typedef struct lexical_provider {
     provider base;
+    lexical_recipe recipe;
     feature_table *tables; /* n_tables, one per worker thread */
     int n_tables;
 } lexical_provider;
@@ -218,15 +240,19 @@ static size_t next_word(word_iter *it, int32_t word[MAX_WORD_CODEPOINTS])
     return wlen;
 }
 
-static word_iter word_iter_of(const char *text)
+static int64_t count_words(const char *text)
 {
+    int32_t word[MAX_WORD_CODEPOINTS];
+    int64_t words = 0;
     word_iter it = {(const utf8proc_uint8_t *)text, (utf8proc_ssize_t)strlen(text)};
-    return it;
+    while (next_word(&it, word) > 0)
+        words++;
+    return words;
 }
 
-/* Embeds one text into out[dims]; returns the number of words (the provider's "tokens"),
- * or -1 when out of memory. */
-static int64_t embed_one(feature_table *ft, const char *text, float *out, int dims)
+/* Empties the table for the next text (or field) of len bytes, giving back a table grown for a
+ * long one. Returns 0 or -1 (out of memory). */
+static int table_reset(feature_table *ft, size_t len)
 {
     for (size_t i = 0; i < ft->n_used; i++)
         ft->slots[ft->used[i]].hash = 0;
@@ -240,25 +266,29 @@ static int64_t embed_one(feature_table *ft, const char *text, float *out, int di
     }
     /* Every byte starts at most one word and each word of n codepoints adds ≤ n + 2 features:
      * a short text's table is sized once; a long one's grows with what it holds. */
-    size_t bound = 3 * strlen(text) + 8;
-    if (ensure_capacity(ft, bound < TABLE_FIRST_SLOTS ? bound : TABLE_FIRST_SLOTS) != 0)
-        return -1;
+    size_t bound = 3 * len + 8;
+    return ensure_capacity(ft, bound < TABLE_FIRST_SLOTS ? bound : TABLE_FIRST_SLOTS);
+}
 
+/* Adds the features of the words of text[0, len) to the table; *words counts them. 0 or -1. */
+static int add_words(feature_table *ft, const char *text, size_t len, int64_t *words)
+{
     int32_t word[MAX_WORD_CODEPOINTS];
-    int64_t words = 0;
     uint64_t prev_hash = 0;
-    word_iter it = word_iter_of(text);
-    for (size_t wlen; (wlen = next_word(&it, word)) > 0; words++)
+    word_iter it = {(const utf8proc_uint8_t *)text, (utf8proc_ssize_t)len};
+    for (size_t wlen; (wlen = next_word(&it, word)) > 0; (*words)++)
         if (add_word(ft, word, wlen, &prev_hash) != 0)
             return -1;
+    return 0;
+}
 
-    memset(out, 0, (size_t)dims * sizeof *out);
-    for (size_t i = 0; i < ft->n_used; i++) {
-        const feature_slot *s = &ft->slots[ft->used[i]];
-        float value = kind_weight[s->count_kind >> KIND_SHIFT] * sublinear_tf(s->count_kind & COUNT_MASK);
-        size_t bucket = (size_t)(s->hash % (uint64_t)dims);
-        out[bucket] += (s->hash >> 63) ? -value : value;
-    }
+static float feature_value(const feature_slot *s)
+{
+    return kind_weight[s->count_kind >> KIND_SHIFT] * sublinear_tf(s->count_kind & COUNT_MASK);
+}
+
+static void l2_normalise(float *out, int dims)
+{
     double norm = 0;
     for (int i = 0; i < dims; i++)
         norm += (double)out[i] * out[i];
@@ -267,7 +297,141 @@ static int64_t embed_one(feature_table *ft, const char *text, float *out, int di
         for (int i = 0; i < dims; i++)
             out[i] *= inv;
     }
+}
+
+/* lexical-v1, and v2 for a text without labels: embeds one text into out[dims]; returns the number of words (the provider's
+ * "tokens"), or -1 when out of memory. */
+static int64_t embed_one(feature_table *ft, const char *text, float *out, int dims)
+{
+    size_t len = strlen(text);
+    int64_t words = 0;
+    if (table_reset(ft, len) != 0 || add_words(ft, text, len, &words) != 0)
+        return -1;
+    memset(out, 0, (size_t)dims * sizeof *out);
+    for (size_t i = 0; i < ft->n_used; i++) {
+        const feature_slot *s = &ft->slots[ft->used[i]];
+        float value = feature_value(s);
+        size_t bucket = (size_t)(s->hash % (uint64_t)dims);
+        out[bucket] += (s->hash >> 63) ? -value : value;
+    }
+    l2_normalise(out, dims);
     return words;
+}
+
+/* ---- lexical-v2: fields ----
+ * The labels source_text.h writes, in its order. A line starting with a label that comes later
+ * in this order than the field at hand starts that field; any other line continues the field
+ * at hand (a description spans lines, and may itself hold "Key: ..." or "Mood: ..." lines, which
+ * stay description). Weights: the share of the vector each field gets. Short, categorical fields
+ * a producer searches by (title, genre, mood, texture tags) weigh most; the description is the
+ * only prose (the words no label holds: "groove", "swung", an instrument named in passing) but
+ * also names other genres and moods in passing, so it weighs less; BPM and key are matched by
+ * search's filters, not by words, and weigh least. Energy (a number) is not embedded. */
+typedef struct lexical_field {
+    const char *label; /* with its ": " */
+    float weight;      /* 0 = not embedded */
+} lexical_field;
+
+static const lexical_field FIELDS[] = {
+    {"Title: ", 1.0f},  {"Genre: ", 0.8f}, {"BPM: ", 0.25f},         {"Key: ", 0.25f},
+    {"Mood: ", 0.8f},   {"Energy: ", 0.0f}, {"Tags: ", 0.7f},         {"Description: ", 0.7f},
+    {"Sample Tags: ", 0.5f},
+};
+#define N_FIELDS (sizeof FIELDS / sizeof FIELDS[0])
+/* The squared length a text's fields are padded up to before the vector is normalised: 1.5 ×
+ * the sum of the squared weights, i.e. a full source text's, whose fields share words (its
+ * instrument and textures are in its title, its tags and its description), which lengthens it
+ * by about half again (the bench library's analysed texts: 5.4 on average, against 3.6 with no
+ * overlap; without an analysis 2.3). So every text's vector has about the same length before
+ * normalisation, and a similarity is the sum of the fields' matches, not that sum divided by
+ * how little else the text holds. */
+#define PAD_TARGET_FACTOR 1.5
+/* Features the padding is spread over: many, so that the buckets it shares with a query's
+ * features move a similarity by a little noise for many texts, not by much for a few. */
+#define PAD_FEATURES 256
+#define SEED_PAD 0x243f6a8885a308d3ULL
+
+/* The field whose label starts line[0, len), after field `after` (-1: any); -1 when none. */
+static int field_at(const char *line, size_t len, int after)
+{
+    for (int f = after + 1; f < (int)N_FIELDS; f++) {
+        size_t n = strlen(FIELDS[f].label);
+        if (len >= n && memcmp(line, FIELDS[f].label, n) == 0)
+            return f;
+    }
+    return -1;
+}
+
+/* lexical-v2: as embed_one for a text that does not start with a label; a source text field
+ * by field (the top of this file). Returns the number of words of the whole text (labels
+ * included, as count_tokens counts them), or -1 when out of memory. */
+static int64_t embed_fields(feature_table *ft, const char *text, float *out, int dims)
+{
+    size_t len = strlen(text);
+    const char *eol = memchr(text, '\n', len);
+    if (field_at(text, eol ? (size_t)(eol - text) : len, -1) < 0)
+        return embed_one(ft, text, out, dims);
+
+    /* each field's span of the text: [start, end) */
+    size_t start[N_FIELDS] = {0}, end[N_FIELDS] = {0};
+    int at = -1;
+    for (size_t pos = 0; pos < len;) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        size_t line_end = nl ? (size_t)(nl - text) : len;
+        int f = field_at(text + pos, line_end - pos, at);
+        if (f >= 0) {
+            at = f;
+            start[f] = pos + strlen(FIELDS[f].label);
+        }
+        if (at >= 0)
+            end[at] = line_end;
+        pos = nl ? line_end + 1 : len;
+    }
+
+    memset(out, 0, (size_t)dims * sizeof *out);
+    int64_t field_words = 0; /* the labels are not in any field: counted below */
+    for (size_t f = 0; f < N_FIELDS; f++) {
+        if (FIELDS[f].weight == 0)
+            continue;
+        size_t n = end[f] > start[f] ? end[f] - start[f] : 0;
+        if (table_reset(ft, n) != 0 || add_words(ft, text + start[f], n, &field_words) != 0)
+            return -1;
+        double sq = 0;
+        for (size_t i = 0; i < ft->n_used; i++) {
+            double v = feature_value(&ft->slots[ft->used[i]]);
+            sq += v * v;
+        }
+        if (sq == 0)
+            continue;
+        float scale = (float)(FIELDS[f].weight / sqrt(sq));
+        for (size_t i = 0; i < ft->n_used; i++) {
+            const feature_slot *s = &ft->slots[ft->used[i]];
+            float value = feature_value(s) * scale;
+            size_t bucket = (size_t)(s->hash % (uint64_t)dims);
+            out[bucket] += (s->hash >> 63) ? -value : value;
+        }
+    }
+    /* Padding up to the length of a full source text: hashed from the text's own bytes, so
+     * two texts' padding never line up (two samples are not alike for both lacking an
+     * analysis) and no query shares it. */
+    double length = 0, target = 0;
+    for (int i = 0; i < dims; i++)
+        length += (double)out[i] * out[i];
+    for (size_t f = 0; f < N_FIELDS; f++)
+        target += PAD_TARGET_FACTOR * FIELDS[f].weight * FIELDS[f].weight;
+    if (length < target) {
+        uint64_t seed = SEED_PAD;
+        for (size_t i = 0; i < len; i++)
+            seed = (seed ^ (unsigned char)text[i]) * 0x100000001b3ULL;
+        float value = (float)sqrt((target - length) / PAD_FEATURES);
+        for (uint64_t k = 0; k < PAD_FEATURES; k++) {
+            uint64_t h = mix64(seed + k * 0x9e3779b97f4a7c15ULL);
+            size_t bucket = (size_t)(h % (uint64_t)dims);
+            out[bucket] += (h >> 63) ? -value : value;
+        }
+    }
+    l2_normalise(out, dims);
+    return count_words(text); /* what count_tokens says: the labels' words too */
 }
 
 /* A chunk is shared among worker threads, each claiming the next text with an atomic counter
@@ -294,7 +458,9 @@ static void *embed_worker_run(void *arg)
     embed_job *job = w->job;
     int dims = job->lp->base.dims;
     for (size_t i; (i = atomic_fetch_add(&job->next, 1)) < job->n;) {
-        int64_t words = embed_one(w->table, job->texts[i], job->vectors + i * (size_t)dims, dims);
+        float *out = job->vectors + i * (size_t)dims;
+        int64_t words = job->lp->recipe == LEXICAL_V2 ? embed_fields(w->table, job->texts[i], out, dims)
+                                                      : embed_one(w->table, job->texts[i], out, dims);
         if (words < 0)
             atomic_store(&job->out_of_memory, 1);
         job->results[i].tokens = words < 0 ? 0 : words;
@@ -340,12 +506,7 @@ static int lexical_embed(provider *p, const char *const *texts, size_t n, float 
 static int64_t lexical_count_tokens(provider *p, const char *text)
 {
     (void)p;
-    int32_t word[MAX_WORD_CODEPOINTS];
-    int64_t words = 0;
-    word_iter it = word_iter_of(text);
-    while (next_word(&it, word) > 0)
-        words++;
-    return words;
+    return count_words(text);
 }
 
 static void lexical_free(provider *p)
@@ -363,11 +524,17 @@ static const provider_vtable lexical_vtable = {lexical_embed, lexical_count_toke
 
 provider *provider_lexical_open(const provider_config *cfg, int *exit_code, char err[SV_ERR_LEN])
 {
-    if (cfg->model && strcmp(cfg->model, LEXICAL_MODEL_ID) != 0) {
+    const char *model = cfg->model ? cfg->model : LEXICAL_DEFAULT_ID;
+    lexical_recipe recipe;
+    if (strcmp(model, LEXICAL_V1_ID) == 0)
+        recipe = LEXICAL_V1;
+    else if (strcmp(model, LEXICAL_V2_ID) == 0)
+        recipe = LEXICAL_V2;
+    else {
         *exit_code = sv_fail(err, SV_EXIT_USAGE,
-                             "provider 'lexical' has one model, '%s' (got --model '%s'): drop "
-                             "--model",
-                             LEXICAL_MODEL_ID, cfg->model);
+                             "provider 'lexical' has the models '%s' (the default) and '%s' (got "
+                             "--model '%s'): pass one of them, or drop --model",
+                             LEXICAL_V2_ID, LEXICAL_V1_ID, model);
         return NULL;
     }
     int dims = cfg->dims ? cfg->dims : PROVIDER_DEFAULT_DIMS;
@@ -395,7 +562,8 @@ provider *provider_lexical_open(const provider_config *cfg, int *exit_code, char
     }
     lp->base.vt = &lexical_vtable;
     snprintf(lp->base.name, sizeof lp->base.name, "lexical");
-    snprintf(lp->base.model, sizeof lp->base.model, LEXICAL_MODEL_ID);
+    lp->recipe = recipe;
+    snprintf(lp->base.model, sizeof lp->base.model, "%s", model);
     lp->base.dims = dims;
     lp->base.usd_per_mtok = 0;
     lp->base.tokens_exact = 1;

@@ -44,7 +44,7 @@ expect_eq "$(sqlite3 lib.db "SELECT sql FROM sqlite_master WHERE name='sample_em
   "CREATE TABLE sample_embeddings (id INTEGER NOT NULL, sample_id INTEGER NOT NULL, vibe_vector JSON NOT NULL, embedding_source VARCHAR, created_at DATETIME DEFAULT CURRENT_TIMESTAMP, PRIMARY KEY (id), FOREIGN KEY(sample_id) REFERENCES samples (id))" "the app's DDL"
 expect_eq "$(sqlite3 lib.db "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE tbl_name='sample_embeddings' AND type='index' ORDER BY name)")" "ix_sample_embeddings_id,ix_sample_embeddings_sample_id" "the app's indexes"
 expect_eq "$(sqlite3 lib.db "SELECT count(*), min(id), max(id), count(DISTINCT sample_id) FROM sample_embeddings WHERE json_valid(vibe_vector) AND json_array_length(vibe_vector) = 1536 AND embedding_source LIKE 'Title: %' AND created_at IS NOT NULL")" "300|1|300|300" "one row per sample, ids from SQLite, JSON arrays of 1536, source texts"
-expect_eq "$(sqlite3 lib.db "SELECT group_concat(key || '=' || value) FROM (SELECT * FROM samplevec_meta ORDER BY key)")" "dims=1536,document_prefix=,model=lexical-v1,provider=lexical,query_prefix=" "the claim and the prefixes in samplevec_meta; the lease released"
+expect_eq "$(sqlite3 lib.db "SELECT group_concat(key || '=' || value) FROM (SELECT * FROM samplevec_meta ORDER BY key)")" "dims=1536,document_prefix=,model=lexical-v2,provider=lexical,query_prefix=" "the claim and the prefixes in samplevec_meta; the lease released"
 expect_eq "$(others lib.db | sha256sum)" "$before" "every other table and schema object identical"
 
 # vectors equal, to the bit, those of a local store embedded from the same library

@@ -16,7 +16,7 @@ expect_eq "$(sha256sum lib.db | cut -d' ' -f1)" "$lib_sum" "library bytes unchan
 [ -f samplevec.db ] && pass || fail "default store samplevec.db next to the library"
 [ -f samplevec.db.progress.json ] && pass || fail "default progress file"
 expect_eq "$(sqlite3 samplevec.db 'SELECT count(*), min(length(vibe_vector)), max(length(vibe_vector)) FROM sample_embeddings')" "300|6144|6144" "300 rows of 1536 float32"
-expect_eq "$(sqlite3 samplevec.db "SELECT count(*) FROM sample_embeddings WHERE embedding_source LIKE 'Title: %' AND model='lexical-v1' AND dims=1536 AND length(source_hash)=16")" 300 "rows carry source, model, dims, hash"
+expect_eq "$(sqlite3 samplevec.db "SELECT count(*) FROM sample_embeddings WHERE embedding_source LIKE 'Title: %' AND model='lexical-v2' AND dims=1536 AND length(source_hash)=16")" 300 "rows carry source, model, dims, hash"
 # stored metadata matches the library
 expect_eq "$(sqlite3 samplevec.db "ATTACH 'lib.db' AS l; SELECT count(*) FROM sample_embeddings e JOIN l.samples s ON s.id=e.sample_id WHERE e.title IS s.title AND e.genre IS s.genre AND e.bpm IS s.bpm AND e.musical_key IS s.musical_key")" 300 "filter metadata copied"
 

@@ -19,7 +19,7 @@ for _ in $(seq 1000); do grep -q "dropping" err.txt 2>/dev/null && break; sleep 
 kill -STOP "$pid"; kill -INT "$pid"; kill -CONT "$pid"
 wait "$pid"
 code=$?
-expect_grep err.txt "dropping the 10000 stored vectors \\(lexical-v1, 1536 dims\\)"
+expect_grep err.txt "dropping the 10000 stored vectors \\(lexical-v2, 1536 dims\\)"
 if grep -q "interrupted during --reset" err.txt; then
   expect_eq "$code" 130 "Ctrl-C during --reset: exit 130"
   expect_grep err.txt "nothing was dropped"

@@ -44,7 +44,7 @@ n=$(sqlite3 lib.db "SELECT count(*) FROM samples WHERE title LIKE '%🔥%'")
 expect_exit 0 sv search "🔥" --library lib.db --json -k "$n"
 expect_eq "$(jsql "SELECT count(*) FROM json_each($(res out.txt)) WHERE instr(json_extract(value,'\$.title'), '🔥') > 0")" "$n" "every 🔥 title found"
 expect_exit 2 sv search "🔥" --library lib.db --mode vector
-expect_grep err.txt "has no words the lexical-v1 model knows"
+expect_grep err.txt "has no words the lexical-v2 model knows"
 # a query of stop words only is a usage error that says so
 expect_exit 2 sv search "the and of a" --library lib.db
 expect_grep err.txt "no meaningful word"

@@ -64,7 +64,7 @@ PY
 expect_exit 0 sv demo-library lib.db --count 200 --seed 3
 expect_exit 0 sv embed --all --library lib.db
 start_serve serve.err --library lib.db
-check lexical-v1 256 --provider lexical
+check lexical-v2 256 --provider lexical
 # a malformed body and a wrong method, as raw HTTP
 code=$(curl -s -o body.txt -w '%{http_code}' -H 'Content-Type: application/json' --data '{"input": ' "$url/v1/embeddings")
 expect_eq "$code" 400 "malformed JSON"

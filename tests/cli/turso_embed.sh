@@ -46,7 +46,7 @@ expect_eq "$(json_field successful out.txt)" 0 "rerun stores nothing"
 
 # another model on a claimed store: usage error naming both; --vector-index: a clear warning
 expect_exit 2 sv embed --all --library lib.db --dims 64
-expect_grep err.txt "lexical-v1.*1536.*64|--reset"
+expect_grep err.txt "lexical-v2.*1536.*64|--reset"
 expect_exit 0 sv embed --all --library lib.db --vector-index
 expect_grep err.txt "does not support libsql_vector_idx"
 cp err.txt vi_err.txt
@@ -62,7 +62,7 @@ turso_stop
 expect_eq "$(server_rows remote.db)" "$(local_rows local.db)" "server rows equal the local store's"
 expect_eq "$(extract remote.db)" "$(extract local.db)" "vector_extract equal on both"
 expect_eq "$("$TURSODB" -m list remote.db "SELECT count(*), count(DISTINCT sample_id), min(length(vibe_vector)), max(length(vibe_vector)) FROM sample_embeddings")" "700|700|6144|6144" "700 distinct rows of 1536 float32"
-expect_eq "$("$TURSODB" -m list remote.db "SELECT value FROM samplevec_meta WHERE key IN ('provider','model','dims') ORDER BY key")" "$(printf '1536\nlexical-v1\nlexical')" "samplevec_meta claim"
+expect_eq "$("$TURSODB" -m list remote.db "SELECT value FROM samplevec_meta WHERE key IN ('provider','model','dims') ORDER BY key")" "$(printf '1536\nlexical-v2\nlexical')" "samplevec_meta claim"
 
 # the server is gone: retries, then exit 3 with a message naming it, never the token
 export SAMPLEVEC_TURSO_RETRIES=1

@@ -140,7 +140,7 @@ int main(void)
 {
     DIR *d = opendir(GOLDEN_DIR);
     CHECK(d != NULL);
-    int files = 0, has_v1 = 0;
+    int files = 0, has_v1 = 0, has_v2 = 0;
     struct dirent *e;
     while (d && (e = readdir(d))) {
         size_t n = strlen(e->d_name);
@@ -150,11 +150,12 @@ int main(void)
         snprintf(path, sizeof path, "%s/%s", GOLDEN_DIR, e->d_name);
         files++;
         has_v1 |= strcmp(e->d_name, "lexical-v1.json") == 0;
+        has_v2 |= strcmp(e->d_name, "lexical-v2.json") == 0;
         check_file(path, e->d_name);
     }
     if (d)
         closedir(d);
-    CHECK(has_v1); /* the first released model is pinned, always */
+    CHECK(has_v1 && has_v2); /* every released model is pinned, always */
     CHECK(files >= 1);
     return check_summary();
 }
