@@ -27,6 +27,7 @@
 #   MODELS="qwen3-small gemma-small" bench/gguf.sh # some of minilm, xlmr-small, jina-small,
 #                                                  # qwen3-small, gemma-small
 #   SKIP_RSS=1 bench/gguf.sh            # speed only
+#   SKIP_SPEED=1 bench/gguf.sh          # memory only (no llama.cpp needed)
 #   RUNS=1 bench/gguf.sh                # timed passes per measurement (default 3; the median)
 # Installs node-llama-cpp into build/llamacpp on first use (tools/llamacpp/setup.sh).
 set -euo pipefail
@@ -38,7 +39,7 @@ RUNS=${RUNS:-3}
 WEIGHTS=${WEIGHTS:-"f32 f16 q8_0"}
 MODELS=${MODELS:-"minilm xlmr-small jina-small qwen3-small gemma-small"}
 export SAMPLEVEC_LLAMACPP=${SAMPLEVEC_LLAMACPP:-$here/build/llamacpp}
-node "$here/tools/llamacpp/embed_ref.mjs" --check "$SAMPLEVEC_LLAMACPP" >/dev/null 2>&1 ||
+[ "${SKIP_SPEED:-0}" = 1 ] || node "$here/tools/llamacpp/embed_ref.mjs" --check "$SAMPLEVEC_LLAMACPP" >/dev/null 2>&1 ||
   "$here/tools/llamacpp/setup.sh" "$SAMPLEVEC_LLAMACPP" >/dev/null
 work=$here/build/bench-gguf
 mkdir -p "$work"
@@ -83,13 +84,14 @@ ref_run() { # MODEL FLASH → "texts/s tokens/s"
 }
 max() { awk "BEGIN { print ($1 > $2) ? $1 : $2 }"; }
 
+first=$(set -- $WEIGHTS; echo "$1")
+if [ "${SKIP_SPEED:-0}" != 1 ]; then
 gcc -O2 -o "$work/peak_flops" "$here/bench/peak_flops.c" -lpthread
 peak=$(for _ in 1 2 3 4 5; do "$work/peak_flops" "$THREADS"; done | sort -n | sed -n 3p) # median of 5
 # FLOPs per pass over the texts, per layer: 2·L·P for the products, P = the weights a token meets
 # (bert: 4H² + 2HF; jina's GEGLU adds HF; the decoders: H·(2·heads + 2·kv)·hd + 3HF), + 4·L²·A for
 # attention (A = heads·hd; the whole L×L even where the mask is causal or a window), + 4·H·D per
 # text for gemma's dense projections; L from each model's own tokenizer
-first=$(set -- $WEIGHTS; echo "$1")
 gflop_of() { # MODEL → GFLOP per pass over the texts
   python3 - "$work/texts.json" "$work/$1-$first.gguf" "$bin" "$1" <<'PY'
 import json, subprocess, sys
@@ -134,9 +136,11 @@ printf '%-11s %-7s %7s %14s %15s %18s %8s %9s %9s\n' model weights tokens "llama
   "sv GFLOP/s" "l.cpp GF/s"
 printf '%s\n' "${rows[@]}"
 echo "machine FMA peak on $THREADS threads: $peak GFLOP/s (median of 5); load average before: $load0, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+fi
 
 [ "${SKIP_RSS:-0}" = 1 ] && exit 0
 echo
+rss_load0=$(cut -d' ' -f1-3 /proc/loadavg)
 first_model=$(set -- $MODELS; echo "$1")
 cut=$("$bin" tokenize "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0])' "$work/long.json")" \
   --model "$work/$first_model-$first.gguf" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["tokens"], d["truncated"])')
@@ -151,3 +155,4 @@ for m in $MODELS; do for w in $WEIGHTS; do
   printf '%-11s %-7s %10.1f %12.1f %14.1f\n' "$m" "$(echo "$w" | tr a-z A-Z)" "$(awk "BEGIN { print $file_b / 1048576 }")" \
     "$(awk "BEGIN { print $rss_kb / 1024 }")" "$(awk "BEGIN { print $rss_kb / 1024 - $file_b / 1048576 }")"
 done; done
+echo "$(date -u +%FT%TZ); load average before: $rss_load0, after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -803,6 +803,11 @@ PRESETS = {
     "gemma-seed": ("gemma-embedding", dict(_GEMMA, hidden=8, layers=2, heads=2, kv_heads=1, head_dim=4, ffn=16, ctx=16,
                                            merges=20, swa=4, swa_period=2, dense=16, seed=711,
                                            note="gemma-embedding fuzz seed (H8, SWA + global layer, dense)")),
+    # wide and short: Qwen3-Embedding-4B's attention width (32 x 128 query heads over 8 x 128
+    # key/value heads) on H256, two layers, a 512-token context; tests/cli/
+    # gguf_decoder_memory_noasan.sh bounds the working memory of its batches
+    "qwen3-wide": ("qwen3", dict(_QWEN, hidden=256, layers=2, heads=32, kv_heads=8, head_dim=128, ffn=64, ctx=512,
+                                 seed=612, type="q8_0", note="qwen3 with Qwen3-Embedding-4B's attention width, H256 L2, Q8_0")),
     "jina-tiny": ("jina-bert-v2", dict(_TINY, seed=801, note="ALiBi, GEGLU in one ffn_up [H, 2F]")),
     "jina-split": ("jina-bert-v2", dict(_TINY, seed=802, gated="split", note="ALiBi, separate ffn_gate and ffn_up (older files)")),
     "jina-q8_0": ("jina-bert-v2", dict(_TINY, hidden=128, ffn=256, seed=803, type="q8_0", note="jina-bert-v2, Q8_0")),

@@ -2,8 +2,10 @@
  * for the encoders, decoder.c for qwen3 and gemma-embedding).
  *
  * Per chunk: tokenize every text (with the model's specials, cut to the context length), sort by length so
- * each batch packs similar lengths, run batches of up to GGUF_BATCH_TOKENS tokens through one
- * forward pass each, and put the vectors back in the caller's order.
+ * each batch packs similar lengths, run batches of up to GGUF_BATCH_TOKENS tokens whose working
+ * memory stays within GGUF_BATCH_BYTES (bert_batch_bytes / decoder_batch_bytes: the batch is
+ * sized by the model's width) through one forward pass each, and put the vectors back in the
+ * caller's order. A text longer than the budget allows still runs, alone in its batch.
  *
  * The stored model id is "<file name>#<16 hex digits>", the hex digits a 64-bit hash of the
  * whole file: stable across paths and machines, different for any change of weights or vocab. */
@@ -23,8 +25,13 @@
 #include "tokenizer.h"
 
 /* Tokens per forward pass: enough rows that each weight matrix is read once per ~2k tokens
- * (BLAS efficiency), small enough that a batch's activations stay in the tens of MB. */
+ * (BLAS efficiency), and at most GGUF_BATCH_BYTES of working memory, so that peak memory is the
+ * file plus a fixed amount whatever the model's width (issue 13's goal: file + 64 MB; the
+ * process itself, its libraries and the texts take ~20 MB of the rest). Wide models get fewer
+ * tokens per batch (qwen3-0.6B's shape: ~1,000 of 512-token texts); no batch size between
+ * 1,024 and 4,096 tokens was measurably faster (docs/gguf.md). */
 #define GGUF_BATCH_TOKENS 2048
+#define GGUF_BATCH_BYTES (32u << 20)
 #define GGUF_CHUNK_TEXTS 128
 
 typedef struct gguf_provider {
@@ -34,9 +41,11 @@ typedef struct gguf_provider {
     bert_model *model;   /* the encoders, or */
     bert_workspace *ws;
     decoder_model *dec;  /* qwen3, gemma-embedding */
+    decoder_workspace *dws;
     int threads;
     int ctx;
     size_t batch_tokens; /* GGUF_BATCH_TOKENS, or $SAMPLEVEC_GGUF_BATCH_TOKENS for the bench */
+    size_t batch_bytes;  /* GGUF_BATCH_BYTES, or $SAMPLEVEC_GGUF_BATCH_MB for the bench */
     int hidden;          /* the model's vector size; base.dims is smaller after a Matryoshka --dims */
 } gguf_provider;
 
@@ -100,6 +109,13 @@ static void matryoshka_cut(const float *v, size_t dims, float *out)
         out[i] = v[i] * scale;
 }
 
+/* Working memory of a batch (tokens in texts, the longest `longest`) on the provider's threads. */
+static size_t batch_bytes(const gguf_provider *p, size_t tokens, size_t texts, size_t longest)
+{
+    return p->dec ? decoder_batch_bytes(p->dec, tokens, texts, longest, p->threads)
+                  : bert_batch_bytes(p->model, tokens, texts, longest, p->threads);
+}
+
 static int gguf_embed(provider *base, const char *const *texts, size_t n, float *vectors,
                       provider_text_result *results, int64_t *billed_tokens, char err[SV_ERR_LEN])
 {
@@ -131,15 +147,16 @@ static int gguf_embed(provider *base, const char *const *texts, size_t n, float 
     qsort(order, n, sizeof *order, cmp_len);
     for (size_t s = 0; s < n;) {
         size_t e = s, tokens = 0;
-        while (e < n && (e == s || tokens + order[e].len <= p->batch_tokens)) {
-            tokens += order[e].len;
+        while (e < n && (e == s || (tokens + order[e].len <= p->batch_tokens &&
+                                    batch_bytes(p, tokens + order[e].len, e - s + 1, order[e].len) <= p->batch_bytes))) {
+            tokens += order[e].len; /* ascending lengths: order[e] is the longest so far */
             e++;
         }
         for (size_t k = s; k < e; k++) {
             bids[k - s] = ids[order[k].idx];
             blens[k - s] = order[k].len;
         }
-        rc = p->dec ? decoder_embed_batch(p->dec, p->threads, bids, blens, e - s, bout, err)
+        rc = p->dec ? decoder_embed_batch(p->dec, p->dws, p->threads, bids, blens, e - s, bout, err)
                     : bert_embed_batch(p->model, p->ws, p->threads, bids, blens, e - s, bout, err);
         if (rc)
             goto cleanup;
@@ -169,6 +186,7 @@ static void gguf_provider_free(provider *base)
 {
     gguf_provider *p = (gguf_provider *)base;
     bert_workspace_free(p->ws);
+    decoder_workspace_free(p->dws);
     bert_free(p->model);
     decoder_free(p->dec);
     tokenizer_free(p->tok);
@@ -380,7 +398,7 @@ provider *provider_gguf_open(const provider_config *cfg, int *exit_code, char er
     if (!rc && tokenizer_vocab_size(p->tok) != (size_t)vocab)
         rc = sv_fail(err, SV_EXIT_DATA, "model file '%s': tokenizer has %zu tokens but token_embd.weight has %d rows",
                      path, tokenizer_vocab_size(p->tok), vocab);
-    if (!rc && !decoder && !(p->ws = bert_workspace_new()))
+    if (!rc && (decoder ? !(p->dws = decoder_workspace_new()) : !(p->ws = bert_workspace_new())))
         rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
     if (rc) {
         *exit_code = rc;
@@ -391,6 +409,9 @@ provider *provider_gguf_open(const provider_config *cfg, int *exit_code, char er
     const char *bt = getenv("SAMPLEVEC_GGUF_BATCH_TOKENS");
     long btv = bt ? strtol(bt, NULL, 10) : 0;
     p->batch_tokens = btv >= 1 && btv <= (1L << 20) ? (size_t)btv : GGUF_BATCH_TOKENS;
+    const char *bm = getenv("SAMPLEVEC_GGUF_BATCH_MB");
+    long bmv = bm ? strtol(bm, NULL, 10) : 0;
+    p->batch_bytes = bmv >= 1 && bmv <= (1L << 20) ? (size_t)bmv << 20 : GGUF_BATCH_BYTES;
     p->threads = cfg->threads > 0 ? cfg->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (p->threads < 1)
         p->threads = 1;

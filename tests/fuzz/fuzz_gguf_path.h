@@ -66,8 +66,10 @@ static void fuzz_gguf_exercise(const unsigned char *data, size_t size)
             const int32_t *rows[1] = {ids};
             size_t len = in->ctx < 3 ? (size_t)in->ctx : 3;
             float *out = malloc((size_t)in->hidden * sizeof *out);
-            if (out)
-                decoder_embed_batch(m, 2, rows, &len, 1, out, err);
+            decoder_workspace *ws = decoder_workspace_new();
+            if (out && ws)
+                decoder_embed_batch(m, ws, 2, rows, &len, 1, out, err);
+            decoder_workspace_free(ws);
             free(out);
             decoder_free(m);
         }

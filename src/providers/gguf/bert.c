@@ -70,8 +70,8 @@ struct bert_workspace {
     size_t cap_tokens, cap_len, cap_threads, cap_texts, cap_chunk;
     const bert_model *fitted; /* the model the scratches were reserved for */
     float *x;           /* [T][H] hidden state, token-major, texts back to back */
-    float *qkv;         /* [T][3H] */
-    float *attn;        /* [T][H] attention output before Wo */
+    float *qkv;         /* [T][3H]; attention writes its output (before Wo) over Q, which only
+                           its own (text, head) pair reads */
     bert_thread *th;    /* cap_threads */
     size_t *start;      /* texts + 1 token offsets */
 };
@@ -491,7 +491,6 @@ void bert_workspace_free(bert_workspace *ws)
         return;
     free(ws->x);
     free(ws->qkv);
-    free(ws->attn);
     for (size_t i = 0; i < ws->cap_threads; i++)
         thread_free(&ws->th[i]);
     free(ws->th);
@@ -509,12 +508,10 @@ static int workspace_fit(bert_workspace *ws, const bert_model *m, size_t tokens,
     if (tokens > ws->cap_tokens) {
         free(ws->x);
         free(ws->qkv);
-        free(ws->attn);
         ws->x = malloc(tokens * h * sizeof(float));
         ws->qkv = malloc(tokens * 3 * h * sizeof(float));
-        ws->attn = malloc(tokens * h * sizeof(float));
         ws->cap_tokens = tokens;
-        if (!ws->x || !ws->qkv || !ws->attn) {
+        if (!ws->x || !ws->qkv) {
             ws->cap_tokens = 0;
             return -1;
         }
@@ -564,6 +561,19 @@ static int workspace_fit(bert_workspace *ws, const bert_model *m, size_t tokens,
             return -1;
     }
     return 0;
+}
+
+size_t bert_batch_bytes(const bert_model *m, size_t tokens, size_t texts, size_t longest, int threads)
+{
+    const bert_info *in = &m->info;
+    size_t H = (size_t)in->hidden, F = (size_t)in->ffn, chunk = mm_chunk_rows(tokens);
+    size_t nth = threads < 1 ? 1 : threads > 256 ? 256 : (size_t)threads;
+    size_t shared = tokens * 4 * H * sizeof(float) + (texts + 1) * sizeof(size_t);
+    /* per thread: tmp, ffn, gate, one head's scores, and about a chunk of quantized activations
+     * in the matmul scratch */
+    size_t thread = chunk * (H + (size_t)in->ffn_up + (in->gated ? F : 0)) * sizeof(float) +
+                    longest * longest * sizeof(float) + chunk * ((size_t)in->ffn_up + 256);
+    return shared + nth * thread;
 }
 
 /* ------------------------------------------------------------------ forward */
@@ -782,7 +792,7 @@ static void attention_pair(fwd_ctx *c, size_t text, int head, float *S)
     const gemm_kernels *k = c->m->gemm;
     size_t H = (size_t)in->hidden, d = H / (size_t)in->heads;
     size_t L = c->lens[text], t0 = c->ws->start[text];
-    const float *Q = c->ws->qkv + t0 * 3 * H + (size_t)head * d;
+    float *Q = c->ws->qkv + t0 * 3 * H + (size_t)head * d;
     const float *K = Q + H, *V = Q + 2 * H;
     float scale = 1.0f / sqrtf((float)d);
     k->nt((int)L, (int)L, (int)d, scale, Q, (int)(3 * H), K, (int)(3 * H), 0.0f, S, (int)L);
@@ -794,8 +804,7 @@ static void attention_pair(fwd_ctx *c, size_t text, int head, float *S)
     }
     for (size_t i = 0; i < L; i++)
         softmax_row(S + i * L, L);
-    k->nn((int)L, (int)d, (int)L, 1.0f, S, (int)L, V, (int)(3 * H), 0.0f, c->ws->attn + t0 * H + (size_t)head * d,
-          (int)H);
+    k->nn((int)L, (int)d, (int)L, 1.0f, S, (int)L, V, (int)(3 * H), 0.0f, Q, (int)(3 * H)); /* over Q */
 }
 
 /* nomic-bert's rotary position embedding on the Q and K of token rows [r0, r1), llama.cpp's
@@ -897,7 +906,7 @@ static void ffn_rows(fwd_ctx *c, bert_thread *th, const bert_layer *L, size_t r0
     size_t U = (size_t)L->wup.rows; /* F, or 2F: GEGLU's halves side by side */
     float *x = c->ws->x + r0 * H, *tmp = th->tmp, *ffn = th->ffn;
     memcpy(tmp, x, R * H * sizeof(float));
-    mul(c, th, &L->wo, c->ws->attn + r0 * H, H, R, tmp, H, L->bo, 1);
+    mul(c, th, &L->wo, c->ws->qkv + r0 * 3 * H, 3 * H, R, tmp, H, L->bo, 1); /* the attention output */
     for (size_t r = 0; r < R; r++)
         layer_norm(tmp + r * H, H, L->ln1_w, L->ln1_b, in->eps);
     for (size_t r = 0; L->ln1b_w && r < R; r++) {

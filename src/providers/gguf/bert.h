@@ -60,6 +60,12 @@ const bert_info *bert_get_info(const bert_model *m);
 bert_workspace *bert_workspace_new(void);
 void bert_workspace_free(bert_workspace *ws); /* NULL is a no-op */
 
+/* Bytes of working memory a batch of `tokens` tokens in `texts` texts, the longest `longest`
+ * tokens, needs on `threads` threads: per token x and Q/K/V (4·H floats; the attention output
+ * overwrites Q), per thread a row chunk's feed-forward buffers and one head's scores (an
+ * estimate within a few percent: the matmul scratch is approximated). */
+size_t bert_batch_bytes(const bert_model *m, size_t tokens, size_t texts, size_t longest, int threads);
+
 /* Embeds n texts: ids[i] holds lens[i] token ids (1 <= lens[i] <= ctx, ids < vocab, checked),
  * out gets n × hidden floats, L2-normalised. threads >= 1.
  * Returns 0, or SV_EXIT_DATA (bad input) / SV_EXIT_FAILED (out of memory) with err filled. */

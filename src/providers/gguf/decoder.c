@@ -294,12 +294,26 @@ typedef struct dec_thread {
     float *scores;            /* longest text², one head's attention */
 } dec_thread;
 
+/* Sized for the largest batch so far (workspace_fit), so a run allocates only when a batch
+ * is larger than every one before it. */
+struct decoder_workspace {
+    const decoder_model *fitted; /* the model the buffers below are shaped for */
+    size_t cap_tokens, cap_texts, cap_chunk, cap_len, cap_threads;
+    float *x, *q, *k, *v;        /* cap_tokens × H, × QD, × KD, × KD; attention writes its output
+                                    over q (each (text, head) pair reads only its own q) */
+    float *xp;                   /* cap_texts × H: each text's last row through the last layer
+                                    (last-token pooling) */
+    size_t *start;               /* cap_texts + 1: first row of each text */
+    atomic_size_t *next;         /* one work counter per phase: 3 per layer, + 1 */
+    dec_thread *th;              /* cap_threads */
+};
+
 typedef struct dec_ctx {
     const decoder_model *m;
     const int32_t *const *ids;
     const size_t *lens;
     size_t n, tokens, chunk, *start;
-    float *x, *q, *k, *v, *attn; /* tokens × H, × QD, × KD, × KD, × QD */
+    float *x, *q, *k, *v, *xp; /* the workspace's */
     float *out;
     dec_thread *th;
     int nth;
@@ -310,6 +324,130 @@ typedef struct dec_ctx {
     int gate_open;
     atomic_size_t *next; /* one work counter per phase, so none needs resetting */
 } dec_ctx;
+
+/* ------------------------------------------------------------------ workspace */
+
+decoder_workspace *decoder_workspace_new(void) { return calloc(1, sizeof(decoder_workspace)); }
+
+static void thread_free(dec_thread *t)
+{
+    mm_scratch_free(t->mm);
+    free(t->h);
+    free(t->o);
+    free(t->gate);
+    free(t->up);
+    free(t->scores);
+    memset(t, 0, sizeof *t);
+}
+
+static void workspace_clear(decoder_workspace *ws)
+{
+    free(ws->x);
+    free(ws->q);
+    free(ws->k);
+    free(ws->v);
+    free(ws->xp);
+    free(ws->start);
+    free(ws->next);
+    for (size_t i = 0; i < ws->cap_threads; i++)
+        thread_free(&ws->th[i]);
+    free(ws->th);
+    memset(ws, 0, sizeof *ws);
+}
+
+void decoder_workspace_free(decoder_workspace *ws)
+{
+    if (!ws)
+        return;
+    workspace_clear(ws);
+    free(ws);
+}
+
+size_t decoder_batch_bytes(const decoder_model *m, size_t tokens, size_t texts, size_t longest, int threads)
+{
+    const decoder_info *in = &m->info;
+    size_t H = (size_t)in->hidden, F = (size_t)in->ffn, QD = (size_t)in->heads * (size_t)in->head_dim;
+    size_t KD = (size_t)in->heads_kv * (size_t)in->head_dim, chunk = mm_chunk_rows(tokens);
+    size_t nth = threads < 1 ? 1 : (size_t)threads;
+    size_t shared = tokens * (H + QD + 2 * KD) * sizeof(float) + texts * (H * sizeof(float) + sizeof(size_t));
+    /* per thread: the chunk buffers, one head's scores, and about a chunk of quantized
+     * activations in the matmul scratch */
+    size_t thread = chunk * (2 * H + 2 * F) * sizeof(float) + longest * longest * sizeof(float) + chunk * (F + 256);
+    return shared + nth * thread;
+}
+
+/* Grows the buffers to hold the batch; a no-op when they already do. */
+static int workspace_fit(decoder_workspace *ws, const decoder_model *m, size_t tokens, size_t texts, size_t len,
+                         size_t threads, size_t chunk)
+{
+    const decoder_info *in = &m->info;
+    size_t H = (size_t)in->hidden, F = (size_t)in->ffn, QD = (size_t)in->heads * (size_t)in->head_dim;
+    size_t KD = (size_t)in->heads_kv * (size_t)in->head_dim;
+    if (ws->fitted != m) {
+        workspace_clear(ws);
+        ws->fitted = m;
+    }
+    if (tokens > ws->cap_tokens) {
+        free(ws->x);
+        free(ws->q);
+        free(ws->k);
+        free(ws->v);
+        ws->x = malloc(tokens * H * sizeof(float));
+        ws->q = malloc(tokens * QD * sizeof(float));
+        ws->k = malloc(tokens * KD * sizeof(float));
+        ws->v = malloc(tokens * KD * sizeof(float));
+        ws->cap_tokens = tokens;
+        if (!ws->x || !ws->q || !ws->k || !ws->v) {
+            ws->cap_tokens = 0;
+            return -1;
+        }
+    }
+    if (texts > ws->cap_texts) {
+        free(ws->xp);
+        free(ws->start);
+        ws->xp = malloc(texts * H * sizeof(float));
+        ws->start = malloc((texts + 1) * sizeof *ws->start);
+        ws->cap_texts = texts;
+        if (!ws->xp || !ws->start) {
+            ws->cap_texts = 0;
+            return -1;
+        }
+    }
+    if (!ws->next && !(ws->next = malloc((3 * (size_t)in->layers + 1) * sizeof *ws->next)))
+        return -1;
+    if (threads > ws->cap_threads) {
+        dec_thread *th = realloc(ws->th, threads * sizeof *th);
+        if (!th)
+            return -1;
+        memset(th + ws->cap_threads, 0, (threads - ws->cap_threads) * sizeof *th);
+        ws->th = th;
+        ws->cap_threads = threads;
+    }
+    if (chunk > ws->cap_chunk || len > ws->cap_len) {
+        for (size_t i = 0; i < ws->cap_threads; i++)
+            thread_free(&ws->th[i]);
+        ws->cap_chunk = chunk > ws->cap_chunk ? chunk : ws->cap_chunk;
+        ws->cap_len = len > ws->cap_len ? len : ws->cap_len;
+    }
+    for (size_t i = 0; i < threads; i++) {
+        dec_thread *t = &ws->th[i];
+        if (t->mm)
+            continue; /* already fitted */
+        t->h = malloc(ws->cap_chunk * H * sizeof(float));
+        t->o = malloc(ws->cap_chunk * H * sizeof(float));
+        t->gate = malloc(ws->cap_chunk * F * sizeof(float));
+        t->up = malloc(ws->cap_chunk * F * sizeof(float));
+        t->scores = malloc(ws->cap_len * ws->cap_len * sizeof(float));
+        t->mm = mm_scratch_new();
+        if (!t->h || !t->o || !t->gate || !t->up || !t->scores || !t->mm) {
+            thread_free(t);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ layers */
 
 static void mul(dec_ctx *c, dec_thread *th, const mm_matrix *w, const float *x, size_t ldx, size_t rows, float *y,
                 size_t ldy)
@@ -353,9 +491,29 @@ static void rope(float *row, size_t heads, size_t hd, size_t n_rot, float base, 
     }
 }
 
-/* Rows [r0, r1) before attention in layer l: embeddings (l == 0), norm, Q K V, q/k norms,
- * RoPE, the KV cache's fp16 rounding (qwen3). */
-static void pre_attention_rows(dec_ctx *c, dec_thread *th, int l, size_t r0, size_t r1)
+/* One token's q (heads × hd) after its projection in layer L: per-head RMSNorm, RoPE at pos,
+ * then gemma's 1/√hd (gemma-embedding.cpp scales Q itself; kq_scale is then 1) or qwen3's
+ * fp16 rounding (ggml's F16 product with the KV cache). */
+static void finish_query(const decoder_model *m, const decoder_layer *L, float *q, size_t pos)
+{
+    const decoder_info *in = &m->info;
+    size_t HD = (size_t)in->head_dim, NH = (size_t)in->heads, QD = NH * HD;
+    for (size_t h = 0; h < NH; h++)
+        decoder_rms_norm(q + h * HD, HD, L->q_norm, in->eps);
+    rope(q, NH, HD, (size_t)m->n_rot, L->rope_base, pos);
+    if (m->arch == ARCH_GEMMA) {
+        float qscale = 1.0f / sqrtf((float)HD);
+        for (size_t i = 0; i < QD; i++)
+            q[i] *= qscale;
+    } else {
+        for (size_t i = 0; i < QD; i++)
+            q[i] = round_f16(q[i]);
+    }
+}
+
+/* Rows [r0, r1) before attention in layer l: embeddings (l == 0), norm, K V (and Q when
+ * with_q), q/k norms, RoPE, the KV cache's fp16 rounding (qwen3). */
+static void pre_attention_rows(dec_ctx *c, dec_thread *th, int l, size_t r0, size_t r1, int with_q)
 {
     const decoder_model *m = c->m;
     const decoder_info *in = &m->info;
@@ -376,49 +534,63 @@ static void pre_attention_rows(dec_ctx *c, dec_thread *th, int l, size_t r0, siz
     memcpy(th->h, c->x + r0 * H, R * H * sizeof(float));
     for (size_t r = 0; r < R; r++)
         decoder_rms_norm(th->h + r * H, H, L->attn_norm, in->eps);
-    mul(c, th, &L->wq, th->h, H, R, c->q + r0 * QD, QD);
+    if (with_q)
+        mul(c, th, &L->wq, th->h, H, R, c->q + r0 * QD, QD);
     mul(c, th, &L->wk, th->h, H, R, c->k + r0 * KD, KD);
     mul(c, th, &L->wv, th->h, H, R, c->v + r0 * KD, KD);
-    float qscale = m->arch == ARCH_GEMMA ? 1.0f / sqrtf((float)HD) : 1.0f;
     for (size_t t = r0; t < r1; t++) {
         size_t pos = t - c->start[text_of(c, t)];
-        float *q = c->q + t * QD, *k = c->k + t * KD, *v = c->v + t * KD;
-        for (size_t h = 0; h < NH; h++)
-            decoder_rms_norm(q + h * HD, HD, L->q_norm, in->eps);
+        float *k = c->k + t * KD, *v = c->v + t * KD;
+        if (with_q)
+            finish_query(m, L, c->q + t * QD, pos);
         for (size_t h = 0; h < NKV; h++)
             decoder_rms_norm(k + h * HD, HD, L->k_norm, in->eps);
-        rope(q, NH, HD, (size_t)m->n_rot, L->rope_base, pos);
         rope(k, NKV, HD, (size_t)m->n_rot, L->rope_base, pos);
-        if (m->arch == ARCH_GEMMA) {
-            for (size_t i = 0; i < QD; i++)
-                q[i] *= qscale; /* gemma-embedding.cpp scales Q itself; kq_scale is then 1 */
-        } else {
-            for (size_t i = 0; i < QD; i++)
-                q[i] = round_f16(q[i]);
+        if (m->arch == ARCH_QWEN3)
             for (size_t i = 0; i < KD; i++) {
                 k[i] = round_f16(k[i]);
                 v[i] = round_f16(v[i]);
             }
-        }
     }
 }
 
-/* Head `head` of text `s` in layer l: softmax(q kᵀ · scale + mask) v into attn. */
-static void attention_pair(dec_ctx *c, dec_thread *th, int l, size_t s, size_t head)
+/* Last-token pooling, last layer: texts [p0, p1)'s last rows copied to xp, and their queries
+ * (the only ones the pooled vectors depend on) into rows p0… of q. */
+static void pooled_query_rows(dec_ctx *c, dec_thread *th, int l, size_t p0, size_t p1)
+{
+    const decoder_model *m = c->m;
+    const decoder_info *in = &m->info;
+    const decoder_layer *L = &m->layers[l];
+    size_t H = (size_t)in->hidden, QD = (size_t)in->heads * (size_t)in->head_dim, R = p1 - p0;
+    for (size_t s = p0; s < p1; s++) {
+        const float *x = c->x + (c->start[s] + c->lens[s] - 1) * H;
+        memcpy(c->xp + s * H, x, H * sizeof(float));
+        memcpy(th->h + (s - p0) * H, x, H * sizeof(float));
+        decoder_rms_norm(th->h + (s - p0) * H, H, L->attn_norm, in->eps);
+    }
+    mul(c, th, &L->wq, th->h, H, R, c->q + p0 * QD, QD);
+    for (size_t s = p0; s < p1; s++)
+        finish_query(m, L, c->q + s * QD, c->lens[s] - 1);
+}
+
+/* Head `head` of text s in layer l for its queries at positions q0 … len−1 (rows of Q, stride
+ * QD): softmax(q kᵀ · scale + mask) v, written over those rows of Q (this pair alone reads them). */
+static void attention_rows(dec_ctx *c, dec_thread *th, int l, size_t s, size_t head, size_t q0, float *Q)
 {
     const decoder_model *m = c->m;
     const decoder_info *in = &m->info;
     size_t HD = (size_t)in->head_dim, QD = (size_t)in->heads * HD, KD = (size_t)in->heads_kv * HD;
     size_t g = head / ((size_t)in->heads / (size_t)in->heads_kv);
-    size_t Lt = c->lens[s], t0 = c->start[s];
-    const float *Q = c->q + t0 * QD + head * HD, *K = c->k + t0 * KD + g * HD, *V = c->v + t0 * KD + g * HD;
+    size_t Lt = c->lens[s], t0 = c->start[s], nq = Lt - q0;
+    const float *K = c->k + t0 * KD + g * HD, *V = c->v + t0 * KD + g * HD;
     float *S = th->scores;
     float scale = m->arch == ARCH_QWEN3 ? 1.0f / sqrtf((float)HD) : 1.0f;
-    m->gemm->nt((int)Lt, (int)Lt, (int)HD, scale, Q, (int)QD, K, (int)KD, 0.0f, S, (int)Lt);
+    m->gemm->nt((int)nq, (int)Lt, (int)HD, scale, Q, (int)QD, K, (int)KD, 0.0f, S, (int)Lt);
     int swa = m->layers[l].swa;
     size_t w = (size_t)m->window;
-    for (size_t i = 0; i < Lt; i++) {
-        float *row = S + i * Lt;
+    for (size_t r = 0; r < nq; r++) {
+        size_t i = q0 + r;
+        float *row = S + r * Lt;
         /* the keys this query sees are one contiguous run [lo, hi) */
         size_t lo = 0, hi = Lt;
         if (m->arch == ARCH_QWEN3)
@@ -436,19 +608,20 @@ static void attention_pair(dec_ctx *c, dec_thread *th, int l, size_t s, size_t h
             for (size_t j = lo; j < hi; j++)
                 row[j] = round_f16(row[j]);
     }
-    m->gemm->nn((int)Lt, (int)HD, (int)Lt, 1.0f, S, (int)Lt, V, (int)KD, 0.0f, c->attn + t0 * QD + head * HD, (int)QD);
+    m->gemm->nn((int)nq, (int)HD, (int)Lt, 1.0f, S, (int)Lt, V, (int)KD, 0.0f, Q, (int)QD);
 }
 
-/* Rows [r0, r1) after attention in layer l: output projection, feed-forward, residuals, and
- * after the last layer the output norm. */
-static void post_attention_rows(dec_ctx *c, dec_thread *th, int l, size_t r0, size_t r1)
+/* R rows after attention in layer l (x: their residual rows, stride H; attn: their attention
+ * output, stride QD): output projection, feed-forward, residuals, and after the last layer the
+ * output norm. */
+static void post_attention_rows(dec_ctx *c, dec_thread *th, int l, float *x, const float *attn, size_t R)
 {
     const decoder_model *m = c->m;
     const decoder_info *in = &m->info;
     const decoder_layer *L = &m->layers[l];
-    size_t H = (size_t)in->hidden, F = (size_t)in->ffn, QD = (size_t)in->heads * (size_t)in->head_dim, R = r1 - r0;
-    float *x = c->x + r0 * H, *o = th->o, *h = th->h;
-    mul(c, th, &L->wo, c->attn + r0 * QD, QD, R, o, H);
+    size_t H = (size_t)in->hidden, F = (size_t)in->ffn, QD = (size_t)in->heads * (size_t)in->head_dim;
+    float *o = th->o, *h = th->h;
+    mul(c, th, &L->wo, attn, QD, R, o, H);
     for (size_t r = 0; r < R; r++) {
         if (L->post_attn_norm)
             decoder_rms_norm(o + r * H, H, L->post_attn_norm, in->eps);
@@ -479,24 +652,48 @@ static void post_attention_rows(dec_ctx *c, dec_thread *th, int l, size_t r0, si
     }
 }
 
+static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
+
+/* Thread ith. Every phase hands out fixed pieces (row chunks, (text, head) pairs) from its own
+ * counter; a piece is computed the same way whichever thread takes it. With last-token pooling
+ * the last layer computes K and V for every token (the last query attends to all of them) but
+ * its queries, attention, output projection and feed-forward only for each text's last token. */
 static void forward(dec_ctx *c, int ith)
 {
     const decoder_model *m = c->m;
     const decoder_info *in = &m->info;
     dec_thread *th = &c->th[ith];
-    size_t H = (size_t)in->hidden, chunks = (c->tokens + c->chunk - 1) / c->chunk;
-    size_t pairs = c->n * (size_t)in->heads, phase = 0;
+    size_t H = (size_t)in->hidden, QD = (size_t)in->heads * (size_t)in->head_dim, C = c->chunk;
+    size_t chunks = (c->tokens + C - 1) / C, pchunks = (c->n + C - 1) / C;
+    size_t NH = (size_t)in->heads, pairs = c->n * NH, phase = 0;
     for (int l = 0; l < in->layers; l++) {
+        int last_only = l == in->layers - 1 && in->pooling == 3;
         for (size_t k; (k = atomic_fetch_add(&c->next[phase], 1)) < chunks;)
-            pre_attention_rows(c, th, l, k * c->chunk, k * c->chunk + c->chunk < c->tokens ? k * c->chunk + c->chunk : c->tokens);
+            pre_attention_rows(c, th, l, k * C, min_size(k * C + C, c->tokens), !last_only);
         pthread_barrier_wait(&c->barrier);
         phase++;
-        for (size_t k; (k = atomic_fetch_add(&c->next[phase], 1)) < pairs;)
-            attention_pair(c, th, l, k / (size_t)in->heads, k % (size_t)in->heads);
+        if (last_only) {
+            for (size_t k; (k = atomic_fetch_add(&c->next[phase], 1)) < pchunks;)
+                pooled_query_rows(c, th, l, k * C, min_size(k * C + C, c->n));
+            pthread_barrier_wait(&c->barrier);
+            phase++;
+        }
+        for (size_t k; (k = atomic_fetch_add(&c->next[phase], 1)) < pairs;) {
+            size_t s = k / NH, head = k % NH;
+            if (last_only)
+                attention_rows(c, th, l, s, head, c->lens[s] - 1, c->q + s * QD + head * (size_t)in->head_dim);
+            else
+                attention_rows(c, th, l, s, head, 0, c->q + c->start[s] * QD + head * (size_t)in->head_dim);
+        }
         pthread_barrier_wait(&c->barrier);
         phase++;
-        for (size_t k; (k = atomic_fetch_add(&c->next[phase], 1)) < chunks;)
-            post_attention_rows(c, th, l, k * c->chunk, k * c->chunk + c->chunk < c->tokens ? k * c->chunk + c->chunk : c->tokens);
+        for (size_t k; (k = atomic_fetch_add(&c->next[phase], 1)) < (last_only ? pchunks : chunks);) {
+            size_t r0 = k * C, r1 = min_size(r0 + C, last_only ? c->n : c->tokens);
+            if (last_only)
+                post_attention_rows(c, th, l, c->xp + r0 * H, c->q + r0 * QD, r1 - r0);
+            else
+                post_attention_rows(c, th, l, c->x + r0 * H, c->q + r0 * QD, r1 - r0);
+        }
         pthread_barrier_wait(&c->barrier);
         phase++;
     }
@@ -512,7 +709,7 @@ static void forward(dec_ctx *c, int ith)
                 o[i] = (float)(acc / (double)len);
             }
         } else {
-            memcpy(o, c->x + (t0 + len - 1) * H, H * sizeof(float));
+            memcpy(o, c->xp + s * H, H * sizeof(float));
         }
     }
 }
@@ -545,8 +742,8 @@ static void normalise(float *v, size_t n)
     }
 }
 
-int decoder_embed_batch(const decoder_model *m, int threads, const int32_t *const *ids, const size_t *lens, size_t n,
-                        float *out, char err[SV_ERR_LEN])
+int decoder_embed_batch(const decoder_model *m, decoder_workspace *ws, int threads, const int32_t *const *ids,
+                        const size_t *lens, size_t n, float *out, char err[SV_ERR_LEN])
 {
     const decoder_info *in = &m->info;
     if (n == 0)
@@ -563,43 +760,26 @@ int decoder_embed_batch(const decoder_model *m, int threads, const int32_t *cons
         maxlen = lens[s] > maxlen ? lens[s] : maxlen;
     }
     threads = threads < 1 ? 1 : threads > 64 ? 64 : threads;
-    size_t H = (size_t)in->hidden, F = (size_t)in->ffn, QD = (size_t)in->heads * (size_t)in->head_dim;
-    size_t KD = (size_t)in->heads_kv * (size_t)in->head_dim;
+    size_t H = (size_t)in->hidden;
     dec_ctx c = {.m = m, .ids = ids, .lens = lens, .n = n, .tokens = tokens, .out = out};
     c.chunk = mm_chunk_rows(tokens);
-    int rc = 0, started = 1;
+    if (workspace_fit(ws, m, tokens, n, maxlen, (size_t)threads, c.chunk))
+        return sv_fail(err, SV_EXIT_FAILED, "out of memory for a batch of %zu tokens", tokens);
+    c.x = ws->x;
+    c.q = ws->q;
+    c.k = ws->k;
+    c.v = ws->v;
+    c.xp = ws->xp;
+    c.start = ws->start;
+    c.th = ws->th;
+    c.next = ws->next;
+    int started = 1;
     pthread_t tid[64];
     worker_arg args[64];
-    c.start = malloc((n + 1) * sizeof *c.start);
-    c.x = malloc(tokens * H * sizeof(float));
-    c.q = malloc(tokens * QD * sizeof(float));
-    c.k = malloc(tokens * KD * sizeof(float));
-    c.v = malloc(tokens * KD * sizeof(float));
-    c.attn = malloc(tokens * QD * sizeof(float));
-    c.next = calloc(3 * (size_t)in->layers, sizeof *c.next);
-    c.th = calloc((size_t)threads, sizeof *c.th);
-    float *pooled = in->dense ? malloc(n * (H + (size_t)m->dense_dims) * sizeof(float)) : NULL;
-    if (!c.start || !c.x || !c.q || !c.k || !c.v || !c.attn || !c.next || !c.th || (in->dense && !pooled)) {
-        rc = sv_fail(err, SV_EXIT_FAILED, "out of memory for a batch of %zu tokens", tokens);
-        goto cleanup;
-    }
-    for (int i = 0; i < threads; i++) {
-        dec_thread *t = &c.th[i];
-        t->mm = mm_scratch_new();
-        t->h = malloc(c.chunk * H * sizeof(float));
-        t->o = malloc(c.chunk * H * sizeof(float));
-        t->gate = malloc(c.chunk * F * sizeof(float));
-        t->up = malloc(c.chunk * F * sizeof(float));
-        t->scores = malloc(maxlen * maxlen * sizeof(float));
-        if (!t->mm || !t->h || !t->o || !t->gate || !t->up || !t->scores) {
-            rc = sv_fail(err, SV_EXIT_FAILED, "out of memory for a batch of %zu tokens", tokens);
-            goto cleanup;
-        }
-    }
     c.start[0] = 0;
     for (size_t s = 0; s < n; s++)
         c.start[s + 1] = c.start[s] + lens[s];
-    for (size_t i = 0; i < 3 * (size_t)in->layers; i++)
+    for (size_t i = 0; i < 3 * (size_t)in->layers + 1; i++)
         atomic_init(&c.next[i], 0);
     atomic_init(&c.failed, 0);
     /* Workers wait at the gate until we know how many of them started: the barrier must count
@@ -624,38 +804,18 @@ int decoder_embed_batch(const decoder_model *m, int threads, const int32_t *cons
     pthread_barrier_destroy(&c.barrier);
     pthread_cond_destroy(&c.gate_cv);
     pthread_mutex_destroy(&c.gate_mu);
-    if (atomic_load(&c.failed)) {
-        rc = sv_fail(err, SV_EXIT_FAILED, "out of memory in a matrix product for a batch of %zu tokens", tokens);
-        goto cleanup;
-    }
+    if (atomic_load(&c.failed))
+        return sv_fail(err, SV_EXIT_FAILED, "out of memory in a matrix product for a batch of %zu tokens", tokens);
     if (in->dense) { /* the n pooled vectors through dense_2 then dense_3, on this thread */
-        float *mid = pooled + n * H;
         size_t D = (size_t)m->dense_dims;
-        if (mm_mul(m->mm, &m->dense2, out, H, n, mid, D, NULL, 0, c.th[0].mm) ||
-            mm_mul(m->mm, &m->dense3, mid, D, n, out, H, NULL, 0, c.th[0].mm)) {
-            rc = sv_fail(err, SV_EXIT_FAILED, "out of memory in the dense projections");
-            goto cleanup;
-        }
+        float *mid = malloc(n * D * sizeof(float));
+        int bad = !mid || mm_mul(m->mm, &m->dense2, out, H, n, mid, D, NULL, 0, c.th[0].mm) ||
+                  mm_mul(m->mm, &m->dense3, mid, D, n, out, H, NULL, 0, c.th[0].mm);
+        free(mid);
+        if (bad)
+            return sv_fail(err, SV_EXIT_FAILED, "out of memory in the dense projections");
     }
     for (size_t s = 0; s < n; s++)
         normalise(out + s * H, H);
-cleanup:
-    for (int i = 0; c.th && i < threads; i++) {
-        mm_scratch_free(c.th[i].mm);
-        free(c.th[i].h);
-        free(c.th[i].o);
-        free(c.th[i].gate);
-        free(c.th[i].up);
-        free(c.th[i].scores);
-    }
-    free(c.th);
-    free(c.next);
-    free(c.start);
-    free(c.x);
-    free(c.q);
-    free(c.k);
-    free(c.v);
-    free(c.attn);
-    free(pooled);
-    return rc;
+    return 0;
 }

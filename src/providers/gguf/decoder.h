@@ -29,7 +29,13 @@
  *
  * A batch packs its texts back to back (no padding). Weight matrices stay in the file mapping
  * in their own type and are multiplied there (matmul.h); token_embd is dequantized row by row;
- * norm vectors are float32 copies. Working memory is allocated per batch. */
+ * norm vectors are float32 copies. Working memory lives in a decoder_workspace the caller keeps
+ * across batches: per token of the batch x, q, k and v (H + heads·hd + 2·kv·hd floats; the
+ * attention output overwrites q), per thread a row chunk's feed-forward buffers and one head's
+ * scores; decoder_batch_bytes says how much a batch needs, so the caller can size batches by
+ * the model's width. With last-token pooling (qwen3) the last layer computes K and V for every
+ * token but queries, attention and feed-forward only for each text's last token: the pooled
+ * vector depends on nothing else. */
 #ifndef SAMPLEVEC_DECODER_H
 #define SAMPLEVEC_DECODER_H
 
@@ -40,6 +46,7 @@
 #include "msg.h"
 
 typedef struct decoder_model decoder_model;
+typedef struct decoder_workspace decoder_workspace;
 
 typedef struct decoder_info {
     int hidden, ffn, layers, heads, heads_kv, head_dim, ctx; /* ctx = <arch>.context_length */
@@ -60,11 +67,23 @@ int decoder_load(const gguf_file *g, decoder_model **out, char err[SV_ERR_LEN]);
 void decoder_free(decoder_model *m); /* NULL is a no-op */
 const decoder_info *decoder_get_info(const decoder_model *m);
 
+/* Working buffers for the forward pass, empty at first: decoder_embed_batch sizes them for its
+ * batch and reuses them for every batch that fits (they only grow). One workspace serves one
+ * call at a time; it may move between models (it is refitted). NULL on out of memory. */
+decoder_workspace *decoder_workspace_new(void);
+void decoder_workspace_free(decoder_workspace *ws); /* NULL is a no-op */
+
+/* Bytes of working memory a batch of `tokens` tokens in `texts` texts, the longest `longest`
+ * tokens, needs on `threads` threads (an estimate within a few percent: the matmul scratch is
+ * approximated). */
+size_t decoder_batch_bytes(const decoder_model *m, size_t tokens, size_t texts, size_t longest, int threads);
+
 /* Embeds n texts: ids[i] holds lens[i] token ids (1 <= lens[i] <= ctx, ids < vocab, checked),
  * out gets n × hidden floats, L2-normalised. threads >= 1; the result does not depend on it.
- * Returns 0, or SV_EXIT_DATA (bad input) / SV_EXIT_FAILED (out of memory) with err filled. */
-int decoder_embed_batch(const decoder_model *m, int threads, const int32_t *const *ids, const size_t *lens, size_t n,
-                        float *out, char err[SV_ERR_LEN]);
+ * ws is borrowed (decoder_workspace_new). Returns 0, or SV_EXIT_DATA (bad input) /
+ * SV_EXIT_FAILED (out of memory) with err filled. */
+int decoder_embed_batch(const decoder_model *m, decoder_workspace *ws, int threads, const int32_t *const *ids,
+                        const size_t *lens, size_t n, float *out, char err[SV_ERR_LEN]);
 
 /* y = RMSNorm(y) · w over n floats (w NULL: no weights). For tests. */
 void decoder_rms_norm(float *y, size_t n, const float *w, float eps);
