@@ -72,12 +72,12 @@ static int boost_count(const veccache *vc, const veccache_row *r, const hybrid_b
     return n;
 }
 
-int hybrid_rank(const veccache *vc, const float *query, const query_keyword_hits *kw, const query_filter *f,
+int hybrid_rank(const search_scanner *scan, const veccache *vc, const float *query, const query_keyword_hits *kw, const query_filter *f,
                 const hybrid_boost *boost, size_t k, hybrid_mode mode, hybrid_fusion fusion, query_results *out,
                 char err[SV_ERR_LEN])
 {
     if (mode == HYBRID_MODE_VECTOR)
-        return search_top_k(vc, query, f, k, 0, out, err);
+        return search_scan(scan, vc, query, f, k, out, err);
     int rc = 0;
     double qinv = search_query_inv_norm(query, vc->dims);
     size_t depth = mode == HYBRID_MODE_KEYWORD ? k : (k > HYBRID_DEPTH ? k : HYBRID_DEPTH);
@@ -122,7 +122,7 @@ int hybrid_rank(const veccache *vc, const float *query, const query_keyword_hits
     /* The vector ranking (hybrid only, and only when the query vector says something). */
     double min_sim = 0, max_sim = 0;
     if (mode == HYBRID_MODE_HYBRID && qinv != 0.0) {
-        if ((rc = search_top_k(vc, query, f, depth, 0, &vres, err)))
+        if ((rc = search_scan(scan, vc, query, f, depth, &vres, err)))
             goto cleanup;
         for (size_t j = 0; j < vres.n; j++) {
             int64_t row = veccache_find(vc, vres.hits[j].sample_id);

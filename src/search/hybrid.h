@@ -31,6 +31,7 @@
 
 #include "msg.h"
 #include "query.h"
+#include "search.h"
 #include "veccache.h"
 
 #define HYBRID_DEPTH 100
@@ -52,9 +53,9 @@ typedef enum hybrid_fusion { HYBRID_FUSION_RRF = 0, HYBRID_FUSION_CONVEX } hybri
 
 /* Top k of vc for query (vc->dims floats) and kw (the keyword index's hits for the same text,
  * best first; NULL or empty = no keyword ranking) under f, with boost (NULL = none), appended
- * to out. 0, or SV_EXIT_DATA
- * (out of memory) with err. */
-int hybrid_rank(const veccache *vc, const float *query, const query_keyword_hits *kw, const query_filter *f,
+ * to out; the vector ranking's scan runs through scan (NULL = search_top_k). 0, or
+ * SV_EXIT_DATA (out of memory) with err. */
+int hybrid_rank(const search_scanner *scan, const veccache *vc, const float *query, const query_keyword_hits *kw, const query_filter *f,
                 const hybrid_boost *boost, size_t k, hybrid_mode mode, hybrid_fusion fusion, query_results *out,
                 char err[SV_ERR_LEN]);
 

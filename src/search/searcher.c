@@ -33,7 +33,10 @@ struct searcher {
     float *query;     /* meta.dims floats */
     const char *model_location, *base_url; /* searcher_set_provider; NULL = defaults */
     const char *query_prefix; /* searcher_set_query_prefix; NULL = the store's */
+    const search_scanner *scan; /* searcher_set_scanner; NULL = search_top_k */
 };
+
+void searcher_set_scanner(searcher *s, const search_scanner *scan) { s->scan = scan; }
 
 void searcher_set_provider(searcher *s, const char *model, const char *base_url)
 {
@@ -480,7 +483,7 @@ int searcher_search(searcher *s, const char *text, const searcher_query *q, sear
             int found;
             return s->st->vt->knn(s->st, s->query, 0, f, q->k, &out->results, &found, err);
         }
-        return search_top_k(s->vc, s->query, f, q->k, 0, &out->results, err);
+        return search_scan(s->scan, s->vc, s->query, f, q->k, &out->results, err);
     }
     if ((rc = embed_query(s, words, err)))
         return rc;
@@ -536,7 +539,7 @@ int searcher_search(searcher *s, const char *text, const searcher_query *q, sear
         genres[i] = u->parsed.genres[i];
     for (int i = 0; i < u->parsed.n_moods; i++)
         moods[i] = u->parsed.moods[i];
-    rc = hybrid_rank(s->vc, s->query, available ? &kw : NULL, f, &boost, q->k, out->mode, q->fusion,
+    rc = hybrid_rank(s->scan, s->vc, s->query, available ? &kw : NULL, f, &boost, q->k, out->mode, q->fusion,
                      &out->results, err);
 cleanup:
     query_keyword_hits_clear(&kw);
@@ -653,5 +656,5 @@ int searcher_similar(searcher *s, int64_t sample_id, const searcher_query *q, qu
         return 0;
     *found = 1;
     /* The sample's vector is read from the mapping in place. */
-    return search_top_k(s->vc, s->vc->vectors + (size_t)row * (size_t)s->vc->dims, &f, q->k, 0, out, err);
+    return search_scan(s->scan, s->vc, s->vc->vectors + (size_t)row * (size_t)s->vc->dims, &f, q->k, out, err);
 }

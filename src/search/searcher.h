@@ -111,6 +111,10 @@ void searcher_set_provider(searcher *s, const char *model, const char *base_url)
  * store recorded with its documents (store_meta.prompts.query). */
 void searcher_set_query_prefix(searcher *s, const char *prefix);
 
+/* How this searcher's vector scans run (borrowed; NULL, the default, = search_top_k): serve
+ * passes its scan_batch so that concurrent requests share one pass. The answers are the same. */
+void searcher_set_scanner(searcher *s, const search_scanner *scan);
+
 /* The sample manager's database (borrowed path, NULL = none): when it can be opened, results
  * never include a stored vector whose sample is no longer in it (an orphan), and `similar` of
  * such a sample finds nothing. Checked again whenever the library file or the store changes. */

@@ -21,12 +21,14 @@
 #include "numparse.h"
 #include "searcher.h"
 #include "openai_api.h"
+#include "scan_batch.h"
 #include "searcher_pool.h"
 #include "source_text.h"
 
 struct serve_api {
     serve_api_config cfg;
     searcher_pool *pool;
+    scan_batch *scans;   /* the pool's vector scans, joined across concurrent requests */
     openai_api *openai;  /* /v1/embeddings and /v1/models */
     map_service *map;    /* NULL when the map is off */
     pthread_mutex_t mu;  /* guards meta */
@@ -569,8 +571,13 @@ serve_api *serve_api_new(const serve_api_config *cfg, int *exit_code, char err[S
     }
     api->cfg = *cfg;
     pthread_mutex_init(&api->mu, NULL);
-    searcher_pool_config pc = {cfg->store, cfg->use_cache, cfg->model, cfg->base_url, cfg->searchers, cfg->library,
-                               cfg->embed_hint};
+    if (!(api->scans = scan_batch_new(0))) {
+        *exit_code = sv_fail(err, SV_EXIT_DATA, "out of memory");
+        goto fail;
+    }
+    searcher_pool_config pc = {cfg->store,   cfg->use_cache,  cfg->model,
+                               cfg->base_url, cfg->searchers, cfg->library,
+                               cfg->embed_hint, scan_batch_scanner(api->scans)};
     if (!(api->pool = searcher_pool_new(&pc, exit_code, err)))
         goto fail;
     /* Map the cache in every searcher now, so the first requests are as fast as the rest. */
@@ -615,6 +622,7 @@ void serve_api_free(serve_api *api)
     map_service_stop(api->map);
     openai_api_free(api->openai);
     searcher_pool_free(api->pool);
+    scan_batch_free(api->scans);
     pthread_mutex_destroy(&api->mu);
     free(api);
 }
@@ -625,4 +633,12 @@ void serve_api_describe(serve_api *api, long long *rows, char *model, size_t mod
     *rows = (long long)api->meta.rows;
     snprintf(model, model_size, "%s", api->meta.model);
     pthread_mutex_unlock(&api->mu);
+}
+
+void serve_api_scan_counts(serve_api *api, unsigned long long *passes, unsigned long long *scans)
+{
+    uint64_t p, q;
+    scan_batch_counts(api->scans, &p, &q);
+    *passes = p;
+    *scans = q;
 }
