@@ -542,6 +542,8 @@ int search_top_k_many(const search_request *reqs, size_t n, int threads, char er
     for (size_t j = 0; j < n && biggest; j++) {
         size_t total = 0;
         for (int i = 0; i < nth; i++) {
+            if (!workers[i].heaps[j].n)
+                continue; /* items is NULL when k = 0 */
             memcpy(all + total, workers[i].heaps[j].items, workers[i].heaps[j].n * sizeof *all);
             total += workers[i].heaps[j].n;
         }
