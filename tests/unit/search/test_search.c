@@ -515,6 +515,32 @@ int main(void)
         CHECK(b != NULL);
         CHECK(b && b->n == 500 && memcmp(b->vectors, a->vectors, 500 * DIMS * sizeof(float)) == 0);
         veccache_free(b);
+        /* Mapped again (its checksum known to this process), and refused once a vector's byte
+         * changed: a later write moves the modification time (set a second on here, as a
+         * write after the file system's timestamp tick would). */
+        CHECK((b = veccache_open(path, DIMS, "gen-A", "lexical", "lexical-v1", err)) != NULL);
+        veccache_free(b);
+        {
+            struct stat before;
+            CHECK(stat(path, &before) == 0);
+            int wfd = open(path, O_RDWR);
+            unsigned char byte;
+            CHECK(pread(wfd, &byte, 1, 4096 + 8) == 1);
+            byte ^= 0x40;
+            CHECK(pwrite(wfd, &byte, 1, 4096 + 8) == 1);
+            struct timespec later[2] = {before.st_atim, before.st_mtim};
+            later[1].tv_sec += 1;
+            CHECK(futimens(wfd, later) == 0);
+            CHECK(veccache_open(path, DIMS, "gen-A", "lexical", "lexical-v1", err) == NULL);
+            CHECK(strstr(err, "damaged") != NULL);
+            byte ^= 0x40; /* mended: accepted again */
+            CHECK(pwrite(wfd, &byte, 1, 4096 + 8) == 1);
+            later[1].tv_sec += 1;
+            CHECK(futimens(wfd, later) == 0);
+            close(wfd);
+            CHECK((b = veccache_open(path, DIMS, "gen-A", "lexical", "lexical-v1", err)) != NULL);
+            veccache_free(b);
+        }
         CHECK(veccache_open(path, DIMS, "gen-B", "lexical", "lexical-v1", err) == NULL);
         CHECK(strstr(err, "changed") != NULL);
         CHECK(veccache_open(path, DIMS + 1, "gen-A", "lexical", "lexical-v1", err) == NULL);
