@@ -6,7 +6,7 @@ set -euo pipefail
 # pkg-config module -> Debian package
 modules=(sqlite3:libsqlite3-dev libcurl:libcurl4-openssl-dev libcjson:libcjson-dev jansson:libjansson-dev libxxhash:libxxhash-dev
          libutf8proc:libutf8proc-dev libpcre2-8:libpcre2-dev openblas:libopenblas-dev
-         libmicrohttpd:libmicrohttpd-dev)
+         libmicrohttpd:libmicrohttpd-dev libpq:libpq-dev)
 # command -> Debian package (tools the build, demo and tests call)
 commands=(cmake:cmake cc:gcc pkg-config:pkg-config sqlite3:sqlite3 /usr/bin/time:time curl:curl)
 

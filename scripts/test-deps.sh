@@ -12,6 +12,11 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 # Debian's chromium: the browser tests/cli/browser_noasan.sh drives the page in (headless).
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# python3: the app's read path (tests/app_reader.py); PostgreSQL 15: the server the PostgreSQL
+# tests start in a temporary directory (tests/pg_server.sh), and its psql client
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
+command -v psql >/dev/null 2>&1 || missing+=(postgresql-client-15)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "samplevec: tests need: ${missing[*]}; install with: sudo apt-get install -y ${missing[*]}" >&2

@@ -12,6 +12,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -65,6 +66,25 @@ __attribute__((format(printf, 1, 2))) static inline void check_skip(const char *
     va_end(ap);
     fflush(stdout);
     check_skipped++;
+}
+
+/* Token ids got[0..n_got) against want[0..n_want); a failure prints `what`, the caller's line
+ * and both lists. */
+static inline void check_ids(const char *what, const int32_t *got, size_t n_got, const int32_t *want, size_t n_want,
+                             int line)
+{
+    if (n_got == n_want && (n_want == 0 || memcmp(got, want, n_want * sizeof *want) == 0)) {
+        check_passed++;
+        return;
+    }
+    check_failed++;
+    fprintf(stderr, "line %d: %s:\n  got ", line, what);
+    for (size_t i = 0; i < n_got; i++)
+        fprintf(stderr, " %d", got[i]);
+    fprintf(stderr, "\n  want");
+    for (size_t i = 0; i < n_want; i++)
+        fprintf(stderr, " %d", want[i]);
+    fprintf(stderr, "\n");
 }
 
 static inline int check_summary(void)

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Compare samplevec against a llama.cpp golden file (embed_ref.mjs output).
 
-usage: check_golden.py SAMPLEVEC MODEL.gguf GOLDEN.json [--min-cos 0.9999]
+usage: check_golden.py SAMPLEVEC MODEL.gguf GOLDEN.json [--min-cos 0.9999] [--tokens-only]
 Runs `samplevec tokenize --json` and `samplevec embed-text --provider gguf --json` for every
-golden text; checks input ids are identical and cosine(samplevec, llama.cpp) >= --min-cos.
+golden text; checks input ids are identical and cosine(samplevec, llama.cpp) >= --min-cos
+(--tokens-only: the ids alone).
 Prints one line per failure and a final "N passed, N failed"; exit 1 on any failure.
 Standard library only (the tests must not need node)."""
 import argparse, json, math, subprocess, sys
@@ -16,6 +17,7 @@ def main():
     ap.add_argument("golden")
     ap.add_argument("--min-cos", type=float, default=0.9999)
     ap.add_argument("--threads", default="2")
+    ap.add_argument("--tokens-only", action="store_true")
     a = ap.parse_args()
     gold = json.load(open(a.golden, encoding="utf-8"))["results"]
     texts = [r["text"] for r in gold]
@@ -38,6 +40,9 @@ def main():
             passed += 1
         else:
             fail("tokens differ for %r:\n  got  %s\n  want %s" % (r["text"][:60], ids, r["input_ids"]))
+    if a.tokens_only:
+        print("%d passed, %d failed" % (passed, failed))
+        sys.exit(1 if failed else 0)
     out = subprocess.run([a.samplevec, "embed-text", "--provider", "gguf", "--model", a.model,
                           "--threads", a.threads, "--json", "--"] + texts, capture_output=True, text=True)
     if out.returncode != 0:

@@ -796,6 +796,13 @@ PRESETS = {
     "gemma-nodense": ("gemma-embedding", dict(_GEMMA, seed=702, note="gemma-embedding without the dense projections")),
     "gemma-q8_0": ("gemma-embedding", dict(_GEMMA, hidden=128, ffn=256, dense=256, seed=703, type="q8_0", note="gemma-embedding, Q8_0")),
     "gemma-kmix": ("gemma-embedding", dict(_GEMMA, hidden=256, head_dim=64, ffn=512, dense=512, seed=704, type="kmix", note="gemma-embedding, K-quant mix")),
+    # fuzz seeds (tests/data/gguf/fuzz/): the smallest files that still load and run, so that the
+    # fuzzer reaches the forward pass fast and test_gguf's replay runs it in every build
+    "qwen3-seed": ("qwen3", dict(_QWEN, hidden=8, layers=1, heads=2, kv_heads=1, head_dim=4, ffn=16, ctx=16, merges=20,
+                                 seed=611, note="qwen3 fuzz seed (H8, one layer)")),
+    "gemma-seed": ("gemma-embedding", dict(_GEMMA, hidden=8, layers=2, heads=2, kv_heads=1, head_dim=4, ffn=16, ctx=16,
+                                           merges=20, swa=4, swa_period=2, dense=16, seed=711,
+                                           note="gemma-embedding fuzz seed (H8, SWA + global layer, dense)")),
     "jina-tiny": ("jina-bert-v2", dict(_TINY, seed=801, note="ALiBi, GEGLU in one ffn_up [H, 2F]")),
     "jina-split": ("jina-bert-v2", dict(_TINY, seed=802, gated="split", note="ALiBi, separate ffn_gate and ffn_up (older files)")),
     "jina-q8_0": ("jina-bert-v2", dict(_TINY, hidden=128, ffn=256, seed=803, type="q8_0", note="jina-bert-v2, Q8_0")),
@@ -806,6 +813,14 @@ PRESETS = {
                                     note="multilingual-e5-small's layers (vocabulary cut), for bench/gguf.sh (90 MB)")),
     "jina-small": ("jina-bert-v2", dict(vocab=30528, hidden=512, layers=4, heads=8, ffn=2048, ctx=512, seed=1236,
                                         note="jina-embeddings-v2-small-en's shape, for bench/gguf.sh (130 MB)")),
+    # the decoders' real layer shapes with fewer layers (and the vocabulary trained on the word
+    # list, enough merges that every bench word is one or two tokens), for bench/gguf.sh
+    "qwen3-small": ("qwen3", dict(hidden=1024, layers=2, heads=16, kv_heads=8, head_dim=128, ffn=3072, ctx=512,
+                                  merges=4000, pooling="last", seed=1237,
+                                  note="Qwen3-Embedding-0.6B's layers (H1024 GQA 16/8 hd128 FF3072), 2 of 28, for bench/gguf.sh (130 MB)")),
+    "gemma-small": ("gemma-embedding", dict(hidden=768, layers=6, heads=3, kv_heads=1, head_dim=256, ffn=1152, ctx=512,
+                                            merges=4000, swa=512, swa_period=6, dense=3072, seed=1238,
+                                            note="EmbeddingGemma-300m's layers (H768 GQA 3/1 hd256 FF1152, SWA 512 5:1, dense 3072), 6 of 24, for bench/gguf.sh (120 MB)")),
 }
 
 

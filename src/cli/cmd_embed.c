@@ -27,8 +27,13 @@ static const char embed_help[] =
     "\n"
     "where:\n"
     "  --library PATH         sample manager database (default ./sp404_samples.db), read-only\n"
-    "  --store PATH|URL       vector store (default: $TURSO_DATABASE_URL, else samplevec.db\n"
-    "                         next to the library)\n"
+    "  --store PATH|URL|app   vector store (default: $TURSO_DATABASE_URL, else samplevec.db\n"
+    "                         next to the library); `app` writes the library's own\n"
+    "                         sample_embeddings table in the app's layout (opt-in: the app's\n"
+    "                         search then reads the vectors); postgresql://… the same in the\n"
+    "                         app's PostgreSQL database\n"
+    "  --no-backup            app store: do not copy the library to LIBRARY.samplevec-backup\n"
+    "                         before the first write\n"
     "  --progress-file PATH   checkpoint (default: STORE.progress.json)\n"
     "\n"
     "how:\n"
@@ -75,7 +80,7 @@ static const char embed_help[] =
 
 enum {
     OPT_ALL = 256, OPT_BASE_URL, OPT_BATCH_SIZE, OPT_CONCURRENCY, OPT_DIMS, OPT_DOCUMENT_PREFIX, OPT_DRY_RUN,
-    OPT_HELP, OPT_JSON, OPT_LIBRARY, OPT_LIMIT, OPT_MAX_RETRIES, OPT_MODEL, OPT_PROGRESS_FILE,
+    OPT_HELP, OPT_JSON, OPT_LIBRARY, OPT_LIMIT, OPT_MAX_RETRIES, OPT_MODEL, OPT_NO_BACKUP, OPT_PROGRESS_FILE,
     OPT_PROVIDER, OPT_QUERY_PREFIX, OPT_RESET, OPT_RESUME, OPT_SAMPLE_IDS, OPT_STORE, OPT_THREADS, OPT_VECTOR_INDEX,
     OPT_VERBOSE, OPT_VOCAB,
 };
@@ -95,6 +100,7 @@ static const struct option embed_options_table[] = {
     {"limit", required_argument, NULL, OPT_LIMIT},
     {"max-retries", required_argument, NULL, OPT_MAX_RETRIES},
     {"model", required_argument, NULL, OPT_MODEL},
+    {"no-backup", no_argument, NULL, OPT_NO_BACKUP},
     {"progress-file", required_argument, NULL, OPT_PROGRESS_FILE},
     {"provider", required_argument, NULL, OPT_PROVIDER},
     {"query-prefix", required_argument, NULL, OPT_QUERY_PREFIX},
@@ -162,9 +168,16 @@ static void show_plan(void *ctx, const embed_plan *pl)
 {
     embed_view *v = ctx;
     v->show_cost = pl->usd_per_mtok > 0;
-    char dims[32], calls[96], commits[128], store[LOCATIONS_LEN], a[TERMTEXT_COUNT_LEN], b[TERMTEXT_COUNT_LEN];
+    char dims[32], calls[96], commits[128], shown[LOCATIONS_LEN], store[LOCATIONS_LEN + 96];
+    char a[TERMTEXT_COUNT_LEN], b[TERMTEXT_COUNT_LEN];
     snprintf(dims, sizeof dims, "%d", pl->dims);
-    locations_shown(pl->store, store);
+    /* The one mode that writes the application's database says so. */
+    int app = pl->app_database || strncmp(pl->store, "app:", 4) == 0;
+    locations_shown(store_local_path(pl->store) ? store_local_path(pl->store) : pl->store, shown);
+    if (app)
+        snprintf(store, sizeof store, "%s: the app's own sample_embeddings table (opt-in)", shown);
+    else
+        snprintf(store, sizeof store, "%s", shown);
     const char *calls_label = "Calls";
     if (is_remote_provider(pl->provider)) {
         calls_label = "Requests";
@@ -179,7 +192,7 @@ static void show_plan(void *ctx, const embed_plan *pl)
                  termtext_count((int64_t)pl->commit_max, b));
     else
         snprintf(commits, sizeof commits, "%s samples", termtext_count((int64_t)pl->chunk_size, a));
-    ui_config_row rows[10];
+    ui_config_row rows[12];
     int n = 0;
     rows[n++] = (ui_config_row){"Mode", pl->mode};
     rows[n++] = (ui_config_row){"Library", pl->library};
@@ -188,6 +201,12 @@ static void show_plan(void *ctx, const embed_plan *pl)
     rows[n++] = (ui_config_row){"Model", pl->model};
     rows[n++] = (ui_config_row){"Dimensions", dims};
     rows[n++] = (ui_config_row){calls_label, calls};
+    if (app && pl->backup)
+        rows[n++] = (ui_config_row){"Backup", pl->backup};
+    if (app && !pl->dry_run && strcmp(pl->model, "openai/text-embedding-3-small") != 0 &&
+        strcmp(pl->model, "text-embedding-3-small") != 0)
+        rows[n++] = (ui_config_row){"App search", "embeds queries with openai/text-embedding-3-small: "
+                                                  "these vectors are for samplevec search"};
     if (!pl->dry_run) {
         rows[n++] = (ui_config_row){"Commits", commits};
         rows[n++] = (ui_config_row){"Checkpoint", pl->progress};
@@ -384,6 +403,7 @@ int cmd_embed(int argc, char **argv)
             o.provider.max_retries = (int)v;
             break;
         case OPT_MODEL: o.provider.model = optarg; break;
+        case OPT_NO_BACKUP: o.no_backup = 1; break;
         case OPT_PROGRESS_FILE: o.progress = optarg; break;
         case OPT_PROVIDER: o.provider.name = optarg; break;
         case OPT_QUERY_PREFIX: o.provider.query_prefix = optarg; break;
@@ -426,16 +446,15 @@ int cmd_embed(int argc, char **argv)
     char store[LOCATIONS_LEN], progress[LOCATIONS_LEN];
     if (!o.library)
         o.library = LOCATIONS_DEFAULT_LIBRARY;
-    if (!o.store) {
-        locations_default_store(o.library, store);
-        o.store = store;
-    }
+    locations_resolve_store(o.store, o.library, store);
+    o.store = store;
     if (!o.progress) {
         locations_default_progress(o.store, progress);
         o.progress = progress;
     }
 
-    if ((!store_is_remote(o.store) && (rc = cliopt_not_directory("embed", "store", o.store))) ||
+    if ((store_local_path(o.store) &&
+         (rc = cliopt_not_directory("embed", "store", store_local_path(o.store)))) ||
         (rc = cliopt_not_directory("embed", "progress-file", o.progress))) {
         idspec_free(selection);
         return rc;

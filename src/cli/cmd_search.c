@@ -62,8 +62,9 @@ static const char search_help[] =
     "                         cold searches fast); scan a private copy instead\n"
     "  --query-prefix TEXT    put TEXT before the search text instead of the prefix the store\n"
     "                         recorded with its documents (e.g. \"search_query: \"); '' for none\n"
-    "  --store PATH|URL       vector store (default: $TURSO_DATABASE_URL, else samplevec.db next\n"
-    "                         to the library)\n"
+    "  --store PATH|URL|app   vector store (default: $TURSO_DATABASE_URL, else samplevec.db next\n"
+    "                         to the library); app = the library's own sample_embeddings\n"
+    "                         table (filters read from its samples and vibe_analyses)\n"
     "  --help                 this text\n"
     "\n"
     "exit codes: 0 done (also when nothing matches), 2 usage error or unknown sample,\n"
@@ -297,7 +298,7 @@ static void explain_missing(int64_t id, const char *library_path, const char *st
     snprintf(words, sizeof words, "embed --sample-ids %lld", (long long)id);
     cliopt_hint(g, words, keep, NULL, NULL, hint, sizeof hint);
     int in_library = -1; /* unknown */
-    if (access(library_path, R_OK) == 0) {
+    if (store_is_postgres(library_path) || access(library_path, R_OK) == 0) {
         library *lib = library_open(library_path, err);
         snprintf(spec_text, sizeof spec_text, "%lld", (long long)id);
         idspec *spec = lib ? idspec_parse(spec_text, err) : NULL;
@@ -307,14 +308,15 @@ static void explain_missing(int64_t id, const char *library_path, const char *st
         idspec_free(spec);
         library_close(lib);
     }
-    char shown[LOCATIONS_LEN];
+    char shown[LOCATIONS_LEN], library_shown[LOCATIONS_LEN];
     locations_shown(store_loc, shown);
+    locations_shown(library_path, library_shown);
     if (in_library == 1)
         msg_error("sample %lld is in the library but has no embedding in %s yet: run '%s'", (long long)id, shown,
                   hint);
     else if (in_library == 0)
         msg_error("no sample %lld in the library %s or the store %s: check the id", (long long)id,
-                  library_path, shown);
+                  library_shown, shown);
     else
         msg_error("sample %lld has no embedding in %s: check the id, or embed it with '%s'", (long long)id, shown,
                   hint);
@@ -379,10 +381,8 @@ static int run(const char *command, int argc, char **argv)
         return msg_usage(command, "the search text is empty; describe a sound, e.g. \"dark moody hip hop\"");
     }
     char store_buf[LOCATIONS_LEN];
-    if (!store_loc) {
-        locations_default_store(library_path, store_buf);
-        store_loc = store_buf;
-    }
+    locations_resolve_store(store_loc, library_path, store_buf);
+    store_loc = store_buf;
 
     int rc = 0, found = 1, is_search = strcmp(command, "search") == 0;
     searcher_answer answer = {0};
@@ -391,9 +391,9 @@ static int run(const char *command, int argc, char **argv)
     static const char *const where[] = {"library", "store", NULL};
     char fill[4096];
     cliopt_hint(&given, "embed --all", where, NULL, NULL, fill, sizeof fill);
-    if (!store_is_remote(store_loc) && access(store_loc, F_OK) != 0) {
+    if (store_local_path(store_loc) && access(store_local_path(store_loc), F_OK) != 0) {
         /* looked at before opening: a read-only command never creates the store */
-        rc = sv_fail(err, SV_EXIT_DATA, "no store at %s: run '%s' first", store_loc, fill);
+        rc = sv_fail(err, SV_EXIT_DATA, "no store at %s: run '%s' first", store_local_path(store_loc), fill);
         goto done;
     }
     if (!(s = searcher_open_hinted(store_loc, use_cache, fill, &rc, err)))

@@ -56,8 +56,9 @@ static const char serve_help[] =
     "                         its response, 1..3600 (default 30); a connection past it is closed\n"
     "  --searchers N          searches in progress at once, 1..64 (default 16, or the number of cores\n"
     "                         when more or with --no-cache); their vector scans share one pass\n"
-    "  --store PATH|URL       vector store (default: $TURSO_DATABASE_URL, else samplevec.db next\n"
-    "                         to the library)\n"
+    "  --store PATH|URL|app   vector store (default: $TURSO_DATABASE_URL, else samplevec.db next\n"
+    "                         to the library); app = the library's own sample_embeddings\n"
+    "                         table (filters read from its samples and vibe_analyses)\n"
     "  --help                 this text\n"
     "\n"
     "exit codes: 0 stopped by SIGINT/SIGTERM, 2 usage error or the port is taken,\n"
@@ -162,23 +163,21 @@ int cmd_serve(int argc, char **argv)
     if (audio_root && (stat(audio_root, &st) != 0 || !S_ISDIR(st.st_mode)))
         return msg_usage("serve", "option --audio-root: '%s' is not a directory", audio_root);
     char store_buf[LOCATIONS_LEN], progress[LOCATIONS_LEN], err[SV_ERR_LEN], lib_dir[LOCATIONS_LEN];
-    if (!store_loc) {
-        locations_default_store(library_path, store_buf);
-        store_loc = store_buf;
-    }
+    locations_resolve_store(store_loc, library_path, store_buf);
+    store_loc = store_buf;
     locations_default_progress(store_loc, progress);
     if (!audio_root) {
-        snprintf(lib_dir, sizeof lib_dir, "%s", library_path);
-        audio_root = dirname(lib_dir);
+        snprintf(lib_dir, sizeof lib_dir, "%s", store_is_postgres(library_path) ? "." : library_path);
+        audio_root = store_is_postgres(library_path) ? "." : dirname(lib_dir);
     }
 
     int rc = 0;
     static const char *const where[] = {"library", "store", NULL};
     char fill[4096];
     cliopt_hint(&given, "embed --all", where, NULL, NULL, fill, sizeof fill);
-    if (!store_is_remote(store_loc) && access(store_loc, F_OK) != 0) {
+    if (store_local_path(store_loc) && access(store_local_path(store_loc), F_OK) != 0) {
         /* looked at before opening: a read-only command never creates the store */
-        msg_error("no store at %s: run '%s' first", store_loc, fill);
+        msg_error("no store at %s: run '%s' first", store_local_path(store_loc), fill);
         return SV_EXIT_DATA;
     }
     serve_api_config ac = {

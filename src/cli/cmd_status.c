@@ -19,7 +19,8 @@
 #define STATUS_CHUNK 512
 
 static const char status_help[] =
-    "usage: samplevec status [--library PATH] [--store PATH|URL] [--progress-file PATH] [--json]\n"
+    "usage: samplevec status [--library PATH] [--store PATH|URL|app] [--progress-file PATH]\n"
+    "                        [--json]\n"
     "\n"
     "Counts the library's samples that are embedded (current), stale (their source text\n"
     "changed since) or missing from the store, the stored vectors whose sample is no longer in\n"
@@ -113,16 +114,15 @@ int cmd_status(int argc, char **argv)
     if (optind < argc)
         return msg_usage("status", "unexpected argument '%s'", argv[optind]);
     char store_buf[LOCATIONS_LEN], progress_buf[LOCATIONS_LEN], err[SV_ERR_LEN];
-    if (!store_loc) {
-        locations_default_store(library_path, store_buf);
-        store_loc = store_buf;
-    }
+    locations_resolve_store(store_loc, library_path, store_buf);
+    store_loc = store_buf;
     if (!progress) {
         locations_default_progress(store_loc, progress_buf);
         progress = progress_buf;
     }
 
-    if ((!store_is_remote(store_loc) && (rc = cliopt_not_directory("status", "store", store_loc))) ||
+    if ((store_local_path(store_loc) &&
+         (rc = cliopt_not_directory("status", "store", store_local_path(store_loc)))) ||
         (rc = cliopt_not_directory("status", "progress-file", progress)))
         return rc;
     store *st = NULL;
@@ -136,7 +136,7 @@ int cmd_status(int argc, char **argv)
         msg_error("%s", err);
         return SV_EXIT_DATA;
     }
-    if (store_is_remote(store_loc) || access(store_loc, F_OK) == 0) {
+    if (!store_local_path(store_loc) || access(store_local_path(store_loc), F_OK) == 0) {
         if (!(st = store_open(store_loc, STORE_READ_ONLY, &rc, err)) || (rc = store_meta_get(st, &meta, err)))
             goto done;
         if (!meta.dims) { /* an empty file: nothing embedded yet */
@@ -158,9 +158,12 @@ int cmd_status(int argc, char **argv)
         orphaned = 0;
 
     if (json) {
+        char library_shown[LOCATIONS_LEN], store_shown[LOCATIONS_LEN];
+        locations_shown(library_path, library_shown);
+        locations_shown(store_loc, store_shown);
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "library", library_path);
-        cJSON_AddStringToObject(o, "store", store_loc);
+        cJSON_AddStringToObject(o, "library", library_shown);
+        cJSON_AddStringToObject(o, "store", store_shown);
         cJSON_AddNumberToObject(o, "samples", (double)n.samples);
         cJSON_AddNumberToObject(o, "embedded", (double)n.embedded);
         cJSON_AddNumberToObject(o, "stale", (double)n.stale);
@@ -189,8 +192,10 @@ int cmd_status(int argc, char **argv)
     } else {
         char a[TERMTEXT_COUNT_LEN], b[TERMTEXT_COUNT_LEN], shown[LOCATIONS_LEN], hint[4096];
         static const char *const where[] = {"library", "store", "progress-file", NULL};
+        char library_shown[LOCATIONS_LEN];
         locations_shown(store_loc, shown);
-        printf("library   %s\n", library_path);
+        locations_shown(library_path, library_shown);
+        printf("library   %s\n", library_shown);
         printf("store     %s\n", shown);
         printf("samples   %s\n", termtext_count(n.samples, a));
         printf("embedded  %s\n", termtext_count(n.embedded, a));

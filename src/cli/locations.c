@@ -14,16 +14,31 @@ void locations_default_store(const char *library, char out[LOCATIONS_LEN])
         return;
     }
     const char *slash = strrchr(library, '/');
-    if (!slash)
+    if (!slash || store_is_remote(library))
         snprintf(out, LOCATIONS_LEN, "samplevec.db");
     else
         snprintf(out, LOCATIONS_LEN, "%.*ssamplevec.db", (int)(slash - library + 1), library);
 }
 
+void locations_resolve_store(const char *store_arg, const char *library, char out[LOCATIONS_LEN])
+{
+    if (!store_arg)
+        locations_default_store(library, out);
+    else if (strcmp(store_arg, "app") != 0)
+        snprintf(out, LOCATIONS_LEN, "%s", store_arg);
+    else if (store_is_postgres(library))
+        snprintf(out, LOCATIONS_LEN, "%s", library);
+    else
+        snprintf(out, LOCATIONS_LEN, "app:%s", library);
+}
+
 void locations_default_progress(const char *store, char out[LOCATIONS_LEN])
 {
-    if (store_is_remote(store))
+    const char *local = store_local_path(store);
+    if (!local)
         snprintf(out, LOCATIONS_LEN, "samplevec.progress.json");
+    else if (local != store) /* the app store: beside the library, named for samplevec */
+        snprintf(out, LOCATIONS_LEN, "%s.samplevec.progress.json", local);
     else
         snprintf(out, LOCATIONS_LEN, "%s.progress.json", store);
 }

@@ -263,22 +263,46 @@ static void segment(tokenizer *t, const cp_at *cps, size_t n, size_t text_len, e
 
 /* ---- compounds and stop words ---- */
 
-static const char *const STOP_WORDS[] = {
-    "a", "about", "after", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be",
-    "been", "being", "both", "but", "by", "can", "could", "did", "do", "does", "each", "for",
-    "from", "had", "has", "have", "he", "her", "here", "him", "his", "how", "i", "if", "in",
-    "into", "is", "it", "its", "just", "me", "more", "most", "my", "n", "no", "nor", "not", "of",
-    "on", "or", "other", "our", "s", "same", "she", "should", "so", "some", "such", "t", "than",
-    "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "to",
-    "too", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom",
-    "why", "will", "with", "would", "you", "your", NULL,
+/* Sorted; with each word's length, so that a lookup (once per token of every indexed text)
+ * compares lengths before bytes and stops at the first word past it. */
+#define STOP(w) {w, sizeof w - 1}
+static const struct {
+    const char *word;
+    size_t len;
+} STOP_WORDS[] = {
+    STOP("a"), STOP("about"), STOP("after"), STOP("all"), STOP("also"), STOP("am"), STOP("an"), STOP("and"),
+    STOP("any"), STOP("are"), STOP("as"), STOP("at"), STOP("be"), STOP("been"), STOP("being"), STOP("both"),
+    STOP("but"), STOP("by"), STOP("can"), STOP("could"), STOP("did"), STOP("do"), STOP("does"), STOP("each"),
+    STOP("for"), STOP("from"), STOP("had"), STOP("has"), STOP("have"), STOP("he"), STOP("her"), STOP("here"),
+    STOP("him"), STOP("his"), STOP("how"), STOP("i"), STOP("if"), STOP("in"), STOP("into"), STOP("is"),
+    STOP("it"), STOP("its"), STOP("just"), STOP("me"), STOP("more"), STOP("most"), STOP("my"), STOP("n"),
+    STOP("no"), STOP("nor"), STOP("not"), STOP("of"), STOP("on"), STOP("or"), STOP("other"), STOP("our"),
+    STOP("s"), STOP("same"), STOP("she"), STOP("should"), STOP("so"), STOP("some"), STOP("such"), STOP("t"),
+    STOP("than"), STOP("that"), STOP("the"), STOP("their"), STOP("them"), STOP("then"), STOP("there"),
+    STOP("these"), STOP("they"), STOP("this"), STOP("those"), STOP("to"), STOP("too"), STOP("very"),
+    STOP("was"), STOP("we"), STOP("were"), STOP("what"), STOP("when"), STOP("where"), STOP("which"),
+    STOP("while"), STOP("who"), STOP("whom"), STOP("why"), STOP("will"), STOP("with"), STOP("would"),
+    STOP("you"), STOP("your"),
 };
+#define STOP_MAX_LEN 6 /* "should" */
 
 int keyword_is_stop_word(const char *word, size_t len)
 {
-    for (const char *const *s = STOP_WORDS; *s; s++)
-        if (strlen(*s) == len && memcmp(*s, word, len) == 0)
+    if (len == 0 || len > STOP_MAX_LEN)
+        return 0;
+    size_t lo = 0, hi = sizeof STOP_WORDS / sizeof STOP_WORDS[0];
+    while (lo < hi) { /* binary search in byte order, a prefix before its longer words */
+        size_t mid = (lo + hi) / 2, n = STOP_WORDS[mid].len < len ? STOP_WORDS[mid].len : len;
+        int c = memcmp(STOP_WORDS[mid].word, word, n);
+        if (c == 0)
+            c = STOP_WORDS[mid].len < len ? -1 : STOP_WORDS[mid].len > len;
+        if (c == 0)
             return 1;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return 0;
 }
 
@@ -291,7 +315,8 @@ static const char *const COMPOUNDS[][3] = {
 
 static int tok_is(const tokenizer *t, const raw_token *r, const char *w)
 {
-    return r->word && r->len == strlen(w) && memcmp(t->buf + r->off, w, r->len) == 0;
+    /* the compounds' words are at most 6 bytes: most tokens are rejected by their length */
+    return r->word && r->len <= 6 && r->len == strlen(w) && memcmp(t->buf + r->off, w, r->len) == 0;
 }
 
 static int finish(tokenizer *t, keyword_token_fn fn, void *ctx)
@@ -347,6 +372,12 @@ int keyword_tokenize(const char *text, size_t len, enum keyword_mode mode, keywo
         return -1;
     size_t n = 0;
     for (size_t pos = 0; pos < len;) {
+        if ((unsigned char)text[pos] < 0x80) { /* ASCII, most of every text */
+            cps[n].cp = (unsigned char)text[pos];
+            cps[n].start = pos++;
+            n++;
+            continue;
+        }
         utf8proc_int32_t cp;
         utf8proc_ssize_t step = utf8proc_iterate((const utf8proc_uint8_t *)text + pos,
                                                  (utf8proc_ssize_t)(len - pos), &cp);
@@ -361,6 +392,18 @@ int keyword_tokenize(const char *text, size_t len, enum keyword_mode mode, keywo
     }
     tokenizer t;
     memset(&t, 0, sizeof t);
+    /* room for the usual case at once (folded ASCII is as long as the text, a word is a few
+     * bytes): the buffers grow only for CJK pairs and long decompositions */
+    t.buf_cap = len + 16;
+    t.cap = len / 4 + 16;
+    t.buf = malloc(t.buf_cap);
+    t.tok = malloc(t.cap * sizeof *t.tok);
+    if (!t.buf || !t.tok) {
+        free(cps);
+        free(t.buf);
+        free(t.tok);
+        return -1;
+    }
     segment(&t, cps, n, len, mode);
     free(cps);
     int rc = t.oom ? -1 : finish(&t, fn, ctx);

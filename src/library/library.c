@@ -1,44 +1,35 @@
-/* library: the sample manager's database, read-only and streaming.
+/* library: the sample manager's database, read-only and streaming, from SQLite or PostgreSQL
+ * (library_backend.h: the engine reads rows of an id range as cells; everything after that is
+ * here, the same for both).
  *
- * One prepared statement walks samples (LEFT JOIN vibe_analyses) by id range in id order:
- *   SELECT s.id, s.title, s.bpm, s.musical_key, s.genre, s.tags,
- *          v.sample_id, v.mood_primary, v.mood_secondary, v.energy_level, v.texture_tags,
- *          v.characteristics
- *   FROM samples s LEFT JOIN vibe_analyses v ON v.sample_id = s.id
- *   WHERE s.id BETWEEN ?1 AND ?2 ORDER BY s.id
- * samples.id is the rowid (INTEGER PRIMARY KEY), so each range is a b-tree seek and the ORDER BY
- * costs nothing; vibe_analyses.sample_id is UNIQUE, so the join is one index probe per row.
- * A selection (idspec) is walked range by range with the same statement re-bound: ranges are
- * sorted and disjoint, so the output stays in id order and no id list is ever materialised.
- * Memory per row: the strings of one library_sample, freed by the caller.
+ * A selection (idspec) is walked range by range: ranges are sorted and disjoint, so the output
+ * stays in id order and no id list is ever materialised. Memory per row: the strings of one
+ * library_sample, freed by the caller.
  *
- * JSON columns are parsed with cJSON in C rather than with SQLite's json functions: json_extract
- * raises an error on malformed JSON, which would end the whole cursor for one bad row.
+ * JSON columns are parsed with cJSON in C rather than with the engine's json functions: SQLite's
+ * json_extract raises an error on malformed JSON, which would end the whole cursor for one bad
+ * row.
  */
 #include "library.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
 
-#include "sqlite_readonly.h"
-
-/* How long a read waits for the application to release its lock on the database. */
-#define LIBRARY_BUSY_MS 5000
+#include "library_backend.h"
 
 struct library {
-    sqlite3 *db;
-    char *path;
+    const library_backend_ops *ops;
+    library_backend *b;
+    char *path; /* for messages: the path, or the URL without secrets */
     int has_vibe;
 };
 
 struct library_cursor {
     library *lib;
-    sqlite3_stmt *stmt;
+    library_range *range;
     idspec_range *ranges; /* owned copy of the selection, clipped to ids > *after_id */
     size_t n_ranges, next_range;
     int bound;            /* stmt is bound to ranges[next_range - 1] and may have rows */
@@ -51,85 +42,39 @@ static const char *const vibe_cols[] = {"sample_id",    "mood_primary", "mood_se
                                         "energy_level", "texture_tags", "characteristics"};
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Fills found[i] for each wanted column of table; *exists = table has any column.
- * Returns 0 or SV_EXIT_DATA with err filled. */
-static int table_columns(library *lib, const char *table, const char *const *want, size_t n,
-                         int *found, int *exists, char err[SV_ERR_LEN])
+static int is_postgres_url(const char *location)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = 0;
-    *exists = 0;
-    memset(found, 0, n * sizeof *found);
-    if (sqlite3_prepare_v2(lib->db, "SELECT name FROM pragma_table_info(?1)", -1, &st, NULL) !=
-        SQLITE_OK) {
-        rc = sv_fail(err, SV_EXIT_DATA, "cannot read library '%s': %s (is it a SQLite database?)",
-                     lib->path, sqlite3_errmsg(lib->db));
-        goto cleanup;
-    }
-    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(st, 0);
-        *exists = 1;
-        for (size_t i = 0; name && i < n; i++)
-            if (strcasecmp(name, want[i]) == 0)
-                found[i] = 1;
-    }
-    if (s != SQLITE_DONE)
-        rc = sv_fail(err, SV_EXIT_DATA, "cannot read library '%s': %s (is it a SQLite database?)",
-                     lib->path, sqlite3_errmsg(lib->db));
-cleanup:
-    sqlite3_finalize(st);
-    return rc;
+    return strncmp(location, "postgresql://", 13) == 0 || strncmp(location, "postgres://", 11) == 0;
 }
 
 library *library_open(const char *path, char err[SV_ERR_LEN])
 {
     library *lib = calloc(1, sizeof *lib);
     int found[6], exists;
-    if (!lib || !(lib->path = strdup(path))) {
+    if (!lib) {
         sv_fail(err, SV_EXIT_DATA, "out of memory opening library '%s'", path);
+        return NULL;
+    }
+    char where[1024];
+    if (is_postgres_url(path)) {
+        lib->b = library_pg_open(path, &lib->ops, where, err);
+    } else {
+        snprintf(where, sizeof where, "%s", path);
+        lib->b = library_sqlite_open(path, &lib->ops, err);
+    }
+    if (!lib->b)
+        goto fail;
+    if (!(lib->path = strdup(where))) {
+        sv_fail(err, SV_EXIT_DATA, "out of memory opening library '%s'", where);
         goto fail;
     }
-    /* SQLite's own messages for these ("unable to open database file", "disk I/O error") do
-     * not say what is wrong; a stat first does. */
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        sv_fail(err, SV_EXIT_DATA, "cannot open library '%s': %s (check --library)", path,
-                strerror(errno));
-        goto fail;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        sv_fail(err, SV_EXIT_DATA,
-                "cannot open library '%s': it is a directory (give the sp404_samples.db file)",
-                path);
-        goto fail;
-    }
-    /* READONLY: samplevec never writes to the application's database. "immutable" only where
-     * nothing can write (sqlite_readonly.h): the application may be writing while we read,
-     * and immutable would skip its locks. */
-    char why[SV_ERR_LEN];
-    int immutable;
-    int orc = sqlite_readonly_open(path, &lib->db, &immutable, why);
-    if (orc != SQLITE_OK) {
-        if ((orc & 0xff) == SQLITE_NOTADB)
-            sv_fail(err, SV_EXIT_DATA, "cannot read library '%s': %s (is it a SQLite database? "
-                                       "check --library)",
-                    path, why);
-        else
-            sv_fail(err, SV_EXIT_DATA, "cannot open library '%s': %s (check --library)", path, why);
-        goto fail;
-    }
-    sqlite3_busy_timeout(lib->db, LIBRARY_BUSY_MS);
-    sqlite3_exec(lib->db, "PRAGMA query_only=1", NULL, NULL, NULL);
-
-    if (table_columns(lib, "samples", samples_cols, N_OF(samples_cols), found, &exists, err))
+    if (lib->ops->table_columns(lib->b, "samples", samples_cols, N_OF(samples_cols), found, &exists, err))
         goto fail;
     if (!exists) {
         sv_fail(err, SV_EXIT_DATA,
                 "library '%s' has no table 'samples' (is it the sample manager's "
                 "sp404_samples.db? check --library)",
-                path);
+                lib->path);
         goto fail;
     }
     for (size_t i = 0; i < N_OF(samples_cols); i++)
@@ -137,10 +82,10 @@ library *library_open(const char *path, char err[SV_ERR_LEN])
             sv_fail(err, SV_EXIT_DATA,
                     "library '%s': table 'samples' has no column '%s' (samplevec needs "
                     "samples.id, title, bpm, musical_key, genre, tags)",
-                    path, samples_cols[i]);
+                    lib->path, samples_cols[i]);
             goto fail;
         }
-    if (table_columns(lib, "vibe_analyses", vibe_cols, N_OF(vibe_cols), found, &exists, err))
+    if (lib->ops->table_columns(lib->b, "vibe_analyses", vibe_cols, N_OF(vibe_cols), found, &exists, err))
         goto fail;
     lib->has_vibe = exists;
     for (size_t i = 0; exists && i < N_OF(vibe_cols); i++)
@@ -149,7 +94,7 @@ library *library_open(const char *path, char err[SV_ERR_LEN])
                     "library '%s': table 'vibe_analyses' has no column '%s' (samplevec needs "
                     "vibe_analyses.sample_id, mood_primary, mood_secondary, energy_level, "
                     "texture_tags, characteristics)",
-                    path, vibe_cols[i]);
+                    lib->path, vibe_cols[i]);
             goto fail;
         }
     return lib;
@@ -163,7 +108,8 @@ void library_close(library *lib)
 {
     if (!lib)
         return;
-    sqlite3_close(lib->db);
+    if (lib->b)
+        lib->ops->close(lib->b);
     free(lib->path);
     free(lib);
 }
@@ -194,31 +140,17 @@ static idspec_range *clip_ranges(const idspec *sel, const int64_t *after_id, siz
 
 int library_count(library *lib, const idspec *sel, int64_t *out, char err[SV_ERR_LEN])
 {
-    sqlite3_stmt *st = NULL;
-    int rc = 0;
     *out = 0;
-    const char *sql = sel ? "SELECT count(*) FROM samples WHERE id BETWEEN ?1 AND ?2"
-                          : "SELECT count(*) FROM samples";
-    if (sqlite3_prepare_v2(lib->db, sql, -1, &st, NULL) != SQLITE_OK)
-        goto sqlfail;
     size_t n = sel ? sel->n : 1;
     for (size_t i = 0; i < n; i++) {
-        if (sel) {
-            sqlite3_bind_int64(st, 1, sel->ranges[i].lo);
-            sqlite3_bind_int64(st, 2, sel->ranges[i].hi);
-        }
-        if (sqlite3_step(st) != SQLITE_ROW)
-            goto sqlfail;
-        *out += sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
+        int64_t part = 0;
+        int rc = lib->ops->count(lib->b, sel ? sel->ranges[i].lo : INT64_MIN,
+                                 sel ? sel->ranges[i].hi : INT64_MAX, &part, err);
+        if (rc)
+            return rc;
+        *out += part;
     }
-    goto cleanup;
-sqlfail:
-    rc = sv_fail(err, SV_EXIT_DATA, "cannot count samples in library '%s': %s", lib->path,
-                 sqlite3_errmsg(lib->db));
-cleanup:
-    sqlite3_finalize(st);
-    return rc;
+    return 0;
 }
 
 library_cursor *library_cursor_new(library *lib, const idspec *sel, const int64_t *after_id,
@@ -230,19 +162,8 @@ library_cursor *library_cursor_new(library *lib, const idspec *sel, const int64_
         goto fail;
     }
     cur->lib = lib;
-    const char *sql =
-        lib->has_vibe
-            ? "SELECT s.id, s.title, s.bpm, s.musical_key, s.genre, s.tags, v.sample_id, "
-              "v.mood_primary, v.mood_secondary, v.energy_level, v.texture_tags, "
-              "v.characteristics FROM samples AS s LEFT JOIN vibe_analyses AS v "
-              "ON v.sample_id = s.id WHERE s.id BETWEEN ?1 AND ?2 ORDER BY s.id"
-            : "SELECT s.id, s.title, s.bpm, s.musical_key, s.genre, s.tags FROM samples AS s "
-              "WHERE s.id BETWEEN ?1 AND ?2 ORDER BY s.id";
-    if (sqlite3_prepare_v2(lib->db, sql, -1, &cur->stmt, NULL) != SQLITE_OK) {
-        sv_fail(err, SV_EXIT_DATA, "cannot read samples from library '%s': %s", lib->path,
-                sqlite3_errmsg(lib->db));
+    if (!(cur->range = lib->ops->range_new(lib->b, lib->has_vibe, err)))
         goto fail;
-    }
     return cur;
 fail:
     library_cursor_free(cur);
@@ -253,53 +174,44 @@ void library_cursor_free(library_cursor *cur)
 {
     if (!cur)
         return;
-    sqlite3_finalize(cur->stmt);
+    if (cur->range)
+        cur->lib->ops->range_free(cur->range);
     free(cur->ranges);
     free(cur);
 }
 
-/* A copy of a text column; NULL for SQL NULL. *oom set when the copy fails. */
-static char *col_text(sqlite3_stmt *st, int i, int *oom)
+/* A copy of a text cell; NULL for SQL NULL. *oom set when the copy fails. */
+static char *cell_text(const library_cell *c, int *oom)
 {
-    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+    if (!c->text)
         return NULL;
-    const unsigned char *t = sqlite3_column_text(st, i);
-    int n = sqlite3_column_bytes(st, i);
-    char *s = malloc((size_t)n + 1);
+    char *s = malloc(c->len + 1);
     if (!s) {
         *oom = 1;
         return NULL;
     }
-    if (t)
-        memcpy(s, t, (size_t)n);
-    s[n] = '\0';
+    memcpy(s, c->text, c->len);
+    s[c->len] = '\0';
     return s;
 }
 
 /* A FLOAT column: *has = 0 for NULL; a text value must be a whole number or it is malformed. */
-static void col_number(sqlite3_stmt *st, int i, double *v, int *has, int *malformed)
+static void cell_number(const library_cell *c, double *v, int *has, int *malformed)
 {
     *has = 0;
-    switch (sqlite3_column_type(st, i)) {
-    case SQLITE_NULL:
-        return;
-    case SQLITE_INTEGER:
-    case SQLITE_FLOAT:
-        *v = sqlite3_column_double(st, i);
+    if (c->is_number) {
+        *v = c->number;
         *has = 1;
-        return;
-    default: {
-        const char *t = (const char *)sqlite3_column_text(st, i);
+    } else if (c->text) {
         char *end = NULL;
         errno = 0;
-        double d = t ? strtod(t, &end) : 0;
-        if (t && end != t && *end == '\0' && errno == 0) {
+        double d = strtod(c->text, &end);
+        if (end != c->text && *end == '\0' && errno == 0) {
             *v = d;
             *has = 1;
         } else {
             (*malformed)++;
         }
-    }
     }
 }
 
@@ -341,14 +253,14 @@ static int take_strings(const cJSON *arr, char ***out, size_t *n, int *oom)
  * such an array (double-encoded by some writers). Counted as malformed (returns 1), keeping what
  * is readable: text that is not JSON, non-string elements (skipped), a plain string (kept as
  * one tag), any other JSON type. */
-static int col_string_array(sqlite3_stmt *st, int i, char ***out, size_t *n, int *oom)
+static int cell_string_array(const library_cell *c, char ***out, size_t *n, int *oom)
 {
     *out = NULL;
     *n = 0;
-    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+    if (!c->text && !c->is_number)
         return 0;
-    const char *t = (const char *)sqlite3_column_text(st, i);
-    size_t len = (size_t)sqlite3_column_bytes(st, i);
+    const char *t = c->text;
+    size_t len = c->len;
     cJSON *root = t ? cJSON_ParseWithLength(t, len) : NULL, *inner = NULL;
     int bad = 0;
     if (!root) {
@@ -382,15 +294,15 @@ static int col_string_array(sqlite3_stmt *st, int i, char ***out, size_t *n, int
 
 /* characteristics: a JSON object whose raw_analysis string is the description. A missing key or
  * JSON null is clean and gives no description; anything unreadable is malformed (returns 1). */
-static int col_description(sqlite3_stmt *st, int i, char **out)
+static int cell_description(const library_cell *c, char **out)
 {
     *out = NULL;
-    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+    if (!c->text && !c->is_number)
         return 0;
-    const char *t = (const char *)sqlite3_column_text(st, i);
-    size_t len = (size_t)sqlite3_column_bytes(st, i);
+    const char *t = c->text;
+    size_t len = c->len;
     cJSON *root = t ? cJSON_ParseWithLength(t, len) : NULL, *inner = NULL;
-    const cJSON *obj = root;
+    cJSON *obj = root;
     int bad = 0;
     if (cJSON_IsString(root) && root->valuestring) /* double-encoded object */
         obj = inner = cJSON_Parse(root->valuestring);
@@ -414,65 +326,60 @@ static int col_description(sqlite3_stmt *st, int i, char **out)
     return bad;
 }
 
-static int fill(library_cursor *cur, library_sample *s, char err[SV_ERR_LEN])
+static int fill(library_cursor *cur, const library_row *row, library_sample *s, char err[SV_ERR_LEN])
 {
-    sqlite3_stmt *st = cur->stmt;
+    const library_cell *c = row->cells;
     int oom = 0;
     memset(s, 0, sizeof *s);
-    s->id = sqlite3_column_int64(st, 0);
-    s->title = col_text(st, 1, &oom);
-    col_number(st, 2, &s->bpm, &s->has_bpm, &s->malformed_fields);
-    s->musical_key = col_text(st, 3, &oom);
-    s->genre = col_text(st, 4, &oom);
-    s->malformed_fields += col_string_array(st, 5, &s->tags, &s->n_tags, &oom);
-    if (cur->lib->has_vibe && sqlite3_column_type(st, 6) != SQLITE_NULL) {
+    s->id = row->id;
+    s->title = cell_text(&c[LIBRARY_COL_TITLE], &oom);
+    cell_number(&c[LIBRARY_COL_BPM], &s->bpm, &s->has_bpm, &s->malformed_fields);
+    s->musical_key = cell_text(&c[LIBRARY_COL_KEY], &oom);
+    s->genre = cell_text(&c[LIBRARY_COL_GENRE], &oom);
+    s->malformed_fields += cell_string_array(&c[LIBRARY_COL_TAGS], &s->tags, &s->n_tags, &oom);
+    const library_cell *vibe = &c[LIBRARY_COL_VIBE_ID];
+    if (cur->lib->has_vibe && (vibe->text || vibe->is_number)) {
         s->has_vibe = 1;
-        s->mood_primary = col_text(st, 7, &oom);
-        s->mood_secondary = col_text(st, 8, &oom);
-        col_number(st, 9, &s->energy_level, &s->has_energy, &s->malformed_fields);
+        s->mood_primary = cell_text(&c[LIBRARY_COL_MOOD_PRIMARY], &oom);
+        s->mood_secondary = cell_text(&c[LIBRARY_COL_MOOD_SECONDARY], &oom);
+        cell_number(&c[LIBRARY_COL_ENERGY], &s->energy_level, &s->has_energy, &s->malformed_fields);
         s->malformed_fields +=
-            col_string_array(st, 10, &s->texture_tags, &s->n_texture_tags, &oom);
-        s->malformed_fields += col_description(st, 11, &s->description);
+            cell_string_array(&c[LIBRARY_COL_TEXTURE_TAGS], &s->texture_tags, &s->n_texture_tags, &oom);
+        s->malformed_fields += cell_description(&c[LIBRARY_COL_CHARACTERISTICS], &s->description);
     }
     if (oom) {
         library_sample_clear(s);
         return sv_fail(err, SV_EXIT_DATA, "out of memory reading sample %lld from library '%s'",
-                       (long long)sqlite3_column_int64(st, 0), cur->lib->path);
+                       (long long)row->id, cur->lib->path);
     }
     return 1;
 }
 
 int library_cursor_next(library_cursor *cur, library_sample *out, char err[SV_ERR_LEN])
 {
+    const library_backend_ops *ops = cur->lib->ops;
     for (;;) {
         if (!cur->bound) {
             if (cur->next_range >= cur->n_ranges)
                 return 0;
             const idspec_range *r = &cur->ranges[cur->next_range++];
-            sqlite3_reset(cur->stmt);
-            sqlite3_bind_int64(cur->stmt, 1, r->lo);
-            sqlite3_bind_int64(cur->stmt, 2, r->hi);
+            int rc = ops->range_start(cur->range, r->lo, r->hi, err);
+            if (rc)
+                return rc;
             cur->bound = 1;
         }
-        int s = sqlite3_step(cur->stmt);
-        if (s == SQLITE_ROW) {
-            int64_t id = sqlite3_column_int64(cur->stmt, 0);
+        library_row row;
+        int s = ops->range_step(cur->range, &row, err);
+        if (s == 1) {
             /* Without UNIQUE(sample_id) a sample could join two vibe rows: keep the first. */
-            if (cur->have_last && id == cur->last_id)
+            if (cur->have_last && row.id == cur->last_id)
                 continue;
-            cur->last_id = id;
+            cur->last_id = row.id;
             cur->have_last = 1;
-            return fill(cur, out, err);
+            return fill(cur, &row, out, err);
         }
-        if (s == SQLITE_BUSY || s == SQLITE_LOCKED)
-            return sv_fail(err, SV_EXIT_DATA,
-                           "library '%s' is locked by another program (the sample manager "
-                           "writing to it?) and stayed locked for %d s: everything up to here is "
-                           "saved; run the same command again with --resume to finish",
-                           cur->lib->path, LIBRARY_BUSY_MS / 1000);
-        if (s != SQLITE_DONE)
-            return sv_fail(err, SV_EXIT_DATA, "cannot read samples from library '%s': %s",
-                           cur->lib->path, sqlite3_errmsg(cur->lib->db));
+        if (s != 0)
+            return s;
         cur->bound = 0;
     }
 }
@@ -481,7 +388,7 @@ void library_cursor_pause(library_cursor *cur)
 {
     if (!cur || !cur->bound)
         return;
-    sqlite3_reset(cur->stmt); /* ends the read transaction: the application may write now */
+    cur->lib->ops->range_end(cur->range); /* the application may write now */
     cur->bound = 0;
     idspec_range *r = &cur->ranges[cur->next_range - 1];
     if (cur->have_last && cur->last_id >= r->lo) {
@@ -490,74 +397,6 @@ void library_cursor_pause(library_cursor *cur)
         r->lo = cur->last_id + 1;
     }
     cur->next_range--; /* the next call re-binds the rest of this range */
-}
-
-int library_file_path(library *lib, int64_t id, char **out, char err[SV_ERR_LEN])
-{
-    sqlite3_stmt *st = NULL;
-    int rc = 0, oom = 0;
-    *out = NULL;
-    if (sqlite3_prepare_v2(lib->db, "SELECT file_path FROM samples WHERE id = ?1", -1, &st, NULL) !=
-        SQLITE_OK)
-        goto sqlfail;
-    sqlite3_bind_int64(st, 1, id);
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW) {
-        *out = col_text(st, 0, &oom);
-        rc = oom ? sv_fail(err, SV_EXIT_DATA, "out of memory") : 1;
-    } else if (s != SQLITE_DONE) {
-        goto sqlfail;
-    }
-    goto cleanup;
-sqlfail:
-    rc = sv_fail(err, SV_EXIT_DATA, "cannot read samples.file_path from library '%s': %s", lib->path,
-                 sqlite3_errmsg(lib->db));
-cleanup:
-    sqlite3_finalize(st);
-    return rc;
-}
-
-int library_values(library *lib, library_facet which, library_value_fn fn, void *ctx,
-                   char err[SV_ERR_LEN])
-{
-    /* GROUP BY lower(): the search filters compare genre and mood case-insensitively, so "Soul"
-     * and "soul" are one choice; min() shows one of its spellings. */
-    const char *sql = NULL;
-    switch (which) {
-    case LIBRARY_FACET_GENRE:
-        sql = "SELECT min(genre), count(*) FROM samples WHERE trim(genre) != '' "
-              "GROUP BY lower(genre) ORDER BY 2 DESC, 1";
-        break;
-    case LIBRARY_FACET_KEY:
-        sql = "SELECT min(musical_key), count(*) FROM samples WHERE trim(musical_key) != '' "
-              "GROUP BY lower(musical_key) ORDER BY 2 DESC, 1";
-        break;
-    case LIBRARY_FACET_MOOD:
-        if (!lib->has_vibe)
-            return 0;
-        sql = "SELECT min(m), count(*) FROM (SELECT mood_primary AS m FROM vibe_analyses "
-              "UNION ALL SELECT mood_secondary FROM vibe_analyses) WHERE trim(m) != '' "
-              "GROUP BY lower(m) ORDER BY 2 DESC, 1";
-        break;
-    }
-    sqlite3_stmt *st = NULL;
-    int rc = 0, s;
-    if (!sql || sqlite3_prepare_v2(lib->db, sql, -1, &st, NULL) != SQLITE_OK)
-        goto sqlfail;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *v = (const char *)sqlite3_column_text(st, 0);
-        if (v && fn(v, sqlite3_column_int64(st, 1), ctx))
-            break;
-    }
-    if (s != SQLITE_ROW && s != SQLITE_DONE)
-        goto sqlfail;
-    goto cleanup;
-sqlfail:
-    rc = sv_fail(err, SV_EXIT_DATA, "cannot read the values of library '%s': %s", lib->path,
-                 sqlite3_errmsg(lib->db));
-cleanup:
-    sqlite3_finalize(st);
-    return rc;
 }
 
 static void free_strv(char **v, size_t n)
@@ -586,35 +425,40 @@ int library_ids(library *lib, int64_t **out, size_t *n, char err[SV_ERR_LEN])
 {
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *st = NULL;
-    size_t cap = 0;
-    int step, rc = 0;
-    if (sqlite3_prepare_v2(lib->db, "SELECT id FROM samples ORDER BY id", -1, &st, NULL) != SQLITE_OK)
-        goto sqlfail;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            size_t nc = cap ? cap * 2 : 4096;
-            int64_t *grown = realloc(*out, nc * sizeof *grown);
-            if (!grown) {
-                rc = sv_fail(err, SV_EXIT_DATA, "out of memory reading the ids of library '%s'", lib->path);
-                goto cleanup;
-            }
-            *out = grown;
-            cap = nc;
-        }
-        (*out)[(*n)++] = sqlite3_column_int64(st, 0);
+    return lib->ops->ids(lib->b, out, n, err);
+}
+
+int library_file_path(library *lib, int64_t id, char **out, char err[SV_ERR_LEN])
+{
+    *out = NULL;
+    return lib->ops->file_path(lib->b, id, out, err);
+}
+
+int library_values(library *lib, library_facet which, library_value_fn fn, void *ctx,
+                   char err[SV_ERR_LEN])
+{
+    /* GROUP BY lower(): the search filters compare genre and mood case-insensitively, so "Soul"
+     * and "soul" are one choice; min() shows one of its spellings. The same SQL runs on SQLite
+     * and PostgreSQL. */
+    const char *sql = NULL;
+    switch (which) {
+    case LIBRARY_FACET_GENRE:
+        sql = "SELECT min(genre), count(*) FROM samples WHERE trim(genre) != '' "
+              "GROUP BY lower(genre) ORDER BY 2 DESC, 1";
+        break;
+    case LIBRARY_FACET_KEY:
+        sql = "SELECT min(musical_key), count(*) FROM samples WHERE trim(musical_key) != '' "
+              "GROUP BY lower(musical_key) ORDER BY 2 DESC, 1";
+        break;
+    case LIBRARY_FACET_MOOD:
+        if (!lib->has_vibe)
+            return 0;
+        sql = "SELECT min(m), count(*) FROM (SELECT mood_primary AS m FROM vibe_analyses "
+              "UNION ALL SELECT mood_secondary FROM vibe_analyses) AS moods WHERE trim(m) != '' "
+              "GROUP BY lower(m) ORDER BY 2 DESC, 1";
+        break;
     }
-    if (step == SQLITE_DONE)
-        goto cleanup;
-sqlfail:
-    rc = sv_fail(err, SV_EXIT_DATA, "cannot read the ids of library '%s': %s", lib->path,
-                 sqlite3_errmsg(lib->db));
-cleanup:
-    sqlite3_finalize(st);
-    if (rc) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-    }
-    return rc;
+    if (!sql)
+        return sv_fail(err, SV_EXIT_DATA, "library '%s': no such facet", lib->path);
+    return lib->ops->values(lib->b, sql, fn, ctx, err);
 }

@@ -11,6 +11,7 @@
 #include "hash.h"
 #include "library.h"
 #include "monotime.h"
+#include "pgconn.h"
 #include "pricing.h"
 #include "source_text.h"
 #include "store.h"
@@ -262,15 +263,50 @@ static size_t commit_group_max(const provider *p)
     return group_max;
 }
 
-static void tell_plan(const embed_options *o, const provider *p, const char *mode)
+static void tell_plan(const embed_options *o, const provider *p, const store *st,
+                      const char *mode, const char *backup)
 {
     const embed_observer *ob = o->observer;
     if (!ob || !ob->plan)
         return;
-    embed_plan plan = {mode,     o->library, o->store,      o->progress,
-                       p->name,  p->model,   p->dims,       p->chunk_size,
-                       commit_group_max(p),  p->usd_per_mtok, o->dry_run};
+    /* a PostgreSQL URL may carry a password: shown without it */
+    char library[1024], store_shown[1024];
+    pgconn_redact(o->library, library, sizeof library);
+    pgconn_redact(st ? st->location : o->store, store_shown, sizeof store_shown);
+    embed_plan plan = {mode,     library,  store_shown,   o->progress,
+                       p->name,  p->model, p->dims,       p->chunk_size,
+                       commit_group_max(p),  p->usd_per_mtok, o->dry_run,
+                       st && st->app_database, backup};
     ob->plan(ob->ctx, &plan);
+}
+
+/* An app store's database is copied aside before samplevec first writes to it (unless
+ * --no-backup); what protects it goes to the panel through `shown`. */
+static int protect_app_database(const embed_options *o, store *st, char *shown, size_t cap,
+                                char err[SV_ERR_LEN])
+{
+    if (!st->vt->backup)
+        return 0;
+    if (o->no_backup) {
+        snprintf(shown, cap, "none (--no-backup)");
+        return 0;
+    }
+    char path[STORE_BACKUP_PATH_LEN];
+    int made = 0;
+    int rc = st->vt->backup(st, path, &made, err);
+    if (rc)
+        return rc;
+    if (made < 0)
+        snprintf(shown, cap, "%s", err);
+    else if (made)
+        snprintf(shown, cap, "%s (made now)", path);
+    else if (access(path, F_OK) == 0)
+        snprintf(shown, cap, "%s (from the first run, kept)", path);
+    else
+        snprintf(shown, cap, "none (samplevec wrote here before with --no-backup)");
+    if (made > 0)
+        msg_info("backed up %s to %s before writing to it", st->location, path);
+    return 0;
 }
 
 /* Calls the observer's callback `cb` (start, advance or finish) when it has one. */
@@ -839,10 +875,12 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
         rc = SV_EXIT_DATA;
         goto done;
     }
+    char library_shown[1024];
+    pgconn_redact(o->library, library_shown, sizeof library_shown);
     if (!library_has_vibe(lib))
         msg_info("%s has no vibe_analyses table: embedding from basic metadata (title, genre, "
                  "BPM, key, tags)",
-                 o->library);
+                 library_shown);
 
     snprintf(r->model, sizeof r->model, "%s", p->model);
     snprintf(r->provider, sizeof r->provider, "%s", p->name);
@@ -866,9 +904,11 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
         goto done;
 
     if (o->dry_run) {
-        tell_plan(o, p, "dry run (estimate only, nothing is written)");
-        /* Skips are counted against an existing local store of the same model only. */
-        if (!o->reset && !store_is_remote(o->store) && access(o->store, F_OK) == 0) {
+        tell_plan(o, p, NULL, "dry run (estimate only, nothing is written)", NULL);
+        /* Skips are counted against an existing store of the same model: a local file, or a
+         * PostgreSQL database (its session stays read-only: only prepare could write). */
+        const char *local = store_local_path(o->store);
+        if (!o->reset && ((local && access(local, F_OK) == 0) || store_is_postgres(o->store))) {
             store_meta m;
             int code;
             char serr[SV_ERR_LEN];
@@ -940,6 +980,9 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
             msg_info("--reset: dropping the %lld stored vectors (%s, %d dims) of %s", (long long)before.rows,
                      before.model[0] ? before.model : "no model", before.dims, st->location);
     }
+    char backup[STORE_BACKUP_PATH_LEN + 64] = "";
+    if ((rc = protect_app_database(o, st, backup, sizeof backup, err)))
+        goto done;
     rc = store_prepare(st, p->name, p->model, p->dims, &p->prompts, o->reset, err);
     if (rc == SV_EXIT_INTERRUPTED && o->reset) {
         snprintf(err, SV_ERR_LEN,
@@ -976,7 +1019,13 @@ int embed_run_with(const embed_options *o, provider *p, embed_report *r, char er
     snprintf(cp.store, sizeof cp.store, "%s", st->location);
     cp.dims = p->dims;
     cp.finished = 0;
-    tell_plan(o, p, job.resumed ? "resume" : "embed");
+    /* A new job is on record before its first write: a run stopped before it stored anything
+     * (a database the app keeps locked, a server away) leaves this job's checkpoint, not the
+     * last finished job's, so --resume starts this job from its beginning instead of finding
+     * nothing left to do. */
+    if (!same_job && (rc = checkpoint_save(o->progress, &cp, err)))
+        goto done;
+    tell_plan(o, p, st, job.resumed ? "resume" : "embed", st->app_database ? backup : NULL);
 
     abort_text = o->observer ? o->observer->abort_text : NULL;
     abort_len = abort_text ? strlen(abort_text) : 0;

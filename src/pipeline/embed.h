@@ -40,6 +40,8 @@ typedef struct embed_plan {
                                   while commits come faster than 4 a second */
     double usd_per_mtok;       /* the provider's price per 10^6 tokens; 0 = free */
     int dry_run;
+    int app_database;          /* the store is the sample manager's own database (opt-in) */
+    const char *backup;        /* app store: what protects it ("PATH (made now)", …); else NULL */
 } embed_plan;
 
 /* Where a run stands. `done` counts the job's settled samples (committed to the store and the
@@ -88,6 +90,7 @@ typedef struct embed_options {
     int dry_run;               /* estimate only: no network, nothing written */
     provider_config provider;
     int vector_index;          /* create the store's ANN index after prepare (Turso only) */
+    int no_backup;             /* app store: write without first copying the database aside */
     const embed_observer *observer; /* NULL = nothing is shown */
 } embed_options;
 

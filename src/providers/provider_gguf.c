@@ -1,4 +1,5 @@
-/* provider_gguf: an in-process BERT encoder from a GGUF file (gguf.c → tokenizer.c → bert.c).
+/* provider_gguf: an in-process embedding model from a GGUF file (gguf.c → tokenizer.c → bert.c
+ * for the encoders, decoder.c for qwen3 and gemma-embedding).
  *
  * Per chunk: tokenize every text (with the model's specials, cut to the context length), sort by length so
  * each batch packs similar lengths, run batches of up to GGUF_BATCH_TOKENS tokens through one
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "bert.h"
+#include "decoder.h"
 #include "gguf.h"
 #include "ollama.h"
 #include "prompts.h"
@@ -29,8 +31,9 @@ typedef struct gguf_provider {
     provider base;
     gguf_file *file;
     tokenizer *tok;
-    bert_model *model;
+    bert_model *model;   /* the encoders, or */
     bert_workspace *ws;
+    decoder_model *dec;  /* qwen3, gemma-embedding */
     int threads;
     int ctx;
     size_t batch_tokens; /* GGUF_BATCH_TOKENS, or $SAMPLEVEC_GGUF_BATCH_TOKENS for the bench */
@@ -136,7 +139,9 @@ static int gguf_embed(provider *base, const char *const *texts, size_t n, float 
             bids[k - s] = ids[order[k].idx];
             blens[k - s] = order[k].len;
         }
-        if ((rc = bert_embed_batch(p->model, p->ws, p->threads, bids, blens, e - s, bout, err)))
+        rc = p->dec ? decoder_embed_batch(p->dec, p->threads, bids, blens, e - s, bout, err)
+                    : bert_embed_batch(p->model, p->ws, p->threads, bids, blens, e - s, bout, err);
+        if (rc)
             goto cleanup;
         for (size_t k = s; k < e; k++) {
             if (dims == hidden)
@@ -165,6 +170,7 @@ static void gguf_provider_free(provider *base)
     gguf_provider *p = (gguf_provider *)base;
     bert_workspace_free(p->ws);
     bert_free(p->model);
+    decoder_free(p->dec);
     tokenizer_free(p->tok);
     gguf_free(p->file);
     free(p);
@@ -173,8 +179,8 @@ static void gguf_provider_free(provider *base)
 static const provider_vtable gguf_vt = {gguf_embed, gguf_count_tokens, gguf_provider_free};
 
 /* What this provider runs: architecture and tokenizer (tokenizer.ggml.model) names. */
-static const char *const supported_architectures[] = {"bert", "jina-bert-v2", "nomic-bert"};
-static const char *const supported_tokenizers[] = {"bert", "t5"};
+static const char *const supported_architectures[] = {"bert", "gemma-embedding", "jina-bert-v2", "nomic-bert", "qwen3"};
+static const char *const supported_tokenizers[] = {"bert", "gpt2", "llama", "t5"};
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 static int in_list(gguf_str s, const char *const *list, size_t n)
@@ -355,24 +361,33 @@ provider *provider_gguf_open(const provider_config *cfg, int *exit_code, char er
         rc = sv_fail(err, SV_EXIT_DATA, "model file '%s': %s", path, inner);
     if (!rc && (rc = tokenizer_from_gguf(p->file, &p->tok, inner)))
         sv_fail(err, rc, "model file '%s': %s", path, inner);
-    if (!rc && (rc = bert_load(p->file, &p->model, inner))) {
+    gguf_str arch_name = {"", 0};
+    if (!rc)
+        gguf_get_str(p->file, "general.architecture", &arch_name);
+    int decoder = decoder_runs(arch_name);
+    if (!rc && (rc = decoder ? decoder_load(p->file, &p->dec, inner) : bert_load(p->file, &p->model, inner))) {
         if (rc == SV_EXIT_USAGE) /* $SAMPLEVEC_GEMM, not the file */
             memcpy(err, inner, SV_ERR_LEN);
         else
             sv_fail(err, rc, "model file '%s': %s", path, inner);
     }
-    if (!rc && tokenizer_vocab_size(p->tok) != (size_t)bert_get_info(p->model)->vocab)
+    int hidden = 0, vocab = 0, ctx = 0;
+    if (!rc) {
+        hidden = decoder ? decoder_get_info(p->dec)->hidden : bert_get_info(p->model)->hidden;
+        vocab = decoder ? decoder_get_info(p->dec)->vocab : bert_get_info(p->model)->vocab;
+        ctx = decoder ? decoder_get_info(p->dec)->ctx : bert_get_info(p->model)->ctx;
+    }
+    if (!rc && tokenizer_vocab_size(p->tok) != (size_t)vocab)
         rc = sv_fail(err, SV_EXIT_DATA, "model file '%s': tokenizer has %zu tokens but token_embd.weight has %d rows",
-                     path, tokenizer_vocab_size(p->tok), bert_get_info(p->model)->vocab);
-    if (!rc && !(p->ws = bert_workspace_new()))
+                     path, tokenizer_vocab_size(p->tok), vocab);
+    if (!rc && !decoder && !(p->ws = bert_workspace_new()))
         rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
     if (rc) {
         *exit_code = rc;
         gguf_provider_free(&p->base);
         return NULL;
     }
-    const bert_info *in = bert_get_info(p->model);
-    p->ctx = in->ctx;
+    p->ctx = ctx;
     const char *bt = getenv("SAMPLEVEC_GGUF_BATCH_TOKENS");
     long btv = bt ? strtol(bt, NULL, 10) : 0;
     p->batch_tokens = btv >= 1 && btv <= (1L << 20) ? (size_t)btv : GGUF_BATCH_TOKENS;
@@ -406,18 +421,18 @@ provider *provider_gguf_open(const provider_config *cfg, int *exit_code, char er
     prompts_for(arch_s, names, 3, &p->base.prompts);
     /* --dims: Matryoshka models were trained so that their first N values are an embedding of
      * their own; any other model keeps its size. */
-    if (cfg->dims && cfg->dims != in->hidden && !(cfg->dims < in->hidden && is_matryoshka(arch_s))) {
+    if (cfg->dims && cfg->dims != hidden && !(cfg->dims < hidden && is_matryoshka(arch_s))) {
         *exit_code = sv_fail(err, SV_EXIT_USAGE,
-                             "--dims %d: model '%s' makes %d-dimensional vectors%s", cfg->dims, path, in->hidden,
-                             cfg->dims < in->hidden && !is_matryoshka(arch_s)
+                             "--dims %d: model '%s' makes %d-dimensional vectors%s", cfg->dims, path, hidden,
+                             cfg->dims < hidden && !is_matryoshka(arch_s)
                                  ? "; only Matryoshka models (architectures nomic-bert, qwen3, gemma-embedding) can "
                                    "be shortened"
                                  : "");
         gguf_provider_free(&p->base);
         return NULL;
     }
-    p->hidden = in->hidden;
-    p->base.dims = cfg->dims ? cfg->dims : in->hidden;
+    p->hidden = hidden;
+    p->base.dims = cfg->dims ? cfg->dims : hidden;
     p->base.usd_per_mtok = 0.0;
     p->base.tokens_exact = 1;
     p->base.chunk_size = GGUF_CHUNK_TEXTS;

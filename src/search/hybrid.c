@@ -72,9 +72,17 @@ static int boost_count(const veccache *vc, const veccache_row *r, const hybrid_b
     return n;
 }
 
-int hybrid_rank(const search_scanner *scan, const veccache *vc, const float *query, const query_keyword_hits *kw, const query_filter *f,
-                const hybrid_boost *boost, size_t k, hybrid_mode mode, hybrid_fusion fusion, query_results *out,
-                char err[SV_ERR_LEN])
+int hybrid_vector_ranking(const search_scanner *scan, const veccache *vc, const float *query, const query_filter *f,
+                          size_t k, query_results *out, char err[SV_ERR_LEN])
+{
+    if (search_query_inv_norm(query, vc->dims) == 0.0)
+        return 0;
+    return search_scan(scan, vc, query, f, k > HYBRID_DEPTH ? k : HYBRID_DEPTH, out, err);
+}
+
+int hybrid_rank(const search_scanner *scan, const veccache *vc, const float *query, const query_keyword_hits *kw,
+                const query_filter *f, const hybrid_boost *boost, size_t k, hybrid_mode mode, hybrid_fusion fusion,
+                const query_results *vector, query_results *out, char err[SV_ERR_LEN])
 {
     if (mode == HYBRID_MODE_VECTOR)
         return search_scan(scan, vc, query, f, k, out, err);
@@ -118,14 +126,23 @@ int hybrid_rank(const search_scanner *scan, const veccache *vc, const float *que
 
     /* Every filtered match is a candidate: matching samples go first. */
     int matches_first = mode == HYBRID_MODE_HYBRID && kw && kw->complete && i == kw->n && kept <= depth;
+    /* The query's words are rare in the whole library (no more than the depth of samples hold
+     * them, filter or not): the matches are ordered by the keyword ranking alone. Among samples
+     * sharing a rare word the cosine mostly measures how small a part of the text the word is,
+     * i.e. how short the text is (a sample without a vibe analysis: ~94 characters against
+     * ~1,700), while BM25F normalises each field's length on its own (bench/relevance.sh: the
+     * unanalysed share of title-word top 10s, docs/search.md). Common words that only a narrow
+     * filter made few keep the fused order: there the vector ranking adds evidence. */
+    int rare_words = matches_first && kw->n <= depth;
 
     /* The vector ranking (hybrid only, and only when the query vector says something). */
     double min_sim = 0, max_sim = 0;
     if (mode == HYBRID_MODE_HYBRID && qinv != 0.0) {
-        if ((rc = search_scan(scan, vc, query, f, depth, &vres, err)))
+        if (!vector && (rc = hybrid_vector_ranking(scan, vc, query, f, k, &vres, err)))
             goto cleanup;
-        for (size_t j = 0; j < vres.n; j++) {
-            int64_t row = veccache_find(vc, vres.hits[j].sample_id);
+        const query_results *v = vector ? vector : &vres;
+        for (size_t j = 0; j < v->n; j++) {
+            int64_t row = veccache_find(vc, v->hits[j].sample_id);
             if (row < 0)
                 continue;
             candidate *c = cand_get(&cs, vc, (size_t)row);
@@ -133,12 +150,12 @@ int hybrid_rank(const search_scanner *scan, const veccache *vc, const float *que
                 rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
                 goto cleanup;
             }
-            c->sim = vres.hits[j].similarity;
+            c->sim = v->hits[j].similarity;
             c->vrank = j + 1;
         }
-        if (vres.n) {
-            max_sim = vres.hits[0].similarity;
-            min_sim = vres.hits[vres.n - 1].similarity;
+        if (v->n) {
+            max_sim = v->hits[0].similarity;
+            min_sim = v->hits[v->n - 1].similarity;
         }
     }
 
@@ -147,6 +164,9 @@ int hybrid_rank(const search_scanner *scan, const veccache *vc, const float *que
         c->tier = matches_first && c->krank > 0;
         if (mode == HYBRID_MODE_KEYWORD) {
             c->score = c->bm25;
+        } else if (c->tier && rare_words) {
+            c->score = fusion == HYBRID_FUSION_RRF ? 1.0 / (HYBRID_RRF_K + (double)c->krank)
+                                                   : (1 - HYBRID_CONVEX_ALPHA) * (best_bm25 > 0 ? c->bm25 / best_bm25 : 0);
         } else if (fusion == HYBRID_FUSION_RRF) {
             c->score = (c->vrank ? 1.0 / (HYBRID_RRF_K + (double)c->vrank) : 0.0) +
                        (c->krank ? 1.0 / (HYBRID_RRF_K + (double)c->krank) : 0.0);
@@ -164,7 +184,8 @@ int hybrid_rank(const search_scanner *scan, const veccache *vc, const float *que
             c->score += boost_count(vc, &vc->rows[c->row], boost) *
                         (fusion == HYBRID_FUSION_RRF ? HYBRID_BOOST : HYBRID_CONVEX_BOOST);
     }
-    qsort(cs.c, cs.n, sizeof *cs.c, by_score);
+    if (cs.n) /* no candidate (a filter nothing passes): cs.c is NULL, which qsort may not get */
+        qsort(cs.c, cs.n, sizeof *cs.c, by_score);
     for (size_t j = 0; j < cs.n && j < k; j++)
         if (search_results_append_row(vc, cs.c[j].row, cs.c[j].sim, cs.c[j].score, out) != 0) {
             rc = sv_fail(err, SV_EXIT_DATA, "out of memory");

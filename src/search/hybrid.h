@@ -15,7 +15,11 @@
  *            depth of samples that pass the filter (kw->complete and the whole list fits), the
  *            matching samples rank first, in fused order, and the rest follow by vector: a
  *            rare word (a title word, 東京) finds every sample holding it before any without
- *            it. A zero query vector (no word the model knows, e.g. an emoji for the lexical
+ *            it. When no more than the depth of samples in the whole library hold the query's
+ *            words (kw->complete and kw->n ≤ depth, filter or not), those matches are ordered
+ *            by the keyword ranking alone (rrf: 1 / (HYBRID_RRF_K + keyword rank); convex:
+ *            (1 - α) · bm25'), plus boosts: among samples sharing a rare word the cosine mostly
+ *            says how short the text is. A zero query vector (no word the model knows, e.g. an emoji for the lexical
  *            model) contributes no vector ranking.
  * Boosts (hybrid only): each candidate whose genre equals a boosted genre, or whose primary or
  * secondary mood equals a boosted mood (ASCII case-insensitive), gains HYBRID_BOOST per match in
@@ -53,11 +57,18 @@ typedef enum hybrid_fusion { HYBRID_FUSION_RRF = 0, HYBRID_FUSION_CONVEX } hybri
 
 /* Top k of vc for query (vc->dims floats) and kw (the keyword index's hits for the same text,
  * best first; NULL or empty = no keyword ranking) under f, with boost (NULL = none), appended
- * to out; the vector ranking's scan runs through scan (NULL = search_top_k). 0, or
- * SV_EXIT_DATA (out of memory) with err. */
-int hybrid_rank(const search_scanner *scan, const veccache *vc, const float *query, const query_keyword_hits *kw, const query_filter *f,
-                const hybrid_boost *boost, size_t k, hybrid_mode mode, hybrid_fusion fusion, query_results *out,
-                char err[SV_ERR_LEN]);
+ * to out; the vector ranking's scan runs through scan (NULL = search_top_k). vector (NULL =
+ * ranked here) is hybrid_vector_ranking's answer for the same scan, query, filter and k, for a
+ * caller that ran it beside the keyword ranking. 0, or SV_EXIT_DATA (out of memory) with err. */
+int hybrid_rank(const search_scanner *scan, const veccache *vc, const float *query, const query_keyword_hits *kw,
+                const query_filter *f, const hybrid_boost *boost, size_t k, hybrid_mode mode, hybrid_fusion fusion,
+                const query_results *vector, query_results *out, char err[SV_ERR_LEN]);
+
+/* The vector ranking hybrid mode fuses: the first max(k, HYBRID_DEPTH) samples passing f, by
+ * cosine, scanned through scan (NULL = search_top_k); nothing when the query vector is zero.
+ * Appended to out; 0 or SV_EXIT_DATA. */
+int hybrid_vector_ranking(const search_scanner *scan, const veccache *vc, const float *query, const query_filter *f,
+                          size_t k, query_results *out, char err[SV_ERR_LEN]);
 
 /* "hybrid", "vector", "keyword"; "rrf", "convex". */
 const char *hybrid_mode_name(hybrid_mode m);

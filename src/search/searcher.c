@@ -1,6 +1,7 @@
 #include "searcher.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,7 +227,7 @@ searcher *searcher_open_hinted(const char *location, int use_cache, const char *
         goto fail;
     }
     if (s->meta.dims <= 0 || s->meta.rows <= 0) {
-        *exit_code = sv_fail(err, SV_EXIT_DATA, "store %s has no embeddings yet: run '%s' first", location,
+        *exit_code = sv_fail(err, SV_EXIT_DATA, "store %s has no embeddings yet: run '%s' first", s->st->location,
                              embed_command ? embed_command : "samplevec embed --all");
         goto fail;
     }
@@ -449,6 +450,39 @@ static int understand(searcher *s, const char *text, const searcher_query *q, se
     return 0;
 }
 
+/* hybrid_vector_ranking on a thread: only scan, vc, query and f are read, none written (a
+ * scanner is called from many threads at once: serve's scan_batch). */
+typedef struct vector_job {
+    const search_scanner *scan;
+    const veccache *vc;
+    const float *query;
+    const query_filter *f;
+    size_t k;
+    query_results results;
+    int rc, used, running;
+    char err[SV_ERR_LEN];
+    pthread_t thread;
+} vector_job;
+
+static void *vector_job_run(void *arg)
+{
+    vector_job *j = arg;
+    j->rc = hybrid_vector_ranking(j->scan, j->vc, j->query, j->f, j->k, &j->results, j->err);
+    return NULL;
+}
+
+/* Joins the thread (if any); its rc, with its message copied to err (NULL: not copied). */
+static int vector_job_wait(vector_job *j, char err[SV_ERR_LEN])
+{
+    if (j->running) {
+        pthread_join(j->thread, NULL);
+        j->running = 0;
+    }
+    if (j->rc && err)
+        memcpy(err, j->err, SV_ERR_LEN);
+    return j->rc;
+}
+
 int searcher_search(searcher *s, const char *text, const searcher_query *q, searcher_answer *out,
                     char err[SV_ERR_LEN])
 {
@@ -514,6 +548,18 @@ int searcher_search(searcher *s, const char *text, const searcher_query *q, sear
     }
     query_keyword_hits kw = {0};
     int available = 0;
+    /* Hybrid: the vector ranking runs on a thread of its own while this one asks the keyword
+     * index (SQLite stays on the caller's thread), so the query costs about the longer of the
+     * two rather than their sum (docs/search.md has the figures). */
+    vector_job vj;
+    memset(&vj, 0, sizeof vj);
+    if (q->mode == HYBRID_MODE_HYBRID && !query_is_zero(s)) {
+        vj = (vector_job){.scan = s->scan, .vc = s->vc, .query = s->query, .f = f, .k = q->k, .used = 1};
+        if (pthread_create(&vj.thread, NULL, vector_job_run, &vj) == 0)
+            vj.running = 1;
+        else
+            vector_job_run(&vj); /* no thread to be had: in turn */
+    }
     if (q->mode != HYBRID_MODE_VECTOR) {
         /* Every match when a filter or convex fusion needs the whole list, else the first ones
          * and one more: whether the matches end within the depth decides if they rank first. */
@@ -539,9 +585,13 @@ int searcher_search(searcher *s, const char *text, const searcher_query *q, sear
         genres[i] = u->parsed.genres[i];
     for (int i = 0; i < u->parsed.n_moods; i++)
         moods[i] = u->parsed.moods[i];
+    if ((rc = vector_job_wait(&vj, err)))
+        goto cleanup;
     rc = hybrid_rank(s->scan, s->vc, s->query, available ? &kw : NULL, f, &boost, q->k, out->mode, q->fusion,
-                     &out->results, err);
+                     vj.used ? &vj.results : NULL, &out->results, err);
 cleanup:
+    vector_job_wait(&vj, NULL);
+    query_results_clear(&vj.results);
     query_keyword_hits_clear(&kw);
     return rc;
 }

@@ -19,7 +19,16 @@
  * ..._PARAMS, ..._BODY), an FTS5 function registered with the tokenizer: BM25F, i.e. Okapi BM25
  * (k1 = 1.2, b = 0.75) with each column's length normalised against that column's average
  * (FTS5's own bm25() normalises by the whole row, which favours samples for being short), over
- * an OR of the query's tokens; larger is better, ties by sample_id ascending.
+ * an OR of the query's tokens; larger is better, ties by sample_id ascending. kwindex_query
+ * computes exactly these scores (bit for bit, same order) in one pass over the matches, without
+ * samplevec_bm25's per-row FTS5 calls (kwindex.c says how; tests/unit/store/test_kwindex.c
+ * compares the two).
+ *
+ * Writers: FTS5 writes its pending terms out as a new segment when a statement savepoint opens
+ * in the transaction (any INSERT with a trigger, such as sample_embeddings'): entries interleaved
+ * with such statements make one segment each, and their merges cost more than the entries (5x
+ * the vector inserts' time at 20,000 samples, measured). A caller that writes other tables in
+ * the same transaction writes them first and the entries last.
  */
 #ifndef SAMPLEVEC_KWINDEX_H
 #define SAMPLEVEC_KWINDEX_H

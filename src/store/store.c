@@ -10,22 +10,41 @@
 #include <time.h>
 #include <unistd.h>
 
+#define APP_PREFIX "app:"
+
+int store_is_postgres(const char *location)
+{
+    return strncmp(location, "postgresql://", 13) == 0 || strncmp(location, "postgres://", 11) == 0;
+}
+
 int store_is_remote(const char *location)
 {
     return strncmp(location, "libsql://", 9) == 0 || strncmp(location, "https://", 8) == 0 ||
-           strncmp(location, "http://", 7) == 0;
+           strncmp(location, "http://", 7) == 0 || store_is_postgres(location);
+}
+
+const char *store_local_path(const char *location)
+{
+    if (store_is_remote(location))
+        return NULL;
+    return strncmp(location, APP_PREFIX, strlen(APP_PREFIX)) == 0 ? location + strlen(APP_PREFIX)
+                                                                  : location;
 }
 
 store *store_open(const char *location, store_mode mode, int *exit_code, char err[SV_ERR_LEN])
 {
+    if (store_is_postgres(location))
+        return store_app_pg_open(location, mode, exit_code, err);
     if (store_is_remote(location))
         return store_turso_open(location, exit_code, err);
+    if (strncmp(location, APP_PREFIX, strlen(APP_PREFIX)) == 0)
+        return store_app_sqlite_open(location + strlen(APP_PREFIX), mode, exit_code, err);
     /* "ftp://…", "wss://…": a URL we cannot speak, not a file name to create */
     size_t scheme = strspn(location, "abcdefghijklmnopqrstuvwxyz0123456789+.-");
     if (scheme > 0 && strncmp(location + scheme, "://", 3) == 0) {
         *exit_code = sv_fail(err, SV_EXIT_USAGE,
-                             "store '%.*s://…' is not a file path nor a libsql://, https:// or "
-                             "http:// URL",
+                             "store '%.*s://…' is not a file path nor a libsql://, https://, "
+                             "http:// or postgresql:// URL",
                              (int)scheme, location);
         return NULL;
     }

@@ -36,6 +36,9 @@
  *   without closing leaves the row; the next run recognises it as stale and takes over.
  *   Readers (meta, lookup, scan, fingerprint, knn) take no lease and work during a run.
  *   STORE_READ_ONLY opens create and modify nothing at all (store_mode).
+ *
+ * The app stores (opt-in: `--store app`, or a postgresql:// URL) write instead into the sample
+ * manager's own database, in its own sample_embeddings layout: app_layout.h.
  */
 #ifndef SAMPLEVEC_STORE_H
 #define SAMPLEVEC_STORE_H
@@ -122,6 +125,7 @@ int store_writer_is_mine(const char *text);
 int store_writer_busy(const char *location, const char *text, char err[SV_ERR_LEN]);
 
 #define STORE_FINGERPRINT_LEN 128
+#define STORE_BACKUP_PATH_LEN 1100
 
 typedef struct store_vtable {
     int (*meta)(store *s, store_meta *out, char err[SV_ERR_LEN]);
@@ -190,6 +194,12 @@ typedef struct store_vtable {
      * vector-only there (with a note). */
     int (*keyword)(store *s, const char *text, size_t limit, query_keyword_hits *out, size_t *n_tokens,
                    int *available, char err[SV_ERR_LEN]);
+    /* Optional (NULL = nothing to protect: the store is samplevec's own): a consistent copy of
+     * the application's database before samplevec first writes to it. Called by embed before
+     * prepare unless --no-backup. *made = 1 when made now, 0 when the copy from an earlier run
+     * is kept, -1 when the store cannot make one (a server: err then says what to use instead);
+     * path names the copy. Returns 0 or SV_EXIT_DATA (nothing was written). */
+    int (*backup)(store *s, char path[STORE_BACKUP_PATH_LEN], int *made, char err[SV_ERR_LEN]);
 } store_vtable;
 
 struct store {
@@ -201,6 +211,8 @@ struct store {
      * retry: once set, a call stuck on an unreachable server gives up with
      * SV_EXIT_INTERRUPTED instead of sitting out its backoffs. Set by the caller after open. */
     const volatile sig_atomic_t *cancel;
+    int app_database;    /* 1: the sample manager's own database (an app store), which the run
+                            writes only in its sample_embeddings and samplevec_meta tables */
     /* NULL, or where prepare(reset) reports how many of the stored rows it has dropped so far
      * (set by the caller after open, like cancel): called with done = 0 before the first row
      * goes, then as rows go, and with done = total at the end. */
@@ -219,8 +231,10 @@ typedef enum store_mode {
     STORE_READ_WRITE,
 } store_mode;
 
-/* Opens `location`: a file path (SQLite) or libsql:// https:// http:// (Turso), in `mode`.
- * NULL on failure with err and *exit_code set. */
+/* Opens `location` in `mode`: a file path (SQLite), libsql:// https:// http:// (Turso),
+ * "app:PATH" (the sample manager's SQLite database PATH, its own sample_embeddings table), or
+ * postgresql:// postgres:// (the sample manager's PostgreSQL database, the same). NULL on
+ * failure with err and *exit_code set. */
 store *store_open(const char *location, store_mode mode, int *exit_code, char err[SV_ERR_LEN]);
 void store_close(store *s); /* NULL is a no-op */
 
@@ -248,10 +262,18 @@ int store_vector_index(store *s, char err[SV_ERR_LEN]);
 /* The store's fingerprint op; out = "" (and 0 returned) when the store has none. */
 int store_fingerprint(store *s, char out[STORE_FINGERPRINT_LEN], char err[SV_ERR_LEN]);
 
-/* 1 if location names a remote (Turso/libSQL) store. */
+/* 1 if location names a remote store (Turso/libSQL or PostgreSQL). */
 int store_is_remote(const char *location);
+/* 1 if location is a PostgreSQL URL (postgresql:// or postgres://). */
+int store_is_postgres(const char *location);
+/* The file a local location lives in ("app:PATH" → PATH, a path → itself); NULL for a remote
+ * one. Borrowed from location. */
+const char *store_local_path(const char *location);
 
 store *store_sqlite_open(const char *path, store_mode mode, int *exit_code, char err[SV_ERR_LEN]);
 store *store_turso_open(const char *url, int *exit_code, char err[SV_ERR_LEN]);
+/* The app stores never create the database: it must exist and hold the app's samples table. */
+store *store_app_sqlite_open(const char *path, store_mode mode, int *exit_code, char err[SV_ERR_LEN]);
+store *store_app_pg_open(const char *url, store_mode mode, int *exit_code, char err[SV_ERR_LEN]);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "sqlite_readonly.h"
 #include "kwindex.h"
+#include "sqlite_helpers.h"
 #include "store.h"
 #include "vecblob.h"
 
@@ -86,18 +87,7 @@ static int exec_sql(sqlite_store *s, const char *sql, char err[SV_ERR_LEN])
     return rc;
 }
 
-static int table_exists(sqlite_store *s, const char *name)
-{
-    sqlite3_stmt *st;
-    int found = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", -1,
-                           &st, NULL) != SQLITE_OK)
-        return 0;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    found = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
-    return found;
-}
+static int table_exists(sqlite_store *s, const char *name) { return sqlite_table_exists(s->db, name); }
 
 static int has_any_table(sqlite_store *s)
 {
@@ -113,15 +103,7 @@ static int has_any_table(sqlite_store *s)
 
 static void meta_read_text(sqlite_store *s, const char *key, char *out, size_t cap)
 {
-    sqlite3_stmt *st;
-    out[0] = '\0';
-    if (sqlite3_prepare_v2(s->db, "SELECT value FROM samplevec_meta WHERE key=?", -1, &st, NULL) !=
-        SQLITE_OK)
-        return;
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    sqlite_meta_text(s->db, key, out, cap);
 }
 
 /* SAMPLEVEC_KEYWORD_INDEX=0 (benchmarks: bench/embed_local.sh measures what the index costs):
@@ -472,26 +454,33 @@ static int sqlite_upsert(store *base, const store_row *rows, size_t n, char err[
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         return SV_EXIT_DATA;
     }
-    for (size_t i = 0; i < n; i++) {
+    /* The vectors first, then the keyword entries (kwindex.h, "Writers"). Interleaved, every
+     * vector INSERT (a statement with a trigger, so with a statement savepoint) made FTS5 write
+     * its pending terms out as a segment of one sample, and the merges of those segments were
+     * most of what the index cost: the vector inserts took 5x their own time at 20,000 samples,
+     * growing with the store. Written after the batch's vectors, the entries leave FTS5's
+     * pending terms once, at COMMIT. The old texts (the entries to remove) are read before the
+     * vectors replace them. */
+    char **old_sources = NULL;
+    if (keywords && n && !(old_sources = calloc(n, sizeof *old_sources))) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return sv_fail(err, SV_EXIT_DATA, "out of memory");
+    }
+    for (size_t i = 0; i < n && !rc; i++) {
         const store_row *r = &rows[i];
-        char *old_source = NULL;
         if (keywords) {
             sqlite3_bind_int64(s->old_source_stmt, 1, r->sample_id);
             int found = sqlite3_step(s->old_source_stmt);
             if (found == SQLITE_ROW) {
                 const char *old = (const char *)sqlite3_column_text(s->old_source_stmt, 0);
-                if (!(old_source = strdup(old ? old : ""))) {
-                    sqlite3_reset(s->old_source_stmt);
-                    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-                    return sv_fail(err, SV_EXIT_DATA, "out of memory");
-                }
+                if (!(old_sources[i] = strdup(old ? old : "")))
+                    rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
             }
             sqlite3_reset(s->old_source_stmt);
-            if (found != SQLITE_ROW && found != SQLITE_DONE) {
+            if (found != SQLITE_ROW && found != SQLITE_DONE)
                 rc = db_fail(s, err, "cannot read a stored source text");
-                sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-                return rc;
-            }
+            if (rc)
+                break;
         }
         vecblob_encode(r->vector, (size_t)base->dims, s->blob);
         sqlite3_bind_int64(st, 1, r->sample_id);
@@ -518,15 +507,17 @@ static int sqlite_upsert(store *base, const store_row *rows, size_t n, char err[
         sqlite3_clear_bindings(st);
         if (step != SQLITE_DONE)
             rc = db_fail(s, err, "cannot store a vector");
-        else if (keywords)
-            rc = kwindex_writer_put(s->kw, r->sample_id, old_source, r->source, err);
-        free(old_source);
-        if (rc) {
-            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-            return rc;
-        }
     }
-    if ((keywords && (rc = exec_sql(s, KEYWORD_STAMP_SQL, err))) || (rc = exec_sql(s, "COMMIT", err))) {
+    for (size_t i = 0; keywords && i < n && !rc; i++) {
+        const char *old = old_sources[i], *source = rows[i].source;
+        /* the same text gives the same entry: nothing to replace */
+        if (!(old && source && strcmp(old, source) == 0))
+            rc = kwindex_writer_put(s->kw, rows[i].sample_id, old, source, err);
+    }
+    for (size_t i = 0; old_sources && i < n; i++)
+        free(old_sources[i]);
+    free(old_sources);
+    if (rc || (keywords && (rc = exec_sql(s, KEYWORD_STAMP_SQL, err))) || (rc = exec_sql(s, "COMMIT", err))) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         return rc;
     }
@@ -676,9 +667,12 @@ static int sqlite_remove(store *base, const int64_t *ids, size_t n, char err[SV_
         rc = db_fail(s, err, "cannot prepare the removal of deleted samples' vectors");
         goto rollback;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (keywords && (rc = keyword_entry_remove(s, ids[i], err)))
+    /* The keyword entries first (from the texts still stored), then the rows: interleaved,
+     * each DELETE's statement savepoint would make FTS5 flush a segment per row (sqlite_upsert). */
+    for (size_t i = 0; keywords && i < n; i++)
+        if ((rc = keyword_entry_remove(s, ids[i], err)))
             goto rollback;
+    for (size_t i = 0; i < n; i++) {
         sqlite3_bind_int64(st, 1, ids[i]);
         int step = sqlite3_step(st);
         sqlite3_reset(st);
@@ -787,10 +781,11 @@ store *store_sqlite_open(const char *path, store_mode mode, int *exit_code, char
         goto fail;
     /* Checked before any pragma: switching a database to WAL writes to it, and the
      * application's database must never be written. */
-    if (table_exists(s, "samples") && !table_exists(s, "sample_embeddings")) {
+    if (table_exists(s, "samples")) {
         *exit_code = sv_fail(err, SV_EXIT_DATA,
                              "store %s looks like a sample library (it has a 'samples' table): "
-                             "samplevec keeps vectors in a file of its own; pass another --store",
+                             "samplevec keeps vectors in a file of its own; pass another --store "
+                             "(or --store app to write the library's own sample_embeddings table)",
                              path);
         goto fail;
     }

@@ -56,7 +56,7 @@ c = m["chatty:7b"]
 print(sorted(m), c["supported"], c["architecture"], c["reason"])
 PY
 )
-expect_eq "$chk" "['chatty:7b', 'someone/minilm:v2', 'tiny-embed:latest'] False llama architecture 'llama' is not supported (supported: 'bert', 'jina-bert-v2', 'nomic-bert')" "models --all --json"
+expect_eq "$chk" "['chatty:7b', 'someone/minilm:v2', 'tiny-embed:latest'] False llama architecture 'llama' is not supported (supported: 'bert', 'gemma-embedding', 'jina-bert-v2', 'nomic-bert', 'qwen3')" "models --all --json"
 
 # --model NAME runs the blob: the same vectors as the file itself.
 expect_exit 0 "$SAMPLEVEC" embed-text "dusty vinyl keys" --provider gguf --model tiny-embed --json

@@ -26,6 +26,15 @@ for word in 東京 서울; do
   want=$(printf '1%.0s' $(seq "$n"))00000
   expect_eq "$got" "$want" "'$word': the $n titles with it first"
 done
+# the matches of a rare word are ordered by the keyword ranking (BM25F, field by field), not by
+# the cosine, which puts the shortest texts (samples without a vibe analysis) first among them
+for word in 東京 서울; do
+  n=$(sqlite3 lib.db "SELECT count(*) FROM samples WHERE title LIKE '%$word%'")
+  expect_exit 0 sv search "$word" --library lib.db --json -k "$n" --mode keyword
+  want=$(ids out.txt)
+  expect_exit 0 sv search "$word" --library lib.db --json -k "$n"
+  expect_eq "$(ids out.txt)" "$want" "'$word': hybrid orders its $n matches as the keyword ranking does"
+done
 # 서울 Groove #44 above Golden Pads One-Shot (the regression of issue 11)
 expect_exit 0 sv search "서울" --library lib.db --json -k 100
 order=$(jsql "SELECT group_concat(json_extract(value,'\$.title'), '|') FROM json_each($(res out.txt))")

@@ -7,7 +7,7 @@
 # with --embed-model (a GGUF fixture). Skipped (exit 77) without node or npm openai.
 . "$(dirname "$0")/lib.sh"
 sv() { "$SAMPLEVEC" "$@"; }
-npm_dir="$BUILD_DIR/npm"
+npm_dir="$SRC_DIR/build/npm" # where scripts/test-deps.sh installs it, for both builds
 command -v node >/dev/null || { echo "SKIPPED: no node (scripts/test-deps.sh installs nodejs)"; exit 77; }
 [ -f "$npm_dir/node_modules/openai/package.json" ] ||
   { echo "SKIPPED: no npm openai in $npm_dir (scripts/test-deps.sh installs it)"; exit 77; }

@@ -75,7 +75,7 @@ unset SAMPLEVEC_TURSO_RETRIES
 
 # a bad URL is a usage error; a token in the URL's query is used but never shown
 expect_exit 2 sv embed --all --library lib.db --store "ftp://example"
-expect_grep err.txt "store 'ftp://.*' is not a file path nor a libsql://, https:// or http:// URL"
+expect_grep err.txt "store 'ftp://.*' is not a file path nor a libsql://, https://, http:// or postgresql:// URL"
 expect_exit 3 env SAMPLEVEC_TURSO_RETRIES=0 "$SAMPLEVEC" embed --all --library lib.db --store "http://127.0.0.1:$TURSO_PORT/?authToken=$TOKEN"
 expect_grep err.txt "127.0.0.1:$TURSO_PORT"
 cp err.txt query_err.txt

@@ -1,13 +1,18 @@
 #!/usr/bin/env node
 // llama.cpp's embedding throughput on a list of texts, for bench/gguf.sh: the texts one by one
 // through node-llama-cpp's embedding context (its public API has one sequence, so one
-// llama_encode per text), a warm-up pass, then the median of RUNS timed passes.
+// llama_encode/llama_decode per text), a warm-up pass, then the median of RUNS timed passes.
+// Each text goes in as the ids embed_ref.mjs evaluates for the goldens (lib.mjs inputIdsFor:
+// the specials llama_tokenize adds, e.g. qwen3's trailing <|endoftext|> that last-token pooling
+// reads, gemma's <bos> .. <eos>), tokenized before the clock starts; the context is the one
+// embed_ref.mjs makes (the file's pooling type; for the decoders, qwen3 causal through its KV
+// cache, gemma-embedding bidirectional), so both tools run the same graph.
 //
 //   node bench_ref.mjs MODEL.gguf TEXTS.json [--runs 3] [--threads 2] [--flash-attn off|auto]
 // Prints {"texts", "tokens", "runs", "flash_attention", "seconds", "texts_per_s", "tokens_per_s"}.
 // node-llama-cpp comes from build/llamacpp (or $SAMPLEVEC_LLAMACPP), see setup.sh.
 import {readFileSync} from "node:fs";
-import {contextFor, loadLlama, parseArgs} from "./lib.mjs";
+import {contextFor, inputIdsFor, loadLlama, parseArgs, specialsFor} from "./lib.mjs";
 
 const {pos, opt} = parseArgs(process.argv.slice(2));
 if (pos.length !== 2) {
@@ -23,12 +28,17 @@ const texts = JSON.parse(readFileSync(pos[1], "utf8"));
 const model = await llama.loadModel({modelPath: pos[0], gpuLayers: 0, defaultContextFlashAttention: fa === "auto" ? "auto" : false});
 const ctxSize = contextFor(model.trainContextSize);
 const ctx = await model.createEmbeddingContext({contextSize: ctxSize, batchSize: ctxSize, threads});
+const specials = specialsFor(model);
+const inputs = texts.map((t) => inputIdsFor(model, specials, t).inputIds);
 let tokens = 0;
-for (const t of texts) tokens += ctx.calculateInputLength(t);
+for (const ids of inputs) {
+    if (ctx.calculateInputLength(ids) !== ids.length) throw new Error("node-llama-cpp would add tokens to the input ids");
+    tokens += ids.length;
+}
 
 const pass = async () => {
     const t0 = process.hrtime.bigint();
-    for (const t of texts) await ctx.getEmbeddingFor(t);
+    for (const ids of inputs) await ctx.getEmbeddingFor(ids);
     return Number(process.hrtime.bigint() - t0) / 1e9;
 };
 await pass(); // warm-up

@@ -21,7 +21,7 @@
 //   embedding  llama_get_embeddings_seq() for the file's pooling type: NOT L2-normalised.
 import {readFileSync, writeFileSync} from "node:fs";
 import {createHash} from "node:crypto";
-import {contextFor, loadLlama, parseArgs} from "./lib.mjs";
+import {contextFor, inputIdsFor, loadLlama, parseArgs, specialsFor} from "./lib.mjs";
 
 const {pos, opt} = parseArgs(process.argv.slice(2), ["check"]);
 const threads = Number(opt.threads ?? 2);
@@ -53,23 +53,13 @@ const trainCtx = model.trainContextSize;
 const ctxSize = contextFor(trainCtx);
 const ctx = await model.createEmbeddingContext({contextSize: ctxSize, batchSize: ctxSize, threads});
 
-const tok = model.tokens;
 const vt = model.vocabularyType;
-// llama_tokenize(add_special=true): llama-vocab.cpp llama_vocab::impl::tokenize
-const head = vt === "wpm" ? [tok.bos] : tok.shouldPrependBosToken ? [tok.bos] : [];
-const tail = vt === "wpm" ? [tok.sep] : tok.shouldAppendEosToken || (vt === "ugm" && md.tokenizer.ggml.add_eos_token !== false) ? [tok.eos] : [];
+const specials = specialsFor(model); // llama_tokenize(add_special=true)'s
 const round = (x) => Number(x.toPrecision(digits));
 
 const results = [];
 for (const text of texts) {
-    const tokenIds = Array.from(model.tokenize(text, false));
-    let body = tokenIds;
-    let truncated = false;
-    if (head.length + body.length + tail.length > trainCtx) {
-        body = body.slice(0, trainCtx - head.length - tail.length);
-        truncated = true;
-    }
-    const inputIds = [...head, ...body, ...tail];
+    const {tokenIds, inputIds, truncated} = inputIdsFor(model, specials, text);
     if (ctx.calculateInputLength(inputIds) !== inputIds.length)
         throw new Error(`node-llama-cpp would add tokens to ${JSON.stringify(inputIds)} (${vt})`);
     const emb = await ctx.getEmbeddingFor(inputIds);

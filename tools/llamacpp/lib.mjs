@@ -43,3 +43,27 @@ export async function loadLlama({dir, threads = 2, tool = "llamacpp"} = {}) {
 
 // llama.cpp rounds the context up to a multiple of 256; an encoder's input must be one ubatch
 export const contextFor = (trainCtx) => Math.ceil((trainCtx + 1) / 256) * 256;
+
+// What llama_tokenize(add_special=true) puts around a text's ids (llama-vocab.cpp
+// llama_vocab::impl::tokenize): WPM [CLS] .. [SEP]; SPM/BPE/UGM BOS if add_bos, EOS if add_eos.
+// node-llama-cpp's own text path differs for UGM (it never prepends BOS and always appends EOS),
+// so embed_ref.mjs and bench_ref.mjs pass these ids rather than the text.
+export function specialsFor(model) {
+    const tok = model.tokens, vt = model.vocabularyType, md = model.fileInfo.metadata;
+    const head = vt === "wpm" ? [tok.bos] : tok.shouldPrependBosToken ? [tok.bos] : [];
+    const tail = vt === "wpm" ? [tok.sep] : tok.shouldAppendEosToken || (vt === "ugm" && md.tokenizer.ggml.add_eos_token !== false) ? [tok.eos] : [];
+    return {head, tail};
+}
+
+// The ids llama.cpp evaluates for text: specialsFor's around the text's own ids, the body cut to
+// the model's context (llama.cpp itself refuses longer input) -> {tokenIds, inputIds, truncated}
+export function inputIdsFor(model, {head, tail}, text) {
+    const tokenIds = Array.from(model.tokenize(text, false));
+    const trainCtx = model.trainContextSize;
+    let body = tokenIds, truncated = false;
+    if (head.length + body.length + tail.length > trainCtx) {
+        body = body.slice(0, trainCtx - head.length - tail.length);
+        truncated = true;
+    }
+    return {tokenIds, inputIds: [...head, ...body, ...tail], truncated};
+}

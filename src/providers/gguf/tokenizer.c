@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpe.h"
+#include "spm.h"
 #include "unigram.h"
 #include "vocab.h"
 #include "wordpiece.h"
@@ -11,12 +13,32 @@
 #define TOKEN_TYPE_CONTROL 3
 #define TOKEN_TYPE_USER_DEFINED 4
 
-typedef enum { KIND_WORDPIECE, KIND_UNIGRAM } tokenizer_kind;
+typedef enum { KIND_WORDPIECE, KIND_UNIGRAM, KIND_BPE, KIND_SPM } tokenizer_kind;
+
+/* llama.cpp's defaults per tokenizer.ggml.model (llama_vocab::impl::load), -1 for none. */
+typedef struct kind_row {
+    const char *name;
+    tokenizer_kind kind;
+    int32_t bos, eos, unk;
+    int add_bos, add_eos;
+} kind_row;
+static const kind_row KINDS[] = {
+    {"bert", KIND_WORDPIECE, -1, -1, -1, 0, 0}, /* WordPiece reads its own [CLS]/[SEP] */
+    {"t5", KIND_UNIGRAM, -1, 1, -1, 0, 1},
+    {"gpt2", KIND_BPE, 11, 11, -1, 0, 0},
+    {"llama", KIND_SPM, 1, 2, 0, 1, 0},
+};
+#define N_KINDS (sizeof KINDS / sizeof KINDS[0])
 
 struct tokenizer {
     tokenizer_kind kind;
     wordpiece *wp;      /* KIND_WORDPIECE */
     unigram *ugm;       /* KIND_UNIGRAM */
+    bpe *bpe;           /* KIND_BPE */
+    spm *spm;           /* KIND_SPM */
+    vocab_map *map;     /* KIND_BPE, KIND_SPM: every token's text → id */
+    float *scores;      /* KIND_SPM: n piece scores */
+    int add_space_prefix; /* KIND_SPM: a space before the first fragment and each after a token */
     gguf_str *tokens;   /* n texts (malloc'd array, texts borrowed from the file) */
     int32_t *types;     /* n token types, or NULL when the file has none */
     size_t n;
@@ -31,6 +53,10 @@ void tokenizer_free(tokenizer *t)
         return;
     wordpiece_free(t->wp);
     unigram_free(t->ugm);
+    bpe_free(t->bpe);
+    spm_free(t->spm);
+    vocab_map_free(t->map);
+    free(t->scores);
     free(t->tokens);
     free(t->types);
     free(t->user_defined);
@@ -92,21 +118,29 @@ int tokenizer_from_gguf(const gguf_file *g, tokenizer **out, char err[SV_ERR_LEN
                      r < 0 ? "not an integer array" : "shorter than the token list");
         goto cleanup;
     }
-    if (model.len == 4 && memcmp(model.ptr, "bert", 4) == 0) {
-        t->kind = KIND_WORDPIECE;
+    const kind_row *row = NULL;
+    for (size_t i = 0; i < N_KINDS && !row; i++)
+        if (model.len == strlen(KINDS[i].name) && memcmp(model.ptr, KINDS[i].name, model.len) == 0)
+            row = &KINDS[i];
+    if (!row) {
+        rc = sv_fail(err, SV_EXIT_DATA,
+                     "tokenizer '%s' is not supported: only 'bert' (WordPiece), 't5' (Unigram), 'gpt2' (byte-level "
+                     "BPE) and 'llama' (SentencePiece BPE) are",
+                     gguf_str_print(model, printable, sizeof printable));
+        goto cleanup;
+    }
+    t->kind = row->kind;
+    if (row->kind == KIND_WORDPIECE) {
         if ((rc = wordpiece_from_gguf(g, &t->wp, err)))
             goto cleanup;
         t->head = wordpiece_cls(t->wp);
         t->tail = wordpiece_sep(t->wp);
-    } else if (model.len == 2 && memcmp(model.ptr, "t5", 2) == 0) {
-        t->kind = KIND_UNIGRAM;
-        if ((rc = unigram_from_gguf(g, &t->ugm, err)))
-            goto cleanup;
-        /* llama.cpp's "t5" defaults: no BOS, EOS id 1, add_bos off, add_eos on */
-        int32_t bos = -1, eos = -1;
-        int add_bos = 0, add_eos = 1;
-        if ((rc = special_id(g, "tokenizer.ggml.bos_token_id", -1, t->n, &bos, err)) ||
-            (rc = special_id(g, "tokenizer.ggml.eos_token_id", 1, t->n, &eos, err)))
+    } else {
+        int32_t bos = -1, eos = -1, unk = -1;
+        int add_bos = row->add_bos, add_eos = row->add_eos;
+        if ((rc = special_id(g, "tokenizer.ggml.bos_token_id", row->bos, t->n, &bos, err)) ||
+            (rc = special_id(g, "tokenizer.ggml.eos_token_id", row->eos, t->n, &eos, err)) ||
+            (rc = special_id(g, "tokenizer.ggml.unknown_token_id", row->unk, t->n, &unk, err)))
             goto cleanup;
         if (gguf_get_bool(g, "tokenizer.ggml.add_bos_token", &add_bos) < 0 ||
             gguf_get_bool(g, "tokenizer.ggml.add_eos_token", &add_eos) < 0) {
@@ -120,10 +154,34 @@ int tokenizer_from_gguf(const gguf_file *g, tokenizer **out, char err[SV_ERR_LEN
         }
         t->head = add_bos ? bos : -1;
         t->tail = add_eos ? eos : -1;
-    } else {
-        rc = sv_fail(err, SV_EXIT_DATA, "tokenizer '%s' is not supported: only 'bert' (WordPiece) and 't5' (Unigram) are",
-                     gguf_str_print(model, printable, sizeof printable));
-        goto cleanup;
+        if (row->kind == KIND_UNIGRAM) {
+            if ((rc = unigram_from_gguf(g, &t->ugm, err)))
+                goto cleanup;
+        } else if (!(t->map = vocab_map_new(t->tokens, t->n, NULL))) {
+            rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
+            goto cleanup;
+        } else if (row->kind == KIND_BPE) {
+            if ((rc = bpe_from_gguf(g, t->map, &t->bpe, err)))
+                goto cleanup;
+        } else {
+            /* SentencePiece: scores rank the merges (0 when the file has none, as llama.cpp) */
+            size_t n_scores = 0;
+            t->add_space_prefix = 1;
+            if ((r = gguf_get_f32_array(g, "tokenizer.ggml.scores", &t->scores, &n_scores)) < 0 ||
+                (r > 0 && n_scores < t->n) ||
+                gguf_get_bool(g, "tokenizer.ggml.add_space_prefix", &t->add_space_prefix) < 0) {
+                rc = sv_fail(err, SV_EXIT_DATA, "tokenizer.ggml.scores is %s",
+                             r < 0 ? "not a number array" : r > 0 && n_scores < t->n ? "shorter than the token list"
+                                                                                      : "fine but add_space_prefix is not a bool");
+                goto cleanup;
+            }
+            if (!t->scores && !(t->scores = calloc(t->n, sizeof *t->scores))) {
+                rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
+                goto cleanup;
+            }
+            if ((rc = spm_new(t->map, t->scores, unk, &t->spm, err)))
+                goto cleanup;
+        }
     }
     if (t->types) {
         for (size_t i = 0; i < t->n; i++)
@@ -147,7 +205,13 @@ cleanup:
     return 0;
 }
 
-const char *tokenizer_model(const tokenizer *t) { return t->kind == KIND_WORDPIECE ? "bert" : "t5"; }
+const char *tokenizer_model(const tokenizer *t)
+{
+    for (size_t i = 0; i < N_KINDS; i++)
+        if (KINDS[i].kind == t->kind)
+            return KINDS[i].name;
+    return "";
+}
 
 size_t tokenizer_vocab_size(const tokenizer *t) { return t->n; }
 
@@ -176,7 +240,7 @@ static int fragment_add(fragments *f, int32_t id, size_t off, size_t len)
     return 0;
 }
 
-int tokenizer_tokenize(const tokenizer *t, const char *text, size_t len, int32_t **ids, size_t *n, size_t *cap)
+int tokenizer_tokenize(tokenizer *t, const char *text, size_t len, int32_t **ids, size_t *n, size_t *cap)
 {
     if (len == 0)
         return 0;
@@ -209,14 +273,23 @@ int tokenizer_tokenize(const tokenizer *t, const char *text, size_t len, int32_t
         cur = next;
         next = swap;
     }
-    /* Step 2 */
+    /* Step 2. SentencePiece's space prefix goes on the first fragment and on each that
+     * follows a token (llama.cpp's is_prev_special). */
+    int after_token = 1;
     for (size_t i = 0; !rc && i < cur.n; i++) {
         const fragment *f = &cur.a[i];
+        const char *s = text + f->off;
         if (f->id >= 0)
             rc = vocab_push_id(ids, n, cap, f->id);
+        else if (t->kind == KIND_WORDPIECE)
+            rc = wordpiece_tokenize(t->wp, s, f->len, ids, n, cap);
+        else if (t->kind == KIND_UNIGRAM)
+            rc = unigram_tokenize(t->ugm, s, f->len, ids, n, cap);
+        else if (t->kind == KIND_BPE)
+            rc = bpe_tokenize(t->bpe, s, f->len, ids, n, cap);
         else
-            rc = t->kind == KIND_WORDPIECE ? wordpiece_tokenize(t->wp, text + f->off, f->len, ids, n, cap)
-                                           : unigram_tokenize(t->ugm, text + f->off, f->len, ids, n, cap);
+            rc = spm_tokenize(t->spm, s, f->len, t->add_space_prefix && after_token, ids, n, cap);
+        after_token = f->id >= 0;
     }
     free(cur.a);
     free(next.a);
@@ -229,7 +302,7 @@ void tokenizer_specials(const tokenizer *t, size_t *head, size_t *tail)
     *tail = t->tail >= 0;
 }
 
-int tokenizer_encode(const tokenizer *t, const char *text, size_t max_len, int32_t **ids, size_t *n,
+int tokenizer_encode(tokenizer *t, const char *text, size_t max_len, int32_t **ids, size_t *n,
                      int *truncated)
 {
     size_t cap = 64, head, tail;

@@ -35,7 +35,7 @@ static void close_all(tokenizer *t)
     build.p = NULL;
 }
 
-static void expect_encode(const tokenizer *t, const char *text, size_t max_len, int want_trunc,
+static void expect_encode(tokenizer *t, const char *text, size_t max_len, int want_trunc,
                           const int32_t *want, size_t n, int line)
 {
     int32_t *ids = NULL;
