@@ -35,9 +35,11 @@ struct searcher {
     const char *model_location, *base_url; /* searcher_set_provider; NULL = defaults */
     const char *query_prefix; /* searcher_set_query_prefix; NULL = the store's */
     const search_scanner *scan; /* searcher_set_scanner; NULL = search_top_k */
+    const searcher_gate *gate;  /* searcher_set_gate; NULL = none */
 };
 
 void searcher_set_scanner(searcher *s, const search_scanner *scan) { s->scan = scan; }
+void searcher_set_gate(searcher *s, const searcher_gate *gate) { s->gate = gate; }
 
 void searcher_set_provider(searcher *s, const char *model, const char *base_url)
 {
@@ -565,7 +567,12 @@ int searcher_search(searcher *s, const char *text, const searcher_query *q, sear
          * and one more: whether the matches end within the depth decides if they rank first. */
         size_t depth = q->mode == HYBRID_MODE_KEYWORD ? q->k : q->k > HYBRID_DEPTH ? q->k : HYBRID_DEPTH;
         size_t limit = filter_is_set(f) || q->fusion == HYBRID_FUSION_CONVEX ? 0 : depth + 1;
-        if ((rc = keyword_hits(s, words, limit, &kw, &available, err)))
+        if (s->gate)
+            s->gate->enter(s->gate->ctx);
+        rc = keyword_hits(s, words, limit, &kw, &available, err);
+        if (s->gate)
+            s->gate->leave(s->gate->ctx);
+        if (rc)
             goto cleanup;
         kw.complete = limit == 0 || kw.n < limit;
         if (!available) {
@@ -677,6 +684,25 @@ cleanup:
     free(results);
     cJSON_Delete(o);
     return out;
+}
+
+int searcher_warm(searcher *s, char err[SV_ERR_LEN])
+{
+    if (s->st->vt->knn)
+        return 0;
+    int rc = refresh_cache(s, err);
+    if (rc)
+        return rc;
+    size_t floats = s->vc->n * (size_t)s->vc->dims, stride = 4096 / sizeof(float);
+    volatile float sink = 0;
+    for (size_t i = 0; i < floats; i += stride)
+        sink += s->vc->vectors[i];
+    (void)sink;
+    query_keyword_hits kw = {0};
+    int available;
+    rc = keyword_hits(s, "sample", 1, &kw, &available, err);
+    query_keyword_hits_clear(&kw);
+    return rc;
 }
 
 int searcher_similar(searcher *s, int64_t sample_id, const searcher_query *q, query_results *out,

@@ -24,6 +24,7 @@ typedef struct searcher_pool_config {
     const char *library;    /* searcher_set_library's; borrowed, may be NULL */
     const char *embed_hint; /* searcher_open_hinted's; borrowed, may be NULL */
     const search_scanner *scanner; /* searcher_set_scanner's; borrowed, NULL = search_top_k */
+    const searcher_gate *gate;     /* searcher_set_gate's; borrowed, NULL = none */
 } searcher_pool_config;
 
 /* Opens cfg->size searchers on the store. NULL with *exit_code and err when the first cannot be
