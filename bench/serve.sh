@@ -4,6 +4,9 @@
 #   - GET /search latency (p50/p95) with CLIENTS concurrent keep-alive clients, against the
 #     CLI's resident search time (bench/serve_baseline.c: one process, cache mapped,
 #     searcher_search per query — what `samplevec search` and each request run), same queries;
+#   - the vector scan of the 16 queries one at a time against one shared pass (bench/scan_many.c:
+#     search_top_k vs search_top_k_many, k = 100 as hybrid's depth), as serve's scan_batch joins
+#     the scans of concurrent requests;
 #   - the map layout (search/vibemap.h) of every sample on THREADS threads, and its quality: of
 #     each sample's 10 nearest neighbours by cosine, the share among its 10 nearest on the map,
 #     against PCA-to-2-D of the same vectors (bench/map_layout.c, SAMPLES random samples, exact).
@@ -27,7 +30,7 @@ cd "$work"
 field() { sed -n "s/^$1=//p" "$2"; }
 calc() { awk "BEGIN { printf \"%.2f\", $* }"; }
 
-cmake --build "$build" --target serve_baseline map_layout >/dev/null
+cmake --build "$build" --target serve_baseline map_layout scan_many >/dev/null
 lib="lib-$N.db"
 store="store-$N.db"
 if [ ! -f "$store" ]; then
@@ -59,6 +62,7 @@ echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 # 1. the CLI's resident search: one query at a time
 "$build/bench/serve_baseline" "$store" queries.txt "$REPEAT" >baseline.txt
 base=$(field median_ms baseline.txt)
+"$build/bench/scan_many" "$store" queries.txt >scan.txt
 
 # 2. the server: started, its map laid out (in the background, timed by the server), then
 #    one client, then CLIENTS clients
@@ -99,7 +103,8 @@ p95=$(field p95_ms many.txt)
 echo "CLI resident search (searcher_search, k=10, $(field queries baseline.txt) queries): median $base ms, p95 $(field p95_ms baseline.txt) ms"
 echo "serve /search, 1 client:  p50 $(field p50_ms one.txt) ms, p95 $(field p95_ms one.txt) ms ($(field rps one.txt) requests/s)"
 echo "serve /search, $CLIENTS clients: p50 $(field p50_ms many.txt) ms, p95 $p95 ms, p99 $(field p99_ms many.txt) ms ($(field rps many.txt) requests/s, $(field requests many.txt) requests, $(field non_200 many.txt) not answered 200)"
-echo "  p95 under $CLIENTS clients = $(calc "$p95 / $base")x the CLI's resident search (goal <= 2x)"
+echo "  p95 under $CLIENTS clients = $(calc "$p95 / $base")x the CLI's resident search (goal <= 2x); the server's $(sed -n 's/.*stopped (\(.*\))/\1/p' serve.err)"
+echo "vector scan of $(field queries scan.txt) queries (k=$(field k scan.txt)): one at a time $(field one_at_a_time_ms scan.txt) ms, in one pass $(field one_pass_ms scan.txt) ms = $(field ratio scan.txt)x faster (answers identical: $(field identical scan.txt))"
 echo "map layout, $(field points map.txt) samples, $THREADS threads: $(field layout_s map.txt) s (PCA $(field layout_pca_s map.txt) s, neighbours $(field layout_knn_s map.txt) s, layout $(field layout_sgd_s map.txt) s; goal <= 60 s); in the server (nice 10, other threads idle): $map_serve_s s"
 [ -s draw.txt ] && echo "the page's map in Chromium: all $N points drawn $(field map_load_s draw.txt) s after opening the page; a redraw while zooming: median $(field redraw_median_ms draw.txt) ms, p95 $(field redraw_p95_ms draw.txt) ms"
 echo "  10-NN kept (of $(field share_samples map.txt) samples): map $(field share_layout map.txt), PCA-2-D $(field share_pca2 map.txt) = $(calc "$(field share_layout map.txt) / $(field share_pca2 map.txt)")x (goal >= 2x); PCA-2-D took $(field pca2_s map.txt) s"

@@ -54,7 +54,8 @@ static const char serve_help[] =
     "  --port P               TCP port (default 8404; 0 = any free port, printed on stderr)\n"
     "  --request-timeout S    seconds one request may take, from its first byte to the end of\n"
     "                         its response, 1..3600 (default 30); a connection past it is closed\n"
-    "  --searchers N          searches run at once, 1..64 (default: the number of cores)\n"
+    "  --searchers N          searches in progress at once, 1..64 (default 16, or the number of cores\n"
+    "                         when more or with --no-cache); their vector scans share one pass\n"
     "  --store PATH|URL|app   vector store (default: $TURSO_DATABASE_URL, else samplevec.db next\n"
     "                         to the library); app = the library's own sample_embeddings\n"
     "                         table (filters read from its samples and vibe_analyses)\n"
@@ -102,7 +103,7 @@ int cmd_serve(int argc, char **argv)
     int use_cache = 1, c;
     int64_t port = 8404, timeout = 30, max_conn = 256;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    int64_t searchers = cores > 0 ? (cores > 64 ? 64 : cores) : 2;
+    int64_t searchers = 0; /* 0 = not given: picked below */
     cliopt_given given;
     cliopt_given_init(&given, "serve", serve_table);
     opterr = 0;
@@ -146,6 +147,13 @@ int cmd_serve(int argc, char **argv)
     }
     if (optind < argc)
         return msg_usage("serve", "unexpected argument '%s'", argv[optind]);
+    if (searchers == 0) {
+        /* More searches in progress than cores: their vector scans join into one pass
+         * (serve/scan_batch.h), which is what makes 16 at once cheap. Not with --no-cache,
+         * where each searcher holds its own copy of the vectors in memory. */
+        int64_t n = cores > 0 ? (cores > 64 ? 64 : cores) : 2;
+        searchers = use_cache && n < 16 ? 16 : n;
+    }
     if (strcmp(host, "localhost") == 0)
         host = "127.0.0.1";
     struct in_addr probe;
@@ -220,7 +228,9 @@ int cmd_serve(int argc, char **argv)
     int sig;
     sigwait(&stop, &sig);
     httpd_stop(h);
+    unsigned long long passes, scans;
+    serve_api_scan_counts(api, &passes, &scans);
     serve_api_free(api);
-    msg_info("stopped");
+    msg_info("stopped (%llu vector scans ran in %llu passes)", scans, passes);
     return SV_EXIT_OK;
 }

@@ -72,20 +72,20 @@ static int boost_count(const veccache *vc, const veccache_row *r, const hybrid_b
     return n;
 }
 
-int hybrid_vector_ranking(const veccache *vc, const float *query, const query_filter *f, size_t k,
-                          query_results *out, char err[SV_ERR_LEN])
+int hybrid_vector_ranking(const search_scanner *scan, const veccache *vc, const float *query, const query_filter *f,
+                          size_t k, query_results *out, char err[SV_ERR_LEN])
 {
     if (search_query_inv_norm(query, vc->dims) == 0.0)
         return 0;
-    return search_top_k(vc, query, f, k > HYBRID_DEPTH ? k : HYBRID_DEPTH, 0, out, err);
+    return search_scan(scan, vc, query, f, k > HYBRID_DEPTH ? k : HYBRID_DEPTH, out, err);
 }
 
-int hybrid_rank(const veccache *vc, const float *query, const query_keyword_hits *kw, const query_filter *f,
-                const hybrid_boost *boost, size_t k, hybrid_mode mode, hybrid_fusion fusion,
+int hybrid_rank(const search_scanner *scan, const veccache *vc, const float *query, const query_keyword_hits *kw,
+                const query_filter *f, const hybrid_boost *boost, size_t k, hybrid_mode mode, hybrid_fusion fusion,
                 const query_results *vector, query_results *out, char err[SV_ERR_LEN])
 {
     if (mode == HYBRID_MODE_VECTOR)
-        return search_top_k(vc, query, f, k, 0, out, err);
+        return search_scan(scan, vc, query, f, k, out, err);
     int rc = 0;
     double qinv = search_query_inv_norm(query, vc->dims);
     size_t depth = mode == HYBRID_MODE_KEYWORD ? k : (k > HYBRID_DEPTH ? k : HYBRID_DEPTH);
@@ -138,7 +138,7 @@ int hybrid_rank(const veccache *vc, const float *query, const query_keyword_hits
     /* The vector ranking (hybrid only, and only when the query vector says something). */
     double min_sim = 0, max_sim = 0;
     if (mode == HYBRID_MODE_HYBRID && qinv != 0.0) {
-        if (!vector && (rc = hybrid_vector_ranking(vc, query, f, k, &vres, err)))
+        if (!vector && (rc = hybrid_vector_ranking(scan, vc, query, f, k, &vres, err)))
             goto cleanup;
         const query_results *v = vector ? vector : &vres;
         for (size_t j = 0; j < v->n; j++) {

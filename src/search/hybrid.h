@@ -35,6 +35,7 @@
 
 #include "msg.h"
 #include "query.h"
+#include "search.h"
 #include "veccache.h"
 
 #define HYBRID_DEPTH 100
@@ -56,17 +57,18 @@ typedef enum hybrid_fusion { HYBRID_FUSION_RRF = 0, HYBRID_FUSION_CONVEX } hybri
 
 /* Top k of vc for query (vc->dims floats) and kw (the keyword index's hits for the same text,
  * best first; NULL or empty = no keyword ranking) under f, with boost (NULL = none), appended
- * to out. vector (NULL = ranked here) is hybrid_vector_ranking's answer for the same query,
- * filter and k, for a caller that ran it beside the keyword ranking. 0, or SV_EXIT_DATA
- * (out of memory) with err. */
-int hybrid_rank(const veccache *vc, const float *query, const query_keyword_hits *kw, const query_filter *f,
-                const hybrid_boost *boost, size_t k, hybrid_mode mode, hybrid_fusion fusion,
+ * to out; the vector ranking's scan runs through scan (NULL = search_top_k). vector (NULL =
+ * ranked here) is hybrid_vector_ranking's answer for the same scan, query, filter and k, for a
+ * caller that ran it beside the keyword ranking. 0, or SV_EXIT_DATA (out of memory) with err. */
+int hybrid_rank(const search_scanner *scan, const veccache *vc, const float *query, const query_keyword_hits *kw,
+                const query_filter *f, const hybrid_boost *boost, size_t k, hybrid_mode mode, hybrid_fusion fusion,
                 const query_results *vector, query_results *out, char err[SV_ERR_LEN]);
 
 /* The vector ranking hybrid mode fuses: the first max(k, HYBRID_DEPTH) samples passing f, by
- * cosine; nothing when the query vector is zero. Appended to out; 0 or SV_EXIT_DATA. */
-int hybrid_vector_ranking(const veccache *vc, const float *query, const query_filter *f, size_t k,
-                          query_results *out, char err[SV_ERR_LEN]);
+ * cosine, scanned through scan (NULL = search_top_k); nothing when the query vector is zero.
+ * Appended to out; 0 or SV_EXIT_DATA. */
+int hybrid_vector_ranking(const search_scanner *scan, const veccache *vc, const float *query, const query_filter *f,
+                          size_t k, query_results *out, char err[SV_ERR_LEN]);
 
 /* "hybrid", "vector", "keyword"; "rrf", "convex". */
 const char *hybrid_mode_name(hybrid_mode m);

@@ -20,6 +20,7 @@
  * it saves (measured: 15 MB, the 2,437-sample demo library, scans in about 1 ms). */
 #define SEARCH_THREAD_MIN_BYTES (32u << 20)
 #define SEARCH_CHUNK_ROWS 256
+#define SEARCH_MANY_CHUNK_ROWS 64 /* rows claimed at a time by search_top_k_many's threads */
 #define SEARCH_MAX_THREADS 64
 #define SEARCH_BPM_NO_MAX 1e9
 
@@ -280,6 +281,32 @@ typedef struct scan_worker {
     pthread_t tid;
 } scan_worker;
 
+/* Row r against one query: into heap when it passes the filter and min_similarity. The one
+ * place a similarity is computed for search_top_k and search_top_k_many alike. */
+static inline void scan_row(const veccache *vc, size_t r, size_t dims, const compiled_filter *cf,
+                            const query_filter *f, const float *query, double query_inv_norm, distance_dot_fn dot,
+                            topk *heap)
+{
+    const veccache_row *row = &vc->rows[r];
+    if (!row_passes(cf, row))
+        return;
+    /* A zero (or non-finite, cached as zero) vector on either side: similarity 0. */
+    double sim = 0.0;
+    if (row->inv_norm != 0.0 && query_inv_norm != 0.0) {
+        float d = dot(query, vc->vectors + r * dims, dims);
+        sim = (double)d * query_inv_norm * row->inv_norm;
+    }
+    /* Rounding can carry an identical vector a hair past 1. */
+    if (sim > 1.0)
+        sim = 1.0;
+    else if (sim < -1.0)
+        sim = -1.0;
+    if (f->has_min_similarity && !(sim >= f->min_similarity))
+        return;
+    heap_item it = {sim, row->sample_id, r};
+    topk_push(heap, &it);
+}
+
 static void *scan_run(void *arg)
 {
     scan_worker *w = arg;
@@ -292,26 +319,8 @@ static void *scan_run(void *arg)
         size_t lo = c * SEARCH_CHUNK_ROWS, hi = lo + SEARCH_CHUNK_ROWS;
         if (hi > vc->n)
             hi = vc->n;
-        for (size_t r = lo; r < hi; r++) {
-            const veccache_row *row = &vc->rows[r];
-            if (!row_passes(sh->cf, row))
-                continue;
-            /* A zero (or non-finite, cached as zero) vector on either side: similarity 0. */
-            double sim = 0.0;
-            if (row->inv_norm != 0.0 && sh->query_inv_norm != 0.0) {
-                float dot = sh->dot(sh->query, vc->vectors + r * dims, dims);
-                sim = (double)dot * sh->query_inv_norm * row->inv_norm;
-            }
-            /* Rounding can carry an identical vector a hair past 1. */
-            if (sim > 1.0)
-                sim = 1.0;
-            else if (sim < -1.0)
-                sim = -1.0;
-            if (f->has_min_similarity && !(sim >= f->min_similarity))
-                continue;
-            heap_item it = {sim, row->sample_id, r};
-            topk_push(&w->heap, &it);
-        }
+        for (size_t r = lo; r < hi; r++)
+            scan_row(vc, r, dims, sh->cf, f, sh->query, sh->query_inv_norm, sh->dot, &w->heap);
     }
     return NULL;
 }
@@ -419,4 +428,151 @@ cleanup:
     free(sh);
     compiled_filter_clear(&cf);
     return rc;
+}
+
+/* ---- many queries in one pass ---- */
+
+typedef struct many_query {
+    const search_request *req;
+    compiled_filter cf;
+    double query_inv_norm;
+    size_t cap;
+} many_query;
+
+typedef struct many_shared {
+    _Alignas(64) atomic_size_t next_chunk;
+    _Alignas(64) many_query *q;
+    size_t n_q, n_rows, n_chunks;
+    distance_dot_fn dot;
+} many_shared;
+
+typedef struct many_worker {
+    many_shared *sh;
+    topk *heaps; /* one per query */
+    pthread_t tid;
+} many_worker;
+
+static void *many_run(void *arg)
+{
+    many_worker *w = arg;
+    many_shared *sh = w->sh;
+    size_t c;
+    while ((c = atomic_fetch_add_explicit(&sh->next_chunk, 1, memory_order_relaxed)) < sh->n_chunks) {
+        size_t lo = c * SEARCH_MANY_CHUNK_ROWS, hi = lo + SEARCH_MANY_CHUNK_ROWS;
+        if (hi > sh->n_rows)
+            hi = sh->n_rows;
+        /* Row by row, every query: the row is read from memory once and stays in the L1 cache
+         * for the others (two caches of the same file are the same physical pages). */
+        for (size_t r = lo; r < hi; r++)
+            for (size_t j = 0; j < sh->n_q; j++) {
+                const many_query *q = &sh->q[j];
+                const veccache *vc = q->req->vc;
+                if (r < vc->n && q->cap)
+                    scan_row(vc, r, (size_t)vc->dims, &q->cf, q->req->f, q->req->query, q->query_inv_norm, sh->dot,
+                             &w->heaps[j]);
+            }
+    }
+    return NULL;
+}
+
+int search_top_k_many(const search_request *reqs, size_t n, int threads, char err[SV_ERR_LEN])
+{
+    int rc = 0, nth = 0;
+    many_query *q = calloc(n ? n : 1, sizeof *q);
+    many_shared *sh = aligned_alloc(64, (sizeof(many_shared) + 63) / 64 * 64);
+    many_worker *workers = NULL;
+    heap_item *all = NULL;
+    size_t n_rows = 0, biggest = 0;
+    if (!q || !sh) {
+        rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
+        goto cleanup;
+    }
+    for (size_t j = 0; j < n; j++) {
+        q[j].req = &reqs[j];
+        if (compile_filter(reqs[j].vc, reqs[j].f, &q[j].cf) != 0) {
+            rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
+            goto cleanup;
+        }
+        q[j].query_inv_norm = search_query_inv_norm(reqs[j].query, reqs[j].vc->dims);
+        q[j].cap = reqs[j].k < reqs[j].vc->n ? reqs[j].k : reqs[j].vc->n;
+        n_rows = reqs[j].vc->n > n_rows ? reqs[j].vc->n : n_rows;
+    }
+    if (n == 0 || n_rows == 0)
+        goto cleanup;
+    nth = pick_threads(reqs[0].vc, threads);
+    memset(sh, 0, sizeof *sh);
+    atomic_init(&sh->next_chunk, 0);
+    sh->q = q;
+    sh->n_q = n;
+    sh->n_rows = n_rows;
+    sh->n_chunks = (n_rows + SEARCH_MANY_CHUNK_ROWS - 1) / SEARCH_MANY_CHUNK_ROWS;
+    sh->dot = distance_dot_pick(NULL);
+    if (!(workers = calloc((size_t)nth, sizeof *workers))) {
+        rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
+        goto cleanup;
+    }
+    for (int i = 0; i < nth; i++) {
+        workers[i].sh = sh;
+        if (!(workers[i].heaps = calloc(n, sizeof *workers[i].heaps))) {
+            rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
+            goto cleanup;
+        }
+        for (size_t j = 0; j < n; j++) {
+            workers[i].heaps[j].cap = q[j].cap;
+            if (q[j].cap && !(workers[i].heaps[j].items = malloc(q[j].cap * sizeof(heap_item)))) {
+                rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
+                goto cleanup;
+            }
+        }
+    }
+    int started;
+    for (started = 1; started < nth; started++)
+        if (pthread_create(&workers[started].tid, NULL, many_run, &workers[started]) != 0)
+            break;
+    many_run(&workers[0]);
+    for (int i = 1; i < started; i++)
+        pthread_join(workers[i].tid, NULL);
+    /* Each query's heaps merged exactly as search_top_k merges its own. */
+    for (size_t j = 0; j < n; j++)
+        biggest = q[j].cap > biggest ? q[j].cap : biggest;
+    if (biggest && !(all = malloc((size_t)nth * biggest * sizeof *all))) {
+        rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
+        goto cleanup;
+    }
+    for (size_t j = 0; j < n && biggest; j++) {
+        size_t total = 0;
+        for (int i = 0; i < nth; i++) {
+            if (!workers[i].heaps[j].n)
+                continue; /* items is NULL when k = 0 */
+            memcpy(all + total, workers[i].heaps[j].items, workers[i].heaps[j].n * sizeof *all);
+            total += workers[i].heaps[j].n;
+        }
+        qsort(all, total, sizeof *all, cmp_rank);
+        for (size_t i = 0; i < total && i < reqs[j].k; i++)
+            if (search_results_append_row(reqs[j].vc, all[i].row, all[i].sim, all[i].sim, reqs[j].out) != 0) {
+                rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
+                goto cleanup;
+            }
+    }
+cleanup:
+    for (int i = 0; workers && i < nth; i++) {
+        for (size_t j = 0; workers[i].heaps && j < n; j++)
+            free(workers[i].heaps[j].items);
+        free(workers[i].heaps);
+    }
+    free(workers);
+    for (size_t j = 0; q && j < n; j++)
+        compiled_filter_clear(&q[j].cf);
+    free(q);
+    free(sh);
+    free(all);
+    return rc;
+}
+
+int search_scan(const search_scanner *scan, const veccache *vc, const float *query, const query_filter *f, size_t k,
+                query_results *out, char err[SV_ERR_LEN])
+{
+    if (scan && scan->top_k)
+        return scan->top_k(scan->ctx, vc, query, f, k, out, err);
+    return search_top_k(vc, query, f, k, 0, out, err);
 }

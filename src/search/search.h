@@ -32,6 +32,36 @@ int search_parse_bpm(const char *text, query_filter *f, char err[SV_ERR_LEN]);
 int search_top_k(const veccache *vc, const float *query, const query_filter *f, size_t k,
                  int threads, query_results *out, char err[SV_ERR_LEN]);
 
+/* One query of a search_top_k_many pass: search_top_k(vc, query, f, k, ...) appended to out. */
+typedef struct search_request {
+    const veccache *vc;
+    const float *query;
+    const query_filter *f;
+    size_t k;
+    query_results *out;
+} search_request;
+
+/* Every request's search_top_k answer (exactly: the same hits, similarities and order), from
+ * one pass over the rows: each row is read once and scored against every query while it is in
+ * the CPU's cache, so n queries cost about one scan's memory traffic instead of n. The
+ * requests' caches may differ (each is scored against its own; caches of one file share their
+ * pages). threads as search_top_k's (picked from reqs[0].vc). 0, or SV_EXIT_DATA (out of
+ * memory: outs may hold part of their answers) with err. */
+int search_top_k_many(const search_request *reqs, size_t n, int threads, char err[SV_ERR_LEN]);
+
+/* How a caller has search_top_k(vc, query, f, k, 0, out, err) run its own way (serve joins the
+ * scans of concurrent requests into one search_top_k_many: serve/scan_batch.h); it must give
+ * exactly that answer. NULL wherever one is taken = search_top_k itself. */
+typedef struct search_scanner {
+    int (*top_k)(void *ctx, const veccache *vc, const float *query, const query_filter *f, size_t k,
+                 query_results *out, char err[SV_ERR_LEN]);
+    void *ctx;
+} search_scanner;
+
+/* scan's top_k, or search_top_k(..., 0, ...) when scan is NULL. */
+int search_scan(const search_scanner *scan, const veccache *vc, const float *query, const query_filter *f, size_t k,
+                query_results *out, char err[SV_ERR_LEN]);
+
 /* ---- the pieces hybrid and keyword ranking (hybrid.h) use on the same cache ---- */
 
 /* The filter compiled against vc (genre/mood resolved to dictionary flags). NULL when out of

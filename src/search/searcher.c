@@ -34,7 +34,12 @@ struct searcher {
     float *query;     /* meta.dims floats */
     const char *model_location, *base_url; /* searcher_set_provider; NULL = defaults */
     const char *query_prefix; /* searcher_set_query_prefix; NULL = the store's */
+    const search_scanner *scan; /* searcher_set_scanner; NULL = search_top_k */
+    const searcher_gate *gate;  /* searcher_set_gate; NULL = none */
 };
+
+void searcher_set_scanner(searcher *s, const search_scanner *scan) { s->scan = scan; }
+void searcher_set_gate(searcher *s, const searcher_gate *gate) { s->gate = gate; }
 
 void searcher_set_provider(searcher *s, const char *model, const char *base_url)
 {
@@ -454,8 +459,10 @@ static int understand(searcher *s, const char *text, const searcher_query *q, se
     return 0;
 }
 
-/* hybrid_vector_ranking on a thread: only vc, query and f are read, none written. */
+/* hybrid_vector_ranking on a thread: only scan, vc, query and f are read, none written (a
+ * scanner is called from many threads at once: serve's scan_batch). */
 typedef struct vector_job {
+    const search_scanner *scan;
     const veccache *vc;
     const float *query;
     const query_filter *f;
@@ -469,7 +476,7 @@ typedef struct vector_job {
 static void *vector_job_run(void *arg)
 {
     vector_job *j = arg;
-    j->rc = hybrid_vector_ranking(j->vc, j->query, j->f, j->k, &j->results, j->err);
+    j->rc = hybrid_vector_ranking(j->scan, j->vc, j->query, j->f, j->k, &j->results, j->err);
     return NULL;
 }
 
@@ -519,7 +526,7 @@ int searcher_search(searcher *s, const char *text, const searcher_query *q, sear
             int found;
             return s->st->vt->knn(s->st, s->query, 0, f, q->k, &out->results, &found, err);
         }
-        return search_top_k(s->vc, s->query, f, q->k, 0, &out->results, err);
+        return search_scan(s->scan, s->vc, s->query, f, q->k, &out->results, err);
     }
     if ((rc = embed_query(s, words, err)))
         return rc;
@@ -556,7 +563,7 @@ int searcher_search(searcher *s, const char *text, const searcher_query *q, sear
     vector_job vj;
     memset(&vj, 0, sizeof vj);
     if (q->mode == HYBRID_MODE_HYBRID && !query_is_zero(s)) {
-        vj = (vector_job){.vc = s->vc, .query = s->query, .f = f, .k = q->k, .used = 1};
+        vj = (vector_job){.scan = s->scan, .vc = s->vc, .query = s->query, .f = f, .k = q->k, .used = 1};
         if (pthread_create(&vj.thread, NULL, vector_job_run, &vj) == 0)
             vj.running = 1;
         else
@@ -567,7 +574,12 @@ int searcher_search(searcher *s, const char *text, const searcher_query *q, sear
          * and one more: whether the matches end within the depth decides if they rank first. */
         size_t depth = q->mode == HYBRID_MODE_KEYWORD ? q->k : q->k > HYBRID_DEPTH ? q->k : HYBRID_DEPTH;
         size_t limit = filter_is_set(f) || q->fusion == HYBRID_FUSION_CONVEX ? 0 : depth + 1;
-        if ((rc = keyword_hits(s, words, limit, &kw, &available, err)))
+        if (s->gate)
+            s->gate->enter(s->gate->ctx);
+        rc = keyword_hits(s, words, limit, &kw, &available, err);
+        if (s->gate)
+            s->gate->leave(s->gate->ctx);
+        if (rc)
             goto cleanup;
         kw.complete = limit == 0 || kw.n < limit;
         if (!available) {
@@ -589,7 +601,7 @@ int searcher_search(searcher *s, const char *text, const searcher_query *q, sear
         moods[i] = u->parsed.moods[i];
     if ((rc = vector_job_wait(&vj, err)))
         goto cleanup;
-    rc = hybrid_rank(s->vc, s->query, available ? &kw : NULL, f, &boost, q->k, out->mode, q->fusion,
+    rc = hybrid_rank(s->scan, s->vc, s->query, available ? &kw : NULL, f, &boost, q->k, out->mode, q->fusion,
                      vj.used ? &vj.results : NULL, &out->results, err);
 cleanup:
     vector_job_wait(&vj, NULL);
@@ -681,6 +693,25 @@ cleanup:
     return out;
 }
 
+int searcher_warm(searcher *s, char err[SV_ERR_LEN])
+{
+    if (s->st->vt->knn)
+        return 0;
+    int rc = refresh_cache(s, err);
+    if (rc)
+        return rc;
+    size_t floats = s->vc->n * (size_t)s->vc->dims, stride = 4096 / sizeof(float);
+    volatile float sink = 0;
+    for (size_t i = 0; i < floats; i += stride)
+        sink += s->vc->vectors[i];
+    (void)sink;
+    query_keyword_hits kw = {0};
+    int available;
+    rc = keyword_hits(s, "sample", 1, &kw, &available, err);
+    query_keyword_hits_clear(&kw);
+    return rc;
+}
+
 int searcher_similar(searcher *s, int64_t sample_id, const searcher_query *q, query_results *out,
                      int *found, char err[SV_ERR_LEN])
 {
@@ -708,5 +739,5 @@ int searcher_similar(searcher *s, int64_t sample_id, const searcher_query *q, qu
         return 0;
     *found = 1;
     /* The sample's vector is read from the mapping in place. */
-    return search_top_k(s->vc, s->vc->vectors + (size_t)row * (size_t)s->vc->dims, &f, q->k, 0, out, err);
+    return search_scan(s->scan, s->vc, s->vc->vectors + (size_t)row * (size_t)s->vc->dims, &f, q->k, out, err);
 }

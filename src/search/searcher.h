@@ -111,6 +111,22 @@ void searcher_set_provider(searcher *s, const char *model, const char *base_url)
  * store recorded with its documents (store_meta.prompts.query). */
 void searcher_set_query_prefix(searcher *s, const char *prefix);
 
+/* How this searcher's vector scans run (borrowed; NULL, the default, = search_top_k): serve
+ * passes its scan_batch so that concurrent requests share one pass. The answers are the same. */
+void searcher_set_scanner(searcher *s, const search_scanner *scan);
+
+/* How a caller paces the CPU-bound keyword search of concurrent queries: enter(ctx) before it,
+ * leave(ctx) after it, on the same thread. serve admits them a few at a time in arrival order
+ * (serve/admission.h), so concurrent requests run to completion instead of time-slicing; the
+ * hybrid vector ranking is handed to the scanner before enter, so it is already waiting for
+ * the shared pass. NULL, the default, = no pacing. The answers are the same. */
+typedef struct searcher_gate {
+    void (*enter)(void *ctx);
+    void (*leave)(void *ctx);
+    void *ctx;
+} searcher_gate;
+void searcher_set_gate(searcher *s, const searcher_gate *gate); /* borrowed */
+
 /* The sample manager's database (borrowed path, NULL = none): when it can be opened, results
  * never include a stored vector whose sample is no longer in it (an orphan), and `similar` of
  * such a sample finds nothing. Checked again whenever the library file or the store changes. */
@@ -129,6 +145,13 @@ int searcher_search(searcher *s, const char *text, const searcher_query *q, sear
  * provider_results_clear). 0 or an SV_EXIT_* code. */
 int searcher_embed(searcher *s, provider_role role, const char *const *texts, size_t n, float *vectors,
                    provider_text_result *results, char err[SV_ERR_LEN]);
+/* Readies this searcher for its first query at the cost of later ones: reads one float of every
+ * page of its mapping of the vector cache (every searcher maps the file on its own, and the
+ * first scan through a fresh mapping paid ~1-2 s of page faults at 100,000 × 1536 on the
+ * 2-core machine, 16 fresh searchers at once ~13 s) and runs one keyword query of a fixed word,
+ * its answer dropped. Never embeds. 0 or an SV_EXIT_* code; a store that ranks on its side
+ * (knn) has nothing here to ready. */
+int searcher_warm(searcher *s, char err[SV_ERR_LEN]);
 /* Top-k like sample_id, which is left out. *found = 0 (and 0 returned) when the store has no
  * vector for it. */
 int searcher_similar(searcher *s, int64_t sample_id, const searcher_query *q, query_results *out,

@@ -12,8 +12,10 @@
  *   strings     NUL-terminated UTF-8, strings_len bytes, ending in NUL
  * The header's fingerprint is the store's (store_fingerprint): a cache whose fingerprint,
  * dims, provider or model differ from the store's is stale and rebuilt. The header also holds
- * the file's length and an XXH3-64 checksum of every byte after the header page, checked each
- * time an existing file is mapped (bench/veccache_check measures what that costs). A file
+ * the file's length and an XXH3-64 checksum of every byte after the header page, checked the
+ * first time a process maps an existing file (again when its device, inode, size, modification
+ * time or checksum differ: serve's searchers map one file; bench/veccache_check measures what
+ * the check costs). A file
  * that fails any bounds check or the checksum is treated as stale too, never trusted.
  * It is written to "<path>.tmp.<pid>", fsynced, then renamed over <path>: readers see the
  * old file or the new one, never half of one.

@@ -19,6 +19,10 @@ extern void ssyevr_(const char *jobz, const char *range, const char *uplo, const
 #define BLOCK_ROWS 1024 /* rows normalised at a time for the PCA passes: 6 MiB at 1536 dims */
 #define KNN_BLOCK 128   /* query rows per sgemm in the neighbour search: 51 MiB at 100,000 rows */
 #define NEGATIVES 5     /* repulsive samples per attractive one (UMAP's default) */
+#define KNN_PROBES 8    /* buckets each bucket's rows are compared with (approximate neighbours) */
+#define KNN_REFINE 2    /* neighbours-of-neighbours rounds after the buckets */
+#define KMEANS_ITERATIONS 8
+#define PCA_SAMPLE_ROWS 25000 /* rows the layout's PCA axes are estimated from */
 
 void vibemap_params_init(vibemap_params *p)
 {
@@ -140,8 +144,11 @@ cleanup:
 }
 
 /* proj (n × r, row-major) = the normalised, centred rows on their top r principal axes, largest
- * first. r <= dims, r <= n. 0 or -1 (out of memory / LAPACK failure). */
-static int pca_project(const float *vectors, size_t n, int dims, int r, float *proj)
+ * first. r <= dims, r <= n. The axes and the centre come from every row, or from max_rows rows
+ * spread evenly over them when there are more (0 = every row): the covariance costs
+ * rows × dims², and 25,000 rows give the same axes as 100,000 for a picture. 0 or -1 (out of
+ * memory / LAPACK failure). */
+static int pca_project(const float *vectors, size_t n, int dims, int r, size_t max_rows, float *proj)
 {
     if (n < (size_t)dims)
         return pca_project_gram(vectors, n, dims, r, proj);
@@ -153,23 +160,29 @@ static int pca_project(const float *vectors, size_t n, int dims, int r, float *p
     float *mean_proj = calloc((size_t)r, sizeof *mean_proj);
     if (!cov || !block || !mean || !meanf || !mean_proj)
         goto cleanup;
-    /* Σ a aᵀ and Σ a in one pass. */
-    for (size_t s = 0; s < n; s += BLOCK_ROWS) {
-        size_t cnt = n - s < BLOCK_ROWS ? n - s : BLOCK_ROWS;
-        normalised_rows(vectors, dims, s, cnt, block);
+    /* Σ a aᵀ and Σ a in one pass, over m rows: row i·n/m for i < m. */
+    size_t m = max_rows && max_rows < n ? max_rows : n;
+    for (size_t s = 0; s < m; s += BLOCK_ROWS) {
+        size_t cnt = m - s < BLOCK_ROWS ? m - s : BLOCK_ROWS;
+        if (m == n)
+            normalised_rows(vectors, dims, s, cnt, block);
+        else
+            for (size_t i = 0; i < cnt; i++)
+                normalised_rows(vectors, dims, (size_t)((double)(s + i) * (double)n / (double)m), 1,
+                                block + i * (size_t)dims);
         cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, dims, (int)cnt, 1.0f, block, dims, 1.0f, cov, dims);
         for (size_t i = 0; i < cnt; i++)
             for (int d = 0; d < dims; d++)
                 mean[d] += block[i * (size_t)dims + d];
     }
     for (int d = 0; d < dims; d++) {
-        mean[d] /= (double)n;
+        mean[d] /= (double)m;
         meanf[d] = (float)mean[d];
     }
-    /* Covariance (up to the factor 1/n, which does not move the axes): Σ a aᵀ − n μ μᵀ. */
+    /* Covariance (up to the factor 1/m, which does not move the axes): Σ a aᵀ − m μ μᵀ. */
     for (int i = 0; i < dims; i++)
         for (int j = i; j < dims; j++)
-            cov[(size_t)i * dims + j] -= (float)((double)n * mean[i] * mean[j]);
+            cov[(size_t)i * dims + j] -= (float)((double)m * mean[i] * mean[j]);
     float *val = malloc((size_t)r * sizeof *val);
     if (!val || !(axes = malloc((size_t)dims * r * sizeof *axes)) || top_eigen(cov, dims, r, axes, val) != 0) {
         free(val);
@@ -208,51 +221,56 @@ int vibemap_pca2(const float *vectors, size_t n, int dims, float *xy, char err[S
         }
         return 0;
     }
-    if (pca_project(vectors, n, dims, 2, xy) != 0)
+    if (pca_project(vectors, n, dims, 2, 0, xy) != 0)
         return sv_fail(err, SV_EXIT_DATA, "out of memory computing the PCA of %zu vectors", n);
     return 0;
 }
 
-/* ---- 2. exact k nearest neighbours in PCA space ---- */
+/* ---- 2. k nearest neighbours in PCA space ---- */
 
+/* Selects, for each query row, its k nearest among candidate rows from their dot products. */
 typedef struct knn_job {
-    const float *pts;   /* n × r */
-    const float *sq;    /* n squared norms */
-    const float *gram;  /* rows [q0, q0 + qn) × n dot products */
-    size_t n, q0, qn;
+    const float *sq;      /* squared norm of every row */
+    const float *gram;    /* qn × nc dot products, query by candidate */
+    const int32_t *qrow;  /* the qn query rows; NULL = rows q0, q0 + 1, ... */
+    const int32_t *crow;  /* the nc candidate rows; NULL = rows 0, 1, ... */
+    size_t q0, qn, nc;
     int k;
-    int32_t *nn;        /* n × k neighbour indexes, nearest first */
-    float *nd;          /* n × k squared distances */
+    int32_t *nn;          /* n × k neighbour indexes, nearest first; -1 past the last */
+    float *nd;            /* n × k squared distances */
     int ith, nth;
 } knn_job;
+
+/* Puts (d, p) into the nearest-first list idx/dst of k, holding *have. */
+static inline void knn_insert(int32_t *idx, float *dst, int k, int *have, float d, int32_t p)
+{
+    if (*have == k && d >= dst[k - 1])
+        return;
+    int pos = *have < k ? (*have)++ : k - 1;
+    while (pos > 0 && dst[pos - 1] > d) {
+        dst[pos] = dst[pos - 1];
+        idx[pos] = idx[pos - 1];
+        pos--;
+    }
+    dst[pos] = d;
+    idx[pos] = p;
+}
 
 static void *knn_select(void *arg)
 {
     knn_job *j = arg;
     for (size_t qi = (size_t)j->ith; qi < j->qn; qi += (size_t)j->nth) {
-        size_t q = j->q0 + qi;
-        const float *g = j->gram + qi * j->n;
+        size_t q = j->qrow ? (size_t)j->qrow[qi] : j->q0 + qi;
+        const float *g = j->gram + qi * j->nc;
         int32_t *idx = j->nn + q * (size_t)j->k;
         float *dst = j->nd + q * (size_t)j->k;
         int have = 0;
-        float worst = INFINITY;
-        for (size_t p = 0; p < j->n; p++) {
+        for (size_t c = 0; c < j->nc; c++) {
+            size_t p = j->crow ? (size_t)j->crow[c] : c;
             if (p == q)
                 continue;
-            float d = j->sq[q] + j->sq[p] - 2.0f * g[p];
-            if (d < 0)
-                d = 0;
-            if (have == j->k && d >= worst)
-                continue;
-            int pos = have < j->k ? have++ : j->k - 1;
-            while (pos > 0 && dst[pos - 1] > d) {
-                dst[pos] = dst[pos - 1];
-                idx[pos] = idx[pos - 1];
-                pos--;
-            }
-            dst[pos] = d;
-            idx[pos] = (int32_t)p;
-            worst = dst[have - 1];
+            float d = j->sq[q] + j->sq[p] - 2.0f * g[c];
+            knn_insert(idx, dst, j->k, &have, d < 0 ? 0 : d, (int32_t)p);
         }
         for (; have < j->k; have++) { /* fewer than k other points */
             idx[have] = -1;
@@ -262,37 +280,61 @@ static void *knn_select(void *arg)
     return NULL;
 }
 
-static int knn_graph(const float *pts, size_t n, int r, int k, int threads, int32_t *nn, float *nd,
-                     vibemap_progress_fn progress, void *ctx, double from, double to)
+/* Runs fn over jobs[0..threads) (each job knows its share): on this thread and threads - 1
+ * more; a thread that does not start has its share done here. */
+static void run_threads(void *(*fn)(void *), void *jobs, size_t job_size, int threads)
 {
-    int rc = -1;
-    float *sq = malloc(n * sizeof *sq), *gram = malloc((size_t)KNN_BLOCK * n * sizeof *gram);
-    pthread_t *tid = calloc((size_t)threads, sizeof *tid);
-    knn_job *jobs = calloc((size_t)threads, sizeof *jobs);
-    if (!sq || !gram || !tid || !jobs)
-        goto cleanup;
-    for (size_t i = 0; i < n; i++) {
+    pthread_t tid[64];
+    int started = 1;
+    if (threads > 64)
+        threads = 64;
+    for (; started < threads; started++)
+        if (pthread_create(&tid[started], NULL, fn, (char *)jobs + (size_t)started * job_size) != 0)
+            break;
+    fn(jobs);
+    for (int t = started; t < threads; t++)
+        fn((char *)jobs + (size_t)t * job_size);
+    for (int t = 1; t < started; t++)
+        pthread_join(tid[t], NULL);
+}
+
+/* The dot products of qn query rows and nc candidate rows (each gathered into a contiguous
+ * buffer first when given by index), then each query's k nearest among them. */
+static void knn_block(const float *sq, int r, int k, int threads, const int32_t *qrow,
+                      size_t q0, size_t qn, const float *qpts, const int32_t *crow, size_t nc, const float *cpts,
+                      float *gram, knn_job *jobs, int32_t *nn, float *nd)
+{
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)qn, (int)nc, r, 1.0f, qpts, r, cpts, r, 0.0f, gram,
+                (int)nc);
+    for (int t = 0; t < threads; t++)
+        jobs[t] = (knn_job){sq, gram, qrow, crow, q0, qn, nc, k, nn, nd, t, threads};
+    run_threads(knn_select, jobs, sizeof *jobs, threads);
+}
+
+static float *squared_norms(const float *pts, size_t n, int r)
+{
+    float *sq = malloc((n ? n : 1) * sizeof *sq);
+    for (size_t i = 0; sq && i < n; i++) {
         double s = 0;
         for (int d = 0; d < r; d++)
             s += (double)pts[i * (size_t)r + d] * pts[i * (size_t)r + d];
         sq[i] = (float)s;
     }
+    return sq;
+}
+
+/* Every row against every row: n × n × r in sgemm blocks. 0, 1 cancelled, -1 out of memory. */
+static int knn_exact(const float *pts, size_t n, int r, int k, int threads, int32_t *nn, float *nd,
+                     vibemap_progress_fn progress, void *ctx, double from, double to)
+{
+    int rc = -1;
+    float *sq = squared_norms(pts, n, r), *gram = malloc((size_t)KNN_BLOCK * n * sizeof *gram);
+    knn_job *jobs = calloc((size_t)threads, sizeof *jobs);
+    if (!sq || !gram || !jobs)
+        goto cleanup;
     for (size_t q0 = 0; q0 < n; q0 += KNN_BLOCK) {
         size_t qn = n - q0 < KNN_BLOCK ? n - q0 : KNN_BLOCK;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)qn, (int)n, r, 1.0f, pts + q0 * (size_t)r, r,
-                    pts, r, 0.0f, gram, (int)n);
-        int started = 0;
-        for (int t = 0; t < threads; t++) {
-            jobs[t] = (knn_job){pts, sq, gram, n, q0, qn, k, nn, nd, t, threads};
-            if (t > 0 && pthread_create(&tid[t], NULL, knn_select, &jobs[t]) != 0)
-                break;
-            started = t + 1;
-        }
-        knn_select(&jobs[0]);
-        for (int t = started; t < threads; t++) /* a thread that did not start: its share here */
-            knn_select(&jobs[t]);
-        for (int t = 1; t < started; t++)
-            pthread_join(tid[t], NULL);
+        knn_block(sq, r, k, threads, NULL, q0, qn, pts + q0 * (size_t)r, NULL, n, pts, gram, jobs, nn, nd);
         if (progress && progress(from + (to - from) * (double)(q0 + qn) / (double)n, ctx)) {
             rc = 1;
             goto cleanup;
@@ -302,9 +344,266 @@ static int knn_graph(const float *pts, size_t n, int r, int k, int threads, int3
 cleanup:
     free(sq);
     free(gram);
-    free(tid);
     free(jobs);
     return rc;
+}
+
+/* The nearest of nc centroids (nc × r, squared norms csq) for each of m rows of pts: into
+ * owner. gram holds KNN_BLOCK × nc. */
+static void nearest_centroid(const float *pts, size_t m, const size_t *rows, int r, const float *cent,
+                             const float *csq, int nc, float *gram, float *gather, int32_t *owner)
+{
+    for (size_t s = 0; s < m; s += KNN_BLOCK) {
+        size_t cnt = m - s < KNN_BLOCK ? m - s : KNN_BLOCK;
+        const float *q = pts + s * (size_t)r;
+        if (rows) {
+            for (size_t i = 0; i < cnt; i++)
+                memcpy(gather + i * (size_t)r, pts + rows[s + i] * (size_t)r, (size_t)r * sizeof *gather);
+            q = gather;
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)cnt, nc, r, 1.0f, q, r, cent, r, 0.0f, gram, nc);
+        for (size_t i = 0; i < cnt; i++) {
+            int best = 0;
+            float bd = INFINITY;
+            for (int c = 0; c < nc; c++) {
+                float d = csq[c] - 2.0f * gram[i * (size_t)nc + c];
+                if (d < bd) {
+                    bd = d;
+                    best = c;
+                }
+            }
+            owner[s + i] = best;
+        }
+    }
+}
+
+/* One round of "a neighbour's neighbour is likely a neighbour" (NN-descent, Dong et al. 2011):
+ * each row's list (from the previous round's lists, old_nn/old_nd, so the result does not
+ * depend on the threads) offered its neighbours' neighbours, at their exact distance. */
+typedef struct refine_job {
+    const float *pts;
+    const int32_t *old_nn;
+    const float *old_nd;
+    int32_t *nn;
+    float *nd;
+    size_t n;
+    int r, k, ith, nth;
+} refine_job;
+
+static void *knn_refine(void *arg)
+{
+    refine_job *j = arg;
+    const size_t k = (size_t)j->k;
+    for (size_t i = (size_t)j->ith; i < j->n; i += (size_t)j->nth) {
+        int32_t *idx = j->nn + i * k;
+        float *dst = j->nd + i * k;
+        int have = 0;
+        memcpy(idx, j->old_nn + i * k, k * sizeof *idx);
+        memcpy(dst, j->old_nd + i * k, k * sizeof *dst);
+        while (have < j->k && idx[have] >= 0)
+            have++;
+        const float *a = j->pts + i * (size_t)j->r;
+        for (size_t x = 0; x < k; x++) {
+            int32_t nb = j->old_nn[i * k + x];
+            if (nb < 0)
+                break;
+            for (size_t y = 0; y < k; y++) {
+                int32_t c = j->old_nn[(size_t)nb * k + y];
+                if (c < 0)
+                    break;
+                if ((size_t)c == i)
+                    continue;
+                int known = 0;
+                for (int z = 0; z < have && !known; z++)
+                    known = idx[z] == c;
+                if (known)
+                    continue;
+                const float *b = j->pts + (size_t)c * j->r;
+                float d = 0;
+                for (int e = 0; e < j->r; e++)
+                    d += (a[e] - b[e]) * (a[e] - b[e]);
+                knn_insert(idx, dst, j->k, &have, d, c);
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Approximate: the rows are split into about √n buckets by k-means; each bucket's rows are
+ * compared (blocked sgemm) with the rows of the KNN_PROBES buckets whose centres are nearest
+ * its own, then KNN_REFINE rounds of knn_refine mend the rows near a bucket's edge. About
+ * n · KNN_PROBES · √n · r multiply-adds instead of n² · r. 0, 1 cancelled, -1 out of memory. */
+static int knn_approx(const float *pts, size_t n, int r, int k, int threads, uint64_t seed, int32_t *nn,
+                      float *nd, vibemap_progress_fn progress, void *ctx, double from, double to)
+{
+    int rc = -1, nc = (int)sqrt((double)n);
+    if (nc < 1)
+        nc = 1;
+    if (nc > 4096)
+        nc = 4096;
+    int probes = KNN_PROBES < nc ? KNN_PROBES : nc;
+    size_t train = n < (size_t)nc * 64 ? n : (size_t)nc * 64;
+    float *sq = squared_norms(pts, n, r), *cent = malloc((size_t)nc * r * sizeof *cent);
+    float *csq = malloc((size_t)nc * sizeof *csq), *gather = malloc((size_t)KNN_BLOCK * r * sizeof *gather);
+    float *gram = malloc((size_t)KNN_BLOCK * (n > (size_t)nc ? n : (size_t)nc) * sizeof *gram);
+    double *sum = malloc((size_t)nc * r * sizeof *sum);
+    size_t *rows = malloc(n * sizeof *rows), *count = malloc(((size_t)nc + 1) * sizeof *count);
+    int32_t *owner = malloc(n * sizeof *owner), *order = malloc(n * sizeof *order);
+    int32_t *probe = malloc((size_t)nc * probes * sizeof *probe), *cand = malloc(n * sizeof *cand);
+    float *cpts = NULL, *old_nd = malloc(n * (size_t)k * sizeof *old_nd);
+    int32_t *old_nn = malloc(n * (size_t)k * sizeof *old_nn);
+    knn_job *jobs = calloc((size_t)threads, sizeof *jobs);
+    refine_job *rjobs = calloc((size_t)threads, sizeof *rjobs);
+    if (!sq || !cent || !csq || !gather || !gram || !sum || !rows || !count || !owner || !order || !probe ||
+        !cand || !old_nd || !old_nn || !jobs || !rjobs)
+        goto cleanup;
+    /* k-means on `train` rows picked with the seed (a partial Fisher-Yates shuffle), started
+     * from the first nc of them. */
+    for (size_t i = 0; i < n; i++)
+        rows[i] = i;
+    uint64_t rng = seed ^ 0x6b6e6e;
+    for (size_t i = 0; i < train; i++) {
+        size_t j = i + (size_t)(splitmix(&rng) % (n - i));
+        size_t t = rows[i];
+        rows[i] = rows[j];
+        rows[j] = t;
+    }
+    for (int c = 0; c < nc; c++)
+        memcpy(cent + (size_t)c * r, pts + rows[c] * (size_t)r, (size_t)r * sizeof *cent);
+    for (int it = 0; it <= KMEANS_ITERATIONS; it++) {
+        for (int c = 0; c < nc; c++) {
+            double s = 0;
+            for (int d = 0; d < r; d++)
+                s += (double)cent[(size_t)c * r + d] * cent[(size_t)c * r + d];
+            csq[c] = (float)s;
+        }
+        if (it == KMEANS_ITERATIONS)
+            break;
+        nearest_centroid(pts, train, rows, r, cent, csq, nc, gram, gather, owner);
+        memset(sum, 0, (size_t)nc * r * sizeof *sum);
+        memset(count, 0, (size_t)nc * sizeof *count);
+        for (size_t i = 0; i < train; i++) {
+            count[owner[i]]++;
+            for (int d = 0; d < r; d++)
+                sum[(size_t)owner[i] * r + d] += pts[rows[i] * (size_t)r + d];
+        }
+        for (int c = 0; c < nc; c++) /* an empty bucket keeps its centre */
+            for (int d = 0; count[c] && d < r; d++)
+                cent[(size_t)c * r + d] = (float)(sum[(size_t)c * r + d] / (double)count[c]);
+    }
+    /* Every row into its bucket; the buckets' rows in order (a counting sort). */
+    nearest_centroid(pts, n, NULL, r, cent, csq, nc, gram, gather, owner);
+    memset(count, 0, ((size_t)nc + 1) * sizeof *count);
+    for (size_t i = 0; i < n; i++)
+        count[owner[i] + 1]++;
+    for (int c = 0; c < nc; c++)
+        count[c + 1] += count[c];
+    for (size_t i = 0; i < n; i++)
+        order[count[owner[i]]++] = (int32_t)i;
+    for (int c = nc; c > 0; c--) /* back to bucket starts */
+        count[c] = count[c - 1];
+    count[0] = 0;
+    /* Each bucket's nearest buckets (itself first): the centres against each other. */
+    size_t biggest = 0;
+    for (int c = 0; c < nc; c++) {
+        float *g = gram; /* nc × nc fits: KNN_BLOCK × max(n, nc) >= nc × nc as nc <= √n */
+        if (c % KNN_BLOCK == 0) {
+            int cnt = nc - c < KNN_BLOCK ? nc - c : KNN_BLOCK;
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cnt, nc, r, 1.0f, cent + (size_t)c * r, r, cent,
+                        r, 0.0f, g, nc);
+        }
+        const float *row = g + (size_t)(c % KNN_BLOCK) * nc;
+        int32_t *pr = probe + (size_t)c * probes;
+        float pd[64];
+        int have = 0;
+        knn_insert(pr, pd, probes, &have, -INFINITY, c);
+        for (int o = 0; o < nc; o++)
+            if (o != c)
+                knn_insert(pr, pd, probes, &have, csq[o] - 2.0f * row[o], o);
+        size_t cn = 0;
+        for (int x = 0; x < have; x++)
+            cn += count[pr[x] + 1] - count[pr[x]];
+        for (int x = have; x < probes; x++)
+            pr[x] = -1;
+        biggest = cn > biggest ? cn : biggest;
+    }
+    if (!(cpts = malloc((biggest ? biggest : 1) * (size_t)r * sizeof *cpts)))
+        goto cleanup;
+    /* Each bucket's rows against its probed buckets' rows. */
+    for (int c = 0; c < nc; c++) {
+        size_t m = count[c + 1] - count[c], cn = 0;
+        if (m == 0)
+            continue;
+        for (int x = 0; x < probes && probe[(size_t)c * probes + x] >= 0; x++) {
+            int o = probe[(size_t)c * probes + x];
+            for (size_t i = count[o]; i < count[o + 1]; i++) {
+                cand[cn] = order[i];
+                memcpy(cpts + cn * (size_t)r, pts + (size_t)order[i] * r, (size_t)r * sizeof *cpts);
+                cn++;
+            }
+        }
+        /* The bucket's own rows come first among the candidates (itself is the first probe). */
+        for (size_t s = 0; s < m; s += KNN_BLOCK) {
+            size_t qn = m - s < KNN_BLOCK ? m - s : KNN_BLOCK;
+            knn_block(sq, r, k, threads, order + count[c] + s, 0, qn, cpts + s * (size_t)r, cand, cn, cpts,
+                      gram, jobs, nn, nd);
+        }
+        if (progress && progress(from + (to - from) * 0.7 * (double)count[c + 1] / (double)n, ctx)) {
+            rc = 1;
+            goto cleanup;
+        }
+    }
+    for (int round = 0; round < KNN_REFINE; round++) {
+        memcpy(old_nn, nn, n * (size_t)k * sizeof *nn);
+        memcpy(old_nd, nd, n * (size_t)k * sizeof *nd);
+        for (int t = 0; t < threads; t++)
+            rjobs[t] = (refine_job){pts, old_nn, old_nd, nn, nd, n, r, k, t, threads};
+        run_threads(knn_refine, rjobs, sizeof *rjobs, threads);
+        if (progress && progress(from + (to - from) * (0.7 + 0.3 * (round + 1) / KNN_REFINE), ctx)) {
+            rc = 1;
+            goto cleanup;
+        }
+    }
+    rc = 0;
+cleanup:
+    free(sq);
+    free(cent);
+    free(csq);
+    free(gather);
+    free(gram);
+    free(sum);
+    free(rows);
+    free(count);
+    free(owner);
+    free(order);
+    free(probe);
+    free(cand);
+    free(cpts);
+    free(old_nd);
+    free(old_nn);
+    free(jobs);
+    free(rjobs);
+    return rc;
+}
+
+static int knn_graph(const float *pts, size_t n, int r, int k, int approximate, int threads, uint64_t seed,
+                     int32_t *nn, float *nd, vibemap_progress_fn progress, void *ctx, double from, double to)
+{
+    if (approximate > 0 || (approximate == 0 && n > VIBEMAP_EXACT_MAX))
+        return knn_approx(pts, n, r, k, threads, seed, nn, nd, progress, ctx, from, to);
+    return knn_exact(pts, n, r, k, threads, nn, nd, progress, ctx, from, to);
+}
+
+int vibemap_neighbours(const float *pts, size_t n, int r, int k, int approximate, int threads, uint64_t seed,
+                       int32_t *nn, float *nd, char err[SV_ERR_LEN])
+{
+    if (n == 0)
+        return 0;
+    if (k < 1 || k > 255 || r < 1)
+        return sv_fail(err, SV_EXIT_USAGE, "vibemap_neighbours: k must be 1..255 and r at least 1");
+    if (knn_graph(pts, n, r, k, approximate, default_threads(threads), seed, nn, nd, NULL, NULL, 0, 1) != 0)
+        return sv_fail(err, SV_EXIT_DATA, "out of memory finding the neighbours of %zu points", n);
+    return 0;
 }
 
 /* ---- 3. the fuzzy neighbour graph ---- */
@@ -605,7 +904,7 @@ int vibemap_layout(const float *vectors, size_t n, int dims, const vibemap_param
         rc = SV_EXIT_INTERRUPTED;
         goto cleanup;
     }
-    if (pca_project(vectors, n, dims, r, proj) != 0) {
+    if (pca_project(vectors, n, dims, r, PCA_SAMPLE_ROWS, proj) != 0) {
         sv_fail(err, rc, "out of memory computing the PCA of %zu vectors", n);
         goto cleanup;
     }
@@ -613,7 +912,7 @@ int vibemap_layout(const float *vectors, size_t n, int dims, const vibemap_param
         rc = SV_EXIT_INTERRUPTED;
         goto cleanup;
     }
-    if ((c = knn_graph(proj, n, r, k, threads, nn, nd, progress, ctx, 0.1, 0.55)) != 0) {
+    if ((c = knn_graph(proj, n, r, k, p.approximate, threads, p.seed, nn, nd, progress, ctx, 0.1, 0.55)) != 0) {
         rc = c > 0 ? SV_EXIT_INTERRUPTED : sv_fail(err, SV_EXIT_DATA, "out of memory finding neighbours");
         goto cleanup;
     }

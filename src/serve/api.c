@@ -21,12 +21,16 @@
 #include "numparse.h"
 #include "searcher.h"
 #include "openai_api.h"
+#include "admission.h"
+#include "scan_batch.h"
 #include "searcher_pool.h"
 #include "source_text.h"
 
 struct serve_api {
     serve_api_config cfg;
     searcher_pool *pool;
+    scan_batch *scans;   /* the pool's vector scans, joined across concurrent requests */
+    admission *keyword;  /* the pool's keyword searches, a core's worth at a time in order */
     openai_api *openai;  /* /v1/embeddings and /v1/models */
     map_service *map;    /* NULL when the map is off */
     pthread_mutex_t mu;  /* guards meta */
@@ -569,11 +573,24 @@ serve_api *serve_api_new(const serve_api_config *cfg, int *exit_code, char err[S
     }
     api->cfg = *cfg;
     pthread_mutex_init(&api->mu, NULL);
-    searcher_pool_config pc = {cfg->store, cfg->use_cache, cfg->model, cfg->base_url, cfg->searchers, cfg->library,
-                               cfg->embed_hint};
+    if (!(api->scans = scan_batch_new(0))) {
+        *exit_code = sv_fail(err, SV_EXIT_DATA, "out of memory");
+        goto fail;
+    }
+    /* A core's worth of keyword searches at once, in arrival order (serve/admission.h). */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (!(api->keyword = admission_new(cores > 0 ? (int)cores : 1))) {
+        *exit_code = sv_fail(err, SV_EXIT_DATA, "out of memory");
+        goto fail;
+    }
+    searcher_pool_config pc = {cfg->store,   cfg->use_cache,  cfg->model,
+                               cfg->base_url, cfg->searchers, cfg->library,
+                               cfg->embed_hint, scan_batch_scanner(api->scans),
+                               admission_gate(api->keyword)};
     if (!(api->pool = searcher_pool_new(&pc, exit_code, err)))
         goto fail;
-    /* Map the cache in every searcher now, so the first requests are as fast as the rest. */
+    /* Map the cache in every searcher now and ready each one (searcher_warm), so the first
+     * requests are as fast as the rest. */
     size_t n = cfg->searchers ? cfg->searchers : 1;
     searcher **taken = calloc(n, sizeof *taken);
     int rc = taken ? 0 : sv_fail(err, SV_EXIT_DATA, "out of memory");
@@ -586,6 +603,9 @@ serve_api *serve_api_new(const serve_api_config *cfg, int *exit_code, char err[S
         int found;
         rc = searcher_similar(taken[i], -1, &warm, &none, &found, err);
         query_results_clear(&none);
+        char warm_err[SV_ERR_LEN]; /* what fails here fails the requests too, with their message */
+        if (!rc)
+            (void)searcher_warm(taken[i], warm_err);
         remember_meta(api, taken[i]);
     }
     for (size_t i = 0; taken && i < n; i++)
@@ -615,6 +635,8 @@ void serve_api_free(serve_api *api)
     map_service_stop(api->map);
     openai_api_free(api->openai);
     searcher_pool_free(api->pool);
+    scan_batch_free(api->scans);
+    admission_free(api->keyword);
     pthread_mutex_destroy(&api->mu);
     free(api);
 }
@@ -625,4 +647,12 @@ void serve_api_describe(serve_api *api, long long *rows, char *model, size_t mod
     *rows = (long long)api->meta.rows;
     snprintf(model, model_size, "%s", api->meta.model);
     pthread_mutex_unlock(&api->mu);
+}
+
+void serve_api_scan_counts(serve_api *api, unsigned long long *passes, unsigned long long *scans)
+{
+    uint64_t p, q;
+    scan_batch_counts(api->scans, &p, &q);
+    *passes = p;
+    *scans = q;
 }

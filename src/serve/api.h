@@ -48,6 +48,10 @@ typedef struct serve_api_config {
 serve_api *serve_api_new(const serve_api_config *cfg, int *exit_code, char err[SV_ERR_LEN]);
 void serve_api_free(serve_api *api); /* NULL is a no-op; the server must be stopped first */
 
+/* The vector scans run so far and the passes over the vectors they took (scan_batch.h): the
+ * scans of concurrent requests share passes. */
+void serve_api_scan_counts(serve_api *api, unsigned long long *passes, unsigned long long *scans);
+
 /* The route table (static), to hand to httpd with api as ctx. */
 const httpd_route *serve_api_routes(size_t *n);
 

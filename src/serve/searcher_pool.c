@@ -28,6 +28,8 @@ searcher_pool *searcher_pool_new(const searcher_pool_config *cfg, int *exit_code
             goto fail;
         searcher_set_provider(p->all[i], cfg->model, cfg->base_url);
         searcher_set_library(p->all[i], cfg->library); /* leaves out samples the library lost */
+        searcher_set_scanner(p->all[i], cfg->scanner);
+        searcher_set_gate(p->all[i], cfg->gate);
         p->size++;
         p->free_[p->n_free++] = p->all[i];
     }

@@ -1,8 +1,10 @@
 /* searcher_pool: searchers for concurrent requests. A searcher (search/searcher.h) holds
  * per-query buffers and a provider, so one thread uses it at a time; the pool lends each
  * request its own and makes extra requests wait for one to come back. Its size bounds the
- * searches running at once, which are CPU-bound: more than the cores would only slow each.
- * Every searcher maps the same vector cache file, so the vectors are in memory once.
+ * searches in progress at once. Every searcher maps the same vector cache file, so the
+ * vectors are in memory once, and their vector scans go through cfg->scanner (serve's
+ * scan_batch), which joins the scans of the requests in progress into one pass: so the pool
+ * is larger than the cores (more searches in progress = more scans shared).
  */
 #ifndef SAMPLEVEC_SEARCHER_POOL_H
 #define SAMPLEVEC_SEARCHER_POOL_H
@@ -21,6 +23,8 @@ typedef struct searcher_pool_config {
     size_t size;            /* searchers (>= 1) */
     const char *library;    /* searcher_set_library's; borrowed, may be NULL */
     const char *embed_hint; /* searcher_open_hinted's; borrowed, may be NULL */
+    const search_scanner *scanner; /* searcher_set_scanner's; borrowed, NULL = search_top_k */
+    const searcher_gate *gate;     /* searcher_set_gate's; borrowed, NULL = none */
 } searcher_pool_config;
 
 /* Opens cfg->size searchers on the store. NULL with *exit_code and err when the first cannot be

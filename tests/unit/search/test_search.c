@@ -326,6 +326,63 @@ int main(void)
     CHECK(total_ids > 1000);
     fprintf(stderr, "ids identical to the reference at %d of %d ranks\n", exact_ids, total_ids);
 
+    /* 1b. search_top_k_many: every request's answer identical (ids, similarities, order,
+     * fields) to its own search_top_k, with random filters and k, two different caches in one
+     * pass, and 1..3 threads. */
+    {
+        enum { R = 40 };
+        veccache *half = build(rows, N / 2, DIMS, NULL, "fp-half");
+        CHECK(half != NULL);
+        static float qs[R][DIMS];
+        query_filter fs[R];
+        search_request reqs[R];
+        query_results outs[R], want[R];
+        memset(outs, 0, sizeof outs);
+        memset(want, 0, sizeof want);
+        for (int t = 0; t < R; t++) {
+            ref_filter rf;
+            random_filter(&rf, rows, N);
+            if (t % 3 == 0) {
+                size_t r = pick(N / 2);
+                memcpy(qs[t], rows[r].v, sizeof qs[t]);
+                rf.exclude = rows[r].id;
+            } else {
+                for (int d = 0; d < DIMS; d++)
+                    qs[t][d] = (float)(unit() * 2 - 1);
+            }
+            if (t == 7)
+                memset(qs[t], 0, sizeof qs[t]); /* a zero query: similarity 0 everywhere */
+            to_search_filter(&rf, &fs[t], rf.key >= 0 ? query_spelling(rf.key) : NULL);
+            size_t k = (size_t[]){0, 1, 10, 100, 4000}[pick(5)];
+            reqs[t] = (search_request){t % 4 == 1 && half ? half : vc, qs[t], &fs[t], k, &outs[t]};
+            CHECK(search_top_k(reqs[t].vc, qs[t], &fs[t], k, 1, &want[t], err) == 0);
+        }
+        int same = 1, nonempty = 0;
+        for (int th = 1; th <= 3; th++) {
+            CHECK(search_top_k_many(reqs, R, th, err) == 0);
+            for (int t = 0; t < R; t++) {
+                nonempty += outs[t].n > 0;
+                int ok = outs[t].n == want[t].n;
+                for (size_t i = 0; ok && i < want[t].n; i++) {
+                    const query_hit *a = &outs[t].hits[i], *b = &want[t].hits[i];
+                    ok = a->sample_id == b->sample_id && a->similarity == b->similarity && a->score == b->score &&
+                         a->distance == b->distance && (a->title == b->title || (a->title && b->title &&
+                                                                                strcmp(a->title, b->title) == 0));
+                }
+                if (!ok)
+                    fprintf(stderr, "search_top_k_many: request %d (%d threads) differs\n", t, th);
+                same &= ok;
+                query_results_clear(&outs[t]);
+            }
+        }
+        CHECK(same);
+        CHECK(nonempty > R); /* the comparison compared something */
+        CHECK(search_top_k_many(reqs, 0, 0, err) == 0);
+        for (int t = 0; t < R; t++)
+            query_results_clear(&want[t]);
+        veccache_free(half);
+    }
+
     /* 2. Exact ties: a duplicated vector ranks by sample_id, the lower first. */
     {
         size_t i = 5; /* rows 4 and 5 hold the same vector */
@@ -458,6 +515,32 @@ int main(void)
         CHECK(b != NULL);
         CHECK(b && b->n == 500 && memcmp(b->vectors, a->vectors, 500 * DIMS * sizeof(float)) == 0);
         veccache_free(b);
+        /* Mapped again (its checksum known to this process), and refused once a vector's byte
+         * changed: a later write moves the modification time (set a second on here, as a
+         * write after the file system's timestamp tick would). */
+        CHECK((b = veccache_open(path, DIMS, "gen-A", "lexical", "lexical-v1", err)) != NULL);
+        veccache_free(b);
+        {
+            struct stat before;
+            CHECK(stat(path, &before) == 0);
+            int wfd = open(path, O_RDWR);
+            unsigned char byte;
+            CHECK(pread(wfd, &byte, 1, 4096 + 8) == 1);
+            byte ^= 0x40;
+            CHECK(pwrite(wfd, &byte, 1, 4096 + 8) == 1);
+            struct timespec later[2] = {before.st_atim, before.st_mtim};
+            later[1].tv_sec += 1;
+            CHECK(futimens(wfd, later) == 0);
+            CHECK(veccache_open(path, DIMS, "gen-A", "lexical", "lexical-v1", err) == NULL);
+            CHECK(strstr(err, "damaged") != NULL);
+            byte ^= 0x40; /* mended: accepted again */
+            CHECK(pwrite(wfd, &byte, 1, 4096 + 8) == 1);
+            later[1].tv_sec += 1;
+            CHECK(futimens(wfd, later) == 0);
+            close(wfd);
+            CHECK((b = veccache_open(path, DIMS, "gen-A", "lexical", "lexical-v1", err)) != NULL);
+            veccache_free(b);
+        }
         CHECK(veccache_open(path, DIMS, "gen-B", "lexical", "lexical-v1", err) == NULL);
         CHECK(strstr(err, "changed") != NULL);
         CHECK(veccache_open(path, DIMS + 1, "gen-A", "lexical", "lexical-v1", err) == NULL);

@@ -1,8 +1,11 @@
 /* searcher over a real SQLite store: results equal a reference that reads the store file with
  * raw SQL (filters in SQL, BLOBs decoded by hand, cosine in double), for random filters; the
  * vector cache is reused while the store is unchanged and rebuilt after any write (through the
- * store, by another writer, by a reset), also inside a long-lived searcher (serve). */
+ * store, by another writer, by a reset), also inside a long-lived searcher (serve). A scanner
+ * set on the searcher (serve's shared pass) runs every vector scan, also the hybrid vector
+ * ranking on its own thread, and leaves the answers unchanged. */
 #include <math.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -126,6 +129,35 @@ static int same_ranking(const query_results *got, const ref_hit *ref, size_t m, 
     return 1;
 }
 
+/* A scanner that counts its scans and those run off the caller's thread (the vector job). */
+typedef struct counting_scanner {
+    pthread_mutex_t mu;
+    pthread_t caller;
+    int scans, off_caller;
+} counting_scanner;
+
+static int counting_top_k(void *ctx, const veccache *vc, const float *query, const query_filter *f, size_t k,
+                          query_results *out, char err[SV_ERR_LEN])
+{
+    counting_scanner *c = ctx;
+    pthread_mutex_lock(&c->mu);
+    c->scans++;
+    c->off_caller += !pthread_equal(pthread_self(), c->caller);
+    pthread_mutex_unlock(&c->mu);
+    return search_top_k(vc, query, f, k, 0, out, err);
+}
+
+static int same_hits(const query_results *a, const query_results *b)
+{
+    if (a->n != b->n)
+        return 0;
+    for (size_t i = 0; i < a->n; i++)
+        if (a->hits[i].sample_id != b->hits[i].sample_id || a->hits[i].similarity != b->hits[i].similarity ||
+            a->hits[i].score != b->hits[i].score)
+            return 0;
+    return 1;
+}
+
 static ino_t inode_of(const char *path)
 {
     struct stat st;
@@ -222,6 +254,34 @@ int main(void)
         query_results_clear(&got);
     }
     CHECK(ok);
+
+    /* Through a scanner: hybrid's vector ranking (on the vector job's thread) and vector mode
+     * scan through it, once a query, with the answers the searcher gives without one. */
+    {
+        counting_scanner cs = {.caller = pthread_self()};
+        pthread_mutex_init(&cs.mu, NULL);
+        search_scanner scanner = {counting_top_k, &cs};
+        static const char *const modes[] = {"hybrid", "vector"};
+        for (int m = 0; m < 2; m++) {
+            searcher_query q;
+            searcher_query_init(&q);
+            CHECK(searcher_query_set(&q, "mode", modes[m], err) == 0);
+            searcher_answer plain, scanned;
+            searcher_set_scanner(s, NULL);
+            CHECK(searcher_search(s, "dark soul keys", &q, &plain, err) == 0);
+            cs.scans = cs.off_caller = 0;
+            searcher_set_scanner(s, &scanner);
+            CHECK(searcher_search(s, "dark soul keys", &q, &scanned, err) == 0);
+            searcher_set_scanner(s, NULL);
+            CHECK(plain.mode == (m == 0 ? HYBRID_MODE_HYBRID : HYBRID_MODE_VECTOR));
+            CHECK(plain.results.n > 0 && same_hits(&plain.results, &scanned.results));
+            CHECK(cs.scans == 1);
+            CHECK(cs.off_caller == (m == 0)); /* hybrid: the vector job's thread */
+            searcher_answer_clear(&plain);
+            searcher_answer_clear(&scanned);
+        }
+        pthread_mutex_destroy(&cs.mu);
+    }
 
     /* The cache file exists and is reused by the next searcher. */
     ino_t ino = inode_of(cache);
