@@ -17,14 +17,15 @@
  * lexical-v2 (the default for a new store): the same features, but a source text
  * (source_text.h: "Title: ...\nGenre: ...\n...") is read field by field from its own "Label: "
  * lines, and each field gets a fixed share of the vector: its own bag of features, L2-normalised,
- * times the field's weight (FIELD_WEIGHTS below: title, genre and mood above long description
+ * times the field's weight (FIELDS below: title, genre and mood above long description
  * prose). Under v1 a 94-character text without a vibe analysis put its whole unit length on a
  * title and a genre, so one matching word scored higher there than in a 1,680-character text
  * about the query (bench/relevance.sh: unanalysed samples were a third of the vector top 10,
  * against a tenth of the relevant ones). Under v2 a field's match weighs the same in every
- * text, and the share of a field the text does not have goes to "padding": PAD_FEATURES
- * features hashed from the text's own bytes, which no query and no other text shares, so a
- * missing field counts as no match instead of making the others weigh more. The labels
+ * text: before normalisation each text is padded up to the length of a full source text
+ * (PAD_TARGET_FACTOR) with PAD_FEATURES features hashed from its own bytes, which no query and
+ * no other text shares, so a missing field counts as no match instead of making the others
+ * weigh more, and a similarity is the sum of the fields' matches. The labels
  * themselves and the Energy line are not embedded. A text that does not start with a label
  * (a search query, embed-text's input) is embedded exactly as by v1. Still a function of the
  * text alone.
