@@ -88,6 +88,7 @@ node "$here/bench/serve_load.mjs" "$url" queries.txt 1 $((REQUESTS / 4)) >one.tx
 node "$here/bench/serve_load.mjs" "$url" queries.txt "$CLIENTS" "$REQUESTS" >many.txt
 # the page's map with every point, in headless Chromium (when the browser tests' tools are here)
 npm_dir="$here/build/npm"
+rm -f draw.txt # a figure of an earlier run must never be printed as this one's
 if command -v chromium >/dev/null && [ -f "$npm_dir/node_modules/puppeteer-core/package.json" ]; then
   rm -rf profile
   node "$here/bench/map_draw.mjs" "$url" "$N" "$npm_dir" "$work/profile" >draw.txt || true
