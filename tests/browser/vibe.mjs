@@ -125,6 +125,9 @@ try {
   await page.type('[data-testid="bpm-min"]', '80');
   await page.type('[data-testid="bpm-max"]', '100');
   await expectIds(page, ids('bpm.json'), 'search with BPM 80-100');
+  const readAs = await page.$eval('#understood', (e) => e.textContent);
+  check(readAs.includes('BPM 80–100 (from the filter)') && !readAs.includes('--bpm'),
+        'the read-as line names the BPM filter as the page\'s, not as a CLI flag', readAs);
   await page.select('[data-testid="genre"]', genre);
   await expectIds(page, ids('genre.json'), `search with BPM 80-100 and genre ${genre}`);
   const chips = await page.$$eval('.chip', (c) => c.map((x) => x.textContent));

@@ -202,6 +202,13 @@ async function runQuery() {
 }
 
 // How the server read the query (search's "understood"), in words: nothing about it is silent.
+// Where a parsed value came from, in the page's words: the API names a filter by the CLI flag
+// that would set it ("--bpm", "--key"); on the page that is the filter the user set.
+function fromWhere(from) {
+  if (!from) return '';
+  return from.startsWith('--') ? ' (from the filter)' : ` (from “${from}”)`;
+}
+
 function showUnderstood(u, answer) {
   const box = $('understood');
   if (!u || typeof u !== 'object') { box.hidden = true; return; }
@@ -210,9 +217,9 @@ function showUnderstood(u, answer) {
   if (u.literal) parts.push('literal');
   if (u.bpm) {
     const range = u.bpm.max === null ? `${u.bpm.min}+` : u.bpm.min === u.bpm.max ? `${u.bpm.min}` : `${u.bpm.min}–${u.bpm.max}`;
-    parts.push(`BPM ${range}${u.bpm.halftime ? ' or half/double' : ''}${u.bpm.from ? ` (from “${u.bpm.from}”)` : ''}`);
+    parts.push(`BPM ${range}${u.bpm.halftime ? ' or half/double' : ''}${fromWhere(u.bpm.from)}`);
   }
-  if (u.key) parts.push(`key ${(u.key.keys || [u.key.key]).join(', ')}${u.key.from ? ` (from “${u.key.from}”)` : ''}`);
+  if (u.key) parts.push(`key ${(u.key.keys || [u.key.key]).join(', ')}${fromWhere(u.key.from)}`);
   if (u.genres && u.genres.length) parts.push(`genre ${u.genres.join(', ')}`);
   if (u.moods && u.moods.length) parts.push(`mood ${u.moods.join(', ')}`);
   if (answer && answer.mode) parts.push(answer.mode + (answer.fusion ? `, ${answer.fusion} fusion` : ''));
