@@ -91,7 +91,10 @@ peak=$(for _ in 1 2 3 4 5; do "$work/peak_flops" "$THREADS"; done | sort -n | se
 # FLOPs per pass over the texts, per layer: 2·L·P for the products, P = the weights a token meets
 # (bert: 4H² + 2HF; jina's GEGLU adds HF; the decoders: H·(2·heads + 2·kv)·hd + 3HF), + 4·L²·A for
 # attention (A = heads·hd; the whole L×L even where the mask is causal or a window), + 4·H·D per
-# text for gemma's dense projections; L from each model's own tokenizer
+# text for gemma's dense projections; L from each model's own tokenizer. qwen3 pools the last
+# token, so its last layer is counted as samplevec computes it: K and V for every token, Q, the
+# attention row, O and the FFN for the pooled token only (counting the whole layer would print a
+# rate above the machine's peak)
 gflop_of() { # MODEL → GFLOP per pass over the texts
   python3 - "$work/texts.json" "$work/$1-$first.gguf" "$bin" "$1" <<'PY'
 import json, subprocess, sys
@@ -105,7 +108,12 @@ NL, P, A, T = {"minilm": (6, 4 * 384 * 384 + 2 * 384 * 1536, 384, 0),
 total = 0
 for t in texts:
     L = json.loads(subprocess.run([sv, "tokenize", t, "--model", model, "--json"], capture_output=True, text=True).stdout)["tokens"]
-    total += NL * (2 * L * P + 4 * L * L * A) + T
+    if name == "qwen3-small":  # H 1024, 16 query heads, 8 KV heads, head 128, FFN 3072
+        kv, rest = 1024 * 2 * 8 * 128, 1024 * 2 * 16 * 128 + 3 * 1024 * 3072
+        last = 2 * L * kv + 2 * rest + 4 * L * A
+        total += (NL - 1) * (2 * L * P + 4 * L * L * A) + last + T
+    else:
+        total += NL * (2 * L * P + 4 * L * L * A) + T
 print(total / 1e9)
 PY
 }
