@@ -1,8 +1,10 @@
 #include "fileio.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 char *fileio_read_all(const char *path, size_t max_bytes, size_t *len)
 {
@@ -49,4 +51,12 @@ fail:
     free(buf);
     errno = error;
     return NULL;
+}
+
+int fileio_temp_path(const char *path, char *out, size_t cap)
+{
+    static atomic_ulong next;
+    unsigned long n = atomic_fetch_add(&next, 1);
+    int len = snprintf(out, cap, "%s.tmp.%ld.%lu", path, (long)getpid(), n);
+    return len < 0 || (size_t)len >= cap ? -1 : 0;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "fileio.h"
 #include "keyword.h"
 #include "kwindex.h"
 
@@ -611,12 +612,13 @@ cleanup:
     return rc;
 }
 
-/* Writes c's image to "<path>.tmp.<pid>" and renames it over path; nothing is left behind on
- * failure (the cache then lives in memory only). */
+/* Writes c's image to a temporary file of its own (fileio_temp_path) and renames it over path;
+ * nothing is left behind on failure (the cache then lives in memory only). */
 static void write_file(const kwcache *c, const char *path)
 {
     char tmp[PATH_MAX + 64];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    if (fileio_temp_path(path, tmp, sizeof tmp) != 0)
+        return;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return;
@@ -641,7 +643,8 @@ static void write_file(const kwcache *c, const char *path)
 static int can_write_beside(const char *path)
 {
     char tmp[PATH_MAX + 64];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    if (fileio_temp_path(path, tmp, sizeof tmp) != 0)
+        return 0;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
         return 0;

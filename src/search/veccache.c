@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "hash.h"
 #include "musical_key.h"
 
@@ -200,7 +201,9 @@ static void remove_orphans(const char *path)
             continue;
         char *end;
         long pid = strtol(e->d_name + blen + 5, &end, 10);
-        if (*end || pid <= 0 || pid == (long)getpid() || !(kill((pid_t)pid, 0) != 0 && errno == ESRCH))
+        /* "<base>.tmp.<pid>.<n>" (fileio_temp_path), or "<base>.tmp.<pid>" of older builds */
+        if ((*end && *end != '.') || pid <= 0 || pid == (long)getpid() ||
+            !(kill((pid_t)pid, 0) != 0 && errno == ESRCH))
             continue;
         char victim[PATH_MAX + 256];
         snprintf(victim, sizeof victim, "%s/%s", dir, e->d_name);
@@ -228,14 +231,14 @@ veccache_builder *veccache_builder_new(const char *path, int dims, char err[SV_E
     }
     if (path) {
         remove_orphans(path);
-        size_t len = strlen(path) + 32;
+        size_t len = strlen(path) + 64; /* ".tmp.<pid>.<n>" */
         b->path = strdup(path);
         b->tmp_path = malloc(len);
         if (!b->path || !b->tmp_path) {
             sv_fail(err, SV_EXIT_DATA, "out of memory");
             goto fail;
         }
-        snprintf(b->tmp_path, len, "%s.tmp.%ld", path, (long)getpid());
+        fileio_temp_path(path, b->tmp_path, len);
         int fd = open(b->tmp_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (fd < 0 || !(b->f = fdopen(fd, "w+b"))) {
             sv_fail(err, SV_EXIT_DATA, "cannot write vector cache %s: %s", b->tmp_path, strerror(errno));

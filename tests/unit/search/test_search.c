@@ -547,6 +547,32 @@ int main(void)
         CHECK(veccache_open(path, DIMS, "gen-A", "openai", "lexical-v1", err) == NULL);
         CHECK(veccache_open(path, DIMS, "", "lexical", "lexical-v1", err) == NULL);
         veccache_free(a);
+        /* Two builders of one process writing the same cache at once (serve's searchers after an
+         * embed): each writes its own temporary file, so both finish and neither clobbers the
+         * other (with one name per process the second's rename found no file). */
+        {
+            veccache_builder *b1 = veccache_builder_new(path, DIMS, err);
+            veccache_builder *b2 = veccache_builder_new(path, DIMS, err);
+            CHECK(b1 != NULL && b2 != NULL);
+            for (size_t i = 0; b1 && b2 && i < 200; i++) {
+                store_scan_row r = {0};
+                r.sample_id = rows[i].id;
+                r.vector = rows[i].v;
+                CHECK(veccache_builder_add(b1, &r, err) == 0);
+                CHECK(veccache_builder_add(b2, &r, err) == 0);
+            }
+            veccache *c1 = veccache_builder_finish(b1, "gen-C", "lexical", "lexical-v1", err);
+            CHECK(c1 != NULL);
+            veccache *c2 = veccache_builder_finish(b2, "gen-C", "lexical", "lexical-v1", err);
+            CHECK(c2 != NULL);
+            CHECK(c1 && c2 && c1->n == 200 && c2->n == 200 &&
+                  memcmp(c1->vectors, c2->vectors, 200 * DIMS * sizeof(float)) == 0);
+            veccache_free(c1);
+            veccache_free(c2);
+            a = build(rows, 500, DIMS, path, "gen-A"); /* the file the damage checks below expect */
+            CHECK(a != NULL);
+            veccache_free(a);
+        }
 
         /* Damage: a row pointing past the string table; then a truncated file. */
         struct stat st;
