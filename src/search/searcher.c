@@ -273,6 +273,8 @@ static int refresh_cache(searcher *s, char err[SV_ERR_LEN])
         s->meta_stale = 0;
     }
     s->vc = veccache_for_store(s->st, &s->meta, s->use_cache, NULL, &rc, err);
+    if (!s->vc)
+        s->meta_stale = 1; /* the next try re-reads the claim: the store may be emptied by then */
     return s->vc ? 0 : rc;
 }
 

@@ -352,6 +352,23 @@ int main(void)
     query_results_clear(&got);
     searcher_free(s);
 
+    /* A cache that cannot be saved fails that search; the next one re-reads the store's claim,
+     * so a store emptied meanwhile (an embed --reset under serve) is said to have no
+     * embeddings, never answered as an empty library. */
+    s = searcher_open(path, 1, &rc, err);
+    CHECK(s != NULL);
+    CHECK(mkdir(cache, 0755) == 0); /* the cache's name taken by a directory: its rename fails */
+    CHECK(s && searcher_similar(s, rows[0].sample_id, &q, &got, &found, err) != 0);
+    query_results_clear(&got);
+    CHECK(rmdir(cache) == 0);
+    CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, "DELETE FROM sample_embeddings", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    CHECK(s && searcher_similar(s, rows[0].sample_id, &q, &got, &found, err) != 0);
+    CHECK(strstr(err, "no embeddings") != NULL);
+    query_results_clear(&got);
+    searcher_free(s);
+
     /* Parameter errors name the parameter and the value. */
     searcher_query_init(&q);
     CHECK(searcher_query_set(&q, "k", "0", err) == SV_EXIT_USAGE && strstr(err, "'0'"));
