@@ -502,7 +502,7 @@ static int sb_add(sbuf *b, const char *s, size_t n)
     return 0;
 }
 
-int keyword_fields(const char *source, char *out[KEYWORD_FIELDS])
+int keyword_fields(const char *source, size_t max_bytes, char *out[KEYWORD_FIELDS])
 {
     sbuf f[KEYWORD_FIELDS];
     memset(f, 0, sizeof f);
@@ -521,12 +521,16 @@ int keyword_fields(const char *source, char *out[KEYWORD_FIELDS])
                 break;
             }
         }
-        /* a line without a label continues the field before it (multi-line descriptions) */
-        if (current >= 0) {
+        /* a line without a label continues the field before it (multi-line descriptions);
+         * a field past max_bytes takes no more (its first max_bytes are exactly as uncut) */
+        if (current >= 0 && f[current].len <= max_bytes) {
             if (f[current].len)
                 rc = sb_add(&f[current], "\n", 1);
+            /* max_bytes + 1 at most: one past the cut, where a reader sees whether its cut
+             * falls inside a character */
+            size_t room = f[current].len <= max_bytes ? max_bytes - f[current].len + (max_bytes < SIZE_MAX) : 0;
             if (!rc)
-                rc = sb_add(&f[current], value, vlen);
+                rc = sb_add(&f[current], value, vlen < room ? vlen : room);
         }
         line = eol ? eol + 1 : line + len;
     }

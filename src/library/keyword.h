@@ -70,8 +70,10 @@ enum keyword_field {
 };
 
 /* Splits a source text into its fields, each the values of its lines joined with "\n"
- * (labels removed). out[i] are malloc'd NUL-terminated strings (possibly ""), caller frees
- * each. 0, or -1 when out of memory (nothing to free then). */
-int keyword_fields(const char *source, char *out[KEYWORD_FIELDS]);
+ * (labels removed). A field is kept to its first max_bytes + 1 bytes (SIZE_MAX: whole), so
+ * that a reader who indexes only the first max_bytes of a field (kwindex.h) holds no more of an
+ * 8 MB description than that. out[i] are malloc'd NUL-terminated strings (possibly ""),
+ * caller frees each. 0, or -1 when out of memory (nothing to free then). */
+int keyword_fields(const char *source, size_t max_bytes, char *out[KEYWORD_FIELDS]);
 
 #endif

@@ -1,5 +1,6 @@
 /* keyword: the producer-aware tokenizer the keyword index and search share, and the fields of a
  * source text. Each case is the tokens joined with '|'. */
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "check.h"
@@ -100,7 +101,7 @@ int main(void)
     char *f[KEYWORD_FIELDS];
     CHECK(keyword_fields("Title: Dusty Keys\nGenre: soul\nBPM: 90\nKey: Am\nMood: warm, dark\nEnergy: 0.40\n"
                          "Tags: vinyl\nDescription: warm keys\nwith a second line\nSample Tags: keys, loop",
-                         f) == 0);
+                         SIZE_MAX, f) == 0);
     CHECK_STR_EQ(f[KEYWORD_TITLE], "Dusty Keys");
     CHECK_STR_EQ(f[KEYWORD_GENRE], "soul");
     CHECK_STR_EQ(f[KEYWORD_MOOD], "warm, dark");
@@ -109,13 +110,20 @@ int main(void)
     CHECK_STR_EQ(f[KEYWORD_BODY], "warm keys\nwith a second line");
     for (int i = 0; i < KEYWORD_FIELDS; i++)
         free(f[i]);
-    CHECK(keyword_fields(NULL, f) == 0);
+    CHECK(keyword_fields(NULL, SIZE_MAX, f) == 0);
     CHECK_STR_EQ(f[KEYWORD_TITLE], "");
     CHECK_STR_EQ(f[KEYWORD_BODY], "");
     for (int i = 0; i < KEYWORD_FIELDS; i++)
         free(f[i]);
-    CHECK(keyword_fields("just some text", f) == 0);
+    CHECK(keyword_fields("just some text", SIZE_MAX, f) == 0);
     CHECK_STR_EQ(f[KEYWORD_BODY], "just some text");
+    for (int i = 0; i < KEYWORD_FIELDS; i++)
+        free(f[i]);
+    /* kept to max_bytes + 1 bytes, across lines of the same field; other fields whole */
+    CHECK(keyword_fields("Title: abcdefgh\nGenre: soul\nDescription: one\ntwo three", 5, f) == 0);
+    CHECK_STR_EQ(f[KEYWORD_TITLE], "abcdef");
+    CHECK_STR_EQ(f[KEYWORD_GENRE], "soul");
+    CHECK_STR_EQ(f[KEYWORD_BODY], "one\ntw");
     for (int i = 0; i < KEYWORD_FIELDS; i++)
         free(f[i]);
     return check_summary();
