@@ -79,6 +79,25 @@ void kwindex_writer_free(kwindex_writer *w);                           /* NULL i
 int kwindex_writer_put(kwindex_writer *w, int64_t sample_id, const char *old_source, const char *new_source,
                        char err[SV_ERR_LEN]);
 
+/* An entry tokenized ahead of its transaction (kwindex_entry_prepare), so that a writer can
+ * tokenize on another thread while the previous batch is being written, and its transaction
+ * only files the tokens. bytes: the six column values one after another, each ended by a NUL:
+ * KWINDEX_PREPARED, then every token followed by KWINDEX_TOKEN_END (both control characters,
+ * which the tokenizer never puts in a token). The 'samplevec' tokenizer, given a document
+ * value that starts with KWINDEX_PREPARED, emits those tokens as they are; the index gets
+ * exactly the tokens and column lengths kwindex_writer_put would give it (test_kwindex). */
+#define KWINDEX_PREPARED '\x1e'
+#define KWINDEX_TOKEN_END '\x1f'
+typedef struct kwindex_entry {
+    char *bytes; /* malloc'd, owned by whoever holds the entry */
+} kwindex_entry;
+/* source's entry, tokenized as kwindex_entry_tokens does. scratch as there. 0, or -1 when out
+ * of memory (*out untouched). Needs no connection: any thread, one scratch per thread. */
+int kwindex_entry_prepare(keyword_scratch *scratch, const char *source, kwindex_entry *out);
+/* kwindex_writer_put with the new entry prepared ahead (old_source as there). */
+int kwindex_writer_put_prepared(kwindex_writer *w, int64_t sample_id, const char *old_source,
+                                const kwindex_entry *entry, char err[SV_ERR_LEN]);
+
 /* The rows matching any token of text (keyword.h, query mode), best first, appended to out;
  * at most limit (0 = every match). *n_tokens (may be NULL) gets the number of tokens the text
  * gave: 0 means no meaningful word, and nothing is appended. 0 or SV_EXIT_DATA. */
