@@ -98,6 +98,11 @@ int store_upsert(store *s, const store_row *rows, size_t n, char err[SV_ERR_LEN]
     return s->vt->upsert(s, rows, n, err);
 }
 
+int store_prepare_rows(store *s, store_row *rows, size_t n, char err[SV_ERR_LEN])
+{
+    return s->vt->prepare_rows ? s->vt->prepare_rows(s, rows, n, err) : 0;
+}
+
 int store_scan(store *s, store_scan_fn fn, void *ctx, char err[SV_ERR_LEN])
 {
     return s->vt->scan(s, fn, ctx, err);

@@ -61,6 +61,9 @@ typedef struct store_row {
     double bpm;                 /* valid when has_bpm */
     double energy_level;        /* valid when has_energy */
     int has_bpm, has_energy;
+    /* NULL, or the row's keyword entry tokenized ahead by store_prepare_rows (malloc'd, owned
+     * by the holder of the row, who frees it with free()); NULL: upsert tokenizes it itself */
+    char *keyword_entry;
 } store_row;
 
 typedef struct store_lookup {
@@ -178,6 +181,11 @@ typedef struct store_vtable {
     int (*lookup)(store *s, const int64_t *ids, size_t n, store_lookup *out, char err[SV_ERR_LEN]);
     /* Upserts rows[0..n) all-or-nothing; returns once the commit is durable. */
     int (*upsert)(store *s, const store_row *rows, size_t n, char err[SV_ERR_LEN]);
+    /* Optional (NULL = nothing to do ahead): the work of a future upsert of rows[0..n) that
+     * needs no connection, done on the caller's thread (while another batch is being written:
+     * the local store's transaction then only files what was tokenized here); sets rows'
+     * keyword_entry. One caller thread at a time; 0 or SV_EXIT_DATA (out of memory). */
+    int (*prepare_rows)(store *s, store_row *rows, size_t n, char err[SV_ERR_LEN]);
     /* Visits every row in sample_id order. */
     int (*scan)(store *s, store_scan_fn fn, void *ctx, char err[SV_ERR_LEN]);
     void (*close)(store *s);
@@ -286,6 +294,8 @@ int store_prompts_check(const char *location, const store_meta *m, const provide
 #define STORE_DOCUMENT_PREFIX_KEY "document_prefix"
 int store_lookup_ids(store *s, const int64_t *ids, size_t n, store_lookup *out, char err[SV_ERR_LEN]);
 int store_upsert(store *s, const store_row *rows, size_t n, char err[SV_ERR_LEN]);
+/* The vtable's prepare_rows, or 0 when the store has none. */
+int store_prepare_rows(store *s, store_row *rows, size_t n, char err[SV_ERR_LEN]);
 int store_scan(store *s, store_scan_fn fn, void *ctx, char err[SV_ERR_LEN]);
 int store_scan_ids(store *s, store_id_fn fn, void *ctx, char err[SV_ERR_LEN]);
 int store_remove(store *s, const int64_t *ids, size_t n, char err[SV_ERR_LEN]);
