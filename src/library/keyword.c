@@ -213,6 +213,14 @@ static void segment(tokenizer *t, const cp_at *cps, size_t n, size_t text_len, e
             size_t off = t->buf_len, j = i;
             for (; j < n; j++) {
                 int32_t d = cps[j].cp;
+                /* ASCII letters and digits, most of every word: folded straight into the
+                 * buffer (as buf_add_folded would, without its checks) */
+                if (((d | 32) >= 'a' && (d | 32) <= 'z') || (d >= '0' && d <= '9')) {
+                    if (t->buf_len < t->buf_cap) {
+                        t->buf[t->buf_len++] = (char)(d | (d >= 'A' ? 32 : 0));
+                        continue;
+                    }
+                }
                 int32_t prev = j > i ? cps[j - 1].cp : -1, next = j + 1 < n ? cps[j + 1].cp : -1;
                 if (classify(d) == CP_WORD) {
                     buf_add_folded(t, d);
