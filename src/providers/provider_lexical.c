@@ -208,32 +208,33 @@ typedef struct word_iter {
     utf8proc_ssize_t left;
 } word_iter;
 
+/* The next code point of it (an invalid byte reads as ' '), and whether it belongs to a word:
+ * letters, digits and combining marks. */
+static inline int next_codepoint(word_iter *it, utf8proc_int32_t *cp)
+{
+    *cp = it->p[0];
+    utf8proc_ssize_t step = 1;
+    if (*cp >= 0x80 && (step = utf8proc_iterate(it->p, it->left, cp)) <= 0) {
+        step = 1;
+        *cp = ' ';
+    }
+    it->p += step;
+    it->left -= step;
+    if (*cp < 0x80) /* ASCII fast path: most of every text; same answer as below */
+        return (*cp >= '0' && *cp <= '9') || ((*cp | 32) >= 'a' && (*cp | 32) <= 'z');
+    utf8proc_category_t cat = utf8proc_category(*cp);
+    return (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
+           (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO) || cat == UTF8PROC_CATEGORY_MN;
+}
+
 static size_t next_word(word_iter *it, int32_t word[MAX_WORD_CODEPOINTS])
 {
     size_t wlen = 0;
     while (it->left > 0) {
-        utf8proc_int32_t cp = it->p[0];
-        utf8proc_ssize_t step = 1;
-        if (cp >= 0x80 && (step = utf8proc_iterate(it->p, it->left, &cp)) <= 0) {
-            step = 1;
-            cp = ' ';
-        }
-        it->p += step;
-        it->left -= step;
-        int is_word;
-        if (cp < 0x80) { /* ASCII fast path: most of every text; same answer as below */
-            is_word = (cp >= '0' && cp <= '9') || ((cp | 32) >= 'a' && (cp | 32) <= 'z');
-            cp |= is_word && cp >= 'A' ? 32 : 0;
-        } else {
-            utf8proc_category_t cat = utf8proc_category(cp);
-            is_word = (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
-                      (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO) ||
-                      cat == UTF8PROC_CATEGORY_MN;
-            cp = is_word ? utf8proc_tolower(cp) : cp;
-        }
-        if (is_word) {
+        utf8proc_int32_t cp;
+        if (next_codepoint(it, &cp)) {
             if (wlen < MAX_WORD_CODEPOINTS)
-                word[wlen++] = cp;
+                word[wlen++] = cp < 0x80 ? (cp >= 'A' && cp <= 'Z' ? cp | 32 : cp) : utf8proc_tolower(cp);
         } else if (wlen) {
             return wlen;
         }
@@ -241,13 +242,19 @@ static size_t next_word(word_iter *it, int32_t word[MAX_WORD_CODEPOINTS])
     return wlen;
 }
 
+/* The number of words next_word would give, without building them (the provider's "tokens",
+ * counted for every text it embeds). */
 static int64_t count_words(const char *text)
 {
-    int32_t word[MAX_WORD_CODEPOINTS];
     int64_t words = 0;
+    int in_word = 0;
     word_iter it = {(const utf8proc_uint8_t *)text, (utf8proc_ssize_t)strlen(text)};
-    while (next_word(&it, word) > 0)
-        words++;
+    while (it.left > 0) {
+        utf8proc_int32_t cp;
+        int is_word = next_codepoint(&it, &cp);
+        words += is_word && !in_word;
+        in_word = is_word;
+    }
     return words;
 }
 
