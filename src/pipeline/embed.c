@@ -157,8 +157,8 @@ static void chunk_empty(chunk *c)
         c->texts[i] = NULL;
     }
     for (size_t i = 0; i < c->n_rows; i++) {
-        free(c->rows[i].keyword_entry);
-        c->rows[i].keyword_entry = NULL;
+        free(c->rows[i].prepared);
+        c->rows[i].prepared = NULL;
     }
     provider_results_clear(c->results, c->n_todo);
     c->n = c->n_todo = c->n_rows = c->n_earlier = 0;
@@ -251,7 +251,7 @@ static void fill_row(store_row *row, const library_sample *s, const char *text, 
     row->has_bpm = s->has_bpm;
     row->energy_level = s->energy_level;
     row->has_energy = s->has_energy;
-    row->keyword_entry = NULL;
+    row->prepared = NULL;
 }
 
 /* Samples one commit holds at most. A commit (store transaction + progress file) costs a few
@@ -730,8 +730,9 @@ static int run_chunks(const embed_options *o, const embed_job *job, library *lib
                 rc = chunk_keep_paid(&rs, st, c, err);
             break;
         }
-        /* the store's work that needs no connection (tokenizing keyword entries), here while
-         * the previous chunk is still being written rather than inside this chunk's write */
+        /* the store's work that needs no connection (tokenizing keyword entries, writing
+         * vectors as JSON), here while the previous chunk is still being written rather than
+         * inside this chunk's write */
         if ((rc = store_prepare_rows(st, c->rows, c->n_rows, err)))
             break;
         /* checkpoints stay in order: the previous chunk settles first */

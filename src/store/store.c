@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +102,39 @@ int store_upsert(store *s, const store_row *rows, size_t n, char err[SV_ERR_LEN]
 int store_prepare_rows(store *s, store_row *rows, size_t n, char err[SV_ERR_LEN])
 {
     return s->vt->prepare_rows ? s->vt->prepare_rows(s, rows, n, err) : 0;
+}
+
+/* store_prepare_each's share of one thread. */
+typedef struct prepare_share {
+    store_row *rows;
+    size_t n;
+    char *(*make)(void *ctx, const store_row *row, int *oom);
+    void *ctx;
+    int oom;
+    pthread_t thread;
+} prepare_share;
+
+static void *prepare_share_run(void *arg)
+{
+    prepare_share *sh = arg;
+    for (size_t i = 0; i < sh->n && !sh->oom; i++)
+        if (!sh->rows[i].prepared)
+            sh->rows[i].prepared = sh->make(sh->ctx, &sh->rows[i], &sh->oom);
+    return NULL;
+}
+
+int store_prepare_each(store_row *rows, size_t n, char *(*make)(void *ctx, const store_row *row, int *oom),
+                       void *ctx[2])
+{
+    size_t half = n >= STORE_PREPARE_SPLIT ? n / 2 : n;
+    prepare_share sh[2] = {{rows, half, make, ctx[0], 0, 0}, {rows + half, n - half, make, ctx[1], 0, 0}};
+    int second = sh[1].n && pthread_create(&sh[1].thread, NULL, prepare_share_run, &sh[1]) == 0;
+    prepare_share_run(&sh[0]);
+    if (second)
+        pthread_join(sh[1].thread, NULL);
+    else
+        prepare_share_run(&sh[1]); /* a small batch (nothing left) or no thread to be had: in turn */
+    return sh[0].oom || sh[1].oom ? -1 : 0;
 }
 
 int store_scan(store *s, store_scan_fn fn, void *ctx, char err[SV_ERR_LEN])

@@ -61,9 +61,11 @@ typedef struct store_row {
     double bpm;                 /* valid when has_bpm */
     double energy_level;        /* valid when has_energy */
     int has_bpm, has_energy;
-    /* NULL, or the row's keyword entry tokenized ahead by store_prepare_rows (malloc'd, owned
-     * by the holder of the row, who frees it with free()); NULL: upsert tokenizes it itself */
-    char *keyword_entry;
+    /* NULL, or what store_prepare_rows made of the row ahead of its upsert, in the store's
+     * own form (the local store: the row's keyword entry, tokenized; the app store: the
+     * vector as JSON text); malloc'd, owned by the holder of the row, who frees it with
+     * free(). NULL: upsert does that work itself. */
+    char *prepared;
 } store_row;
 
 typedef struct store_lookup {
@@ -184,7 +186,7 @@ typedef struct store_vtable {
     /* Optional (NULL = nothing to do ahead): the work of a future upsert of rows[0..n) that
      * needs no connection, done on the caller's thread (while another batch is being written:
      * the local store's transaction then only files what was tokenized here); sets rows'
-     * keyword_entry. One caller thread at a time; 0 or SV_EXIT_DATA (out of memory). */
+     * prepared. One caller thread at a time; 0 or SV_EXIT_DATA (out of memory). */
     int (*prepare_rows)(store *s, store_row *rows, size_t n, char err[SV_ERR_LEN]);
     /* Visits every row in sample_id order. */
     int (*scan)(store *s, store_scan_fn fn, void *ctx, char err[SV_ERR_LEN]);
@@ -296,6 +298,14 @@ int store_lookup_ids(store *s, const int64_t *ids, size_t n, store_lookup *out, 
 int store_upsert(store *s, const store_row *rows, size_t n, char err[SV_ERR_LEN]);
 /* The vtable's prepare_rows, or 0 when the store has none. */
 int store_prepare_rows(store *s, store_row *rows, size_t n, char err[SV_ERR_LEN]);
+/* For a store's prepare_rows: row->prepared = make(ctx, row) for every row of rows[0..n) whose
+ * prepared is NULL, on the caller's thread and, for a batch of STORE_PREPARE_SPLIT rows or
+ * more, a second thread (each thread gets its own ctx: ctx[0] the caller's, ctx[1] the
+ * other's). make returns a malloc'd string, or NULL for a row to leave to upsert; it sets
+ * *oom when out of memory. 0, or -1 when out of memory. */
+#define STORE_PREPARE_SPLIT 64 /* a thread costs ~50 µs, a row's work ~20 µs */
+int store_prepare_each(store_row *rows, size_t n, char *(*make)(void *ctx, const store_row *row, int *oom),
+                       void *ctx[2]);
 int store_scan(store *s, store_scan_fn fn, void *ctx, char err[SV_ERR_LEN]);
 int store_scan_ids(store *s, store_id_fn fn, void *ctx, char err[SV_ERR_LEN]);
 int store_remove(store *s, const int64_t *ids, size_t n, char err[SV_ERR_LEN]);

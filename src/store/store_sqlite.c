@@ -1,6 +1,5 @@
 /* The local store: a SQLite file of samplevec's own (schema in store.h), WAL mode, one
  * transaction per upserted chunk. The application's database is never opened here. */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +11,6 @@
 #include "sqlite_helpers.h"
 #include "store.h"
 #include "vecblob.h"
-
-/* A batch this large is tokenized on two threads by prepare_rows (a thread costs ~50 µs, a
- * row's tokens ~20 µs). */
-#define PREPARE_TWO_THREADS_MIN 64
 
 typedef struct sqlite_store {
     store base;
@@ -484,9 +479,9 @@ static int sqlite_upsert(store *base, const store_row *rows, size_t n, char err[
         /* the same text gives the same entry: nothing to replace */
         if (old && source && strcmp(old, source) == 0)
             continue;
-        if (source && rows[i].keyword_entry)
-            rc = kwindex_writer_put_prepared(s->kw, rows[i].sample_id, old,
-                                             &(kwindex_entry){rows[i].keyword_entry}, err);
+        if (source && rows[i].prepared)
+            rc = kwindex_writer_put_prepared(s->kw, rows[i].sample_id, old, &(kwindex_entry){rows[i].prepared},
+                                             err);
         else
             rc = kwindex_writer_put(s->kw, rows[i].sample_id, old, source, err);
     }
@@ -500,28 +495,17 @@ static int sqlite_upsert(store *base, const store_row *rows, size_t n, char err[
     return 0;
 }
 
-/* prepare_rows' share of one thread: rows[0..n) with its own scratch. */
-typedef struct prepare_share {
-    store_row *rows;
-    size_t n;
-    keyword_scratch *scratch;
-    int rc; /* 0, or -1 when out of memory */
-    pthread_t thread;
-} prepare_share;
-
-static void *prepare_share_run(void *arg)
+/* A row's keyword entry, tokenized with the calling thread's scratch (ctx). */
+static char *prepare_keyword_entry(void *ctx, const store_row *row, int *oom)
 {
-    prepare_share *sh = arg;
-    for (size_t i = 0; i < sh->n && !sh->rc; i++) {
-        kwindex_entry e;
-        if (!sh->rows[i].source || sh->rows[i].keyword_entry)
-            continue;
-        if (kwindex_entry_prepare(sh->scratch, sh->rows[i].source, &e) != 0)
-            sh->rc = -1;
-        else
-            sh->rows[i].keyword_entry = e.bytes;
+    kwindex_entry e;
+    if (!row->source)
+        return NULL;
+    if (kwindex_entry_prepare(ctx, row->source, &e) != 0) {
+        *oom = 1;
+        return NULL;
     }
-    return NULL;
+    return e.bytes;
 }
 
 /* The rows' keyword entries, tokenized here on the caller's thread (and a second one for a
@@ -537,16 +521,8 @@ static int sqlite_prepare_rows(store *base, store_row *rows, size_t n, char err[
     for (int i = 0; i < 2; i++)
         if (!s->prepare_scratch[i] && !(s->prepare_scratch[i] = keyword_scratch_new()))
             return sv_fail(err, SV_EXIT_DATA, "out of memory");
-    size_t half = n >= PREPARE_TWO_THREADS_MIN ? n / 2 : n;
-    prepare_share sh[2] = {{rows, half, s->prepare_scratch[0], 0, 0},
-                           {rows + half, n - half, s->prepare_scratch[1], 0, 0}};
-    int second = sh[1].n && pthread_create(&sh[1].thread, NULL, prepare_share_run, &sh[1]) == 0;
-    prepare_share_run(&sh[0]);
-    if (second)
-        pthread_join(sh[1].thread, NULL);
-    else
-        prepare_share_run(&sh[1]); /* a small batch (nothing left) or no thread to be had: in turn */
-    return sh[0].rc || sh[1].rc ? sv_fail(err, SV_EXIT_DATA, "out of memory") : 0;
+    void *ctx[2] = {s->prepare_scratch[0], s->prepare_scratch[1]};
+    return store_prepare_each(rows, n, prepare_keyword_entry, ctx) ? sv_fail(err, SV_EXIT_DATA, "out of memory") : 0;
 }
 
 static const char *column_text(sqlite3_stmt *st, int col)
