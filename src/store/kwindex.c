@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "keyword.h"
 
 /* ---- the FTS5 tokenizer ---- */
@@ -380,16 +381,8 @@ typedef struct prepare_buf {
 
 static int prepare_add(prepare_buf *b, const char *s, size_t n)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 512;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->s, cap);
-        if (!p)
-            return -1;
-        b->s = p;
-        b->cap = cap;
-    }
+    if (array_grow((void **)&b->s, &b->cap, b->len + n + 1, 1) != 0)
+        return -1;
     memcpy(b->s + b->len, s, n);
     b->len += n;
     return 0;
