@@ -45,6 +45,10 @@ lib_for() { # lib_for COUNT → path of a demo library with COUNT samples (cache
   echo "$f"
 }
 now() { date +%s.%N; }
+# Before each timed run: the files of the run before are written out (sync), so that no run
+# pays for another's dirty pages; the floor (synchronous=OFF) otherwise raced ahead or fell
+# behind by up to 2x depending on what ran before it.
+settle() { sync; }
 calc() { awk "BEGIN { print $* }"; }
 
 lib=$(lib_for "$N")
@@ -52,6 +56,7 @@ cat "$lib" >/dev/null # the page cache holds the library, as it holds the floor'
 rm -f store.db* floor*.db* rows.csv rows.sql
 embed() { # one timed samplevec run into a fresh store.db; prints seconds
   rm -f store.db*
+  settle
   local t0 t1
   t0=$(now)
   /usr/bin/time -v -o time.txt "$bin" embed --all --library "$lib" --store store.db --dims "$DIMS" --batch-size 500 >/dev/null 2>err.txt
@@ -81,6 +86,7 @@ cat rows.csv rows.sql >/dev/null
 # (floor C: the same with SQLite's default page size)
 floor_import() {
   rm -f floor_import.db*
+  settle
   local t0 t1
   t0=$(now)
   sqlite3 floor_import.db >/dev/null <<SQL
@@ -98,6 +104,7 @@ SQL
 # floor B: generated SQL, one INSERT per row
 floor_sql() {
   rm -f floor_sql.db*
+  settle
   local t0 t1
   t0=$(now)
   { echo "$fast"; echo "$schema"; echo "BEGIN;"; cat rows.sql; echo "COMMIT;"; } | sqlite3 floor_sql.db >/dev/null
@@ -109,6 +116,7 @@ min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b < a) ? b : a }'; }
 # The same embed without keeping the keyword index (what the index costs), in the same rounds.
 embed_noindex() {
   rm -f noindex.db*
+  settle
   local t0 t1
   t0=$(now)
   SAMPLEVEC_KEYWORD_INDEX=0 "$bin" embed --all --library "$lib" --store noindex.db --dims "$DIMS" --batch-size 500 >/dev/null 2>&1
