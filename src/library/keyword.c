@@ -5,6 +5,8 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "array.h"
+
 /* ---- character classes ---- */
 
 enum cp_class { CP_SEP, CP_WORD, CP_CJK, CP_SYMBOL, CP_JOINER };
@@ -494,16 +496,8 @@ typedef struct sbuf {
 
 static int sb_add(sbuf *b, const char *s, size_t n)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 128;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->s, cap);
-        if (!p)
-            return -1;
-        b->s = p;
-        b->cap = cap;
-    }
+    if (array_grow((void **)&b->s, &b->cap, b->len + n + 1, 1) != 0)
+        return -1;
     memcpy(b->s + b->len, s, n);
     b->len += n;
     b->s[b->len] = '\0';
