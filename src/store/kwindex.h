@@ -25,8 +25,8 @@
  * compares the two).
  *
  * Writers: FTS5 writes its pending terms out as a new segment when a statement savepoint opens
- * in the transaction (any INSERT with a trigger, such as sample_embeddings'): entries interleaved
- * with such statements make one segment each, and their merges cost more than the entries (5x
+ * in the transaction (any INSERT with a trigger, such as sample_embeddings' written by another
+ * program): entries interleaved with such statements make one segment each, and their merges cost more than the entries (5x
  * the vector inserts' time at 20,000 samples, measured). A caller that writes other tables in
  * the same transaction writes them first and the entries last.
  */

@@ -49,9 +49,13 @@ typedef struct sqlite_store {
     "CREATE INDEX IF NOT EXISTS sample_embeddings_count ON sample_embeddings(dims);"
 
 /* Search keeps a vector cache derived from this file (veccache.h) and needs to know when it
- * went stale. Every change to sample_embeddings, by samplevec or any other writer (the sqlite3
- * shell, a script), bumps 'generation' through these triggers; 'store_id' is random per file,
- * so a deleted and re-created store never repeats an old fingerprint. */
+ * went stale. Every change to sample_embeddings by any other writer (the sqlite3 shell, a
+ * script) bumps 'generation' through these triggers; samplevec's own connection runs with
+ * triggers off and bumps it once per transaction that writes rows (upsert, remove, reset):
+ * a trigger made every row's INSERT a statement with a savepoint, which copied the 64 KiB
+ * pages it touched into the statement journal, a third of the writer's time (docs/search.md).
+ * 'store_id' is random per file, so a deleted and re-created store never repeats an old
+ * fingerprint. */
 #define GENERATION_BUMP "UPDATE samplevec_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation';"
 #define GENERATION_SQL                                                                    \
     "INSERT OR IGNORE INTO samplevec_meta(key, value) VALUES('generation', 0);"           \
@@ -257,14 +261,13 @@ static int delete_slice(void *ctx, int64_t *deleted, char err[SV_ERR_LEN])
 }
 
 /* Deletes every row of sample_embeddings inside the caller's transaction, a slice at a time
- * (store_drop_in_slices: progress, Ctrl-C). The delete trigger goes first (one generation bump
- * per row would double the work); the schema step re-creates it. */
+ * (store_drop_in_slices: progress, Ctrl-C). No trigger fires on this connection: the reset
+ * bumps the generation once (sqlite_prepare). */
 static int drop_rows(sqlite_store *s, int64_t total, char err[SV_ERR_LEN])
 {
     if (total <= 0 || !table_exists(s, "sample_embeddings"))
         return 0;
-    int rc = exec_sql(s, "DROP TRIGGER IF EXISTS samplevec_gen_delete", err);
-    return rc ? rc : store_drop_in_slices(&s->base, total, delete_slice, s, err);
+    return store_drop_in_slices(&s->base, total, delete_slice, s, err);
 }
 
 static int sqlite_prepare(store *base, const char *provider, const char *model, int dims,
@@ -318,7 +321,7 @@ static int sqlite_prepare(store *base, const char *provider, const char *model, 
     snprintf(sql, sizeof sql, SCHEMA_SQL_FMT, dims);
     if ((rc = exec_sql(s, sql, err)))
         goto rollback;
-    /* DROP TABLE fires no delete trigger: count the reset itself as a change. */
+    /* the reset is one change (no trigger fires on this connection) */
     if (reset && (rc = exec_sql(s, GENERATION_BUMP, err)))
         goto rollback;
     store_meta_io io = meta_io(s);
@@ -421,7 +424,7 @@ static int sqlite_upsert(store *base, const store_row *rows, size_t n, char err[
         return SV_EXIT_DATA;
     }
     /* The vectors first, then the keyword entries (kwindex.h, "Writers"). Interleaved, every
-     * vector INSERT (a statement with a trigger, so with a statement savepoint) made FTS5 write
+     * vector INSERT (then a statement with a trigger, so with a statement savepoint) made FTS5 write
      * its pending terms out as a segment of one sample, and the merges of those segments were
      * most of what the index cost: the vector inserts took 5x their own time at 20,000 samples,
      * growing with the store. Written after the batch's vectors, the entries leave FTS5's
@@ -488,7 +491,8 @@ static int sqlite_upsert(store *base, const store_row *rows, size_t n, char err[
     for (size_t i = 0; old_sources && i < n; i++)
         free(old_sources[i]);
     free(old_sources);
-    if (rc || (keywords && (rc = exec_sql(s, KEYWORD_STAMP_SQL, err))) || (rc = exec_sql(s, "COMMIT", err))) {
+    if (rc || (n && (rc = exec_sql(s, GENERATION_BUMP, err))) ||
+        (keywords && (rc = exec_sql(s, KEYWORD_STAMP_SQL, err))) || (rc = exec_sql(s, "COMMIT", err))) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         return rc;
     }
@@ -684,7 +688,8 @@ static int sqlite_remove(store *base, const int64_t *ids, size_t n, char err[SV_
     }
     sqlite3_finalize(st);
     st = NULL;
-    if ((keywords && (rc = exec_sql(s, KEYWORD_STAMP_SQL, err))) || (rc = exec_sql(s, "COMMIT", err)))
+    if ((n && (rc = exec_sql(s, GENERATION_BUMP, err))) ||
+        (keywords && (rc = exec_sql(s, KEYWORD_STAMP_SQL, err))) || (rc = exec_sql(s, "COMMIT", err)))
         goto rollback;
     return 0;
 rollback:
@@ -802,6 +807,8 @@ store *store_sqlite_open(const char *path, store_mode mode, int *exit_code, char
     }
     if (mode == STORE_READ_ONLY)
         return &s->base; /* no pragma: a reader changes nothing, not even the journal mode */
+    /* samplevec bumps the generation itself, once a transaction (GENERATION_SQL) */
+    sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, (int *)NULL);
     char *msg = NULL;
     /* WAL: readers (search, status) never block the writer. synchronous=FULL: a commit is on
      * disk before upsert returns, so the checkpoint written after it never runs ahead of the

@@ -241,6 +241,69 @@ static void test_prompts(void)
     store_close(s);
 }
 
+/* The store's 'generation' (what search's caches watch) moves with every change to
+ * sample_embeddings: samplevec's own writes bump it once a transaction (its connection fires no
+ * trigger), and another program's writes bump it through the triggers in the file. */
+static long long generation_of(const char *path)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    long long g = -1;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT CAST(value AS INTEGER) FROM samplevec_meta WHERE key='generation'", -1, &q,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        g = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return g;
+}
+
+static void test_generation(void)
+{
+    char path[256], err[SV_ERR_LEN];
+    int code = 0;
+    snprintf(path, sizeof path, "%s/generation.db", dir);
+    store *s = store_open(path, STORE_READ_WRITE, &code, err);
+    CHECK(s != NULL);
+    CHECK(store_prepare(s, "lexical", "lexical-v1", 4, NULL, 0, err) == 0);
+    long long g0 = generation_of(path);
+    CHECK(g0 >= 0);
+    float v[4] = {1, 0, 0, 0};
+    store_row rows[3] = {
+        {.sample_id = 1, .vector = v, .source = "Title: A", .source_hash = "00000000000000aa"},
+        {.sample_id = 2, .vector = v, .source = "Title: B", .source_hash = "00000000000000bb"},
+        {.sample_id = 3, .vector = v, .source = "Title: C", .source_hash = "00000000000000cc"},
+    };
+    CHECK(store_upsert(s, rows, 3, err) == 0);
+    long long g1 = generation_of(path);
+    CHECK(g1 > g0); /* an upsert of new rows */
+    CHECK(store_upsert(s, rows, 1, err) == 0);
+    long long g2 = generation_of(path);
+    CHECK(g2 > g1); /* a replacement */
+    CHECK(store_upsert(s, rows, 0, err) == 0);
+    CHECK(generation_of(path) == g2); /* nothing written, nothing changed */
+    int64_t gone = 2;
+    CHECK(store_remove(s, &gone, 1, err) == 0);
+    long long g3 = generation_of(path);
+    CHECK(g3 > g2); /* a removal */
+    store_close(s);
+
+    /* another program's writes: the triggers in the file */
+    sqlite3 *db = NULL;
+    CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, "DELETE FROM sample_embeddings WHERE sample_id = 3", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    long long g4 = generation_of(path);
+    CHECK(g4 > g3);
+
+    s = store_open(path, STORE_READ_WRITE, &code, err);
+    CHECK(s != NULL);
+    CHECK(store_prepare(s, "lexical", "lexical-v1", 4, NULL, 1, err) == 0); /* --reset */
+    CHECK(generation_of(path) > g4);
+    store_close(s);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir))
@@ -249,6 +312,7 @@ int main(void)
     test_refuses_a_sample_library();
     test_one_writer();
     test_prompts();
+    test_generation();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
