@@ -11,6 +11,7 @@
 #include "sqlite_helpers.h"
 #include "store.h"
 #include "vecblob.h"
+#include "walcheckpoint.h"
 
 typedef struct sqlite_store {
     store base;
@@ -25,6 +26,8 @@ typedef struct sqlite_store {
     sqlite3_stmt *upsert_stmt;
     sqlite3_stmt *old_source_stmt; /* a row's embedding_source before an upsert replaces it */
     kwindex_writer *kw;             /* the keyword index's statements, prepared on first write */
+    wal_checkpointer *checkpoints;  /* the log's checkpoints, off the writer's thread from its first upsert */
+    int checkpoints_tried;
     keyword_scratch *prepare_scratch[2]; /* prepare_rows' tokenizer buffers, one per thread */
     unsigned char *blob;        /* dims*4 bytes, encode buffer for upserts */
     float *vector;              /* dims floats, decode buffer for scans */
@@ -56,6 +59,9 @@ typedef struct sqlite_store {
  * pages it touched into the statement journal, a third of the writer's time (docs/search.md).
  * 'store_id' is random per file, so a deleted and re-created store never repeats an old
  * fingerprint. */
+/* Pages in the log after which it is copied into the file: SQLite's own default. */
+#define CHECKPOINT_PAGES 1000
+
 #define GENERATION_BUMP "UPDATE samplevec_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation';"
 #define GENERATION_SQL                                                                    \
     "INSERT OR IGNORE INTO samplevec_meta(key, value) VALUES('generation', 0);"           \
@@ -408,6 +414,11 @@ static int sqlite_upsert(store *base, const store_row *rows, size_t n, char err[
     sqlite3_stmt *st = s->upsert_stmt;
     if (!st)
         return sv_fail(err, SV_EXIT_DATA, "store %s: upsert before prepare", base->location);
+    /* A run of upserts is the pipeline's critical path: its commits leave the copying of the log
+     * into the file to a thread of its own (without one, SQLite's automatic checkpoints go on). */
+    char why[SV_ERR_LEN];
+    if (!s->checkpoints_tried++)
+        s->checkpoints = wal_checkpointer_start(s->db, base->location, CHECKPOINT_PAGES, why);
     int rc = exec_sql(s, "BEGIN IMMEDIATE", err);
     if (rc)
         return rc;
@@ -731,6 +742,7 @@ static void sqlite_close(store *base)
             sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
         }
     }
+    wal_checkpointer_stop(s->checkpoints); /* before the close, which checkpoints what is left */
     sqlite3_finalize(s->old_source_stmt);
     kwindex_writer_free(s->kw);
     keyword_scratch_free(s->prepare_scratch[0]);
