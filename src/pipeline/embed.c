@@ -442,6 +442,47 @@ static int write_wait(write_job *w, char err[SV_ERR_LEN])
     return w->rc;
 }
 
+/* The store's work on a chunk's rows that needs no connection (store_prepare_rows: keyword
+ * entries, JSON vectors), on a thread of its own while the main thread waits for the previous
+ * chunk's write and settles it: that wait left a core idle, and the tokenizing was on the main
+ * thread's path between two writes. Nothing else touches the chunk's rows meanwhile. */
+typedef struct prepare_job {
+    store *st;
+    chunk *c;
+    int rc;
+    char err[SV_ERR_LEN];
+    pthread_t thread;
+    int running;
+} prepare_job;
+
+static void *prepare_thread(void *arg)
+{
+    prepare_job *j = arg;
+    j->rc = store_prepare_rows(j->st, j->c->rows, j->c->n_rows, j->err);
+    return NULL;
+}
+
+static void prepare_start(prepare_job *j, store *st, chunk *c)
+{
+    j->st = st;
+    j->c = c;
+    j->rc = 0;
+    j->running = pthread_create(&j->thread, NULL, prepare_thread, j) == 0;
+    if (!j->running)
+        prepare_thread(j); /* no thread to be had: prepare inline */
+}
+
+static int prepare_wait(prepare_job *j, char err[SV_ERR_LEN])
+{
+    if (j->running) {
+        pthread_join(j->thread, NULL);
+        j->running = 0;
+    }
+    if (j->rc)
+        memcpy(err, j->err, SV_ERR_LEN);
+    return j->rc;
+}
+
 /* Everything a run carries from one chunk to the next. */
 typedef struct run_state {
     const embed_options *o;
@@ -731,12 +772,18 @@ static int run_chunks(const embed_options *o, const embed_job *job, library *lib
             break;
         }
         /* the store's work that needs no connection (tokenizing keyword entries, writing
-         * vectors as JSON), here while the previous chunk is still being written rather than
-         * inside this chunk's write */
-        if ((rc = store_prepare_rows(st, c->rows, c->n_rows, err)))
-            break;
-        /* checkpoints stay in order: the previous chunk settles first */
-        if ((rc = settle_previous(&rs, err)) || interrupted)
+         * vectors as JSON), beside the wait for the previous chunk's write rather than inside
+         * this chunk's write; checkpoints stay in order: the previous chunk settles first */
+        prepare_job pj;
+        prepare_start(&pj, st, c);
+        char perr[SV_ERR_LEN];
+        rc = settle_previous(&rs, err);
+        int prc = prepare_wait(&pj, perr);
+        if (!rc && prc) {
+            rc = prc;
+            memcpy(err, perr, SV_ERR_LEN);
+        }
+        if (rc || interrupted)
             break;
         write_start(&rs.w, st, c);
         rs.writing = c;
