@@ -399,80 +399,53 @@ done:
     return rc;
 }
 
-/* The store write of one chunk, on its own thread so that embedding the next chunk (CPU or
- * network) overlaps this chunk's commit (disk or network). Only this thread touches the store
- * while it runs; the main thread looks ids up only between writes. */
-typedef struct write_job {
+/* A store call on one chunk's rows, on a thread of its own:
+ *   the write (call_upsert), so that embedding the next chunk (CPU or network) overlaps this
+ *     chunk's commit (disk or network). Only this thread touches the store's connection while it
+ *     runs; the main thread looks ids up only between writes;
+ *   the preparation (call_prepare: store_prepare_rows, the work that needs no connection:
+ *     keyword entries, JSON vectors), beside the main thread's wait for the previous chunk's
+ *     write and its settling: that wait left a core idle, and the tokenizing was on the main
+ *     thread's path between two writes. Nothing else touches the chunk's rows meanwhile. */
+typedef struct chunk_job {
+    int (*call)(store *st, chunk *c, char err[SV_ERR_LEN]);
     store *st;
     chunk *c;
     int rc;
     char err[SV_ERR_LEN];
     pthread_t thread;
     int running;
-} write_job;
+} chunk_job;
 
-static void *write_thread(void *arg)
+static int call_upsert(store *st, chunk *c, char err[SV_ERR_LEN])
 {
-    write_job *w = arg;
-    w->rc = w->c->n_rows ? store_upsert(w->st, w->c->rows, w->c->n_rows, w->err) : 0;
+    return c->n_rows ? store_upsert(st, c->rows, c->n_rows, err) : 0;
+}
+
+static int call_prepare(store *st, chunk *c, char err[SV_ERR_LEN])
+{
+    return store_prepare_rows(st, c->rows, c->n_rows, err);
+}
+
+static void *chunk_job_run(void *arg)
+{
+    chunk_job *j = arg;
+    j->rc = j->call(j->st, j->c, j->err);
     return NULL;
 }
 
-static int write_start(write_job *w, store *st, chunk *c)
+static void chunk_job_start(chunk_job *j, int (*call)(store *, chunk *, char[SV_ERR_LEN]), store *st, chunk *c)
 {
-    w->st = st;
-    w->c = c;
-    w->rc = 0;
-    if (pthread_create(&w->thread, NULL, write_thread, w) != 0) {
-        write_thread(w); /* no thread to be had: write inline */
-        return 0;
-    }
-    w->running = 1;
-    return 0;
-}
-
-static int write_wait(write_job *w, char err[SV_ERR_LEN])
-{
-    if (w->running) {
-        pthread_join(w->thread, NULL);
-        w->running = 0;
-    }
-    if (w->rc)
-        memcpy(err, w->err, SV_ERR_LEN);
-    return w->rc;
-}
-
-/* The store's work on a chunk's rows that needs no connection (store_prepare_rows: keyword
- * entries, JSON vectors), on a thread of its own while the main thread waits for the previous
- * chunk's write and settles it: that wait left a core idle, and the tokenizing was on the main
- * thread's path between two writes. Nothing else touches the chunk's rows meanwhile. */
-typedef struct prepare_job {
-    store *st;
-    chunk *c;
-    int rc;
-    char err[SV_ERR_LEN];
-    pthread_t thread;
-    int running;
-} prepare_job;
-
-static void *prepare_thread(void *arg)
-{
-    prepare_job *j = arg;
-    j->rc = store_prepare_rows(j->st, j->c->rows, j->c->n_rows, j->err);
-    return NULL;
-}
-
-static void prepare_start(prepare_job *j, store *st, chunk *c)
-{
+    j->call = call;
     j->st = st;
     j->c = c;
     j->rc = 0;
-    j->running = pthread_create(&j->thread, NULL, prepare_thread, j) == 0;
+    j->running = pthread_create(&j->thread, NULL, chunk_job_run, j) == 0;
     if (!j->running)
-        prepare_thread(j); /* no thread to be had: prepare inline */
+        chunk_job_run(j); /* no thread to be had: inline */
 }
 
-static int prepare_wait(prepare_job *j, char err[SV_ERR_LEN])
+static int chunk_job_wait(chunk_job *j, char err[SV_ERR_LEN])
 {
     if (j->running) {
         pthread_join(j->thread, NULL);
@@ -492,7 +465,7 @@ typedef struct run_state {
     embed_report *r;
     struct run_totals *totals;
     embed_progress *bar;
-    write_job w;
+    chunk_job w;
     chunk *writing; /* embedded, its rows being committed by w; NULL when none */
 } run_state;
 
@@ -507,7 +480,7 @@ static int settle_previous(run_state *rs, char err[SV_ERR_LEN])
     if (!c)
         return 0;
     rs->writing = NULL;
-    int rc = write_wait(&rs->w, err);
+    int rc = chunk_job_wait(&rs->w, err);
     return rc ? rc : chunk_settle(c, rs->p, rs->o, rs->cp, rs->r, rs->totals, rs->bar, err);
 }
 
@@ -771,21 +744,21 @@ static int run_chunks(const embed_options *o, const embed_job *job, library *lib
                 rc = chunk_keep_paid(&rs, st, c, err);
             break;
         }
-        /* the store's work that needs no connection (tokenizing keyword entries, writing
-         * vectors as JSON), beside the wait for the previous chunk's write rather than inside
-         * this chunk's write; checkpoints stay in order: the previous chunk settles first */
-        prepare_job pj;
-        prepare_start(&pj, st, c);
+        /* the store's work that needs no connection, beside the wait for the previous chunk's
+         * write rather than inside this chunk's; checkpoints stay in order: the previous chunk
+         * settles first */
+        chunk_job prep;
+        chunk_job_start(&prep, call_prepare, st, c);
         char perr[SV_ERR_LEN];
         rc = settle_previous(&rs, err);
-        int prc = prepare_wait(&pj, perr);
+        int prc = chunk_job_wait(&prep, perr);
         if (!rc && prc) {
             rc = prc;
             memcpy(err, perr, SV_ERR_LEN);
         }
         if (rc || interrupted)
             break;
-        write_start(&rs.w, st, c);
+        chunk_job_start(&rs.w, call_upsert, st, c);
         rs.writing = c;
         if (monotime_now() - cycle_start < COMMIT_TARGET_S && want < group_max)
             want = want * 2 < group_max ? want * 2 : group_max;
