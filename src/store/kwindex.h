@@ -26,9 +26,9 @@
  *
  * Writers: FTS5 writes its pending terms out as a new segment when a statement savepoint opens
  * in the transaction (any INSERT with a trigger, such as sample_embeddings' written by another
- * program): entries interleaved with such statements make one segment each, and their merges cost more than the entries (5x
- * the vector inserts' time at 20,000 samples, measured). A caller that writes other tables in
- * the same transaction writes them first and the entries last.
+ * program): entries interleaved with such statements make one segment each, and their merges
+ * cost more than the entries (5x the vector inserts' time at 20,000 samples, measured). A caller
+ * that writes other tables in the same transaction writes them first and the entries last.
  */
 #ifndef SAMPLEVEC_KWINDEX_H
 #define SAMPLEVEC_KWINDEX_H

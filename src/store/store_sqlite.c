@@ -13,6 +13,9 @@
 #include "vecblob.h"
 #include "walcheckpoint.h"
 
+/* Pages in the log after which walcheckpoint copies it into the file: SQLite's own default. */
+#define CHECKPOINT_PAGES 1000
+
 typedef struct sqlite_store {
     store base;
     store_mode mode;
@@ -59,9 +62,6 @@ typedef struct sqlite_store {
  * pages it touched into the statement journal, a third of the writer's time (docs/search.md).
  * 'store_id' is random per file, so a deleted and re-created store never repeats an old
  * fingerprint. */
-/* Pages in the log after which it is copied into the file: SQLite's own default. */
-#define CHECKPOINT_PAGES 1000
-
 #define GENERATION_BUMP "UPDATE samplevec_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation';"
 #define GENERATION_SQL                                                                    \
     "INSERT OR IGNORE INTO samplevec_meta(key, value) VALUES('generation', 0);"           \
@@ -435,8 +435,8 @@ static int sqlite_upsert(store *base, const store_row *rows, size_t n, char err[
         return SV_EXIT_DATA;
     }
     /* The vectors first, then the keyword entries (kwindex.h, "Writers"). Interleaved, every
-     * vector INSERT (then a statement with a trigger, so with a statement savepoint) made FTS5 write
-     * its pending terms out as a segment of one sample, and the merges of those segments were
+     * vector INSERT (then a statement with a trigger, so with a statement savepoint) made FTS5
+     * write its pending terms out as a segment of one sample, and the merges of those segments were
      * most of what the index cost: the vector inserts took 5x their own time at 20,000 samples,
      * growing with the store. Written after the batch's vectors, the entries leave FTS5's
      * pending terms once, at COMMIT. The old texts (the entries to remove) are read before the
