@@ -50,18 +50,20 @@ now() { date +%s.%N; }
 # behind by up to 2x depending on what ran before it.
 settle() { sync; }
 calc() { awk "BEGIN { print $* }"; }
+# A timed run: timer_start (settles, then notes the time), the run, timer_seconds (prints the
+# seconds since timer_start).
+timer_start() { settle; t0=$(now); }
+timer_seconds() { calc "$(now) - $t0"; }
 
 lib=$(lib_for "$N")
 cat "$lib" >/dev/null # the page cache holds the library, as it holds the floor's CSV below
 rm -f store.db* floor*.db* rows.csv rows.sql
 embed() { # one timed samplevec run into a fresh store.db; prints seconds
   rm -f store.db*
-  settle
-  local t0 t1
-  t0=$(now)
+  local t0
+  timer_start
   /usr/bin/time -v -o time.txt "$bin" embed --all --library "$lib" --store store.db --dims "$DIMS" --batch-size 500 >/dev/null 2>err.txt
-  t1=$(now)
-  calc "$t1 - $t0"
+  timer_seconds
 }
 ours=$(embed)
 rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' time.txt)
@@ -86,9 +88,8 @@ cat rows.csv rows.sql >/dev/null
 # (floor C: the same with SQLite's default page size)
 floor_import() {
   rm -f floor_import.db*
-  settle
-  local t0 t1
-  t0=$(now)
+  local t0
+  timer_start
   sqlite3 floor_import.db >/dev/null <<SQL
 ${1:-$fast}
 $schema
@@ -98,30 +99,25 @@ BEGIN;
 INSERT INTO sample_embeddings($cols, vibe_vector) SELECT $cols, zeroblob($DIMS*4) FROM src;
 COMMIT;
 SQL
-  t1=$(now)
-  calc "$t1 - $t0"
+  timer_seconds
 }
 # floor B: generated SQL, one INSERT per row
 floor_sql() {
   rm -f floor_sql.db*
-  settle
-  local t0 t1
-  t0=$(now)
+  local t0
+  timer_start
   { echo "$fast"; echo "$schema"; echo "BEGIN;"; cat rows.sql; echo "COMMIT;"; } | sqlite3 floor_sql.db >/dev/null
-  t1=$(now)
-  calc "$t1 - $t0"
+  timer_seconds
 }
 # best of $ROUNDS each, interleaved so that every contender sees the same machine load
 min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b < a) ? b : a }'; }
 # The same embed without keeping the keyword index (what the index costs), in the same rounds.
 embed_noindex() {
   rm -f noindex.db*
-  settle
-  local t0 t1
-  t0=$(now)
+  local t0
+  timer_start
   SAMPLEVEC_KEYWORD_INDEX=0 "$bin" embed --all --library "$lib" --store noindex.db --dims "$DIMS" --batch-size 500 >/dev/null 2>&1
-  t1=$(now)
-  calc "$t1 - $t0"
+  timer_seconds
 }
 fi_s=$(floor_import) fs_s=$(floor_sql) fd_s=$(floor_import "$fast_opts") ni_s=$(embed_noindex)
 for _ in $(seq 2 "$ROUNDS"); do
