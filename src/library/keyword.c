@@ -8,6 +8,11 @@
 
 #include "array.h"
 
+/* The tokenizer's tables (ASCII folding, stop words, compounds' first words), built once by
+ * tables_init when an entry point is first called. */
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+static void tables_init(void);
+
 /* ---- character classes ---- */
 
 enum cp_class { CP_SEP, CP_WORD, CP_CJK, CP_SYMBOL, CP_JOINER };
@@ -159,9 +164,7 @@ static raw_token *token_push(tokenizer *t, size_t off, size_t start, size_t end,
         t->cap = cap;
     }
     raw_token *r = &t->tok[t->n++];
-    memset(r, 0, sizeof *r);
-    r->off = off;
-    r->len = t->buf_len - off;
+    *r = (raw_token){.off = off, .len = t->buf_len - off, .start = start, .end = end, .word = word};
     if (r->len > KEYWORD_MAX_TOKEN) { /* cut at a code point boundary */
         size_t cut = KEYWORD_MAX_TOKEN;
         while (cut > 0 && ((unsigned char)t->buf[off + cut] & 0xC0) == 0x80)
@@ -169,9 +172,6 @@ static raw_token *token_push(tokenizer *t, size_t off, size_t start, size_t end,
         r->len = cut;
         t->buf_len = off + cut;
     }
-    r->start = start;
-    r->end = end;
-    r->word = word;
     return r;
 }
 
@@ -281,6 +281,60 @@ static void segment(tokenizer *t, const cp_at *cps, size_t n, size_t text_len, e
 #undef END_OF
 }
 
+/* ASCII_FOLD[b]: a letter or digit folded to lower case; 0 for any other byte (tables_init). */
+static unsigned char ASCII_FOLD[256];
+
+static int ascii_letter_at(const unsigned char *text, size_t i, size_t n)
+{
+    return i < n && ASCII_FOLD[text[i]] >= 'a';
+}
+
+/* segment() for a text of ASCII bytes only (most fields of every library), read straight from
+ * the bytes: no code point array, no class calls. The same rules, so the same raw tokens
+ * (test_keyword compares the two ways over random texts): a byte is a code point; letters and
+ * digits are the only word characters; every other byte is a separator. */
+static void segment_ascii(tokenizer *t, const unsigned char *text, size_t n)
+{
+    int hard_break = 0, amp = 0;
+    for (size_t i = 0; i < n;) {
+        int c = text[i];
+        if (!ASCII_FOLD[c]) {
+            if (c == '&')
+                amp = 1;
+            else if (c != ' ' && c != '\t')
+                hard_break = 1;
+            i++;
+            continue;
+        }
+        /* the folded word, written where the buffer ends (keyword_tokenize_in reserved room
+         * for the whole text); `end` is a local so the byte stores do not reload t */
+        size_t off = t->buf_len, end = off, j = i;
+        char *out = t->buf;
+        for (; j < n; j++) {
+            unsigned char d = text[j], folded = ASCII_FOLD[d];
+            if (folded) {
+                out[end++] = (char)folded;
+                continue;
+            }
+            /* j > i: the word's first byte is a letter or digit */
+            if ((d == '\'' || d == '-') && ascii_letter_at(text, j - 1, n) && ascii_letter_at(text, j + 1, n))
+                continue;
+            if (d == '&' && ascii_letter_at(text, j - 1, n) && ascii_letter_at(text, j + 1, n))
+                out[end++] = 'n';
+            else if (d == '.' && is_digit(text[j - 1]) && j + 1 < n && is_digit(text[j + 1]))
+                out[end++] = '.';
+            else if (d == '#')
+                out[end++] = '#';
+            else
+                break;
+        }
+        t->buf_len = end;
+        push_word(t, off, i, j, hard_break, amp);
+        hard_break = amp = 0;
+        i = j;
+    }
+}
+
 /* ---- compounds and stop words ---- */
 
 /* With each word's length; looked up through stop_set (below). */
@@ -313,7 +367,6 @@ static const struct {
 static uint64_t stop_set[WORD_SET_SLOTS];
 static unsigned char compound_first_byte[256]; /* 1: a compound's first word starts with it */
 static size_t compound_first_max_len;
-static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
 static uint64_t word_key(const char *word, size_t len)
 {
@@ -324,13 +377,11 @@ static uint64_t word_key(const char *word, size_t len)
 
 static size_t word_slot(uint64_t key) { return (size_t)((key * 0x9e3779b97f4a7c15ULL) >> 56) & (WORD_SET_SLOTS - 1); }
 
-static void tables_init(void);
-
-int keyword_is_stop_word(const char *word, size_t len)
+/* keyword_is_stop_word once the tables are built (once per token of every text). */
+static int is_stop_word(const char *word, size_t len)
 {
     if (len == 0 || len > STOP_MAX_LEN)
         return 0;
-    pthread_once(&tables_once, tables_init);
     uint64_t key = word_key(word, len);
     for (size_t i = word_slot(key);; i = (i + 1) & (WORD_SET_SLOTS - 1)) {
         if (stop_set[i] == key)
@@ -338,6 +389,12 @@ int keyword_is_stop_word(const char *word, size_t len)
         if (stop_set[i] == 0)
             return 0;
     }
+}
+
+int keyword_is_stop_word(const char *word, size_t len)
+{
+    pthread_once(&tables_once, tables_init);
+    return is_stop_word(word, len);
 }
 
 /* Two words written apart that producers mean as one. */
@@ -362,6 +419,10 @@ static void tables_init(void)
         if (strlen(COMPOUNDS[c][0]) > compound_first_max_len)
             compound_first_max_len = strlen(COMPOUNDS[c][0]);
     }
+    for (int c = '0'; c <= '9'; c++)
+        ASCII_FOLD[c] = (unsigned char)c;
+    for (int c = 'a'; c <= 'z'; c++)
+        ASCII_FOLD[c] = ASCII_FOLD[c - 32] = (unsigned char)c;
 }
 
 /* Whether a token may begin a compound ("drum" is COMPOUNDS' last first word): most are
@@ -380,9 +441,9 @@ static int tok_is(const tokenizer *t, const raw_token *r, const char *w)
            memcmp(t->buf + r->off, w, r->len) == 0;
 }
 
+/* The raw tokens (after tables_init) as tokens: compounds joined, stop words dropped. */
 static int finish(tokenizer *t, keyword_token_fn fn, void *ctx)
 {
-    pthread_once(&tables_once, tables_init);
     for (size_t i = 0; i < t->n; i++) {
         raw_token *r = &t->tok[i];
         if (i + 1 < t->n && may_start_compound(t, r)) {
@@ -418,7 +479,7 @@ static int finish(tokenizer *t, keyword_token_fn fn, void *ctx)
                 continue;
             }
         }
-        if (r->len == 0 || (r->word && keyword_is_stop_word(t->buf + r->off, r->len)))
+        if (r->len == 0 || (r->word && is_stop_word(t->buf + r->off, r->len)))
             continue;
         int rc = fn(ctx, t->buf + r->off, r->len, r->start, r->end);
         if (rc)
@@ -461,16 +522,25 @@ static int reserve(void **p, size_t *cap, size_t want, size_t size)
     return 0;
 }
 
-int keyword_tokenize_in(keyword_scratch *sc, const char *text, size_t len, enum keyword_mode mode,
-                        keyword_token_fn fn, void *ctx)
+/* 1 if text[0, len) holds no byte above 0x7F: eight bytes a step. */
+static int is_ascii(const char *text, size_t len)
 {
-    /* room for the usual case at once (folded ASCII is as long as the text, a word is a few
-     * bytes): the buffers grow only for CJK pairs and long decompositions */
-    if (reserve((void **)&sc->cps, &sc->cps_cap, len + 1, sizeof *sc->cps) ||
-        reserve((void **)&sc->buf, &sc->buf_cap, len + 16, 1) ||
-        reserve((void **)&sc->tok, &sc->tok_cap, len / 4 + 16, sizeof *sc->tok))
-        return -1;
-    cp_at *cps = sc->cps;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, text + i, 8);
+        if (w & 0x8080808080808080ULL)
+            return 0;
+    }
+    for (; i < len; i++)
+        if ((unsigned char)text[i] >= 0x80)
+            return 0;
+    return 1;
+}
+
+/* text[0, len) as code points at their byte offsets (cps holds len of them); their count. */
+static size_t code_points(const char *text, size_t len, cp_at *cps)
+{
     size_t n = 0;
     for (size_t pos = 0; pos < len;) {
         if ((unsigned char)text[pos] < 0x80) { /* ASCII, most of every text */
@@ -491,13 +561,33 @@ int keyword_tokenize_in(keyword_scratch *sc, const char *text, size_t len, enum 
         n++;
         pos += (size_t)step;
     }
+    return n;
+}
+
+int keyword_tokenize_in(keyword_scratch *sc, const char *text, size_t len, enum keyword_mode mode,
+                        keyword_token_fn fn, void *ctx)
+{
+    pthread_once(&tables_once, tables_init);
+    int ascii = is_ascii(text, len);
+    /* room for the usual case at once (folded ASCII is at most as long as the text, which
+     * segment_ascii relies on; a word is a few bytes): the buffers grow only for CJK pairs and
+     * long decompositions */
+    if ((!ascii && reserve((void **)&sc->cps, &sc->cps_cap, len + 1, sizeof *sc->cps)) ||
+        reserve((void **)&sc->buf, &sc->buf_cap, len + 16, 1) ||
+        reserve((void **)&sc->tok, &sc->tok_cap, len / 4 + 16, sizeof *sc->tok))
+        return -1;
     tokenizer t;
     memset(&t, 0, sizeof t);
     t.buf = sc->buf;
     t.buf_cap = sc->buf_cap;
     t.tok = sc->tok;
     t.cap = sc->tok_cap;
-    segment(&t, cps, n, len, mode);
+    if (ascii) {
+        segment_ascii(&t, (const unsigned char *)text, len);
+    } else {
+        size_t n = code_points(text, len, sc->cps);
+        segment(&t, sc->cps, n, len, mode);
+    }
     /* the buffers may have grown: the scratch keeps them either way */
     sc->buf = t.buf;
     sc->buf_cap = t.buf_cap;

@@ -379,9 +379,10 @@ typedef struct prepare_buf {
     int column; /* the column being written */
 } prepare_buf;
 
+/* Appends s[0, n) (a token, a mark): a copy, and a call only when the buffer must grow. */
 static int prepare_add(prepare_buf *b, const char *s, size_t n)
 {
-    if (array_grow((void **)&b->s, &b->cap, b->len + n + 1, 1) != 0)
+    if (b->len + n + 1 > b->cap && array_grow((void **)&b->s, &b->cap, b->len + n + 1, 1) != 0)
         return -1;
     memcpy(b->s + b->len, s, n);
     b->len += n;

@@ -53,8 +53,58 @@ static int idempotent_cb(void *ctx, const char *tok, size_t len, size_t start, s
     return 0;
 }
 
+/* Tokens with their offsets, "token@start-end|..." */
+typedef struct located {
+    char s[8192];
+    size_t len;
+} located;
+
+static int locate(void *ctx, const char *tok, size_t len, size_t start, size_t end)
+{
+    located *l = ctx;
+    l->len += (size_t)snprintf(l->s + l->len, sizeof l->s - l->len, "%.*s@%zu-%zu|", (int)len, tok, start, end);
+    return 0;
+}
+
+/* A text of ASCII bytes only is tokenized straight from its bytes, any other text through its
+ * code points (keyword.c): both ways give the same tokens at the same offsets. The same random
+ * ASCII text with a trailing no-break space (U+00A0, a separator) takes the other way. */
+static void ascii_way_matches_code_point_way(void)
+{
+    static const char *const pieces[] = {"a", "Z", "b", "9", "0", " ", "\t", "'", "-", "&", ".", "#", ",", ";",
+                                         "\n", "drum", " and ", "bass", "hip", "hop", "bpm", "120", "lo", "fi",
+                                         "THE", "x", "\x01", "\"", "n"};
+    uint64_t seed = 0x9e3779b97f4a7c15ULL;
+    int differ = 0;
+    for (int round = 0; round < 20000; round++) {
+        char text[256];
+        size_t len = 0;
+        seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+        size_t n_pieces = seed % 24;
+        for (size_t p = 0; p < n_pieces; p++) {
+            seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+            const char *piece = pieces[seed % (sizeof pieces / sizeof pieces[0])];
+            memcpy(text + len, piece, strlen(piece));
+            len += strlen(piece);
+        }
+        memcpy(text + len, "\xc2\xa0", 2);
+        for (int mode = KEYWORD_DOCUMENT; mode <= KEYWORD_QUERY; mode++) {
+            located ascii, code_points;
+            memset(&ascii, 0, sizeof ascii);
+            memset(&code_points, 0, sizeof code_points);
+            CHECK(keyword_tokenize(text, len, mode, locate, &ascii) == 0);
+            CHECK(keyword_tokenize(text, len + 2, mode, locate, &code_points) == 0);
+            if (strcmp(ascii.s, code_points.s) != 0 && differ++ < 3)
+                fprintf(stderr, "'%.*s': '%s' against '%s'\n", (int)len, text, ascii.s, code_points.s);
+        }
+    }
+    CHECK(differ == 0);
+}
+
 int main(void)
 {
+    ascii_way_matches_code_point_way();
+
     /* producer tokens stay whole; case and accents fold */
     DOC("Dark TRAP 808 in F#m", "dark|trap|808|f#m");
     DOC("Café Beyoncé NAÏVE", "cafe|beyonce|naive");
