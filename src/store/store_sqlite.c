@@ -408,6 +408,19 @@ static void bind_text_or_null(sqlite3_stmt *st, int col, const char *v)
         sqlite3_bind_null(st, col);
 }
 
+/* In a transaction that writes n samples' rows (upsert, removal), before them: the generation
+ * moves (when n > 0) and a current keyword index is stamped with it. Before the rows, not after:
+ * the rows' pages push the first pages a transaction changes (samplevec_meta's, which the lease
+ * renewal has just changed) out of the 2 MiB cache into the log, and a page changed again after
+ * that is rewritten in place in the log, which makes SQLite read back and re-checksum every frame
+ * after it at COMMIT, the whole transaction a second time (at 50,000 samples, 5,600 reads and
+ * 5,600 writes of the log fewer). */
+static int stamp_transaction(sqlite_store *s, size_t n, int keywords, char err[SV_ERR_LEN])
+{
+    int rc = n ? exec_sql(s, GENERATION_BUMP, err) : 0;
+    return rc || !keywords ? rc : exec_sql(s, KEYWORD_STAMP_SQL, err);
+}
+
 static int sqlite_upsert(store *base, const store_row *rows, size_t n, char err[SV_ERR_LEN])
 {
     sqlite_store *s = (sqlite_store *)base;
@@ -433,6 +446,10 @@ static int sqlite_upsert(store *base, const store_row *rows, size_t n, char err[
     if (keywords && !s->kw && !(s->kw = kwindex_writer_new(s->db, err))) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         return SV_EXIT_DATA;
+    }
+    if ((rc = stamp_transaction(s, n, keywords, err))) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
     }
     /* The vectors first, then the keyword entries (kwindex.h, "Writers"). Interleaved, every
      * vector INSERT (then a statement with a trigger, so with a statement savepoint) made FTS5
@@ -502,8 +519,7 @@ static int sqlite_upsert(store *base, const store_row *rows, size_t n, char err[
     for (size_t i = 0; old_sources && i < n; i++)
         free(old_sources[i]);
     free(old_sources);
-    if (rc || (n && (rc = exec_sql(s, GENERATION_BUMP, err))) ||
-        (keywords && (rc = exec_sql(s, KEYWORD_STAMP_SQL, err))) || (rc = exec_sql(s, "COMMIT", err))) {
+    if (rc || (rc = exec_sql(s, "COMMIT", err))) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         return rc;
     }
@@ -678,6 +694,8 @@ static int sqlite_remove(store *base, const int64_t *ids, size_t n, char err[SV_
         rc = SV_EXIT_DATA;
         goto rollback;
     }
+    if ((rc = stamp_transaction(s, n, keywords, err)))
+        goto rollback;
     if (sqlite3_prepare_v2(s->db, "DELETE FROM sample_embeddings WHERE sample_id = ?", -1, &st,
                            NULL) != SQLITE_OK) {
         rc = db_fail(s, err, "cannot prepare the removal of deleted samples' vectors");
@@ -699,8 +717,7 @@ static int sqlite_remove(store *base, const int64_t *ids, size_t n, char err[SV_
     }
     sqlite3_finalize(st);
     st = NULL;
-    if ((n && (rc = exec_sql(s, GENERATION_BUMP, err))) ||
-        (keywords && (rc = exec_sql(s, KEYWORD_STAMP_SQL, err))) || (rc = exec_sql(s, "COMMIT", err)))
+    if ((rc = exec_sql(s, "COMMIT", err)))
         goto rollback;
     return 0;
 rollback:
