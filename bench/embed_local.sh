@@ -16,7 +16,7 @@
 # one transaction: samplevec's own settings, but one commit instead of one per batch) is shown
 # beside it for reference.
 # Also the same embed without keeping the keyword index (SAMPLEVEC_KEYWORD_INDEX=0): what the
-# index costs, best of the same interleaved rounds.
+# index costs, best of the same interleaved rounds, in wall time and in CPU (user + system).
 # Also peak RSS (from /usr/bin/time -v) at several library sizes, to show memory stays flat.
 #
 #   bench/embed_local.sh                 # 200,000 samples; RSS at 10,000 and 200,000
@@ -58,12 +58,18 @@ timer_seconds() { calc "$(now) - $t0"; }
 lib=$(lib_for "$N")
 cat "$lib" >/dev/null # the page cache holds the library, as it holds the floor's CSV below
 rm -f store.db* floor*.db* rows.csv rows.sql
+# The CPU a run used (user + system seconds, from /usr/bin/time -v's report in $1), appended to
+# $2: beside the wall time, a figure the machine's other load moves less (the runs are
+# CPU-bound on 2 cores).
+note_cpu() { awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f\n", s }' "$1" >>"$2"; }
+rm -f cpu_index.txt cpu_noindex.txt
 embed() { # one timed samplevec run into a fresh store.db; prints seconds
   rm -f store.db*
   local t0
   timer_start
   /usr/bin/time -v -o time.txt "$bin" embed --all --library "$lib" --store store.db --dims "$DIMS" --batch-size 500 >/dev/null 2>err.txt
   timer_seconds
+  note_cpu time.txt cpu_index.txt
 }
 ours=$(embed)
 rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' time.txt)
@@ -116,8 +122,10 @@ embed_noindex() {
   rm -f noindex.db*
   local t0
   timer_start
-  SAMPLEVEC_KEYWORD_INDEX=0 "$bin" embed --all --library "$lib" --store noindex.db --dims "$DIMS" --batch-size 500 >/dev/null 2>&1
+  SAMPLEVEC_KEYWORD_INDEX=0 /usr/bin/time -v -o time_noindex.txt "$bin" embed --all --library "$lib" \
+    --store noindex.db --dims "$DIMS" --batch-size 500 >/dev/null 2>&1
   timer_seconds
+  note_cpu time_noindex.txt cpu_noindex.txt
 }
 fi_s=$(floor_import) fs_s=$(floor_sql) fd_s=$(floor_import "$fast_opts") ni_s=$(embed_noindex)
 for _ in $(seq 2 "$ROUNDS"); do
@@ -164,6 +172,9 @@ bench_floor_check "samplevec embed" "$ours" "$floor"
 
 printf '  without the keyword index:              %8.2f s  %9.0f samples/s\n' "$noindex" "$(calc "$N / $noindex")"
 printf '  keyword index cost: %.2fx the embed without it, +%.0f%% (goal <= +25%%)\n' "$(calc "$ours / $noindex")" "$(calc "100 * ($ours - $noindex) / $noindex")"
+cpu_index=$(sort -g cpu_index.txt | head -1) cpu_noindex=$(sort -g cpu_noindex.txt | head -1)
+printf '  CPU (user + system, least of the rounds): %.2f core-s with the index, %.2f without: +%.0f%%\n' \
+  "$cpu_index" "$cpu_noindex" "$(calc "100 * ($cpu_index - $cpu_noindex) / $cpu_noindex")"
 
 echo "  peak RSS by library size:"
 for n in $RSS_SIZES; do
@@ -172,5 +183,5 @@ for n in $RSS_SIZES; do
   /usr/bin/time -v -o t.txt "$bin" embed --all --library "$l" --store rss.db --dims "$DIMS" --batch-size 500 >/dev/null 2>&1
   printf '    %9d samples: %4d MB\n' "$n" $(( $(sed -n 's/.*Maximum resident set size (kbytes): //p' t.txt) / 1024 ))
 done
-rm -f rss.db* floor*.db* noindex.db* rows.csv rows.sql
+rm -f rss.db* floor*.db* noindex.db* rows.csv rows.sql cpu_index.txt cpu_noindex.txt time_noindex.txt
 bench_exit
