@@ -53,16 +53,11 @@ static int idempotent_cb(void *ctx, const char *tok, size_t len, size_t start, s
     return 0;
 }
 
-/* Tokens with their offsets, "token@start-end|..." */
-typedef struct located {
-    char s[8192];
-    size_t len;
-} located;
-
+/* join with each token's offsets: "token@start-end|..." */
 static int locate(void *ctx, const char *tok, size_t len, size_t start, size_t end)
 {
-    located *l = ctx;
-    l->len += (size_t)snprintf(l->s + l->len, sizeof l->s - l->len, "%.*s@%zu-%zu|", (int)len, tok, start, end);
+    joined *j = ctx;
+    j->len += (size_t)snprintf(j->s + j->len, sizeof j->s - j->len, "%.*s@%zu-%zu|", (int)len, tok, start, end);
     return 0;
 }
 
@@ -89,7 +84,7 @@ static void ascii_way_matches_code_point_way(void)
         }
         memcpy(text + len, "\xc2\xa0", 2);
         for (int mode = KEYWORD_DOCUMENT; mode <= KEYWORD_QUERY; mode++) {
-            located ascii, code_points;
+            joined ascii, code_points;
             memset(&ascii, 0, sizeof ascii);
             memset(&code_points, 0, sizeof code_points);
             CHECK(keyword_tokenize(text, len, mode, locate, &ascii) == 0);
