@@ -15,6 +15,9 @@ static void tables_init(void);
 
 /* ---- character classes ---- */
 
+/* ASCII_FOLD[b]: a letter or digit folded to lower case; 0 for any other byte (tables_init). */
+static unsigned char ASCII_FOLD[256];
+
 enum cp_class { CP_SEP, CP_WORD, CP_CJK, CP_SYMBOL, CP_JOINER };
 
 static int is_cjk(int32_t c)
@@ -218,11 +221,9 @@ static void segment(tokenizer *t, const cp_at *cps, size_t n, size_t text_len, e
                 int32_t d = cps[j].cp;
                 /* ASCII letters and digits, most of every word: folded straight into the
                  * buffer (as buf_add_folded would, without its checks) */
-                if (((d | 32) >= 'a' && (d | 32) <= 'z') || (d >= '0' && d <= '9')) {
-                    if (t->buf_len < t->buf_cap) {
-                        t->buf[t->buf_len++] = (char)(d | (d >= 'A' ? 32 : 0));
-                        continue;
-                    }
+                if (d >= 0 && d < 0x80 && ASCII_FOLD[d] && t->buf_len < t->buf_cap) {
+                    t->buf[t->buf_len++] = (char)ASCII_FOLD[d];
+                    continue;
                 }
                 int32_t prev = j > i ? cps[j - 1].cp : -1, next = j + 1 < n ? cps[j + 1].cp : -1;
                 if (classify(d) == CP_WORD) {
@@ -280,9 +281,6 @@ static void segment(tokenizer *t, const cp_at *cps, size_t n, size_t text_len, e
     }
 #undef END_OF
 }
-
-/* ASCII_FOLD[b]: a letter or digit folded to lower case; 0 for any other byte (tables_init). */
-static unsigned char ASCII_FOLD[256];
 
 static int ascii_letter_at(const unsigned char *text, size_t i, size_t n)
 {
