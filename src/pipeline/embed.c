@@ -473,6 +473,12 @@ static int chunk_settle(chunk *c, const provider *p, const embed_options *o, che
                         embed_report *r, struct run_totals *t, embed_progress *bar,
                         char err[SV_ERR_LEN]);
 
+/* chunk_settle with the run's state: c's rows are committed. */
+static int settle_chunk(run_state *rs, chunk *c, char err[SV_ERR_LEN])
+{
+    return chunk_settle(c, rs->p, rs->o, rs->cp, rs->r, rs->totals, rs->bar, err);
+}
+
 /* Waits for the write in flight, if any, and settles its chunk: exactly once, whatever fails. */
 static int settle_previous(run_state *rs, char err[SV_ERR_LEN])
 {
@@ -481,7 +487,7 @@ static int settle_previous(run_state *rs, char err[SV_ERR_LEN])
         return 0;
     rs->writing = NULL;
     int rc = chunk_job_wait(&rs->w, err);
-    return rc ? rc : chunk_settle(c, rs->p, rs->o, rs->cp, rs->r, rs->totals, rs->bar, err);
+    return rc ? rc : settle_chunk(rs, c, err);
 }
 
 /* Looks the chunk's ids up and lists the samples to embed: those not stored with this hash and
@@ -750,16 +756,34 @@ static int run_chunks(const embed_options *o, const embed_job *job, library *lib
         chunk_job prep;
         chunk_job_start(&prep, call_prepare, st, c);
         char perr[SV_ERR_LEN];
-        rc = settle_previous(&rs, err);
+        /* The previous chunk's write ends before this one's begins (one writer), but it settles
+         * (the progress file: a write and two fsyncs) once this chunk's write is under way,
+         * beside it instead of before it: the writer no longer waits for the progress file. The
+         * file still records a chunk only after its commit; a crash between the two leaves it
+         * a chunk behind the store, which a resumed run finds stored and skips. */
+        chunk *written = rs.writing;
+        rs.writing = NULL;
+        int wrc = written ? chunk_job_wait(&rs.w, err) : 0;
         int prc = chunk_job_wait(&prep, perr);
+        rc = wrc;
         if (!rc && prc) {
             rc = prc;
             memcpy(err, perr, SV_ERR_LEN);
         }
+        if (!rc && !interrupted) {
+            chunk_job_start(&rs.w, call_upsert, st, c);
+            rs.writing = c;
+        }
+        if (written && !wrc) {
+            char serr[SV_ERR_LEN];
+            int src = settle_chunk(&rs, written, serr);
+            if (src && !rc) {
+                rc = src;
+                memcpy(err, serr, SV_ERR_LEN);
+            }
+        }
         if (rc || interrupted)
             break;
-        chunk_job_start(&rs.w, call_upsert, st, c);
-        rs.writing = c;
         if (monotime_now() - cycle_start < COMMIT_TARGET_S && want < group_max)
             want = want * 2 < group_max ? want * 2 : group_max;
     }
