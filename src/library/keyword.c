@@ -486,6 +486,12 @@ static int finish(tokenizer *t, keyword_token_fn fn, void *ctx)
     return 0;
 }
 
+/* A growing NUL-terminated string. */
+typedef struct sbuf {
+    char *s;
+    size_t len, cap;
+} sbuf;
+
 struct keyword_scratch {
     cp_at *cps;
     size_t cps_cap;
@@ -493,6 +499,7 @@ struct keyword_scratch {
     size_t buf_cap;
     raw_token *tok;
     size_t tok_cap;
+    sbuf fields[KEYWORD_FIELDS]; /* keyword_fields_in's */
 };
 
 keyword_scratch *keyword_scratch_new(void) { return calloc(1, sizeof(keyword_scratch)); }
@@ -504,6 +511,8 @@ void keyword_scratch_free(keyword_scratch *s)
     free(s->cps);
     free(s->buf);
     free(s->tok);
+    for (int i = 0; i < KEYWORD_FIELDS; i++)
+        free(s->fields[i].s);
     free(s);
 }
 
@@ -616,14 +625,9 @@ static const struct {
     {"Tags: ", KEYWORD_TAGS},   {"Sample Tags: ", KEYWORD_TAGS}, {"Description: ", KEYWORD_BODY},
 };
 
-typedef struct sbuf {
-    char *s;
-    size_t len, cap;
-} sbuf;
-
 static int sb_add(sbuf *b, const char *s, size_t n)
 {
-    if (array_grow((void **)&b->s, &b->cap, b->len + n + 1, 1) != 0)
+    if (b->len + n + 1 > b->cap && array_grow((void **)&b->s, &b->cap, b->len + n + 1, 1) != 0)
         return -1;
     memcpy(b->s + b->len, s, n);
     b->len += n;
@@ -631,10 +635,11 @@ static int sb_add(sbuf *b, const char *s, size_t n)
     return 0;
 }
 
-int keyword_fields(const char *source, size_t max_bytes, char *out[KEYWORD_FIELDS])
+/* keyword_fields into f (each emptied first, its buffer kept); -1 when out of memory. */
+static int split_fields(const char *source, size_t max_bytes, sbuf f[KEYWORD_FIELDS])
 {
-    sbuf f[KEYWORD_FIELDS];
-    memset(f, 0, sizeof f);
+    for (int i = 0; i < KEYWORD_FIELDS; i++)
+        f[i].len = 0;
     int current = KEYWORD_BODY, rc = 0;
     for (const char *line = source ? source : ""; *line && !rc;) {
         const char *eol = strchr(line, '\n');
@@ -664,14 +669,33 @@ int keyword_fields(const char *source, size_t max_bytes, char *out[KEYWORD_FIELD
         line = eol ? eol + 1 : line + len;
     }
     for (int i = 0; i < KEYWORD_FIELDS && !rc; i++)
-        if (!f[i].s)
+        if (f[i].len == 0)
             rc = sb_add(&f[i], "", 0);
-    if (rc) {
+    return rc;
+}
+
+int keyword_fields(const char *source, size_t max_bytes, char *out[KEYWORD_FIELDS])
+{
+    sbuf f[KEYWORD_FIELDS];
+    memset(f, 0, sizeof f);
+    if (split_fields(source, max_bytes, f) != 0) {
         for (int i = 0; i < KEYWORD_FIELDS; i++)
             free(f[i].s);
         return -1;
     }
     for (int i = 0; i < KEYWORD_FIELDS; i++)
         out[i] = f[i].s;
+    return 0;
+}
+
+int keyword_fields_in(keyword_scratch *sc, const char *source, size_t max_bytes, const char *out[KEYWORD_FIELDS],
+                      size_t len[KEYWORD_FIELDS])
+{
+    if (split_fields(source, max_bytes, sc->fields) != 0)
+        return -1;
+    for (int i = 0; i < KEYWORD_FIELDS; i++) {
+        out[i] = sc->fields[i].s;
+        len[i] = sc->fields[i].len;
+    }
     return 0;
 }

@@ -291,17 +291,19 @@ kwindex_writer *kwindex_writer_new(sqlite3 *db, char err[SV_ERR_LEN])
     return w;
 }
 
-/* A field's length cut to KWINDEX_FIELD_MAX_BYTES, back to the start of a UTF-8 character. */
-static int field_length(const char *f)
+/* The length n of field f cut to KWINDEX_FIELD_MAX_BYTES, back to the start of a UTF-8
+ * character. */
+static size_t cut_length(const char *f, size_t n)
 {
-    size_t n = strlen(f);
     if (n <= KWINDEX_FIELD_MAX_BYTES)
-        return (int)n;
+        return n;
     n = KWINDEX_FIELD_MAX_BYTES;
     while (n > 0 && ((unsigned char)f[n] & 0xC0) == 0x80)
         n--;
-    return (int)n;
+    return n;
 }
+
+static int field_length(const char *f) { return (int)cut_length(f, strlen(f)); }
 
 /* Steps st (insert or remove) with the entry's six column values bound. */
 static int step_entry(kwindex_writer *w, sqlite3_stmt *st, int64_t id, const char *const value[KEYWORD_FIELDS],
@@ -410,6 +412,16 @@ int kwindex_entry_prepare(keyword_scratch *scratch, const char *source, kwindex_
 {
     const char mark = KWINDEX_PREPARED;
     prepare_buf b = {NULL, 0, 0, 0};
+    /* room for the usual entry at once: its tokens and their ends take about the text's
+     * bytes (separators become ends, stop words and labels drop out), of its indexed fields'
+     * bytes at most */
+    size_t guess = source ? strlen(source) : 0;
+    if (guess > KEYWORD_FIELDS * (size_t)KWINDEX_FIELD_MAX_BYTES)
+        guess = KEYWORD_FIELDS * (size_t)KWINDEX_FIELD_MAX_BYTES;
+    guess += 64;
+    if (!(b.s = malloc(guess)))
+        return -1;
+    b.cap = guess;
     int rc = prepare_add(&b, &mark, 1);
     if (!rc)
         rc = kwindex_entry_tokens(scratch, source, prepare_token, &b);
@@ -439,20 +451,18 @@ static int entry_token(void *ctx, const char *token, size_t len, size_t start, s
 
 int kwindex_entry_tokens(keyword_scratch *scratch, const char *source, kwindex_token_fn fn, void *ctx)
 {
-    keyword_scratch *own = scratch ? NULL : keyword_scratch_new();
-    char *fields[KEYWORD_FIELDS];
-    if (!(scratch || own) || keyword_fields(source ? source : "", KWINDEX_FIELD_MAX_BYTES, fields) != 0) {
+    keyword_scratch *own = scratch ? NULL : keyword_scratch_new(), *sc = scratch ? scratch : own;
+    const char *fields[KEYWORD_FIELDS];
+    size_t len[KEYWORD_FIELDS];
+    if (!sc || keyword_fields_in(sc, source ? source : "", KWINDEX_FIELD_MAX_BYTES, fields, len) != 0) {
         keyword_scratch_free(own);
         return -1;
     }
     int rc = 0;
     entry_token_ctx c = {fn, ctx, 0};
-    for (int i = 0; i < KEYWORD_FIELDS; i++) {
+    for (int i = 0; i < KEYWORD_FIELDS && !rc; i++) {
         c.column = i;
-        if (!rc)
-            rc = keyword_tokenize_in(scratch ? scratch : own, fields[i], (size_t)field_length(fields[i]),
-                                     KEYWORD_DOCUMENT, entry_token, &c);
-        free(fields[i]);
+        rc = keyword_tokenize_in(sc, fields[i], cut_length(fields[i], len[i]), KEYWORD_DOCUMENT, entry_token, &c);
     }
     keyword_scratch_free(own);
     return rc;
