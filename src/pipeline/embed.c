@@ -518,32 +518,59 @@ static int chunk_plan(chunk *c, store *st, const provider *p, const embed_job *j
     return 0;
 }
 
-/* Validates every vector the provider returned and builds the store rows; a pending text
- * (interrupted before it was embedded) gets none. A sample that fails keeps its reason in
- * results[t].error. 0 or SV_EXIT_DATA. */
-static int chunk_rows(chunk *c, const provider *p, int store_dims, char err[SV_ERR_LEN])
+/* The chunk's store rows, one per todo text (rows[t] for todo_texts[t]), made before its
+ * embedding so that the store can prepare them (store_prepare_rows) beside it; each points at
+ * the vector the provider will write. chunk_rows then keeps those that got a valid one. */
+static void chunk_rows_ahead(chunk *c, const provider *p)
 {
-    c->n_rows = 0;
     for (size_t t = 0; t < c->n_todo; t++) {
         size_t i = c->todo_index[t];
-        const float *v = c->vectors + t * (size_t)p->dims;
-        char reason[SV_ERR_LEN];
-        if (c->results[t].pending)
-            continue;
-        if (!c->results[t].error && vecblob_validate(v, (size_t)p->dims, (size_t)store_dims, reason))
-            if (!(c->results[t].error = strdup(reason)))
-                return sv_fail(err, SV_EXIT_DATA, "out of memory");
-        if (!c->results[t].error)
-            fill_row(&c->rows[c->n_rows++], &c->samples[i], c->texts[i], c->hashes[i], v);
+        fill_row(&c->rows[t], &c->samples[i], c->texts[i], c->hashes[i], c->vectors + t * (size_t)p->dims);
     }
-    return 0;
+    c->n_rows = c->n_todo;
 }
 
-/* Embeds the chunk's todo texts in provider-sized calls, validates every vector and builds the
- * store rows. A sample that fails keeps its reason in results[t].error. On
- * SV_EXIT_INTERRUPTED the rows of the texts the provider did return are built too. */
-static int chunk_embed(chunk *c, provider *p, int store_dims, progress_tap *tap,
-                       char err[SV_ERR_LEN])
+/* Validates every vector the provider returned and keeps the rows made ahead of those that are
+ * valid, in order; a pending text (interrupted before it was embedded) keeps none. A sample
+ * that fails keeps its reason in results[t].error. A dropped row's prepared work is freed.
+ * 0 or SV_EXIT_DATA. */
+static int chunk_rows(chunk *c, const provider *p, int store_dims, char err[SV_ERR_LEN])
+{
+    size_t kept = 0, t = 0;
+    int rc = 0;
+    for (; t < c->n_todo && !rc; t++) {
+        const float *v = c->vectors + t * (size_t)p->dims;
+        char reason[SV_ERR_LEN];
+        int keep = !c->results[t].pending && !c->results[t].error;
+        if (keep && vecblob_validate(v, (size_t)p->dims, (size_t)store_dims, reason)) {
+            keep = 0;
+            if (!(c->results[t].error = strdup(reason)))
+                rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
+        }
+        if (keep) {
+            c->rows[kept++] = c->rows[t];
+        } else {
+            free(c->rows[t].prepared);
+            c->rows[t].prepared = NULL;
+        }
+    }
+    for (; t < c->n_todo; t++) { /* after a failure: none is kept */
+        free(c->rows[t].prepared);
+        c->rows[t].prepared = NULL;
+    }
+    c->n_rows = rc ? 0 : kept;
+    if (rc)
+        for (size_t k = 0; k < kept; k++) {
+            free(c->rows[k].prepared);
+            c->rows[k].prepared = NULL;
+        }
+    return rc;
+}
+
+/* Embeds the chunk's todo texts in provider-sized calls. A sample that fails keeps its reason
+ * in results[t].error. On SV_EXIT_INTERRUPTED, the texts the provider did not return are
+ * marked pending. chunk_rows follows. */
+static int chunk_embed(chunk *c, provider *p, progress_tap *tap, char err[SV_ERR_LEN])
 {
     c->billed = -1;
     memset(c->results, 0, c->n_todo * sizeof *c->results);
@@ -559,14 +586,13 @@ static int chunk_embed(chunk *c, provider *p, int store_dims, progress_tap *tap,
             /* Ctrl-C: what the provider returned is paid for; keep it (the rest is pending) */
             for (size_t t = off + m; t < c->n_todo; t++)
                 c->results[t].pending = 1;
-            int vrc = chunk_rows(c, p, store_dims, err);
-            return vrc ? vrc : rc;
+            return rc;
         }
         if (rc)
             return rc;
         tap_add(tap, tap->in_call < m ? m - tap->in_call : 0); /* what the provider did not report */
     }
-    return chunk_rows(c, p, store_dims, err);
+    return 0;
 }
 
 typedef struct run_totals run_totals;
@@ -745,26 +771,42 @@ static int run_chunks(const embed_options *o, const embed_job *job, library *lib
         if ((rc = chunk_plan(c, st, p, job, ids, err)))
             break;
         tap_add(&tap, c->n - c->n_todo); /* found stored: nothing to embed */
-        if ((rc = chunk_embed(c, p, st->dims, &tap, err))) {
+        /* The store's work that needs no connection, outside this chunk's write: beside its
+         * embedding when it needs only the texts (the local store tokenizes the keyword
+         * entries; the rows are made ahead and kept after), else beside the wait for the
+         * previous chunk's write (the app store writes each vector as JSON). */
+        chunk_rows_ahead(c, p);
+        chunk_job prep;
+        int ahead = st->prepare_from_source;
+        if (ahead)
+            chunk_job_start(&prep, call_prepare, st, c);
+        rc = chunk_embed(c, p, &tap, err);
+        char perr[SV_ERR_LEN];
+        int prc = ahead ? chunk_job_wait(&prep, perr) : 0;
+        if (rc == 0 || rc == SV_EXIT_INTERRUPTED) {
+            int vrc = chunk_rows(c, p, st->dims, perr);
+            if (vrc) {
+                rc = vrc;
+                memcpy(err, perr, SV_ERR_LEN);
+            }
+        }
+        if (rc) {
             if (rc == SV_EXIT_INTERRUPTED && c->n_rows > 0)
                 rc = chunk_keep_paid(&rs, st, c, err);
             break;
         }
-        /* the store's work that needs no connection, beside the wait for the previous chunk's
-         * write rather than inside this chunk's; checkpoints stay in order: the previous chunk
-         * settles first */
-        chunk_job prep;
-        chunk_job_start(&prep, call_prepare, st, c);
-        char perr[SV_ERR_LEN];
         /* The previous chunk's write ends before this one's begins (one writer), but it settles
          * (the progress file: a write and two fsyncs) once this chunk's write is under way,
          * beside it instead of before it: the writer no longer waits for the progress file. The
          * file still records a chunk only after its commit; a crash between the two leaves it
          * a chunk behind the store, which a resumed run finds stored and skips. */
+        if (!ahead)
+            chunk_job_start(&prep, call_prepare, st, c);
         chunk *written = rs.writing;
         rs.writing = NULL;
         int wrc = written ? chunk_job_wait(&rs.w, err) : 0;
-        int prc = chunk_job_wait(&prep, perr);
+        if (!ahead)
+            prc = chunk_job_wait(&prep, perr);
         rc = wrc;
         if (!rc && prc) {
             rc = prc;

@@ -253,6 +253,8 @@ struct store {
     char location[1024]; /* path or URL as given, for messages (never with a token) */
     int dims;            /* claimed dims after prepare/meta, else 0 */
     int concurrent_lookup; /* 1: lookup may run on one thread while upsert runs on another */
+    int prepare_from_source; /* 1: prepare_rows reads no row's vector, only its source text, so
+                                rows may be prepared while their vectors are being made */
     /* NULL, or a flag (the pipeline's SIGINT flag) a remote store watches while it waits to
      * retry: once set, a call stuck on an unreachable server gives up with
      * SV_EXIT_INTERRUPTED instead of sitting out its backoffs. Set by the caller after open. */

@@ -799,6 +799,7 @@ store *store_sqlite_open(const char *path, store_mode mode, int *exit_code, char
     }
     s->base.vt = &sqlite_vtable;
     s->base.concurrent_lookup = 1; /* lookups have their own connection */
+    s->base.prepare_from_source = 1; /* it tokenizes the keyword entries */
     s->mode = mode;
     snprintf(s->base.location, sizeof s->base.location, "%s", path);
     char why[SV_ERR_LEN];
