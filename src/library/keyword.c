@@ -366,10 +366,12 @@ static uint64_t stop_set[WORD_SET_SLOTS];
 static unsigned char compound_first_byte[256]; /* 1: a compound's first word starts with it */
 static size_t compound_first_max_len;
 
+/* (len ≤ 8) A loop rather than memcpy, which with a variable length is a call per token. */
 static uint64_t word_key(const char *word, size_t len)
 {
     uint64_t key = 0;
-    memcpy(&key, word, len);
+    for (size_t i = 0; i < len; i++)
+        key |= (uint64_t)(unsigned char)word[i] << (8 * i);
     return key;
 }
 
@@ -401,6 +403,8 @@ static const char *const COMPOUNDS[][3] = {
     {"trip", "hop", "triphop"},   {"neo", "soul", "neosoul"},     {"old", "school", "oldschool"},
     {"g", "funk", "gfunk"},       {"dub", "step", "dubstep"},     {"drum", "bass", "dnb"},
 };
+#define N_COMPOUNDS (sizeof COMPOUNDS / sizeof COMPOUNDS[0])
+static size_t compound_len[N_COMPOUNDS][3]; /* strlen of each, by tables_init */
 
 static void tables_init(void)
 {
@@ -412,10 +416,12 @@ static void tables_init(void)
             i = (i + 1) & (WORD_SET_SLOTS - 1);
         stop_set[i] = key;
     }
-    for (size_t c = 0; c < sizeof COMPOUNDS / sizeof COMPOUNDS[0]; c++) {
+    for (size_t c = 0; c < N_COMPOUNDS; c++) {
+        for (int k = 0; k < 3; k++)
+            compound_len[c][k] = strlen(COMPOUNDS[c][k]);
         compound_first_byte[(unsigned char)COMPOUNDS[c][0][0]] = 1;
-        if (strlen(COMPOUNDS[c][0]) > compound_first_max_len)
-            compound_first_max_len = strlen(COMPOUNDS[c][0]);
+        if (compound_len[c][0] > compound_first_max_len)
+            compound_first_max_len = compound_len[c][0];
     }
     for (int c = '0'; c <= '9'; c++)
         ASCII_FOLD[c] = (unsigned char)c;
@@ -431,13 +437,12 @@ static int may_start_compound(const tokenizer *t, const raw_token *r)
            compound_first_byte[(unsigned char)t->buf[r->off]];
 }
 
-static int tok_is(const tokenizer *t, const raw_token *r, const char *w)
+/* Whether r is the word w of w_len bytes; most tokens are rejected by their length. */
+static int tok_is(const tokenizer *t, const raw_token *r, const char *w, size_t w_len)
 {
-    /* the compounds' words are at most 6 bytes: most tokens are rejected by their length or
-     * their first byte, before w's length is counted */
-    return r->word && r->len <= 6 && r->len > 0 && t->buf[r->off] == w[0] && r->len == strlen(w) &&
-           memcmp(t->buf + r->off, w, r->len) == 0;
+    return r->word && r->len == w_len && t->buf[r->off] == w[0] && memcmp(t->buf + r->off, w, w_len) == 0;
 }
+#define TOK_IS(t, r, literal) tok_is(t, r, literal, sizeof literal - 1)
 
 /* The raw tokens (after tables_init) as tokens: compounds joined, stop words dropped. */
 static int finish(tokenizer *t, keyword_token_fn fn, void *ctx)
@@ -448,10 +453,10 @@ static int finish(tokenizer *t, keyword_token_fn fn, void *ctx)
             /* "drum and bass", "drum n bass": the connector word between the two */
             raw_token *b = &t->tok[i + 1];
             size_t skip = 0;
-            if (tok_is(t, r, "drum") && (tok_is(t, b, "and") || tok_is(t, b, "n")) && !b->hard_break &&
-                i + 2 < t->n && tok_is(t, &t->tok[i + 2], "bass") && !t->tok[i + 2].hard_break)
+            if (TOK_IS(t, r, "drum") && (TOK_IS(t, b, "and") || TOK_IS(t, b, "n")) && !b->hard_break &&
+                i + 2 < t->n && TOK_IS(t, &t->tok[i + 2], "bass") && !t->tok[i + 2].hard_break)
                 skip = 2;
-            else if (tok_is(t, r, "drum") && tok_is(t, b, "bass") && b->amp_before && !b->hard_break)
+            else if (TOK_IS(t, r, "drum") && TOK_IS(t, b, "bass") && b->amp_before && !b->hard_break)
                 skip = 1; /* "drum & bass" */
             if (skip) {
                 int rc = fn(ctx, "dnb", 3, r->start, t->tok[i + skip].end);
@@ -460,13 +465,14 @@ static int finish(tokenizer *t, keyword_token_fn fn, void *ctx)
                 i += skip;
                 continue;
             }
-            for (size_t c = 0; c < sizeof COMPOUNDS / sizeof COMPOUNDS[0]; c++) {
+            for (size_t c = 0; c < N_COMPOUNDS; c++) {
                 if (c == 8) /* drum bass only with a connector, handled above */
                     break;
-                if (tok_is(t, r, COMPOUNDS[c][0]) && tok_is(t, b, COMPOUNDS[c][1]) && !b->hard_break &&
+                if (tok_is(t, r, COMPOUNDS[c][0], compound_len[c][0]) &&
+                    tok_is(t, b, COMPOUNDS[c][1], compound_len[c][1]) && !b->hard_break &&
                     !b->amp_before) {
                     skip = 1;
-                    int rc = fn(ctx, COMPOUNDS[c][2], strlen(COMPOUNDS[c][2]), r->start, b->end);
+                    int rc = fn(ctx, COMPOUNDS[c][2], compound_len[c][2], r->start, b->end);
                     if (rc)
                         return rc;
                     break;

@@ -392,8 +392,9 @@ static int prepare_add(prepare_buf *b, const char *s, size_t n)
 }
 
 /* Ends columns until `column` is the one being written (columns come in order, some empty). */
-static int prepare_reach(prepare_buf *b, int column)
+static int prepare_reach(void *ctx, int column)
 {
+    prepare_buf *b = ctx;
     static const char next_column[2] = {'\0', KWINDEX_PREPARED};
     for (; b->column < column; b->column++)
         if (prepare_add(b, next_column, 2))
@@ -401,11 +402,40 @@ static int prepare_reach(prepare_buf *b, int column)
     return 0;
 }
 
-static int prepare_token(void *ctx, int column, const char *token, size_t len)
+/* A token of the column being written, and its end mark. */
+static int prepare_token(void *ctx, const char *token, size_t len, size_t start, size_t end)
 {
+    (void)start;
+    (void)end;
     prepare_buf *b = ctx;
-    const char end = KWINDEX_TOKEN_END;
-    return prepare_reach(b, column) || prepare_add(b, token, len) || prepare_add(b, &end, 1) ? -1 : 0;
+    if (b->len + len + 2 > b->cap && array_grow((void **)&b->s, &b->cap, b->len + len + 2, 1) != 0)
+        return -1;
+    memcpy(b->s + b->len, token, len);
+    b->len += len;
+    b->s[b->len++] = KWINDEX_TOKEN_END;
+    return 0;
+}
+
+/* Tokenizes source's fields in column order (keyword_fields, each cut to
+ * KWINDEX_FIELD_MAX_BYTES, document mode): column(ctx, i) before field i's tokens, which go
+ * to fn. scratch NULL: one for this call. 0, a callback's non-zero value, or -1 when out of
+ * memory. */
+static int tokenize_fields(keyword_scratch *scratch, const char *source, int (*column)(void *ctx, int column),
+                           keyword_token_fn fn, void *ctx)
+{
+    keyword_scratch *own = scratch ? NULL : keyword_scratch_new(), *sc = scratch ? scratch : own;
+    const char *fields[KEYWORD_FIELDS];
+    size_t len[KEYWORD_FIELDS];
+    if (!sc || keyword_fields_in(sc, source ? source : "", KWINDEX_FIELD_MAX_BYTES, fields, len) != 0) {
+        keyword_scratch_free(own);
+        return -1;
+    }
+    int rc = 0;
+    for (int i = 0; i < KEYWORD_FIELDS && !rc; i++)
+        if (!(rc = column(ctx, i)))
+            rc = keyword_tokenize_in(sc, fields[i], cut_length(fields[i], len[i]), KEYWORD_DOCUMENT, fn, ctx);
+    keyword_scratch_free(own);
+    return rc;
 }
 
 int kwindex_entry_prepare(keyword_scratch *scratch, const char *source, kwindex_entry *out)
@@ -424,7 +454,7 @@ int kwindex_entry_prepare(keyword_scratch *scratch, const char *source, kwindex_
     b.cap = guess;
     int rc = prepare_add(&b, &mark, 1);
     if (!rc)
-        rc = kwindex_entry_tokens(scratch, source, prepare_token, &b);
+        rc = tokenize_fields(scratch, source, prepare_reach, prepare_token, &b);
     if (!rc)
         rc = prepare_reach(&b, KEYWORD_FIELDS - 1) || prepare_add(&b, "", 1) ? -1 : 0; /* the last NUL */
     if (rc) {
@@ -441,6 +471,12 @@ typedef struct entry_token_ctx {
     int column;
 } entry_token_ctx;
 
+static int entry_column(void *ctx, int column)
+{
+    ((entry_token_ctx *)ctx)->column = column;
+    return 0;
+}
+
 static int entry_token(void *ctx, const char *token, size_t len, size_t start, size_t end)
 {
     (void)start;
@@ -451,21 +487,8 @@ static int entry_token(void *ctx, const char *token, size_t len, size_t start, s
 
 int kwindex_entry_tokens(keyword_scratch *scratch, const char *source, kwindex_token_fn fn, void *ctx)
 {
-    keyword_scratch *own = scratch ? NULL : keyword_scratch_new(), *sc = scratch ? scratch : own;
-    const char *fields[KEYWORD_FIELDS];
-    size_t len[KEYWORD_FIELDS];
-    if (!sc || keyword_fields_in(sc, source ? source : "", KWINDEX_FIELD_MAX_BYTES, fields, len) != 0) {
-        keyword_scratch_free(own);
-        return -1;
-    }
-    int rc = 0;
     entry_token_ctx c = {fn, ctx, 0};
-    for (int i = 0; i < KEYWORD_FIELDS && !rc; i++) {
-        c.column = i;
-        rc = keyword_tokenize_in(sc, fields[i], cut_length(fields[i], len[i]), KEYWORD_DOCUMENT, entry_token, &c);
-    }
-    keyword_scratch_free(own);
-    return rc;
+    return tokenize_fields(scratch, source, entry_column, entry_token, &c);
 }
 
 /* ---- queries ---- */
