@@ -171,5 +171,21 @@ int main(void)
     CHECK_STR_EQ(f[KEYWORD_BODY], "one\ntw");
     for (int i = 0; i < KEYWORD_FIELDS; i++)
         free(f[i]);
+    /* keyword_fields_in reuses its scratch's buffers: a text after a longer one gives exactly
+     * keyword_fields' fields, nothing of the one before (an emptied field is "") */
+    keyword_scratch *sc = keyword_scratch_new();
+    const char *in[KEYWORD_FIELDS];
+    size_t in_len[KEYWORD_FIELDS];
+    const char *sources[] = {"Title: a very long title indeed\nGenre: boom bap\nMood: dark\nDescription: long words here",
+                             "Title: Rain\nDescription: short", "", "Genre: soul\nKey: Am\nBPM: 92"};
+    for (size_t t = 0; t < sizeof sources / sizeof sources[0]; t++) {
+        CHECK(keyword_fields(sources[t], 8, f) == 0 && keyword_fields_in(sc, sources[t], 8, in, in_len) == 0);
+        for (int i = 0; i < KEYWORD_FIELDS; i++) {
+            CHECK_STR_EQ(in[i], f[i]);
+            CHECK(in_len[i] == strlen(f[i]));
+            free(f[i]);
+        }
+    }
+    keyword_scratch_free(sc);
     return check_summary();
 }

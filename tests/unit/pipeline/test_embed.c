@@ -8,6 +8,7 @@
 #include "check.h"
 #include "checkpoint.h"
 #include "embed.h"
+#include "kwindex.h"
 
 #define DIMS 8
 
@@ -71,6 +72,25 @@ static int64_t count_rows(const char *store)
     return n;
 }
 
+/* The ids whose keyword entry has the title word `word`, ascending, as a comma list. */
+static void title_matches(const char *store, const char *word, char *out, size_t cap)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    char err[SV_ERR_LEN], sql[128];
+    out[0] = '\0';
+    CHECK(sqlite3_open(store, &db) == SQLITE_OK && kwindex_register(db, err) == 0);
+    snprintf(sql, sizeof sql, "SELECT rowid FROM sample_keywords WHERE sample_keywords MATCH 'title : %s' ORDER BY rowid",
+             word);
+    CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        size_t n = strlen(out);
+        snprintf(out + n, cap - n, "%s%lld", n ? "," : "", (long long)sqlite3_column_int64(st, 0));
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
 static void run(const char *lib, const char *store, const char *progress, int reset, int *rc,
                 embed_report *r)
 {
@@ -98,6 +118,18 @@ int main(void)
     CHECK(r.total == 10 && r.successful == 7 && r.failed == 3 && r.skipped == 0);
     CHECK(r.n_failed_ids == 3 && r.failed_ids[0] == 3 && r.failed_ids[1] == 5 && r.failed_ids[2] == 7);
     CHECK(count_rows(store) == 7);
+    /* Each stored sample's keyword entry is its own: the entries are tokenized beside the
+     * embedding, before the failed samples' rows are dropped (titles are "loop N"). */
+    char ids[128];
+    title_matches(store, "loop", ids, sizeof ids);
+    CHECK(strcmp(ids, "1,2,4,6,8,9,10") == 0);
+    for (int i = 1; i <= 10; i++) {
+        char word[8], want[8];
+        snprintf(word, sizeof word, "%d", i);
+        snprintf(want, sizeof want, "%s", i == 3 || i == 5 || i == 7 ? "" : word);
+        title_matches(store, word, ids, sizeof ids);
+        CHECK(strcmp(ids, want) == 0);
+    }
     /* The API bills every input it answered, the NaN/zero ones too; our count is the stored. */
     CHECK(r.tokens == 100 && r.tokens_counted == 70);
     CHECK_NEAR(r.cost_usd, 100 * 0.02 / 1e6, 1e-18);
