@@ -533,15 +533,15 @@ static void chunk_rows_ahead(chunk *c, const provider *p)
 /* Validates every vector the provider returned and keeps the rows made ahead of those that are
  * valid, in order; a pending text (interrupted before it was embedded) keeps none. A sample
  * that fails keeps its reason in results[t].error. A dropped row's prepared work is freed.
- * 0 or SV_EXIT_DATA. */
+ * 0, or SV_EXIT_DATA (out of memory: no row after the failure is kept). */
 static int chunk_rows(chunk *c, const provider *p, int store_dims, char err[SV_ERR_LEN])
 {
-    size_t kept = 0, t = 0;
+    size_t kept = 0;
     int rc = 0;
-    for (; t < c->n_todo && !rc; t++) {
+    for (size_t t = 0; t < c->n_todo; t++) {
         const float *v = c->vectors + t * (size_t)p->dims;
         char reason[SV_ERR_LEN];
-        int keep = !c->results[t].pending && !c->results[t].error;
+        int keep = !rc && !c->results[t].pending && !c->results[t].error;
         if (keep && vecblob_validate(v, (size_t)p->dims, (size_t)store_dims, reason)) {
             keep = 0;
             if (!(c->results[t].error = strdup(reason)))
@@ -554,16 +554,7 @@ static int chunk_rows(chunk *c, const provider *p, int store_dims, char err[SV_E
             c->rows[t].prepared = NULL;
         }
     }
-    for (; t < c->n_todo; t++) { /* after a failure: none is kept */
-        free(c->rows[t].prepared);
-        c->rows[t].prepared = NULL;
-    }
-    c->n_rows = rc ? 0 : kept;
-    if (rc)
-        for (size_t k = 0; k < kept; k++) {
-            free(c->rows[k].prepared);
-            c->rows[k].prepared = NULL;
-        }
+    c->n_rows = kept; /* chunk_empty frees the kept rows' prepared work */
     return rc;
 }
 

@@ -408,11 +408,9 @@ static int prepare_token(void *ctx, const char *token, size_t len, size_t start,
     (void)start;
     (void)end;
     prepare_buf *b = ctx;
-    if (b->len + len + 2 > b->cap && array_grow((void **)&b->s, &b->cap, b->len + len + 2, 1) != 0)
+    if (prepare_add(b, token, len))
         return -1;
-    memcpy(b->s + b->len, token, len);
-    b->len += len;
-    b->s[b->len++] = KWINDEX_TOKEN_END;
+    b->s[b->len++] = KWINDEX_TOKEN_END; /* prepare_add leaves room for one byte more */
     return 0;
 }
 
