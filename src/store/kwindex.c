@@ -40,11 +40,10 @@ static void fts_delete(Fts5Tokenizer *t) { keyword_scratch_free((keyword_scratch
 static int replay_prepared(const char *text, int n_text, fts_token_ctx *c)
 {
     int rc = SQLITE_OK;
-    for (int start = 1, i = 1; i < n_text && rc == SQLITE_OK; i++)
-        if (text[i] == KWINDEX_TOKEN_END) {
-            rc = c->x_token(c->fts_ctx, 0, text + start, i - start, start, i);
-            start = i + 1;
-        }
+    const char *end = text + n_text;
+    for (const char *p = text + 1, *mark; rc == SQLITE_OK && (mark = memchr(p, KWINDEX_TOKEN_END, (size_t)(end - p)));
+         p = mark + 1)
+        rc = c->x_token(c->fts_ctx, 0, p, (int)(mark - p), (int)(p - text), (int)(mark - text));
     return rc;
 }
 
