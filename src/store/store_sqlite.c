@@ -480,9 +480,9 @@ static int sqlite_upsert(store *base, const store_row *rows, size_t n, char err[
             if (rc)
                 break;
         }
-        vecblob_encode(r->vector, (size_t)base->dims, s->blob);
         sqlite3_bind_int64(st, 1, r->sample_id);
-        sqlite3_bind_blob(st, 2, s->blob, base->dims * 4, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 2, vecblob_bytes(r->vector, (size_t)base->dims, s->blob), base->dims * 4,
+                          SQLITE_STATIC);
         bind_text_or_null(st, 3, r->source);
         sqlite3_bind_text(st, 4, model, -1, SQLITE_STATIC);
         sqlite3_bind_int(st, 5, base->dims);

@@ -22,6 +22,18 @@ void vecblob_encode(const float *v, size_t dims, unsigned char *out)
     }
 }
 
+const void *vecblob_bytes(const float *v, size_t dims, unsigned char *scratch)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    (void)dims;
+    (void)scratch;
+    return v;
+#else
+    vecblob_encode(v, dims, scratch);
+    return scratch;
+#endif
+}
+
 void vecblob_decode(const unsigned char *in, size_t dims, float *out)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__

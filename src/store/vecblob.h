@@ -10,6 +10,9 @@
 
 /* out: dims*4 bytes. */
 void vecblob_encode(const float *v, size_t dims, unsigned char *out);
+/* v's stored bytes (dims*4): v itself where the host's layout is the stored one (little-endian),
+ * else v encoded into scratch (dims*4 bytes). A writer binds them without a copy of its own. */
+const void *vecblob_bytes(const float *v, size_t dims, unsigned char *scratch);
 /* in: dims*4 bytes. */
 void vecblob_decode(const unsigned char *in, size_t dims, float *out);
 

@@ -18,6 +18,16 @@ static void test_layout_is_little_endian_float32(void)
     CHECK(memcmp(back, v, sizeof v) == 0);
 }
 
+/* The bytes a writer binds are the stored layout, whether or not they are v's own. */
+static void test_bytes_are_the_stored_layout(void)
+{
+    float v[3] = {1.0f, -2.5f, 0.15625f};
+    unsigned char scratch[12], blob[12];
+    memset(scratch, 0xAA, sizeof scratch);
+    vecblob_encode(v, 3, blob);
+    CHECK(memcmp(vecblob_bytes(v, 3, scratch), blob, 12) == 0);
+}
+
 static void test_validate(void)
 {
     char why[SV_ERR_LEN];
@@ -39,6 +49,7 @@ static void test_validate(void)
 int main(void)
 {
     test_layout_is_little_endian_float32();
+    test_bytes_are_the_stored_layout();
     test_validate();
     return check_summary();
 }
