@@ -645,7 +645,7 @@ static int sb_add(sbuf *b, const char *s, size_t n)
     return 0;
 }
 
-/* keyword_fields into f (each emptied first, its buffer kept); -1 when out of memory. */
+/* Splits source into f (each emptied first, its buffer kept); -1 when out of memory. */
 static int split_fields(const char *source, size_t max_bytes, sbuf f[KEYWORD_FIELDS])
 {
     for (int i = 0; i < KEYWORD_FIELDS; i++)
@@ -682,20 +682,6 @@ static int split_fields(const char *source, size_t max_bytes, sbuf f[KEYWORD_FIE
         if (f[i].len == 0)
             rc = sb_add(&f[i], "", 0);
     return rc;
-}
-
-int keyword_fields(const char *source, size_t max_bytes, char *out[KEYWORD_FIELDS])
-{
-    sbuf f[KEYWORD_FIELDS];
-    memset(f, 0, sizeof f);
-    if (split_fields(source, max_bytes, f) != 0) {
-        for (int i = 0; i < KEYWORD_FIELDS; i++)
-            free(f[i].s);
-        return -1;
-    }
-    for (int i = 0; i < KEYWORD_FIELDS; i++)
-        out[i] = f[i].s;
-    return 0;
 }
 
 int keyword_fields_in(keyword_scratch *sc, const char *source, size_t max_bytes, const char *out[KEYWORD_FIELDS],

@@ -72,13 +72,11 @@ enum keyword_field {
 /* Splits a source text into its fields, each the values of its lines joined with "\n"
  * (labels removed). A field is kept to its first max_bytes + 1 bytes (SIZE_MAX: whole), so
  * that a reader who indexes only the first max_bytes of a field (kwindex.h) holds no more of an
- * 8 MB description than that. out[i] are malloc'd NUL-terminated strings (possibly ""),
- * caller frees each. 0, or -1 when out of memory (nothing to free then). */
-int keyword_fields(const char *source, size_t max_bytes, char *out[KEYWORD_FIELDS]);
-/* keyword_fields into scratch's own buffers (kept for the next call: a writer that splits text
- * after text allocates nothing per text): out[i] and len[i] are valid until scratch's next
- * keyword_fields_in, and are not to be freed. The tokenizer's buffers are others, so a field
- * can be tokenized with the same scratch. 0, or -1 when out of memory. */
+ * 8 MB description than that. out[i] (NUL-terminated, possibly "") and len[i] (its bytes) are
+ * in scratch's own buffers, kept for the next call (a writer that splits text after text
+ * allocates nothing per text): valid until scratch's next keyword_fields_in, not to be freed.
+ * The tokenizer's buffers are others, so a field can be tokenized with the same scratch. 0, or
+ * -1 when out of memory. */
 int keyword_fields_in(keyword_scratch *scratch, const char *source, size_t max_bytes, const char *out[KEYWORD_FIELDS],
                       size_t len[KEYWORD_FIELDS]);
 

@@ -256,6 +256,7 @@ int kwindex_create(sqlite3 *db, char err[SV_ERR_LEN])
 struct kwindex_writer {
     sqlite3 *db;
     sqlite3_stmt *insert, *remove; /* prepared once, reused per row */
+    keyword_scratch *fields;       /* a raw entry's fields, split text after text */
 };
 
 void kwindex_writer_free(kwindex_writer *w)
@@ -264,6 +265,7 @@ void kwindex_writer_free(kwindex_writer *w)
         return;
     sqlite3_finalize(w->insert);
     sqlite3_finalize(w->remove);
+    keyword_scratch_free(w->fields);
     free(w);
 }
 
@@ -275,6 +277,11 @@ kwindex_writer *kwindex_writer_new(sqlite3 *db, char err[SV_ERR_LEN])
         return NULL;
     }
     w->db = db;
+    if (!(w->fields = keyword_scratch_new())) {
+        sv_fail(err, SV_EXIT_DATA, "out of memory");
+        kwindex_writer_free(w);
+        return NULL;
+    }
     if (sqlite3_prepare_v3(db, "INSERT INTO " KWINDEX_TABLE "(rowid, title, genre, mood, tags, params, body)"
                            " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                            -1, SQLITE_PREPARE_PERSISTENT, &w->insert, NULL) != SQLITE_OK ||
@@ -302,8 +309,6 @@ static size_t cut_length(const char *f, size_t n)
     return n;
 }
 
-static int field_length(const char *f) { return (int)cut_length(f, strlen(f)); }
-
 /* Steps st (insert or remove) with the entry's six column values bound. */
 static int step_entry(kwindex_writer *w, sqlite3_stmt *st, int64_t id, const char *const value[KEYWORD_FIELDS],
                       const int len[KEYWORD_FIELDS], char err[SV_ERR_LEN])
@@ -322,8 +327,9 @@ static int step_entry(kwindex_writer *w, sqlite3_stmt *st, int64_t id, const cha
 
 static int write_entry(kwindex_writer *w, sqlite3_stmt *st, int64_t id, const char *source, char err[SV_ERR_LEN])
 {
-    char *fields[KEYWORD_FIELDS];
-    if (keyword_fields(source, KWINDEX_FIELD_MAX_BYTES, fields) != 0)
+    const char *fields[KEYWORD_FIELDS];
+    size_t field_len[KEYWORD_FIELDS];
+    if (keyword_fields_in(w->fields, source, KWINDEX_FIELD_MAX_BYTES, fields, field_len) != 0)
         return sv_fail(err, SV_EXIT_DATA, "out of memory");
     const char *value[KEYWORD_FIELDS];
     int len[KEYWORD_FIELDS];
@@ -332,7 +338,7 @@ static int write_entry(kwindex_writer *w, sqlite3_stmt *st, int64_t id, const ch
          * tokenizer skips) is bound without it: the tokens are the same, and the tokenizer
          * never reads a raw field as a prepared one. */
         const char *f = fields[i];
-        int n = field_length(f);
+        int n = (int)cut_length(f, field_len[i]);
         while (n > 0 && *f == KWINDEX_PREPARED) {
             f++;
             n--;
@@ -340,10 +346,7 @@ static int write_entry(kwindex_writer *w, sqlite3_stmt *st, int64_t id, const ch
         value[i] = f;
         len[i] = n;
     }
-    int rc = step_entry(w, st, id, value, len, err);
-    for (int i = 0; i < KEYWORD_FIELDS; i++)
-        free(fields[i]);
-    return rc;
+    return step_entry(w, st, id, value, len, err);
 }
 
 int kwindex_writer_put(kwindex_writer *w, int64_t sample_id, const char *old_source, const char *new_source,
@@ -413,7 +416,7 @@ static int prepare_token(void *ctx, const char *token, size_t len, size_t start,
     return 0;
 }
 
-/* Tokenizes source's fields in column order (keyword_fields, each cut to
+/* Tokenizes source's fields in column order (keyword_fields_in, each cut to
  * KWINDEX_FIELD_MAX_BYTES, document mode): column(ctx, i) before field i's tokens, which go
  * to fn. scratch NULL: one for this call. 0, a callback's non-zero value, or -1 when out of
  * memory. */

@@ -2,7 +2,7 @@
  *
  *   CREATE VIRTUAL TABLE sample_keywords USING fts5(title, genre, mood, tags, params, body,
  *                                                  content='', tokenize='samplevec');
- *   rowid = sample_id; the columns are keyword_fields() of the source text (keyword.h), each
+ *   rowid = sample_id; the columns are keyword_fields_in() of the source text (keyword.h), each
  *   cut to KWINDEX_FIELD_MAX_BYTES.
  *
  * The table is contentless (the text is already in sample_embeddings.embedding_source), so
@@ -104,7 +104,7 @@ int kwindex_writer_put_prepared(kwindex_writer *w, int64_t sample_id, const char
 int kwindex_query(sqlite3 *db, const char *text, size_t limit, query_keyword_hits *out,
                   size_t *n_tokens, char err[SV_ERR_LEN]);
 
-/* The tokens of source's entry as the index receives them: keyword_fields, each field cut to
+/* The tokens of source's entry as the index receives them: keyword_fields_in, each field cut to
  * KWINDEX_FIELD_MAX_BYTES, keyword_tokenize (document mode); fn gets the column (enum
  * keyword_field) of each token. 0, fn's non-zero value, or -1 when out of memory. Readers that
  * keep their own copy of the index (search's keyword cache) use this, so their tokens and

@@ -143,10 +143,13 @@ int main(void)
     CHECK(strlen(cut) <= KEYWORD_MAX_TOKEN && strlen(cut) > 200 && ((unsigned char)cut[strlen(cut) - 1] & 0xC0) != 0xC0);
 
     /* fields */
-    char *f[KEYWORD_FIELDS];
-    CHECK(keyword_fields("Title: Dusty Keys\nGenre: soul\nBPM: 90\nKey: Am\nMood: warm, dark\nEnergy: 0.40\n"
-                         "Tags: vinyl\nDescription: warm keys\nwith a second line\nSample Tags: keys, loop",
-                         SIZE_MAX, f) == 0);
+    keyword_scratch *sc = keyword_scratch_new();
+    const char *f[KEYWORD_FIELDS];
+    size_t f_len[KEYWORD_FIELDS];
+    CHECK(keyword_fields_in(sc,
+                            "Title: Dusty Keys\nGenre: soul\nBPM: 90\nKey: Am\nMood: warm, dark\nEnergy: 0.40\n"
+                            "Tags: vinyl\nDescription: warm keys\nwith a second line\nSample Tags: keys, loop",
+                            SIZE_MAX, f, f_len) == 0);
     CHECK_STR_EQ(f[KEYWORD_TITLE], "Dusty Keys");
     CHECK_STR_EQ(f[KEYWORD_GENRE], "soul");
     CHECK_STR_EQ(f[KEYWORD_MOOD], "warm, dark");
@@ -154,37 +157,32 @@ int main(void)
     CHECK_STR_EQ(f[KEYWORD_PARAMS], "90\nAm");
     CHECK_STR_EQ(f[KEYWORD_BODY], "warm keys\nwith a second line");
     for (int i = 0; i < KEYWORD_FIELDS; i++)
-        free(f[i]);
-    CHECK(keyword_fields(NULL, SIZE_MAX, f) == 0);
+        CHECK(f_len[i] == strlen(f[i]));
+    CHECK(keyword_fields_in(sc, NULL, SIZE_MAX, f, f_len) == 0);
     CHECK_STR_EQ(f[KEYWORD_TITLE], "");
     CHECK_STR_EQ(f[KEYWORD_BODY], "");
-    for (int i = 0; i < KEYWORD_FIELDS; i++)
-        free(f[i]);
-    CHECK(keyword_fields("just some text", SIZE_MAX, f) == 0);
+    CHECK(keyword_fields_in(sc, "just some text", SIZE_MAX, f, f_len) == 0);
     CHECK_STR_EQ(f[KEYWORD_BODY], "just some text");
-    for (int i = 0; i < KEYWORD_FIELDS; i++)
-        free(f[i]);
     /* kept to max_bytes + 1 bytes, across lines of the same field; other fields whole */
-    CHECK(keyword_fields("Title: abcdefgh\nGenre: soul\nDescription: one\ntwo three", 5, f) == 0);
+    CHECK(keyword_fields_in(sc, "Title: abcdefgh\nGenre: soul\nDescription: one\ntwo three", 5, f, f_len) == 0);
     CHECK_STR_EQ(f[KEYWORD_TITLE], "abcdef");
     CHECK_STR_EQ(f[KEYWORD_GENRE], "soul");
     CHECK_STR_EQ(f[KEYWORD_BODY], "one\ntw");
-    for (int i = 0; i < KEYWORD_FIELDS; i++)
-        free(f[i]);
     /* keyword_fields_in reuses its scratch's buffers: a text after a longer one gives exactly
-     * keyword_fields' fields, nothing of the one before (an emptied field is "") */
-    keyword_scratch *sc = keyword_scratch_new();
-    const char *in[KEYWORD_FIELDS];
-    size_t in_len[KEYWORD_FIELDS];
+     * the fields a fresh scratch gives it, nothing of the one before (an emptied field is "") */
     const char *sources[] = {"Title: a very long title indeed\nGenre: boom bap\nMood: dark\nDescription: long words here",
                              "Title: Rain\nDescription: short", "", "Genre: soul\nKey: Am\nBPM: 92"};
     for (size_t t = 0; t < sizeof sources / sizeof sources[0]; t++) {
-        CHECK(keyword_fields(sources[t], 8, f) == 0 && keyword_fields_in(sc, sources[t], 8, in, in_len) == 0);
+        keyword_scratch *fresh = keyword_scratch_new();
+        const char *in[KEYWORD_FIELDS];
+        size_t in_len[KEYWORD_FIELDS];
+        CHECK(keyword_fields_in(fresh, sources[t], 8, f, f_len) == 0 &&
+              keyword_fields_in(sc, sources[t], 8, in, in_len) == 0);
         for (int i = 0; i < KEYWORD_FIELDS; i++) {
             CHECK_STR_EQ(in[i], f[i]);
-            CHECK(in_len[i] == strlen(f[i]));
-            free(f[i]);
+            CHECK(in_len[i] == f_len[i] && in_len[i] == strlen(f[i]));
         }
+        keyword_scratch_free(fresh);
     }
     keyword_scratch_free(sc);
     return check_summary();
