@@ -236,20 +236,30 @@ static int exec(sqlite3 *db, const char *sql, const char *what, char err[SV_ERR_
     return rc;
 }
 
+/* FTS5 writes each commit's entries out as a new segment and, by default, merges segments
+ * as they accumulate (automerge: a level is merged bit by bit once it holds 4; samplevec used
+ * 16 before). During an embed that rewrote the whole index once more: at 200,000 samples
+ * (~170 commits) +0.7 GB written and ~1.3 s of a 12 s run (docs/search.md, session 9). Here
+ * nothing is merged until a level holds KWINDEX_MERGE_SEGMENTS (kwindex.h), then that level is
+ * merged whole (crisismerge): a 200,000-sample embed merges nothing, and FTS5's limit of 2,000
+ * segments stays far off. More segments cost a query little (171 against ~20: +1.4%
+ * instructions in kwindex_query, whose time goes to the matching rows), and search ranks
+ * with its own keyword cache (kwcache.h) wherever it can keep one. kwindex_writer_new gives
+ * the policy to an index made before it. */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define MERGE_POLICY_SQL                                                                           \
+    "INSERT INTO " KWINDEX_TABLE "(" KWINDEX_TABLE ", rank) VALUES('automerge', 0);"              \
+    "INSERT INTO " KWINDEX_TABLE "(" KWINDEX_TABLE ", rank) VALUES('crisismerge', "                 \
+    STR(KWINDEX_MERGE_SEGMENTS) ");"
+
 int kwindex_create(sqlite3 *db, char err[SV_ERR_LEN])
 {
     if (kwindex_exists(db))
         return 0;
-    /* automerge=16 (FTS5's default 4): each commit writes its entries as a segment, and FTS5
-     * merges segments once a level holds `automerge` of them; merging at 16 rewrites every
-     * token about half as often (at 50,000 samples the whole embed took 8% less time), and a
-     * query reads a few more segments, which only --no-cache and read-only searches do
-     * (search reads its keyword cache, kwcache.h). */
     return exec(db,
                 "CREATE VIRTUAL TABLE " KWINDEX_TABLE
-                " USING fts5(title, genre, mood, tags, params, body, content='', tokenize='samplevec');"
-                "INSERT INTO " KWINDEX_TABLE "(" KWINDEX_TABLE ", rank) VALUES('automerge', 16);"
-                "INSERT INTO " KWINDEX_TABLE "(" KWINDEX_TABLE ", rank) VALUES('crisismerge', 64);",
+                " USING fts5(title, genre, mood, tags, params, body, content='', tokenize='samplevec');" MERGE_POLICY_SQL,
                 "create it", err);
 }
 
@@ -277,6 +287,12 @@ kwindex_writer *kwindex_writer_new(sqlite3 *db, char err[SV_ERR_LEN])
         return NULL;
     }
     w->db = db;
+    /* an index made before the merge policy above takes it now (two config rows, in the
+     * writer's transaction) */
+    if (exec(db, MERGE_POLICY_SQL, "set its merge policy", err)) {
+        kwindex_writer_free(w);
+        return NULL;
+    }
     if (!(w->fields = keyword_scratch_new())) {
         sv_fail(err, SV_EXIT_DATA, "out of memory");
         kwindex_writer_free(w);

@@ -66,10 +66,16 @@ int kwindex_register(sqlite3 *db, char err[SV_ERR_LEN]);
 /* 1 if db has the sample_keywords table. */
 int kwindex_exists(sqlite3 *db);
 
+/* Each commit adds a segment to the index; FTS5 merges none until a level holds this many, then
+ * that level whole (FTS5's crisismerge, with automerge off: kwindex.c says why). */
+#define KWINDEX_MERGE_SEGMENTS 256
+
 /* Creates the table if absent. 0 or SV_EXIT_DATA. */
 int kwindex_create(sqlite3 *db, char err[SV_ERR_LEN]);
 
-/* Writing entries: statements prepared once on db (whose table must exist), reused per row. */
+/* Writing entries: statements prepared once on db (whose table must exist), reused per row.
+ * _new also gives an index made before KWINDEX_MERGE_SEGMENTS that merge policy (a write: call
+ * it inside the writer's transaction). */
 typedef struct kwindex_writer kwindex_writer;
 kwindex_writer *kwindex_writer_new(sqlite3 *db, char err[SV_ERR_LEN]); /* NULL with err */
 void kwindex_writer_free(kwindex_writer *w);                           /* NULL is a no-op */

@@ -3,7 +3,9 @@
  * rowid ASC LIMIT n`: the same ids in the same order with bit-identical scores, over an index
  * with sparse ids (the docsize cursor seeks across gaps), replaced and removed entries, equal
  * texts (ties by id), repeated words (term frequency), short texts without a description, CJK,
- * repeated query words, words in every row or in none, and every limit. */
+ * repeated query words, words in every row or in none, and every limit. Also the merge policy:
+ * one segment a commit, none merged until KWINDEX_MERGE_SEGMENTS, then that level whole, and
+ * an index made with another policy given this one by its next writer. */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +65,72 @@ static void compare(sqlite3 *db, const char *text)
     }
 }
 
+static int config_int(sqlite3 *db, const char *key)
+{
+    sqlite3_stmt *st;
+    int v = -1;
+    CHECK(sqlite3_prepare_v2(db, "SELECT v FROM " KWINDEX_TABLE "_config WHERE k = ?1", -1, &st, NULL) == SQLITE_OK);
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* The index's segments: FTS5 keys a segment's pages by its id shifted left 37 bits (fts5_index.c,
+ * FTS5_SEGMENT_ROWID); the few rows below that are its structure and totals. */
+static int segments(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    int n = -1;
+    CHECK(sqlite3_prepare_v2(db, "SELECT count(DISTINCT id >> 37) FROM " KWINDEX_TABLE "_data WHERE id >> 37 > 0", -1,
+                             &st, NULL) == SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+static void merge_policy(void)
+{
+    sqlite3 *db;
+    char err[SV_ERR_LEN] = "";
+    CHECK(sqlite3_open(":memory:", &db) == SQLITE_OK);
+    CHECK(kwindex_register(db, err) == 0);
+    CHECK(kwindex_create(db, err) == 0);
+    CHECK(config_int(db, "automerge") == 0);
+    CHECK(config_int(db, "crisismerge") == KWINDEX_MERGE_SEGMENTS);
+    kwindex_writer *w = kwindex_writer_new(db, err);
+    CHECK(w != NULL);
+    /* one entry a commit: one segment each, none merged until the last */
+    for (int i = 1; i < KWINDEX_MERGE_SEGMENTS; i++) {
+        char *text = kw_source(i);
+        CHECK(kwindex_writer_put(w, i, NULL, text, err) == 0);
+        free(text);
+    }
+    CHECK(segments(db) == KWINDEX_MERGE_SEGMENTS - 1);
+    char *text = kw_source(KWINDEX_MERGE_SEGMENTS);
+    CHECK(kwindex_writer_put(w, KWINDEX_MERGE_SEGMENTS, NULL, text, err) == 0);
+    free(text);
+    CHECK(segments(db) == 1); /* the level merged whole */
+    compare(db, "dark moody hip hop");
+    compare(db, "東京");
+    kwindex_writer_free(w);
+
+    /* an index made with FTS5's incremental merges (as samplevec made them before) */
+    CHECK(sqlite3_exec(db,
+                       "INSERT INTO " KWINDEX_TABLE "(" KWINDEX_TABLE ", rank) VALUES('automerge', 16);"
+                       "INSERT INTO " KWINDEX_TABLE "(" KWINDEX_TABLE ", rank) VALUES('crisismerge', 64);",
+                       NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(config_int(db, "automerge") == 16);
+    w = kwindex_writer_new(db, err);
+    CHECK(w != NULL);
+    CHECK(config_int(db, "automerge") == 0);
+    CHECK(config_int(db, "crisismerge") == KWINDEX_MERGE_SEGMENTS);
+    kwindex_writer_free(w);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     sqlite3 *db;
@@ -116,5 +184,6 @@ int main(void)
     for (int i = 0; i < N; i++)
         free(texts[i]);
     sqlite3_close(db);
+    merge_policy();
     return check_summary();
 }
