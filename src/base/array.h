@@ -1,5 +1,6 @@
-/* array: growing a malloc'd array by doubling, the one helper behind every "append to a buffer
- * that grows" in the tokenizers. */
+/* array: growing a malloc'd array by doubling, the one helper behind the model tokenizers'
+ * growing arrays (token ids, code points, merge heaps). Strings built by appending use
+ * strbuf.h. */
 #ifndef SAMPLEVEC_ARRAY_H
 #define SAMPLEVEC_ARRAY_H
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <utf8proc.h>
 
-#include "array.h"
+#include "strbuf.h"
 
 /* The tokenizer's tables (ASCII folding, stop words, compounds' first words), built once by
  * tables_init when an entry point is first called. */
@@ -496,12 +496,6 @@ static int finish(tokenizer *t, keyword_token_fn fn, void *ctx)
     return 0;
 }
 
-/* A growing NUL-terminated string. */
-typedef struct sbuf {
-    char *s;
-    size_t len, cap;
-} sbuf;
-
 struct keyword_scratch {
     cp_at *cps;
     size_t cps_cap;
@@ -509,7 +503,7 @@ struct keyword_scratch {
     size_t buf_cap;
     raw_token *tok;
     size_t tok_cap;
-    sbuf fields[KEYWORD_FIELDS]; /* keyword_fields_in's */
+    strbuf fields[KEYWORD_FIELDS]; /* keyword_fields_in's */
 };
 
 keyword_scratch *keyword_scratch_new(void) { return calloc(1, sizeof(keyword_scratch)); }
@@ -522,7 +516,7 @@ void keyword_scratch_free(keyword_scratch *s)
     free(s->buf);
     free(s->tok);
     for (int i = 0; i < KEYWORD_FIELDS; i++)
-        free(s->fields[i].s);
+        strbuf_free(&s->fields[i]);
     free(s);
 }
 
@@ -635,21 +629,11 @@ static const struct {
     {"Tags: ", KEYWORD_TAGS},   {"Sample Tags: ", KEYWORD_TAGS}, {"Description: ", KEYWORD_BODY},
 };
 
-static int sb_add(sbuf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap && array_grow((void **)&b->s, &b->cap, b->len + n + 1, 1) != 0)
-        return -1;
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-    return 0;
-}
-
 /* Splits source into f (each emptied first, its buffer kept); -1 when out of memory. */
-static int split_fields(const char *source, size_t max_bytes, sbuf f[KEYWORD_FIELDS])
+static int split_fields(const char *source, size_t max_bytes, strbuf f[KEYWORD_FIELDS])
 {
     for (int i = 0; i < KEYWORD_FIELDS; i++)
-        f[i].len = 0;
+        strbuf_clear(&f[i]);
     int current = KEYWORD_BODY, rc = 0;
     for (const char *line = source ? source : ""; *line && !rc;) {
         const char *eol = strchr(line, '\n');
@@ -669,18 +653,18 @@ static int split_fields(const char *source, size_t max_bytes, sbuf f[KEYWORD_FIE
          * a field past max_bytes takes no more (its first max_bytes are exactly as uncut) */
         if (current >= 0 && f[current].len <= max_bytes) {
             if (f[current].len)
-                rc = sb_add(&f[current], "\n", 1);
+                rc = strbuf_add(&f[current], "\n", 1);
             /* max_bytes + 1 at most: one past the cut, where a reader sees whether its cut
              * falls inside a character */
             size_t room = f[current].len <= max_bytes ? max_bytes - f[current].len + (max_bytes < SIZE_MAX) : 0;
             if (!rc)
-                rc = sb_add(&f[current], value, vlen < room ? vlen : room);
+                rc = strbuf_add(&f[current], value, vlen < room ? vlen : room);
         }
         line = eol ? eol + 1 : line + len;
     }
     for (int i = 0; i < KEYWORD_FIELDS && !rc; i++)
         if (f[i].len == 0)
-            rc = sb_add(&f[i], "", 0);
+            rc = strbuf_add(&f[i], "", 0);
     return rc;
 }
 

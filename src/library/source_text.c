@@ -20,50 +20,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static void sb_reserve(sbuf *b, size_t more)
-{
-    if (b->oom || b->len + more + 1 <= b->cap)
-        return;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + more + 1)
-        cap *= 2;
-    if (more > cap / 4) /* a long field (a description of megabytes): no doubling slack */
-        cap = b->len + more + 1 + 4096;
-    char *p = realloc(b->p, cap);
-    if (!p) {
-        b->oom = 1;
-        return;
-    }
-    b->p = p;
-    b->cap = cap;
-    b->p[b->len] = '\0';
-}
-
-static void sb_add(sbuf *b, const char *s, size_t n)
-{
-    sb_reserve(b, n);
-    if (b->oom)
-        return;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void sb_str(sbuf *b, const char *s) { sb_add(b, s, strlen(s)); }
+#include "strbuf.h"
 
 /* Starts a "Label: " line, with the "\n" separator before every line but the first. */
-static void sb_label(sbuf *b, const char *label)
+static void add_label(strbuf *b, const char *label)
 {
     if (b->len)
-        sb_add(b, "\n", 1);
-    sb_str(b, label);
-    sb_add(b, ": ", 2);
+        strbuf_add(b, "\n", 1);
+    strbuf_add_str(b, label);
+    strbuf_add(b, ": ", 2);
 }
 
 /* Missing = NULL, empty, or nothing but ASCII whitespace. */
@@ -77,34 +42,34 @@ static int blank(const char *s)
     return 1;
 }
 
-static void line(sbuf *b, const char *label, const char *value)
+static void line(strbuf *b, const char *label, const char *value)
 {
     if (blank(value))
         return;
-    sb_label(b, label);
-    sb_str(b, value);
+    add_label(b, label);
+    strbuf_add_str(b, value);
 }
 
-static void list_line(sbuf *b, const char *label, char *const *items, size_t n)
+static void list_line(strbuf *b, const char *label, char *const *items, size_t n)
 {
     int first = 1;
     for (size_t i = 0; i < n; i++) {
         if (blank(items[i]))
             continue;
         if (first)
-            sb_label(b, label);
+            add_label(b, label);
         else
-            sb_add(b, ", ", 2);
-        sb_str(b, items[i]);
+            strbuf_add(b, ", ", 2);
+        strbuf_add_str(b, items[i]);
         first = 0;
     }
 }
 
 char *source_text_build(const library_sample *s)
 {
-    sbuf b = {0};
+    strbuf b = {0};
     char num[64];
-    sb_reserve(&b, 512 + (s->description ? strlen(s->description) : 0));
+    strbuf_reserve(&b, 512 + (s->description ? strlen(s->description) : 0));
 
     line(&b, "Title", s->title);
     line(&b, "Genre", s->genre);
@@ -116,13 +81,13 @@ char *source_text_build(const library_sample *s)
     if (s->has_vibe) {
         int p = !blank(s->mood_primary), q = !blank(s->mood_secondary);
         if (p || q) {
-            sb_label(&b, "Mood");
+            add_label(&b, "Mood");
             if (p)
-                sb_str(&b, s->mood_primary);
+                strbuf_add_str(&b, s->mood_primary);
             if (p && q)
-                sb_add(&b, ", ", 2);
+                strbuf_add(&b, ", ", 2);
             if (q)
-                sb_str(&b, s->mood_secondary);
+                strbuf_add_str(&b, s->mood_secondary);
         }
         if (s->has_energy) {
             snprintf(num, sizeof num, "%.2f", s->energy_level);
@@ -134,10 +99,10 @@ char *source_text_build(const library_sample *s)
     list_line(&b, "Sample Tags", s->tags, s->n_tags);
 
     if (b.oom) {
-        free(b.p);
+        free(b.s);
         return NULL;
     }
-    if (!b.p) /* nothing at all: an empty string, still caller-freed */
+    if (!b.s) /* nothing at all: an empty string, still caller-freed */
         return calloc(1, 1);
-    return b.p;
+    return b.s;
 }

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "array.h"
 #include "keyword.h"
+#include "strbuf.h"
 
 /* ---- the FTS5 tokenizer ---- */
 
@@ -394,20 +394,9 @@ int kwindex_writer_put_prepared(kwindex_writer *w, int64_t sample_id, const char
 /* ---- entries tokenized ahead ---- */
 
 typedef struct prepare_buf {
-    char *s;
-    size_t len, cap;
+    strbuf text;
     int column; /* the column being written */
 } prepare_buf;
-
-/* Appends s[0, n) (a token, a mark): a copy, and a call only when the buffer must grow. */
-static int prepare_add(prepare_buf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap && array_grow((void **)&b->s, &b->cap, b->len + n + 1, 1) != 0)
-        return -1;
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    return 0;
-}
 
 /* Ends columns until `column` is the one being written (columns come in order, some empty). */
 static int prepare_reach(void *ctx, int column)
@@ -415,7 +404,7 @@ static int prepare_reach(void *ctx, int column)
     prepare_buf *b = ctx;
     static const char next_column[2] = {'\0', KWINDEX_PREPARED};
     for (; b->column < column; b->column++)
-        if (prepare_add(b, next_column, 2))
+        if (strbuf_add(&b->text, next_column, 2))
             return -1;
     return 0;
 }
@@ -426,10 +415,7 @@ static int prepare_token(void *ctx, const char *token, size_t len, size_t start,
     (void)start;
     (void)end;
     prepare_buf *b = ctx;
-    if (prepare_add(b, token, len))
-        return -1;
-    b->s[b->len++] = KWINDEX_TOKEN_END; /* prepare_add leaves room for one byte more */
-    return 0;
+    return strbuf_add(&b->text, token, len) || strbuf_add_byte(&b->text, KWINDEX_TOKEN_END) ? -1 : 0;
 }
 
 /* Tokenizes source's fields in column order (keyword_fields_in, each cut to
@@ -456,28 +442,23 @@ static int tokenize_fields(keyword_scratch *scratch, const char *source, int (*c
 
 int kwindex_entry_prepare(keyword_scratch *scratch, const char *source, kwindex_entry *out)
 {
-    const char mark = KWINDEX_PREPARED;
-    prepare_buf b = {NULL, 0, 0, 0};
+    prepare_buf b = {{0}, 0};
     /* room for the usual entry at once: its tokens and their ends take about the text's
      * bytes (separators become ends, stop words and labels drop out), of its indexed fields'
      * bytes at most */
     size_t guess = source ? strlen(source) : 0;
     if (guess > KEYWORD_FIELDS * (size_t)KWINDEX_FIELD_MAX_BYTES)
         guess = KEYWORD_FIELDS * (size_t)KWINDEX_FIELD_MAX_BYTES;
-    guess += 64;
-    if (!(b.s = malloc(guess)))
-        return -1;
-    b.cap = guess;
-    int rc = prepare_add(&b, &mark, 1);
+    int rc = strbuf_reserve(&b.text, guess + 64) || strbuf_add_byte(&b.text, KWINDEX_PREPARED);
     if (!rc)
         rc = tokenize_fields(scratch, source, prepare_reach, prepare_token, &b);
-    if (!rc)
-        rc = prepare_reach(&b, KEYWORD_FIELDS - 1) || prepare_add(&b, "", 1) ? -1 : 0; /* the last NUL */
+    if (!rc) /* the last column's NUL is the string's own */
+        rc = prepare_reach(&b, KEYWORD_FIELDS - 1);
     if (rc) {
-        free(b.s);
+        strbuf_free(&b.text);
         return -1;
     }
-    out->bytes = b.s;
+    out->bytes = b.text.s;
     return 0;
 }
 
@@ -510,24 +491,9 @@ int kwindex_entry_tokens(keyword_scratch *scratch, const char *source, kwindex_t
 /* ---- queries ---- */
 
 typedef struct expr_buf {
-    char *s;
-    size_t len, cap;
+    strbuf text;
     size_t n_tokens;
-    int oom;
 } expr_buf;
-
-static void expr_add(expr_buf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (array_grow((void **)&b->s, &b->cap, b->len + n + 1, 1) != 0) {
-        b->oom = 1;
-        return;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
 
 static int expr_token(void *ctx, const char *token, size_t len, size_t start, size_t end)
 {
@@ -535,26 +501,24 @@ static int expr_token(void *ctx, const char *token, size_t len, size_t start, si
     (void)end;
     expr_buf *b = ctx;
     if (b->n_tokens)
-        expr_add(b, " OR ", 4);
-    expr_add(b, "\"", 1);
+        strbuf_add(&b->text, " OR ", 4);
+    strbuf_add(&b->text, "\"", 1);
     for (size_t i = 0; i < len; i++)
-        expr_add(b, token[i] == '"' ? "\"\"" : &token[i], token[i] == '"' ? 2 : 1);
-    expr_add(b, "\"", 1);
+        strbuf_add(&b->text, token[i] == '"' ? "\"\"" : &token[i], token[i] == '"' ? 2 : 1);
+    strbuf_add(&b->text, "\"", 1);
     b->n_tokens++;
-    return b->oom ? -1 : 0;
+    return b->text.oom ? -1 : 0; /* sticky: any append above that failed */
 }
 
 char *kwindex_match_expression(const char *text, size_t *n_tokens)
 {
-    expr_buf b;
-    memset(&b, 0, sizeof b);
-    expr_add(&b, "", 0);
-    if (keyword_tokenize(text, strlen(text), KEYWORD_QUERY, expr_token, &b) != 0 || b.oom) {
-        free(b.s);
+    expr_buf b = {{0}, 0};
+    if (strbuf_add(&b.text, "", 0) || keyword_tokenize(text, strlen(text), KEYWORD_QUERY, expr_token, &b) != 0) {
+        strbuf_free(&b.text);
         return NULL;
     }
     *n_tokens = b.n_tokens;
-    return b.s;
+    return b.text.s;
 }
 
 /* ---- the ranking, in one pass ----
