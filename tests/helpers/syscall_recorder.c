@@ -2,13 +2,18 @@
  * order, what a process does to files that decides what survives a crash: opens, writes,
  * fsync/fdatasync, renames and unlinks, one line each, to the file named by $SYSCALL_LOG:
  *
- *   SEQ OP PATH [PATH2] [BYTES]
+ *   SEQ TID OP PATH [PATH2] [BYTES]
  *     open PATH            -- a file or directory opened (fd-based events name PATH too)
  *     write PATH BYTES     -- write, pwrite, pwrite64, writev, pwritev
  *     fsync PATH           -- fsync or fdatasync (both make the data durable; the log says which)
  *     fdatasync PATH
  *     rename OLD NEW       -- rename, renameat, renameat2
  *     unlink PATH
+ *     exit -               -- a thread made by pthread_create returned from its function
+ * TID is the calling thread's kernel id. samplevec writes a chunk on a thread of its own while
+ * the thread that saves the checkpoints goes on, so the events of two threads interleave; the
+ * thread ids and the exits say which write belongs to which, and that a write's thread had
+ * ended (been joined) before a checkpoint was saved.
  * PATHs are absolute (the fd's /proc/self/fd link, or the argument made absolute). Only paths
  * under $SYSCALL_LOG_UNDER (a directory) are recorded, so the terminal and the library's reads
  * do not drown the store's and the checkpoint's events. Each line is one write(2) to an
@@ -23,6 +28,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,12 +67,13 @@ static void emit(const char *op, const char *a, const char *b, long bytes)
     char line[2 * PATH_MAX + 96];
     int n;
     long k = atomic_fetch_add(&seq, 1) + 1;
+    long tid = (long)syscall(SYS_gettid);
     if (b)
-        n = snprintf(line, sizeof line, "%ld %s %s %s\n", k, op, a, b);
+        n = snprintf(line, sizeof line, "%ld %ld %s %s %s\n", k, tid, op, a, b);
     else if (bytes >= 0)
-        n = snprintf(line, sizeof line, "%ld %s %s %ld\n", k, op, a, bytes);
+        n = snprintf(line, sizeof line, "%ld %ld %s %s %ld\n", k, tid, op, a, bytes);
     else
-        n = snprintf(line, sizeof line, "%ld %s %s\n", k, op, a);
+        n = snprintf(line, sizeof line, "%ld %ld %s %s\n", k, tid, op, a);
     if (n > 0 && (size_t)n < sizeof line)
         (void)!syscall(SYS_write, log_fd, line, (size_t)n);
 }
@@ -276,5 +283,36 @@ int unlink(const char *path)
     int rc = REAL(unlink)(path);
     if (rc == 0 && ap)
         emit("unlink", ap, NULL, -1);
+    return rc;
+}
+
+/* A thread's end, logged by the thread itself after its function returns: every event of the
+ * thread comes before it in the log, and whoever joins the thread can only go on after it. */
+typedef struct {
+    void *(*fn)(void *);
+    void *arg;
+} thread_start;
+
+static void *recorded_thread(void *p)
+{
+    thread_start start = *(thread_start *)p;
+    free(p);
+    void *result = start.fn(start.arg);
+    if (log_fd >= 0)
+        emit("exit", "-", NULL, -1);
+    return result;
+}
+
+int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+    recorder_init();
+    thread_start *start = log_fd >= 0 ? malloc(sizeof *start) : NULL;
+    if (!start)
+        return REAL(pthread_create)(thread, attr, fn, arg);
+    start->fn = fn;
+    start->arg = arg;
+    int rc = REAL(pthread_create)(thread, attr, recorded_thread, start);
+    if (rc != 0)
+        free(start);
     return rc;
 }
