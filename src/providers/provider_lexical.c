@@ -39,6 +39,7 @@
 #include <unistd.h>
 #include <utf8proc.h>
 
+#include "fastmod.h"
 #include "provider.h"
 
 #define LEXICAL_V1_ID "lexical-v1"
@@ -80,6 +81,7 @@ typedef enum lexical_recipe { LEXICAL_V1, LEXICAL_V2 } lexical_recipe;
 typedef struct lexical_provider {
     provider base;
     lexical_recipe recipe;
+    fastmod buckets; /* hash % dims: a feature's bucket */
     feature_table *tables; /* n_tables, one per worker thread */
     int n_tables;
 } lexical_provider;
@@ -309,8 +311,9 @@ static void l2_normalise(float *out, int dims)
 
 /* lexical-v1, and v2 for a text without labels: embeds one text into out[dims]; returns the number of words (the provider's
  * "tokens"), or -1 when out of memory. */
-static int64_t embed_one(feature_table *ft, const char *text, float *out, int dims)
+static int64_t embed_one(feature_table *ft, const char *text, float *out, const fastmod *buckets)
 {
+    int dims = (int)buckets->d;
     size_t len = strlen(text);
     int64_t words = 0;
     if (table_reset(ft, len) != 0 || add_words(ft, text, len, &words) != 0)
@@ -319,8 +322,7 @@ static int64_t embed_one(feature_table *ft, const char *text, float *out, int di
     for (size_t i = 0; i < ft->n_used; i++) {
         const feature_slot *s = &ft->slots[ft->used[i]];
         float value = feature_value(s);
-        size_t bucket = (size_t)(s->hash % (uint64_t)dims);
-        out[bucket] += (s->hash >> 63) ? -value : value;
+        out[fastmod_rem(buckets, s->hash)] += (s->hash >> 63) ? -value : value;
     }
     l2_normalise(out, dims);
     return words;
@@ -373,12 +375,13 @@ static int field_at(const char *line, size_t len, int after)
 /* lexical-v2: as embed_one for a text that does not start with a label; a source text field
  * by field (the top of this file). Returns the number of words of the whole text (labels
  * included, as count_tokens counts them), or -1 when out of memory. */
-static int64_t embed_fields(feature_table *ft, const char *text, float *out, int dims)
+static int64_t embed_fields(feature_table *ft, const char *text, float *out, const fastmod *buckets)
 {
+    int dims = (int)buckets->d;
     size_t len = strlen(text);
     const char *eol = memchr(text, '\n', len);
     if (field_at(text, eol ? (size_t)(eol - text) : len, -1) < 0)
-        return embed_one(ft, text, out, dims);
+        return embed_one(ft, text, out, buckets);
 
     /* each field's span of the text: [start, end) */
     size_t start[N_FIELDS] = {0}, end[N_FIELDS] = {0};
@@ -415,8 +418,7 @@ static int64_t embed_fields(feature_table *ft, const char *text, float *out, int
         for (size_t i = 0; i < ft->n_used; i++) {
             const feature_slot *s = &ft->slots[ft->used[i]];
             float value = feature_value(s) * scale;
-            size_t bucket = (size_t)(s->hash % (uint64_t)dims);
-            out[bucket] += (s->hash >> 63) ? -value : value;
+            out[fastmod_rem(buckets, s->hash)] += (s->hash >> 63) ? -value : value;
         }
     }
     /* Padding up to the length of a full source text: hashed from the text's own bytes, so
@@ -434,8 +436,7 @@ static int64_t embed_fields(feature_table *ft, const char *text, float *out, int
         float value = (float)sqrt((target - length) / PAD_FEATURES);
         for (uint64_t k = 0; k < PAD_FEATURES; k++) {
             uint64_t h = mix64(seed + k * 0x9e3779b97f4a7c15ULL);
-            size_t bucket = (size_t)(h % (uint64_t)dims);
-            out[bucket] += (h >> 63) ? -value : value;
+            out[fastmod_rem(buckets, h)] += (h >> 63) ? -value : value;
         }
     }
     l2_normalise(out, dims);
@@ -464,11 +465,11 @@ static void *embed_worker_run(void *arg)
 {
     embed_worker *w = arg;
     embed_job *job = w->job;
-    int dims = job->lp->base.dims;
+    const fastmod *buckets = &job->lp->buckets;
     for (size_t i; (i = atomic_fetch_add(&job->next, 1)) < job->n;) {
-        float *out = job->vectors + i * (size_t)dims;
-        int64_t words = job->lp->recipe == LEXICAL_V2 ? embed_fields(w->table, job->texts[i], out, dims)
-                                                      : embed_one(w->table, job->texts[i], out, dims);
+        float *out = job->vectors + i * buckets->d;
+        int64_t words = job->lp->recipe == LEXICAL_V2 ? embed_fields(w->table, job->texts[i], out, buckets)
+                                                      : embed_one(w->table, job->texts[i], out, buckets);
         if (words < 0)
             atomic_store(&job->out_of_memory, 1);
         job->results[i].tokens = words < 0 ? 0 : words;
@@ -573,6 +574,7 @@ provider *provider_lexical_open(const provider_config *cfg, int *exit_code, char
     lp->recipe = recipe;
     snprintf(lp->base.model, sizeof lp->base.model, "%s", model);
     lp->base.dims = dims;
+    lp->buckets = fastmod_for((uint64_t)dims);
     lp->base.usd_per_mtok = 0;
     lp->base.tokens_exact = 1;
     lp->base.chunk_size = (size_t)(cfg->batch_size > 0 ? cfg->batch_size : 100);
