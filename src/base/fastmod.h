@@ -4,9 +4,10 @@
  * eighth of the lexical provider's time, once per feature); this takes three multiplications.
  * It is the remainder by direct computation of Lemire, Kaser and Kurz ("Faster Remainder by
  * Direct Computation", 2019): with the 128-bit reciprocal m = ceil(2^128 / d), the fraction
- * m·x mod 2^128, times d, has x mod d as its whole part above 2^128. Their theorem 1 (N = 64
- * bits of numerator, F = 128 bits of fraction, F >= N + log2 d) makes it exact for every 64-bit
- * x and every divisor 2 <= d < 2^64: the same bucket as `%`, so vectors do not change. */
+ * m·x mod 2^128, times d, has x mod d as its whole part above 2^128. Their bound (N = 64 bits
+ * of numerator, F = 128 bits of fraction, F >= N + log2 d) makes it exact for every 64-bit x and
+ * every divisor 2 <= d < 2^64: the same bucket as `%`, so vectors do not change
+ * (test_fastmod). */
 #ifndef SAMPLEVEC_FASTMOD_H
 #define SAMPLEVEC_FASTMOD_H
 
