@@ -102,7 +102,5 @@ char *source_text_build(const library_sample *s)
         free(b.s);
         return NULL;
     }
-    if (!b.s) /* nothing at all: an empty string, still caller-freed */
-        return calloc(1, 1);
-    return b.s;
+    return b.s; /* allocated by the reservation above: a sample with nothing is "", caller-freed */
 }
