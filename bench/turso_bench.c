@@ -98,20 +98,19 @@ int main(int argc, char **argv)
         store *st = open_prepared(argv[2], dims); /* the builder needs a claimed store */
         if (!st || make_rows(&x, n, dims))
             return 3;
-        hrana_body b;
-        hrana_body_init(&b);
+        strbuf b = {0};
         for (size_t at = 0, k = 0; at < n; at += per, k++) {
-            hrana_body_reset(&b);
-            hrana_body_cstr(&b, "{\"baton\":null,\"requests\":[");
+            strbuf_clear(&b);
+            strbuf_add_str(&b, "{\"baton\":null,\"requests\":[");
             store_turso_upsert_requests(st, x.r + at, n - at < per ? n - at : per, &b);
-            hrana_body_cstr(&b, "]}");
+            strbuf_add_str(&b, "]}");
             char path[1024];
             snprintf(path, sizeof path, "%s/body-%05zu.json", argv[3], k);
             FILE *f = fopen(path, "wb");
-            if (!f || fwrite(b.data, 1, b.len, f) != b.len || fclose(f))
+            if (!f || fwrite(b.s, 1, b.len, f) != b.len || fclose(f))
                 return 3;
         }
-        hrana_body_free(&b);
+        strbuf_free(&b);
         store_close(st);
         free(x.r);
         free(x.v);
@@ -126,14 +125,14 @@ int main(int argc, char **argv)
         if (!st || make_rows(&x, n, dims) || per == 0 || inflight < 1)
             return 3;
         size_t n_req = (n + per - 1) / per;
-        hrana_body *bodies = calloc(n_req, sizeof *bodies);
+        strbuf *bodies = calloc(n_req, sizeof *bodies);
         hrana_call *calls = calloc(n_req, sizeof *calls);
         if (!bodies || !calls)
             return 3;
         for (size_t q = 0; q < n_req; q++) {
             size_t at = q * per;
             store_turso_upsert_requests(st, x.r + at, n - at < per ? n - at : per, &bodies[q]);
-            calls[q].requests = bodies[q].data;
+            calls[q].requests = bodies[q].s;
             calls[q].requests_len = bodies[q].len;
         }
         hrana_options o;
@@ -157,7 +156,7 @@ int main(int argc, char **argv)
                 return 3;
             }
             hrana_call_clear(&calls[q]);
-            hrana_body_free(&bodies[q]);
+            strbuf_free(&bodies[q]);
         }
         printf("%zu %.3f %.0f\n", n, dt, (double)n / dt);
         hrana_client_free(c);

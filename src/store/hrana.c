@@ -231,64 +231,16 @@ static void scrubbed_excerpt(const hrana_client *c, const char *src, size_t len,
 
 /* ---------------------------------------------------------------- bodies */
 
-void hrana_body_init(hrana_body *b) { memset(b, 0, sizeof *b); }
-void hrana_body_free(hrana_body *b)
-{
-    free(b->data);
-    memset(b, 0, sizeof *b);
-}
-void hrana_body_reset(hrana_body *b)
-{
-    b->len = 0;
-    if (b->data)
-        b->data[0] = '\0';
-}
-
-static int body_reserve(hrana_body *b, size_t extra)
-{
-    if (b->oom)
-        return -1;
-    if (extra > SIZE_MAX / 2 - b->len) {
-        b->oom = 1;
-        return -1;
-    }
-    size_t need = b->len + extra + 1;
-    if (need <= b->cap)
-        return 0;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < need)
-        cap *= 2;
-    char *d = realloc(b->data, cap);
-    if (!d) {
-        b->oom = 1;
-        return -1;
-    }
-    b->data = d;
-    b->cap = cap;
-    return 0;
-}
-
-void hrana_body_raw(hrana_body *b, const char *s, size_t n)
-{
-    if (body_reserve(b, n))
-        return;
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
-void hrana_body_cstr(hrana_body *b, const char *s) { hrana_body_raw(b, s, strlen(s)); }
-
-void hrana_body_json_str(hrana_body *b, const char *s)
+void hrana_body_json_str(strbuf *b, const char *s)
 {
     if (!s) {
-        hrana_body_raw(b, "null", 4);
+        strbuf_add(b, "null", 4);
         return;
     }
     size_t n = strlen(s);
-    if (body_reserve(b, n * 6 + 2)) /* worst case: every byte as \u00XX */
+    if (strbuf_reserve(b, n * 6 + 2)) /* worst case: every byte as \u00XX */
         return;
-    char *o = b->data + b->len;
+    char *o = b->s + b->len;
     *o++ = '"';
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         unsigned char ch = *p;
@@ -308,23 +260,23 @@ void hrana_body_json_str(hrana_body *b, const char *s)
     }
     *o++ = '"';
     *o = '\0';
-    b->len = (size_t)(o - b->data);
+    b->len = (size_t)(o - b->s);
 }
 
-void hrana_arg_null(hrana_body *b, int comma)
+void hrana_arg_null(strbuf *b, int comma)
 {
-    hrana_body_cstr(b, comma ? ",{\"type\":\"null\"}" : "{\"type\":\"null\"}");
+    strbuf_add_str(b, comma ? ",{\"type\":\"null\"}" : "{\"type\":\"null\"}");
 }
 
-void hrana_arg_int(hrana_body *b, int comma, int64_t v)
+void hrana_arg_int(strbuf *b, int comma, int64_t v)
 {
     char tmp[64];
     int n = snprintf(tmp, sizeof tmp, "%s{\"type\":\"integer\",\"value\":\"%" PRId64 "\"}",
                      comma ? "," : "", v);
-    hrana_body_raw(b, tmp, (size_t)n);
+    strbuf_add(b, tmp, (size_t)n);
 }
 
-void hrana_arg_float(hrana_body *b, int comma, double v)
+void hrana_arg_float(strbuf *b, int comma, double v)
 {
     if (!isfinite(v)) { /* JSON has no NaN/Inf */
         hrana_arg_null(b, comma);
@@ -333,27 +285,27 @@ void hrana_arg_float(hrana_body *b, int comma, double v)
     char tmp[80];
     /* %.17g round-trips every double */
     int n = snprintf(tmp, sizeof tmp, "%s{\"type\":\"float\",\"value\":%.17g}", comma ? "," : "", v);
-    hrana_body_raw(b, tmp, (size_t)n);
+    strbuf_add(b, tmp, (size_t)n);
 }
 
-void hrana_arg_text(hrana_body *b, int comma, const char *s)
+void hrana_arg_text(strbuf *b, int comma, const char *s)
 {
     if (!s) {
         hrana_arg_null(b, comma);
         return;
     }
-    hrana_body_cstr(b, comma ? ",{\"type\":\"text\",\"value\":" : "{\"type\":\"text\",\"value\":");
+    strbuf_add_str(b, comma ? ",{\"type\":\"text\",\"value\":" : "{\"type\":\"text\",\"value\":");
     hrana_body_json_str(b, s);
-    hrana_body_raw(b, "}", 1);
+    strbuf_add(b, "}", 1);
 }
 
-void hrana_arg_blob(hrana_body *b, int comma, const void *data, size_t n)
+void hrana_arg_blob(strbuf *b, int comma, const void *data, size_t n)
 {
-    hrana_body_cstr(b, comma ? ",{\"type\":\"blob\",\"base64\":\"" : "{\"type\":\"blob\",\"base64\":\"");
-    if (body_reserve(b, (n + 2) / 3 * 4 + 2))
+    strbuf_add_str(b, comma ? ",{\"type\":\"blob\",\"base64\":\"" : "{\"type\":\"blob\",\"base64\":\"");
+    if (strbuf_reserve(b, (n + 2) / 3 * 4 + 2))
         return;
-    b->len += hrana_base64_encode(data, n, b->data + b->len);
-    hrana_body_raw(b, "\"}", 2);
+    b->len += hrana_base64_encode(data, n, b->s + b->len);
+    strbuf_add(b, "\"}", 2);
 }
 
 /* ---------------------------------------------------------------- base64 */
@@ -742,7 +694,7 @@ static int probe_with_retries(hrana_client *c, http_client *http, char err[SV_ER
 }
 
 /* Starts jobs[j] on the wire. */
-static int job_submit(hrana_client *c, http_client *http, job *jb, hrana_body *body,
+static int job_submit(hrana_client *c, http_client *http, job *jb, strbuf *body,
                       char err[SV_ERR_LEN])
 {
     hrana_call *call = jb->call;
@@ -751,17 +703,17 @@ static int job_submit(hrana_client *c, http_client *http, job *jb, hrana_body *b
     if (!call->requests)
         return sv_fail(err, SV_EXIT_DATA, "internal error: a call without requests");
     jb->sent_close = !c->no_close;
-    hrana_body_reset(body);
-    hrana_body_cstr(body, "{\"baton\":null,\"requests\":[");
-    hrana_body_raw(body, call->requests, call->requests_len);
+    strbuf_clear(body);
+    strbuf_add_str(body, "{\"baton\":null,\"requests\":[");
+    strbuf_add(body, call->requests, call->requests_len);
     if (jb->sent_close)
-        hrana_body_cstr(body, call->requests_len ? ",{\"type\":\"close\"}" : "{\"type\":\"close\"}");
-    hrana_body_cstr(body, "]}");
+        strbuf_add_str(body, call->requests_len ? ",{\"type\":\"close\"}" : "{\"type\":\"close\"}");
+    strbuf_add_str(body, "]}");
     if (body->oom)
         return sv_fail(err, SV_EXIT_DATA, "out of memory building a request");
     char url[HRANA_URL_LEN + 16];
     snprintf(url, sizeof url, "%s/v%d/pipeline", c->url, (int)c->version);
-    http_request req = {.url = url, .body = body->data, .body_len = body->len};
+    http_request req = {.url = url, .body = body->s, .body_len = body->len};
     const char *hdr[3];
     add_headers(c, &req, hdr);
     call->attempts++;
@@ -869,8 +821,7 @@ int hrana_run(hrana_client *c, hrana_call *calls, size_t n, char err[SV_ERR_LEN]
     char last_msg[SV_ERR_LEN] = ""; /* the last failure that is being retried */
     job *jobs = calloc(n, sizeof *jobs);
     size_t *waiting = calloc(n, sizeof *waiting); /* job indices not on the wire, not done */
-    hrana_body body;
-    hrana_body_init(&body);
+    strbuf body = {0};
     if (!jobs || !waiting) {
         rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
         goto cleanup;
@@ -966,7 +917,7 @@ cleanup:
         http_client_free(c->pool[slot]);
         c->pool[slot] = NULL; /* made again by the next run that borrows the slot */
     }
-    hrana_body_free(&body);
+    strbuf_free(&body);
     free(jobs);
     free(waiting);
 release:

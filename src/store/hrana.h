@@ -54,6 +54,7 @@
 #include <cjson/cJSON.h>
 
 #include "msg.h"
+#include "strbuf.h"
 
 typedef struct hrana_options {
     int max_retries;         /* retries per request after the first attempt (default 6) */
@@ -84,26 +85,16 @@ const char *hrana_client_url(const hrana_client *c);
 int hrana_client_version(const hrana_client *c);
 
 /* ---- request bodies ----
- * A growable JSON text. The append functions never fail visibly: on out-of-memory they set
- * `oom` and do nothing further; check it once before sending. */
-typedef struct hrana_body {
-    char *data; /* len bytes, NUL-terminated when non-NULL; owned */
-    size_t len, cap;
-    int oom;
-} hrana_body;
-
-void hrana_body_init(hrana_body *b);
-void hrana_body_free(hrana_body *b);
-void hrana_body_reset(hrana_body *b);  /* len = 0, keeps the allocation */
-void hrana_body_raw(hrana_body *b, const char *s, size_t n);
-void hrana_body_cstr(hrana_body *b, const char *s);   /* raw, NUL-terminated */
-void hrana_body_json_str(hrana_body *b, const char *s); /* "…" with JSON escapes; NULL → null */
+ * A request body is a strbuf (strbuf.h): built with strbuf_add / strbuf_add_str and the
+ * functions below, which never fail visibly; on out-of-memory the strbuf's sticky `oom` is set
+ * and nothing more is appended: check it once before sending. */
+void hrana_body_json_str(strbuf *b, const char *s); /* "…" with JSON escapes; NULL → null */
 /* Values V. A comma is written before the value when `comma` is non-zero. */
-void hrana_arg_null(hrana_body *b, int comma);
-void hrana_arg_int(hrana_body *b, int comma, int64_t v);
-void hrana_arg_float(hrana_body *b, int comma, double v); /* non-finite → null */
-void hrana_arg_text(hrana_body *b, int comma, const char *s); /* NULL → null */
-void hrana_arg_blob(hrana_body *b, int comma, const void *data, size_t n);
+void hrana_arg_null(strbuf *b, int comma);
+void hrana_arg_int(strbuf *b, int comma, int64_t v);
+void hrana_arg_float(strbuf *b, int comma, double v); /* non-finite → null */
+void hrana_arg_text(strbuf *b, int comma, const char *s); /* NULL → null */
+void hrana_arg_blob(strbuf *b, int comma, const void *data, size_t n);
 
 /* Base64 (standard alphabet). encode writes 4*ceil(n/3) chars at most, unpadded, plus NUL;
  * returns the length. decode accepts padded or unpadded input; returns the byte count, or -1

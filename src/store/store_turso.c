@@ -42,7 +42,7 @@ typedef struct turso_store {
     char model[PROVIDER_MODEL_LEN]; /* the claim, written into every row */
     int leased;                     /* this run took the writer lease (store.h) */
     int rows_per_request;           /* upsert rows per pipeline request */
-    hrana_body *bodies;             /* n_bodies upsert request buffers, reused across calls */
+    strbuf *bodies;                 /* n_bodies upsert request buffers, reused across calls */
     size_t n_bodies;
     unsigned char *blob;            /* dims*4 bytes: encode/decode buffer */
     float *vector;                  /* dims floats: scan decode buffer */
@@ -77,30 +77,30 @@ typedef struct turso_store {
 
 /* ---------------------------------------------------------------- helpers */
 
-static void stmt(hrana_body *b, int comma, const char *sql)
+static void stmt(strbuf *b, int comma, const char *sql)
 {
-    hrana_body_cstr(b, comma ? ",{\"type\":\"execute\",\"stmt\":{\"sql\":"
+    strbuf_add_str(b, comma ? ",{\"type\":\"execute\",\"stmt\":{\"sql\":"
                              : "{\"type\":\"execute\",\"stmt\":{\"sql\":");
     hrana_body_json_str(b, sql);
-    hrana_body_cstr(b, "}}");
+    strbuf_add_str(b, "}}");
 }
 
 /* One batch step: {"condition":C,"stmt":{"sql":…,"args":[ (caller writes args) */
-static void step_open(hrana_body *b, int index, const char *condition, const char *sql)
+static void step_open(strbuf *b, int index, const char *condition, const char *sql)
 {
     if (index > 0)
-        hrana_body_raw(b, ",", 1);
-    hrana_body_cstr(b, "{");
+        strbuf_add(b, ",", 1);
+    strbuf_add_str(b, "{");
     if (condition) {
-        hrana_body_cstr(b, "\"condition\":");
-        hrana_body_cstr(b, condition);
-        hrana_body_raw(b, ",", 1);
+        strbuf_add_str(b, "\"condition\":");
+        strbuf_add_str(b, condition);
+        strbuf_add(b, ",", 1);
     }
-    hrana_body_cstr(b, "\"stmt\":{\"sql\":");
+    strbuf_add_str(b, "\"stmt\":{\"sql\":");
     hrana_body_json_str(b, sql);
-    hrana_body_cstr(b, ",\"args\":[");
+    strbuf_add_str(b, ",\"args\":[");
 }
-static void step_close(hrana_body *b) { hrana_body_cstr(b, "]}}"); }
+static void step_close(strbuf *b) { strbuf_add_str(b, "]}}"); }
 
 static void cond_ok(char *out, size_t cap, int step)
 {
@@ -108,13 +108,13 @@ static void cond_ok(char *out, size_t cap, int step)
 }
 
 /* Runs a single pipeline whose requests are in b. */
-static int run_one(turso_store *s, hrana_body *b, hrana_call *call, char err[SV_ERR_LEN])
+static int run_one(turso_store *s, strbuf *b, hrana_call *call, char err[SV_ERR_LEN])
 {
     hrana_client_set_cancel(s->hc, s->base.cancel);
     memset(call, 0, sizeof *call);
     if (b->oom)
         return sv_fail(err, SV_EXIT_DATA, "out of memory building a request");
-    call->requests = b->data;
+    call->requests = b->s;
     call->requests_len = b->len;
     return hrana_run(s->hc, call, 1, err);
 }
@@ -174,8 +174,7 @@ static int turso_meta(store *base, store_meta *out, char err[SV_ERR_LEN])
 {
     turso_store *s = (turso_store *)base;
     memset(out, 0, sizeof *out);
-    hrana_body b;
-    hrana_body_init(&b);
+    strbuf b = {0};
     hrana_call call;
     stmt(&b, 0, "SELECT key, value FROM samplevec_meta");
     stmt(&b, 1, "SELECT count(*) FROM sample_embeddings");
@@ -208,7 +207,7 @@ static int turso_meta(store *base, store_meta *out, char err[SV_ERR_LEN])
     }
 cleanup:
     hrana_call_clear(&call);
-    hrana_body_free(&b);
+    strbuf_free(&b);
     return rc;
 }
 
@@ -218,8 +217,7 @@ static int turso_prepare(store *base, const char *provider, const char *model, i
                          const provider_prompts *prompts, int reset, char err[SV_ERR_LEN])
 {
     turso_store *s = (turso_store *)base;
-    hrana_body b;
-    hrana_body_init(&b);
+    strbuf b = {0};
     hrana_call call;
     memset(&call, 0, sizeof call);
     char e[SV_ERR_LEN], sql[1024];
@@ -278,8 +276,8 @@ static int turso_prepare(store *base, const char *provider, const char *model, i
 
     /* 2. claim it, in one transaction. Reset (or a table without our columns being replaced)
      * drops the table, so the declared F32_BLOB(dims) always tells the truth. */
-    hrana_body_reset(&b);
-    hrana_body_cstr(&b, "{\"type\":\"batch\",\"batch\":{\"steps\":[");
+    strbuf_clear(&b);
+    strbuf_add_str(&b, "{\"type\":\"batch\",\"batch\":{\"steps\":[");
     int k = 0;
     char cond[64];
     step_open(&b, k++, NULL, "BEGIN");
@@ -326,7 +324,7 @@ static int turso_prepare(store *base, const char *provider, const char *model, i
     snprintf(cond, sizeof cond, "{\"type\":\"not\",\"cond\":{\"type\":\"ok\",\"step\":%d}}", commit);
     step_open(&b, k++, cond, "ROLLBACK");
     step_close(&b);
-    hrana_body_cstr(&b, "]}}");
+    strbuf_add_str(&b, "]}}");
     /* the server drops the table in one statement: progress is before and after */
     if (reset && m.rows > 0 && base->reset_progress)
         base->reset_progress(base->reset_progress_ctx, 0, m.rows);
@@ -353,7 +351,7 @@ static int turso_prepare(store *base, const char *provider, const char *model, i
     snprintf(s->model, sizeof s->model, "%s", model);
 cleanup:
     hrana_call_clear(&call);
-    hrana_body_free(&b);
+    strbuf_free(&b);
     return rc;
 }
 
@@ -379,8 +377,7 @@ static int turso_lookup(store *base, const int64_t *ids, size_t n, store_lookup 
     if (n == 0)
         return 0;
     int rc = 0;
-    hrana_body b;
-    hrana_body_init(&b);
+    strbuf b = {0};
     hrana_call call;
     memset(&call, 0, sizeof call);
     id_index *sorted = malloc(n * sizeof *sorted);
@@ -394,16 +391,16 @@ static int turso_lookup(store *base, const int64_t *ids, size_t n, store_lookup 
     size_t n_stmts = 0;
     for (size_t at = 0; at < n; at += LOOKUP_IDS_PER_STMT) {
         size_t end = at + LOOKUP_IDS_PER_STMT < n ? at + LOOKUP_IDS_PER_STMT : n;
-        hrana_body_cstr(&b, n_stmts++ ? ",{\"type\":\"execute\",\"stmt\":{\"sql\":\""
+        strbuf_add_str(&b, n_stmts++ ? ",{\"type\":\"execute\",\"stmt\":{\"sql\":\""
                                       : "{\"type\":\"execute\",\"stmt\":{\"sql\":\"");
-        hrana_body_cstr(&b, "SELECT sample_id, source_hash, model FROM sample_embeddings WHERE "
+        strbuf_add_str(&b, "SELECT sample_id, source_hash, model FROM sample_embeddings WHERE "
                             "sample_id IN (");
         for (size_t i = at; i < end; i++) {
             char tmp[32];
             int len = snprintf(tmp, sizeof tmp, "%s%" PRId64, i > at ? "," : "", sorted[i].id);
-            hrana_body_raw(&b, tmp, (size_t)len);
+            strbuf_add(&b, tmp, (size_t)len);
         }
-        hrana_body_cstr(&b, ")\"}}");
+        strbuf_add_str(&b, ")\"}}");
     }
     if ((rc = run_one(s, &b, &call, err)))
         goto cleanup;
@@ -441,7 +438,7 @@ static int turso_lookup(store *base, const int64_t *ids, size_t n, store_lookup 
     }
 cleanup:
     hrana_call_clear(&call);
-    hrana_body_free(&b);
+    strbuf_free(&b);
     free(sorted);
     return rc;
 }
@@ -451,7 +448,7 @@ cleanup:
 /* Appends steps k and k + 1 of a write batch: the lease is this run's and the claim is
  * prepare's, in this transaction (step k fails otherwise); then the lease's expiry moves on
  * (store.h's safety contract). Returns the next step's index. */
-static int lease_guard_steps(turso_store *s, hrana_body *b, int k)
+static int lease_guard_steps(turso_store *s, strbuf *b, int k)
 {
     char cond[64];
     store_writer me;
@@ -480,14 +477,14 @@ static int lease_guard_steps(turso_store *s, hrana_body *b, int k)
  * UPSERT_GUARD_STEP), the lease renewal, upserts, generation, COMMIT, ROLLBACK. Returns the
  * COMMIT step's index. */
 #define UPSERT_GUARD_STEP 1
-static int build_upsert_batch(turso_store *s, hrana_body *b, const store_row *rows, size_t n)
+static int build_upsert_batch(turso_store *s, strbuf *b, const store_row *rows, size_t n)
 {
 #if !(defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
     unsigned char *blob = s->blob;
 #endif
     char cond[64];
     int k = 0;
-    hrana_body_cstr(b, "{\"type\":\"batch\",\"batch\":{\"steps\":[");
+    strbuf_add_str(b, "{\"type\":\"batch\",\"batch\":{\"steps\":[");
     step_open(b, k++, NULL, "BEGIN");
     step_close(b);
     k = lease_guard_steps(s, b, k);
@@ -533,11 +530,11 @@ static int build_upsert_batch(turso_store *s, hrana_body *b, const store_row *ro
     snprintf(cond, sizeof cond, "{\"type\":\"not\",\"cond\":{\"type\":\"ok\",\"step\":%d}}", commit);
     step_open(b, k++, cond, "ROLLBACK");
     step_close(b);
-    hrana_body_cstr(b, "]}}");
+    strbuf_add_str(b, "]}}");
     return commit;
 }
 
-int store_turso_upsert_requests(store *s, const store_row *rows, size_t n, hrana_body *b)
+int store_turso_upsert_requests(store *s, const store_row *rows, size_t n, strbuf *b)
 {
     return build_upsert_batch((turso_store *)s, b, rows, n);
 }
@@ -547,7 +544,7 @@ typedef struct upsert_req {
     turso_store *s;
     const store_row *rows;
     size_t n;
-    hrana_body *body; /* one of the store's reusable buffers */
+    strbuf *body; /* one of the store's reusable buffers */
     int commit;       /* the COMMIT step's index */
 } upsert_req;
 
@@ -557,7 +554,7 @@ static int build_upsert_call(void *ctx, hrana_call *call)
     u->commit = build_upsert_batch(u->s, u->body, u->rows, u->n);
     if (u->body->oom)
         return -1;
-    call->requests = u->body->data;
+    call->requests = u->body->s;
     call->requests_len = u->body->len;
     return 0;
 }
@@ -582,13 +579,13 @@ static int turso_upsert(store *base, const store_row *rows, size_t n, char err[S
         goto cleanup;
     }
     if (s->n_bodies < n_req) {
-        hrana_body *nb = realloc(s->bodies, n_req * sizeof *nb);
+        strbuf *nb = realloc(s->bodies, n_req * sizeof *nb);
         if (!nb) {
             rc = sv_fail(err, SV_EXIT_DATA, "out of memory");
             goto cleanup;
         }
         for (size_t q = s->n_bodies; q < n_req; q++)
-            hrana_body_init(&nb[q]);
+            nb[q] = (strbuf){0};
         s->bodies = nb;
         s->n_bodies = n_req;
     }
@@ -596,8 +593,7 @@ static int turso_upsert(store *base, const store_row *rows, size_t n, char err[S
         size_t at = q * per;
         reqs[q] = (upsert_req){.s = s, .rows = rows + at, .n = n - at < per ? n - at : per,
                                .body = &s->bodies[q]};
-        hrana_body_reset(reqs[q].body);
-        reqs[q].body->oom = 0;
+        strbuf_clear(reqs[q].body);
         calls[q].build = build_upsert_call;
         calls[q].build_ctx = &reqs[q];
     }
@@ -630,7 +626,7 @@ cleanup:
             hrana_call_clear(&calls[q]);
     if (n_req > 4) /* keep a few buffers for the next call, not a huge chunk's worth */
         for (size_t q = 4; q < s->n_bodies; q++)
-            hrana_body_free(&s->bodies[q]);
+            strbuf_free(&s->bodies[q]);
     free(reqs);
     free(calls);
     return rc;
@@ -653,16 +649,15 @@ static int turso_scan(store *base, store_scan_fn fn, void *ctx, char err[SV_ERR_
     if ((rc = alloc_buffers(s, m.dims, err)))
         return rc;
     base->dims = m.dims;
-    hrana_body b;
-    hrana_body_init(&b);
+    strbuf b = {0};
     hrana_call call;
     memset(&call, 0, sizeof call);
     int64_t after = INT64_MIN;
     int first = 1; /* the first page has no lower bound: INT64_MIN is a sample id too */
     char e[SV_ERR_LEN];
     for (int stop = 0; !stop; first = 0) {
-        hrana_body_reset(&b);
-        hrana_body_cstr(&b, "{\"type\":\"execute\",\"stmt\":{\"sql\":");
+        strbuf_clear(&b);
+        strbuf_add_str(&b, "{\"type\":\"execute\",\"stmt\":{\"sql\":");
         char sql[400];
         snprintf(sql, sizeof sql,
                  "SELECT sample_id, vibe_vector, title, genre, bpm, musical_key, mood_primary,"
@@ -670,9 +665,9 @@ static int turso_scan(store *base, store_scan_fn fn, void *ctx, char err[SV_ERR_
                  " ORDER BY sample_id LIMIT %d",
                  first ? ">=" : ">", SCAN_PAGE);
         hrana_body_json_str(&b, sql);
-        hrana_body_cstr(&b, ",\"args\":[");
+        strbuf_add_str(&b, ",\"args\":[");
         hrana_arg_int(&b, 0, after);
-        hrana_body_cstr(&b, "]}}");
+        strbuf_add_str(&b, "]}}");
         hrana_call_clear(&call);
         if ((rc = run_one(s, &b, &call, err)))
             break;
@@ -720,7 +715,7 @@ static int turso_scan(store *base, store_scan_fn fn, void *ctx, char err[SV_ERR_
             stop = 1;
     }
     hrana_call_clear(&call);
-    hrana_body_free(&b);
+    strbuf_free(&b);
     return rc;
 }
 
@@ -731,24 +726,23 @@ static int turso_scan(store *base, store_scan_fn fn, void *ctx, char err[SV_ERR_
 static int turso_scan_ids(store *base, store_id_fn fn, void *ctx, char err[SV_ERR_LEN])
 {
     turso_store *s = (turso_store *)base;
-    hrana_body b;
-    hrana_body_init(&b);
+    strbuf b = {0};
     hrana_call call;
     memset(&call, 0, sizeof call);
     int64_t after = INT64_MIN;
     int rc = 0;
     char e[SV_ERR_LEN];
     for (int first = 1, stop = 0; !stop; first = 0) {
-        hrana_body_reset(&b);
-        hrana_body_cstr(&b, "{\"type\":\"execute\",\"stmt\":{\"sql\":");
+        strbuf_clear(&b);
+        strbuf_add_str(&b, "{\"type\":\"execute\",\"stmt\":{\"sql\":");
         char sql[160];
         snprintf(sql, sizeof sql,
                  "SELECT sample_id FROM sample_embeddings WHERE sample_id %s ? ORDER BY sample_id LIMIT %d",
                  first ? ">=" : ">", IDS_PAGE);
         hrana_body_json_str(&b, sql);
-        hrana_body_cstr(&b, ",\"args\":[");
+        strbuf_add_str(&b, ",\"args\":[");
         hrana_arg_int(&b, 0, after);
-        hrana_body_cstr(&b, "]}}");
+        strbuf_add_str(&b, "]}}");
         hrana_call_clear(&call);
         if ((rc = run_one(s, &b, &call, err)))
             break;
@@ -778,7 +772,7 @@ static int turso_scan_ids(store *base, store_id_fn fn, void *ctx, char err[SV_ER
             stop = 1;
     }
     hrana_call_clear(&call);
-    hrana_body_free(&b);
+    strbuf_free(&b);
     return rc;
 }
 
@@ -787,29 +781,28 @@ static int turso_remove(store *base, const int64_t *ids, size_t n, char err[SV_E
     turso_store *s = (turso_store *)base;
     if (!s->blob || base->dims <= 0)
         return sv_fail(err, SV_EXIT_DATA, "store %s: remove before prepare", base->location);
-    hrana_body b;
-    hrana_body_init(&b);
+    strbuf b = {0};
     hrana_call call;
     memset(&call, 0, sizeof call);
     char cond[64], e[SV_ERR_LEN];
     int k = 0;
-    hrana_body_cstr(&b, "{\"type\":\"batch\",\"batch\":{\"steps\":[");
+    strbuf_add_str(&b, "{\"type\":\"batch\",\"batch\":{\"steps\":[");
     step_open(&b, k++, NULL, "BEGIN");
     step_close(&b);
     k = lease_guard_steps(s, &b, k);
     for (size_t at = 0; at < n; at += LOOKUP_IDS_PER_STMT) {
         size_t end = at + LOOKUP_IDS_PER_STMT < n ? at + LOOKUP_IDS_PER_STMT : n;
         cond_ok(cond, sizeof cond, k - 1);
-        hrana_body_raw(&b, ",", 1);
-        hrana_body_cstr(&b, "{\"condition\":");
-        hrana_body_cstr(&b, cond);
-        hrana_body_cstr(&b, ",\"stmt\":{\"sql\":\"DELETE FROM sample_embeddings WHERE sample_id IN (");
+        strbuf_add(&b, ",", 1);
+        strbuf_add_str(&b, "{\"condition\":");
+        strbuf_add_str(&b, cond);
+        strbuf_add_str(&b, ",\"stmt\":{\"sql\":\"DELETE FROM sample_embeddings WHERE sample_id IN (");
         for (size_t i = at; i < end; i++) {
             char tmp[32];
             int len = snprintf(tmp, sizeof tmp, "%s%" PRId64, i > at ? "," : "", ids[i]);
-            hrana_body_raw(&b, tmp, (size_t)len);
+            strbuf_add(&b, tmp, (size_t)len);
         }
-        hrana_body_cstr(&b, ")\"}}");
+        strbuf_add_str(&b, ")\"}}");
         k++;
     }
     cond_ok(cond, sizeof cond, k - 1);
@@ -822,7 +815,7 @@ static int turso_remove(store *base, const int64_t *ids, size_t n, char err[SV_E
     snprintf(cond, sizeof cond, "{\"type\":\"not\",\"cond\":{\"type\":\"ok\",\"step\":%d}}", commit);
     step_open(&b, k++, cond, "ROLLBACK");
     step_close(&b);
-    hrana_body_cstr(&b, "]}}");
+    strbuf_add_str(&b, "]}}");
     int rc = run_one(s, &b, &call, err);
     if (!rc && hrana_batch_ok(s->hc, &call, 0, commit, e))
         rc = sv_fail(err, SV_EXIT_DATA,
@@ -830,7 +823,7 @@ static int turso_remove(store *base, const int64_t *ids, size_t n, char err[SV_E
                      "claim changed, or: %s)",
                      base->location, e);
     hrana_call_clear(&call);
-    hrana_body_free(&b);
+    strbuf_free(&b);
     return rc;
 }
 
@@ -839,13 +832,12 @@ static int turso_remove(store *base, const int64_t *ids, size_t n, char err[SV_E
 /* The stored vector of sample id into s->vector; *found = 0 when there is no such row. */
 static int fetch_vector(turso_store *s, int64_t id, int *found, char err[SV_ERR_LEN])
 {
-    hrana_body b;
-    hrana_body_init(&b);
+    strbuf b = {0};
     hrana_call call;
-    hrana_body_cstr(&b, "{\"type\":\"execute\",\"stmt\":{\"sql\":"
+    strbuf_add_str(&b, "{\"type\":\"execute\",\"stmt\":{\"sql\":"
                         "\"SELECT vibe_vector FROM sample_embeddings WHERE sample_id = ?\",\"args\":[");
     hrana_arg_int(&b, 0, id);
-    hrana_body_cstr(&b, "]}}");
+    strbuf_add_str(&b, "]}}");
     int rc = run_one(s, &b, &call, err);
     char e[SV_ERR_LEN];
     const cJSON *res = rc ? NULL : hrana_execute_result(s->hc, &call, 0, e);
@@ -862,17 +854,16 @@ static int fetch_vector(turso_store *s, int64_t id, int *found, char err[SV_ERR_
             vecblob_decode(s->blob, (size_t)s->base.dims, s->vector);
     }
     hrana_call_clear(&call);
-    hrana_body_free(&b);
+    strbuf_free(&b);
     return rc;
 }
 
 /* The stored musical_key values that pass f's key condition, as text args appended to b
  * ("?, ?" into sql). Returns the count, or -1 with err. */
-static int matching_keys(turso_store *s, const query_filter *f, hrana_body *args, hrana_body *sql,
+static int matching_keys(turso_store *s, const query_filter *f, strbuf *args, strbuf *sql,
                          int first_arg, char err[SV_ERR_LEN])
 {
-    hrana_body b;
-    hrana_body_init(&b);
+    strbuf b = {0};
     hrana_call call;
     stmt(&b, 0, "SELECT DISTINCT musical_key FROM sample_embeddings WHERE musical_key IS NOT NULL");
     int rc = run_one(s, &b, &call, err);
@@ -889,12 +880,12 @@ static int matching_keys(turso_store *s, const query_filter *f, hrana_body *args
             if (!key || !query_filter_key_matches(f, key))
                 continue;
             hrana_arg_text(args, first_arg || n > 0, key);
-            hrana_body_cstr(sql, n ? ", ?" : "?");
+            strbuf_add_str(sql, n ? ", ?" : "?");
             n++;
         }
     }
     hrana_call_clear(&call);
-    hrana_body_free(&b);
+    strbuf_free(&b);
     return n;
 }
 
@@ -967,10 +958,7 @@ static int turso_knn(store *base, const float *query, int64_t query_id, const qu
         return 0;
     double q_inv = inv_norm(query, dims);
     distance_dot_fn dot = distance_dot_pick(NULL);
-    hrana_body where, args, b;
-    hrana_body_init(&where);
-    hrana_body_init(&args);
-    hrana_body_init(&b);
+    strbuf where = {0}, args = {0}, b = {0};
     hrana_call call;
     memset(&call, 0, sizeof call);
     knn_hit *hits = NULL;
@@ -988,11 +976,11 @@ static int turso_knn(store *base, const float *query, int64_t query_id, const qu
         hrana_arg_blob(&args, n_args++ > 0, raw, (size_t)dims * 4);
     }
     if (f->has_bpm && !f->bpm_halftime) {
-        hrana_body_cstr(&where, " AND bpm BETWEEN ? AND ?");
+        strbuf_add_str(&where, " AND bpm BETWEEN ? AND ?");
         hrana_arg_float(&args, n_args++ > 0, f->bpm_min);
         hrana_arg_float(&args, n_args++ > 0, f->bpm_max);
     } else if (f->has_bpm) { /* half and double tempo pass too */
-        hrana_body_cstr(&where, " AND (bpm BETWEEN ? AND ? OR bpm BETWEEN ? AND ? OR bpm BETWEEN ? AND ?)");
+        strbuf_add_str(&where, " AND (bpm BETWEEN ? AND ? OR bpm BETWEEN ? AND ? OR bpm BETWEEN ? AND ?)");
         hrana_arg_float(&args, n_args++ > 0, f->bpm_min);
         hrana_arg_float(&args, n_args++ > 0, f->bpm_max);
         hrana_arg_float(&args, n_args++ > 0, f->bpm_min / 2);
@@ -1001,29 +989,29 @@ static int turso_knn(store *base, const float *query, int64_t query_id, const qu
         hrana_arg_float(&args, n_args++ > 0, f->bpm_max * 2);
     }
     if (f->genre) { /* COLLATE NOCASE: ASCII case-insensitive, as the local engine */
-        hrana_body_cstr(&where, " AND genre = ? COLLATE NOCASE");
+        strbuf_add_str(&where, " AND genre = ? COLLATE NOCASE");
         hrana_arg_text(&args, n_args++ > 0, f->genre);
     }
     if (f->mood) {
-        hrana_body_cstr(&where, " AND (mood_primary = ? COLLATE NOCASE OR mood_secondary = ? COLLATE NOCASE)");
+        strbuf_add_str(&where, " AND (mood_primary = ? COLLATE NOCASE OR mood_secondary = ? COLLATE NOCASE)");
         hrana_arg_text(&args, n_args++ > 0, f->mood);
         hrana_arg_text(&args, n_args++ > 0, f->mood);
     }
     if (f->has_exclude) {
-        hrana_body_cstr(&where, " AND sample_id <> ?");
+        strbuf_add_str(&where, " AND sample_id <> ?");
         hrana_arg_int(&args, n_args++ > 0, f->exclude_id);
     }
     if (f->n_excluded) { /* integers as literals, as in lookup: no parameter limit */
-        hrana_body_cstr(&where, " AND sample_id NOT IN (");
+        strbuf_add_str(&where, " AND sample_id NOT IN (");
         for (size_t i = 0; i < f->n_excluded; i++) {
             char tmp[32];
             int len = snprintf(tmp, sizeof tmp, "%s%" PRId64, i ? "," : "", f->excluded[i]);
-            hrana_body_raw(&where, tmp, (size_t)len);
+            strbuf_add(&where, tmp, (size_t)len);
         }
-        hrana_body_cstr(&where, ")");
+        strbuf_add_str(&where, ")");
     }
     if (f->has_key) {
-        hrana_body_cstr(&where, " AND musical_key IN (");
+        strbuf_add_str(&where, " AND musical_key IN (");
         int nk = matching_keys(s, f, &args, &where, n_args > 0, err);
         if (nk < 0) {
             rc = SV_EXIT_DATA;
@@ -1032,7 +1020,7 @@ static int turso_knn(store *base, const float *query, int64_t query_id, const qu
         if (nk == 0)
             goto cleanup; /* no stored key spelling matches: no results */
         n_args += nk;
-        hrana_body_cstr(&where, ")");
+        strbuf_add_str(&where, ")");
     }
     if (f->has_min_similarity) { /* loosened by eps; the exact test is applied here */
         hrana_arg_float(&args, n_args++ > 0, f->min_similarity - KNN_SERVER_EPS);
@@ -1043,23 +1031,23 @@ static int turso_knn(store *base, const float *query, int64_t query_id, const qu
     }
     size_t want = k + (k / 4 > 16 ? k / 4 : 16);
     for (;;) {
-        hrana_body_reset(&b);
-        hrana_body_cstr(&b, "{\"type\":\"execute\",\"stmt\":{\"sql\":\"SELECT sample_id, d, title,"
+        strbuf_clear(&b);
+        strbuf_add_str(&b, "{\"type\":\"execute\",\"stmt\":{\"sql\":\"SELECT sample_id, d, title,"
                             " genre, bpm, musical_key, mood_primary, vibe_vector FROM (SELECT"
                             " sample_id, title, genre, bpm, musical_key, mood_primary, vibe_vector, ");
-        hrana_body_cstr(&b, zero ? "1.0 AS d" : "vector_distance_cos(vibe_vector, ?) AS d");
-        hrana_body_cstr(&b, " FROM sample_embeddings WHERE 1");
+        strbuf_add_str(&b, zero ? "1.0 AS d" : "vector_distance_cos(vibe_vector, ?) AS d");
+        strbuf_add_str(&b, " FROM sample_embeddings WHERE 1");
         if (where.len)
-            hrana_body_raw(&b, where.data, where.len); /* no quotes or backslashes in it */
-        hrana_body_cstr(&b, ")");
+            strbuf_add(&b, where.s, where.len); /* no quotes or backslashes in it */
+        strbuf_add_str(&b, ")");
         if (f->has_min_similarity)
-            hrana_body_cstr(&b, " WHERE 1.0 - d >= ?");
+            strbuf_add_str(&b, " WHERE 1.0 - d >= ?");
         char tail[96];
         snprintf(tail, sizeof tail, " ORDER BY d ASC, sample_id ASC LIMIT %zu\",\"args\":[", want);
-        hrana_body_cstr(&b, tail);
+        strbuf_add_str(&b, tail);
         if (args.len)
-            hrana_body_raw(&b, args.data, args.len);
-        hrana_body_cstr(&b, "]}}");
+            strbuf_add(&b, args.s, args.len);
+        strbuf_add_str(&b, "]}}");
         hrana_call_clear(&call);
         if ((rc = run_one(s, &b, &call, err)))
             goto cleanup;
@@ -1125,9 +1113,9 @@ cleanup:
     free(vec);
     free(raw);
     hrana_call_clear(&call);
-    hrana_body_free(&b);
-    hrana_body_free(&args);
-    hrana_body_free(&where);
+    strbuf_free(&b);
+    strbuf_free(&args);
+    strbuf_free(&where);
     return rc;
 }
 
@@ -1141,20 +1129,19 @@ static void lease_release(turso_store *s)
     store_writer_self(&me);
     char run[40];
     snprintf(run, sizeof run, "%s|", me.run);
-    hrana_body b;
-    hrana_body_init(&b);
+    strbuf b = {0};
     hrana_call call;
-    hrana_body_cstr(&b, "{\"type\":\"execute\",\"stmt\":{\"sql\":");
+    strbuf_add_str(&b, "{\"type\":\"execute\",\"stmt\":{\"sql\":");
     hrana_body_json_str(&b, "DELETE FROM samplevec_meta WHERE key = '" STORE_WRITER_KEY
                             "' AND substr(value, 1, length(?)) = ?");
-    hrana_body_cstr(&b, ",\"args\":[");
+    strbuf_add_str(&b, ",\"args\":[");
     hrana_arg_text(&b, 0, run);
     hrana_arg_text(&b, 1, run);
-    hrana_body_cstr(&b, "]}}");
+    strbuf_add_str(&b, "]}}");
     char err[SV_ERR_LEN];
     run_one(s, &b, &call, err);
     hrana_call_clear(&call);
-    hrana_body_free(&b);
+    strbuf_free(&b);
 }
 
 static void turso_close(store *base)
@@ -1164,7 +1151,7 @@ static void turso_close(store *base)
         lease_release(s);
     hrana_client_free(s->hc);
     for (size_t q = 0; q < s->n_bodies; q++)
-        hrana_body_free(&s->bodies[q]);
+        strbuf_free(&s->bodies[q]);
     free(s->bodies);
     free(s->blob);
     free(s->vector);
@@ -1177,8 +1164,7 @@ static void turso_close(store *base)
 static int turso_vector_index(store *base, char err[SV_ERR_LEN])
 {
     turso_store *s = (turso_store *)base;
-    hrana_body b;
-    hrana_body_init(&b);
+    strbuf b = {0};
     hrana_call call;
     stmt(&b, 0, "CREATE INDEX IF NOT EXISTS sample_embeddings_vibe_idx ON sample_embeddings"
                 "(libsql_vector_idx(vibe_vector, 'metric=cosine'))");
@@ -1196,7 +1182,7 @@ static int turso_vector_index(store *base, char err[SV_ERR_LEN])
                          base->location, e);
     }
     hrana_call_clear(&call);
-    hrana_body_free(&b);
+    strbuf_free(&b);
     return rc;
 }
 

@@ -10,6 +10,6 @@
 /* Appends to b the exact pipeline request list one upsert request for rows[0..n) sends
  * (the batch BEGIN, upserts, generation bump, COMMIT, ROLLBACK), without the pipeline wrapper.
  * s must be a prepared Turso store. Returns the COMMIT step's index. */
-int store_turso_upsert_requests(store *s, const store_row *rows, size_t n, hrana_body *b);
+int store_turso_upsert_requests(store *s, const store_row *rows, size_t n, strbuf *b);
 
 #endif

@@ -183,19 +183,18 @@ static cJSON *raw_query(int port, const char *sql, hrana_call *call)
     char url[64], err[SV_ERR_LEN];
     snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
     hrana_client *c = hrana_client_new(url, NULL, NULL, err);
-    hrana_body b;
-    hrana_body_init(&b);
-    hrana_body_cstr(&b, "{\"type\":\"execute\",\"stmt\":{\"sql\":");
+    strbuf b = {0};
+    strbuf_add_str(&b, "{\"type\":\"execute\",\"stmt\":{\"sql\":");
     hrana_body_json_str(&b, sql);
-    hrana_body_cstr(&b, "}}");
+    strbuf_add_str(&b, "}}");
     memset(call, 0, sizeof *call);
-    call->requests = b.data;
+    call->requests = b.s;
     call->requests_len = b.len;
     int rc = hrana_run(c, call, 1, err);
     const cJSON *res = rc ? NULL : hrana_execute_result(c, call, 0, err);
     if (!res)
         fprintf(stderr, "raw_query %s: %s\n", sql, err);
-    hrana_body_free(&b);
+    strbuf_free(&b);
     hrana_client_free(c);
     return (cJSON *)cJSON_GetObjectItem(res, "rows");
 }
